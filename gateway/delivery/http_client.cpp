@@ -1,0 +1,137 @@
+#include "gateway/delivery/http_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+namespace homebase::gateway::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_kept_body = 8 * 1024;
+constexpr std::size_t max_response_body = 4 * 1024 * 1024;
+
+template <typename Stream>
+asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
+                                      const std::string& body, const std::string& content_type,
+                                      std::chrono::steady_clock::time_point deadline) {
+  http_result result;
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
+  req.set(bhttp::field::host, url.host);
+  req.set(bhttp::field::user_agent, "homebase");
+  req.set(bhttp::field::content_type, content_type);
+  req.set(bhttp::field::accept, "application/fhir+json");
+  req.body() = body;
+  req.prepare_payload();
+  lowest.expires_at(deadline);
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, nothrow);
+  if (wec) {
+    result.error = "write: " + wec.message();
+    co_return result;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(max_response_body);
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
+  if (rec) {
+    result.error = "read: " + rec.message();
+    co_return result;
+  }
+  auto res = parser.release();
+  result.status = static_cast<int>(res.result_int());
+  result.body = std::move(res.body());
+  if (result.body.size() > max_kept_body) result.body.resize(max_kept_body);
+  co_return result;
+}
+}  // namespace
+
+bool parse_url(const std::string& url, parsed_url& out) {
+  std::string_view rest(url);
+  if (rest.starts_with("https://")) {
+    out.tls = true;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    out.tls = false;
+    rest.remove_prefix(7);
+  } else {
+    return false;
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (authority.empty()) return false;
+  auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    out.host = std::string(authority.substr(0, colon));
+    out.port = std::string(authority.substr(colon + 1));
+  } else {
+    out.host = std::string(authority);
+    out.port = out.tls ? "443" : "80";
+  }
+  return !out.host.empty() && !out.port.empty();
+}
+
+http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout) : tls_(tls), timeout_(timeout) {}
+
+asio::awaitable<http_result> http_client::post(const std::string& url_text, const std::string& body,
+                                               const std::string& content_type) {
+  http_result result;
+  parsed_url url;
+  if (!parse_url(url_text, url)) {
+    result.error = "invalid destination URL: " + url_text;
+    co_return result;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, nothrow);
+  if (rec) {
+    result.error = "resolve: " + rec.message();
+    co_return result;
+  }
+  beast::tcp_stream tcp_stream(executor);
+  tcp_stream.expires_at(deadline);
+  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, nothrow);
+  if (cec) {
+    result.error = "connect: " + cec.message();
+    co_return result;
+  }
+  if (!url.tls) {
+    result = co_await exchange(tcp_stream, tcp_stream, url, body, content_type, deadline);
+    boost::system::error_code ignored;
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return result;
+  }
+  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_);
+  if (SSL_ctrl(tls_stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(url.host.c_str())) != 1) {
+    result.error = "TLS: cannot set SNI";
+    co_return result;
+  }
+  tls_stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, nothrow);
+  if (hec) {
+    result.error = "TLS handshake: " + hec.message();
+    co_return result;
+  }
+  result = co_await exchange(tls_stream, tls_stream.next_layer(), url, body, content_type, deadline);
+  co_await tls_stream.async_shutdown(nothrow);
+  co_return result;
+}
+
+}  // namespace homebase::gateway::delivery

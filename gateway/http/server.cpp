@@ -1,0 +1,155 @@
+#include "gateway/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <iostream>
+
+namespace homebase::gateway::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_buffer_reserve = 64 * 1024;
+
+beast::tcp_stream& lowest(beast::tcp_stream& s) { return s; }
+beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& s) { return s.next_layer(); }
+
+void log_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::cerr << "homebase: connection ended by exception: " << ex.what() << "\n";
+  }
+}
+}  // namespace
+
+server::server(asio::io_context& ioc, const config::server_settings& settings, request_handler& handler)
+    : ioc_(ioc), settings_(settings), handler_(handler), acceptor_(asio::make_strand(ioc)) {
+  auto address = asio::ip::make_address(settings.listen_address);
+  tcp::endpoint endpoint(address, settings.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  if (settings.tls) {
+    tls_.emplace(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    tls_->use_certificate_chain_file(settings.tls->certificate_file);
+    tls_->use_private_key_file(settings.tls->private_key_file, asio::ssl::context::pem);
+  }
+}
+
+void server::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) { log_exception(e); });
+}
+
+void server::stop() {
+  stopping_ = true;
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+asio::awaitable<void> server::accept_loop() {
+  auto self = shared_from_this();
+  while (!stopping_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) co_return;
+      continue;  // e.g. too many open files: keep accepting
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    if (tls_)
+      asio::co_spawn(executor, run_tls(std::move(socket)), [](std::exception_ptr e) { log_exception(e); });
+    else
+      asio::co_spawn(executor, run_plain(std::move(socket)), [](std::exception_ptr e) { log_exception(e); });
+  }
+}
+
+asio::awaitable<void> server::run_plain(tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::tcp_stream stream(std::move(socket));
+  co_await serve(stream);
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> server::run_tls(tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+  stream.next_layer().expires_after(settings_.read_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
+  if (ec) co_return;
+  co_await serve(stream);
+  stream.next_layer().expires_after(settings_.write_timeout);
+  co_await stream.async_shutdown(nothrow);
+}
+
+template <typename Stream>
+asio::awaitable<void> server::serve(Stream& stream) {
+  beast::flat_buffer buffer;
+  buffer.reserve(read_buffer_reserve);
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit_bytes));
+    parser.body_limit(settings_.body_limit_bytes);
+
+    // Idle timeout while waiting for the next request's header, then the read timeout for the rest.
+    lowest(stream).expires_after(settings_.idle_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
+    boost::system::error_code ec = hec;
+    if (!ec && !parser.is_done()) {
+      lowest(stream).expires_after(settings_.read_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
+      ec = bec;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+      co_return;
+
+    response res;
+    bool keep_alive = false;
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      res = make_error(bhttp::status::payload_too_large, "too-costly",
+                       ec == bhttp::error::body_limit
+                           ? "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) +
+                                 " bytes"
+                           : "request header exceeds the limit of " + std::to_string(settings_.header_limit_bytes) +
+                                 " bytes");
+    } else if (ec) {
+      res = make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
+    } else {
+      ++in_flight_;
+      auto req = parser.release();
+      keep_alive = req.keep_alive();
+      auto version = req.version();
+      res = co_await handler_.handle(req);
+      res.version(version);
+    }
+    if (stopping_) keep_alive = false;
+    res.keep_alive(keep_alive);
+    lowest(stream).expires_after(settings_.write_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, nothrow);
+    if (!ec) --in_flight_;  // counted from handle() until the response is written
+    if (wec || !keep_alive) co_return;
+  }
+}
+
+}  // namespace homebase::gateway::http

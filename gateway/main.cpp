@@ -1,0 +1,109 @@
+// homebase: the composition root. Loads the config (exceptions allowed only here, at start-up), opens the
+// store, starts the delivery workers and the HTTP server, and on SIGTERM/SIGINT stops accepting, lets
+// in-flight requests finish within the configured deadline, drains the store's writer and exits 0.
+//
+//   homebase --config FILE       serve; prints "LISTENING <port>" once the socket is bound
+//   homebase --check-config FILE validate a config file and exit
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "config/gateway_config.hpp"
+#include "gateway/delivery/delivery_service.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/pipeline/message_intake.hpp"
+#include "gateway/routes.hpp"
+#include "gateway/store/sqlite_store.hpp"
+
+namespace asio = boost::asio;
+using namespace homebase;
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: homebase --config FILE | --check-config FILE | --version\n";
+  return 2;
+}
+
+// Waits until no request is in flight or the deadline passed, then stops the io_context.
+void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::server> server,
+                     std::chrono::steady_clock::time_point deadline) {
+  auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(20));
+  timer->async_wait([&ioc, server, deadline, timer](const boost::system::error_code&) {
+    if (server->in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (server->in_flight() != 0)
+        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight() << " request(s) in flight\n";
+      ioc.stop();
+      return;
+    }
+    drain_then_stop(ioc, server, deadline);
+  });
+}
+
+int serve(const std::string& config_path) {
+  auto config = config::load_file(config_path);
+  asio::io_context ioc(config->server.io_threads);
+  gateway::store::sqlite_store store({config->store.path, config->store.max_batch});
+  gateway::delivery::delivery_service delivery(ioc, config, store);
+  gateway::pipeline::message_intake intake(config, store,
+                                           [&delivery](const std::string& destination) { delivery.notify(destination); });
+  gateway::routes routes(config, store, intake);
+  auto server = std::make_shared<gateway::http::server>(ioc, config->server, routes);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    std::cerr << "homebase: signal " << signal << ", stopping\n";
+    server->stop();
+    delivery.stop();
+    drain_then_stop(ioc, server, std::chrono::steady_clock::now() + config->server.shutdown_deadline);
+  });
+
+  server->start();
+  delivery.start();
+  std::cout << "LISTENING " << server->port() << std::endl;
+  std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")
+            << config->server.listen_address << ":" << server->port() << " (store " << config->store.path
+            << ", schema v" << store.schema_version() << ", " << config->medical_homes.size() << " medical home(s), "
+            << config->partners.size() << " partner(s))\n";
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config->server.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  store.stop();
+  std::cerr << "homebase: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "homebase 0.1.0\n";
+    return 0;
+  }
+  if (argc != 3) return usage();
+  std::string option = argv[1];
+  try {
+    if (option == "--check-config") {
+      (void)config::load_file(argv[2]);
+      std::cout << "config OK\n";
+      return 0;
+    }
+    if (option == "--config") return serve(argv[2]);
+  } catch (const config::config_error& e) {
+    std::cerr << "homebase: configuration error: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "homebase: cannot start: " << e.what() << "\n";
+    return 1;
+  }
+  return usage();
+}

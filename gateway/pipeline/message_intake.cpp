@@ -1,0 +1,355 @@
+#include "gateway/pipeline/message_intake.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "fhir/json_document.hpp"
+#include "fhir/message_bundle.hpp"
+#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/pipeline/uuid.hpp"
+#include "gateway/store/store_awaitable.hpp"
+#include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/model/record_codec.hpp"
+#include "mappers/model/record_merge.hpp"
+#include "mappers/outbound/medical_home_transaction.hpp"
+
+namespace homebase::gateway::pipeline {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+namespace model = mappers::model;
+using fhir::issue_severity;
+
+namespace {
+
+bool is_fhir_json(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto media = content_type.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  std::string lower(media);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/fhir+json" || lower == "application/json" || lower == "application/json+fhir";
+}
+
+using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
+void str(writer_t& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+std::string notes_json(const std::vector<mappers::inbound::mapping_note>& notes) {
+  rapidjson::StringBuffer b;
+  writer_t w(b);
+  w.StartArray();
+  for (const auto& n : notes) {
+    w.StartObject();
+    w.Key("severity");
+    str(w, n.severity);
+    w.Key("expression");
+    str(w, n.expression);
+    w.Key("text");
+    str(w, n.text);
+    w.EndObject();
+  }
+  w.EndArray();
+  return {b.GetString(), b.GetSize()};
+}
+
+// The response message (messaging.html: a new Bundle and MessageHeader; response.identifier quotes the
+// request's MessageHeader.id). Notes about content that was not mapped, or about routing, travel in an
+// OperationOutcome referenced from response.details.
+std::string response_message(const fhir::message_envelope& env, const std::string& gateway_endpoint,
+                             const fhir::operation_outcome& details) {
+  auto now = store::iso_utc(store::now_ms());
+  auto outcome_url = "urn:uuid:" + new_uuid();
+  rapidjson::StringBuffer b;
+  writer_t w(b);
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("Bundle");
+  w.Key("id");
+  str(w, new_uuid());
+  w.Key("meta");
+  w.StartObject();
+  w.Key("lastUpdated");
+  str(w, now);
+  w.EndObject();
+  w.Key("type");
+  w.String("message");
+  w.Key("timestamp");
+  str(w, now);
+  w.Key("entry");
+  w.StartArray();
+  auto header_id = new_uuid();
+  w.StartObject();
+  w.Key("fullUrl");
+  str(w, "urn:uuid:" + header_id);
+  w.Key("resource");
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("MessageHeader");
+  w.Key("id");
+  str(w, header_id);
+  if (!env.event_system.empty()) {
+    w.Key("eventCoding");
+    w.StartObject();
+    w.Key("system");
+    str(w, env.event_system);
+    w.Key("code");
+    str(w, env.event_code);
+    w.EndObject();
+  } else {
+    w.Key("eventUri");
+    str(w, env.event_code);
+  }
+  w.Key("destination");
+  w.StartArray();
+  w.StartObject();
+  w.Key("endpoint");
+  str(w, env.source_endpoint);
+  w.EndObject();
+  w.EndArray();
+  w.Key("source");
+  w.StartObject();
+  w.Key("name");
+  w.String("Homebase");
+  w.Key("software");
+  w.String("Homebase gateway");
+  w.Key("endpoint");
+  str(w, gateway_endpoint);
+  w.EndObject();
+  w.Key("response");
+  w.StartObject();
+  w.Key("identifier");
+  str(w, env.header_id);
+  w.Key("code");
+  w.String("ok");
+  if (!details.empty()) {
+    w.Key("details");
+    w.StartObject();
+    w.Key("reference");
+    str(w, outcome_url);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();  // resource
+  w.EndObject();  // entry
+  if (!details.empty()) {
+    w.StartObject();
+    w.Key("fullUrl");
+    str(w, outcome_url);
+    w.Key("resource");
+    auto outcome = details.to_json();
+    w.RawValue(outcome.data(), outcome.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {b.GetString(), b.GetSize()};
+}
+
+std::vector<store::identifier_key> keys_of(const model::child& c) {
+  std::vector<store::identifier_key> keys;
+  for (const auto& id : c.identifiers)
+    if (!id.system.empty() && !id.value.empty()) keys.push_back({id.system, id.value});
+  return keys;
+}
+
+enum class ingest_kind { failed, created, duplicate, bundle_reused };
+
+struct ingest_state {
+  // Inputs (immutable once submitted).
+  std::string body;
+  fhir::message_envelope envelope;
+  std::string partner_id;
+  mappers::inbound::translation translation;
+  // Outputs, written by the job on the writer thread, read after the completion.
+  ingest_kind kind = ingest_kind::failed;
+  std::string response;
+  std::string destination;
+};
+
+// Merges `incoming` into the stored record of its child (creating it), returns the merged record and id.
+std::pair<std::int64_t, model::coordination_record> apply_to_child(store::write_tx& tx,
+                                                                   const model::coordination_record& incoming) {
+  auto existing = tx.find_child(keys_of(incoming.patient));
+  model::coordination_record merged = incoming;
+  std::optional<std::int64_t> child_id;
+  if (existing) {
+    child_id = existing->first;
+    if (auto decoded = model::decode(existing->second)) {
+      merged = std::move(*decoded);
+      model::merge(merged, incoming);
+    }
+  }
+  auto id = tx.save_child(child_id, model::encode(merged), keys_of(merged.patient));
+  return {id, std::move(merged)};
+}
+
+}  // namespace
+
+message_intake::message_intake(config::config_ptr config, store::sqlite_store& store,
+                               std::function<void(const std::string&)> delivered_to)
+    : config_(std::move(config)), store_(store), notify_(std::move(delivered_to)) {}
+
+asio::awaitable<http::response> message_intake::process(http::request& req) {
+  if (!is_fhir_json(req[bhttp::field::content_type]))
+    co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
+                               "expected Content-Type application/fhir+json, got '" +
+                                   std::string(req[bhttp::field::content_type]) + "'");
+
+  auto state = std::make_shared<ingest_state>();
+  state->body = std::move(req.body());
+  rapidjson::Document doc;
+  if (auto error = fhir::parse_json(state->body, doc, {config_->server.json_max_depth}))
+    co_return http::make_error(bhttp::status::bad_request, "structure",
+                               "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
+
+  auto check = fhir::check_message_bundle(doc);
+  if (check.http_status != 200)
+    co_return http::make_outcome(static_cast<bhttp::status>(check.http_status), check.outcome);
+  state->envelope = std::move(check.envelope);
+  const auto& env = state->envelope;
+
+  const auto* partner = config_->find_partner_by_endpoint(env.source_endpoint);
+  if (partner == nullptr)
+    co_return http::make_error(bhttp::status::forbidden, "forbidden",
+                               "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
+                               "Bundle.entry[0].resource.source.endpoint");
+  state->partner_id = partner->id;
+
+  if (!mappers::inbound::is_discharge_event(env.event_system, env.event_code))
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
+                               "message event '" + env.event_system + "|" + env.event_code +
+                                   "' is not supported; see GET /fhir/metadata",
+                               "Bundle.entry[0].resource.eventCoding");
+
+  auto translated = mappers::inbound::translate_discharge(doc);
+  if (!translated.ok)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message, "Bundle");
+  state->translation = std::move(translated.value);
+
+  auto config = config_;
+  store::sqlite_store::job ingest = [state, config](store::write_tx& tx) {
+    const auto& envelope = state->envelope;
+    if (auto prior = tx.message_by_header(envelope.header_id)) {
+      // Same MessageHeader.id: the sender did not get our response (same Bundle.id), or resubmits a message
+      // of consequence (new Bundle.id). Either way: the original response, no second processing.
+      state->kind = ingest_kind::duplicate;
+      state->response = prior->response;
+      return true;
+    }
+    if (tx.message_by_bundle(envelope.bundle_id)) {
+      state->kind = ingest_kind::bundle_reused;
+      return true;
+    }
+    auto [child_id, merged] = apply_to_child(tx, state->translation.record);
+    auto r = route_child(merged, *config);
+
+    fhir::operation_outcome details;
+    for (const auto& n : state->translation.notes)
+      details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
+                  n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
+    if (r.home == nullptr)
+      details.add(issue_severity::warning, "not-found",
+                  "accepted and held as unroutable: " + r.reason + "; an operator re-routes it after a config change");
+    state->response = response_message(envelope, config->server.public_base_url, details);
+
+    store::stored_message m;
+    m.bundle_id = envelope.bundle_id;
+    m.header_id = envelope.header_id;
+    m.partner_id = state->partner_id;
+    m.event_code = envelope.event_code;
+    m.received_at = store::iso_utc(store::now_ms());
+    m.status = r.home != nullptr ? "queued" : "unroutable";
+    m.destination = r.home != nullptr ? r.home->id : std::string();
+    m.child_id = child_id;
+    m.translation = model::encode(state->translation.record);
+    m.notes = notes_json(state->translation.notes);
+    m.response = state->response;
+    auto message_id = tx.insert_message(m, state->body);
+    if (r.home != nullptr) {
+      auto payload = mappers::outbound::to_transaction_bundle(merged, {state->partner_id, envelope.header_id});
+      tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
+      state->destination = r.home->id;
+    }
+    state->kind = ingest_kind::created;
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(ingest));
+
+  if (!committed || state->kind == ingest_kind::failed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the message could not be stored; nothing was kept, send it again");
+  if (state->kind == ingest_kind::bundle_reused)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "duplicate",
+                               "Bundle.id '" + env.bundle_id +
+                                   "' was already received with another MessageHeader.id; Bundle.id values must "
+                                   "not be reused",
+                               "Bundle.id");
+  if (!state->destination.empty() && notify_) notify_(state->destination);
+  co_return http::make_response(bhttp::status::ok, std::move(state->response), http::fhir_json);
+}
+
+asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
+  struct retry_state {
+    std::string outcome;  // not_found | nothing | routed | requeued | still_unroutable
+    std::string destination;
+    std::string reason;
+  };
+  auto st = std::make_shared<retry_state>();
+  auto config = config_;
+  store::sqlite_store::job reroute = [st, config, message_id](store::write_tx& tx) {
+    auto m = tx.message_by_id(message_id);
+    if (!m) {
+      st->outcome = "not_found";
+      return true;
+    }
+    if (m->status == "dead") {
+      st->outcome = tx.requeue_outbox(message_id, store::now_ms()) > 0 ? "requeued" : "nothing";
+      st->destination = m->destination;
+      return tx.ok();
+    }
+    if (m->status != "unroutable") {
+      st->outcome = "nothing";
+      st->reason = "message is " + m->status;
+      return true;
+    }
+    auto incoming = model::decode(m->translation);
+    if (!incoming) {
+      st->outcome = "nothing";
+      st->reason = "stored translation cannot be read";
+      return true;
+    }
+    auto [child_id, merged] = apply_to_child(tx, *incoming);
+    auto r = route_child(merged, *config);
+    if (r.home == nullptr) {
+      st->outcome = "still_unroutable";
+      st->reason = r.reason;
+      return true;
+    }
+    auto payload = mappers::outbound::to_transaction_bundle(merged, {m->partner_id, m->header_id});
+    tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
+    tx.update_message(message_id, "queued", r.home->id, child_id);
+    st->outcome = "routed";
+    st->destination = r.home->id;
+    st->reason = r.reason;
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(reroute));
+  if (!committed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient", "the store could not be updated");
+  if (st->outcome == "not_found")
+    co_return http::make_error(bhttp::status::not_found, "not-found", "no message " + std::to_string(message_id));
+  if (st->outcome == "nothing")
+    co_return http::make_error(bhttp::status::conflict, "conflict", "nothing to retry: " + st->reason);
+  if (st->outcome == "still_unroutable")
+    co_return http::make_error(bhttp::status::conflict, "not-found", "still unroutable: " + st->reason);
+  if (notify_) notify_(st->destination);
+  fhir::operation_outcome ok(issue_severity::information, "informational",
+                             st->outcome == "routed" ? "routed to " + st->destination + " (" + st->reason + ")"
+                                                     : "dead letter requeued for " + st->destination);
+  co_return http::make_outcome(bhttp::status::ok, ok);
+}
+
+}  // namespace homebase::gateway::pipeline

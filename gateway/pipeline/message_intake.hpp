@@ -1,0 +1,37 @@
+// message_intake: `POST /fhir/$process-message`, the path of one inbound message (docs/ARCHITECTURE.md):
+//   content type -> JSON (limits) -> message Bundle rules -> partner -> event -> translation (pure, on the
+//   connection's strand) -> one store transaction on the writer thread (duplicate check, merge into the
+//   child's record, routing, inbox row, outbox row) -> commit -> response message.
+// The response is sent only after the commit (persist, then acknowledge). A message whose
+// Bundle.id + MessageHeader.id was seen before gets the original response and no second delivery.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+
+#include "config/gateway_config.hpp"
+#include "gateway/http/http_types.hpp"
+#include "gateway/store/sqlite_store.hpp"
+
+namespace homebase::gateway::pipeline {
+
+class message_intake {
+ public:
+  // `delivered_to` is called (any thread) with a destination id after a commit that queued work for it.
+  message_intake(config::config_ptr config, store::sqlite_store& store,
+                 std::function<void(const std::string&)> delivered_to);
+
+  boost::asio::awaitable<http::response> process(http::request& req);
+
+  // Re-runs routing for an unroutable message, or requeues a dead-lettered one.
+  boost::asio::awaitable<http::response> retry(std::int64_t message_id);
+
+ private:
+  config::config_ptr config_;
+  store::sqlite_store& store_;
+  std::function<void(const std::string&)> notify_;
+};
+
+}  // namespace homebase::gateway::pipeline

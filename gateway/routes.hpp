@@ -1,0 +1,31 @@
+// routes: (method, path) -> handler for every endpoint of the gateway; unknown paths get 404, known paths
+// with another method 405 with an Allow header. Every error body is an OperationOutcome.
+//   GET  /healthz                      process is up
+//   GET  /readyz                       store reachable
+//   GET  /fhir/metadata                CapabilityStatement
+//   POST /fhir/$process-message        message_intake
+//   GET  /admin/messages[/{id}]        admin_api
+//   POST /admin/messages/{id}/retry    message_intake::retry
+#pragma once
+
+#include "config/gateway_config.hpp"
+#include "gateway/admin/admin_api.hpp"
+#include "gateway/http/request_handler.hpp"
+#include "gateway/pipeline/message_intake.hpp"
+
+namespace homebase::gateway {
+
+class routes final : public http::request_handler {
+ public:
+  routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake);
+  boost::asio::awaitable<http::response> handle(http::request& req) override;
+
+ private:
+  config::config_ptr config_;
+  store::sqlite_store& store_;
+  pipeline::message_intake& intake_;
+  admin::admin_api admin_;
+  std::string metadata_;
+};
+
+}  // namespace homebase::gateway

@@ -1,0 +1,61 @@
+#include "config/gateway_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace homebase::config {
+namespace {
+
+TEST(gateway_config, example_config_loads) {
+  auto cfg = load_file(std::string(HOMEBASE_TEST_DATA_DIR) + "/../config/homebase.example.yaml");
+  EXPECT_EQ(cfg->server.listen_address, "127.0.0.1");
+  EXPECT_EQ(cfg->server.port, 8080);
+  EXPECT_FALSE(cfg->server.tls);
+  ASSERT_EQ(cfg->medical_homes.size(), 1u);
+  EXPECT_EQ(cfg->medical_homes[0].organization_identifiers[0].value, "1234567893");
+  ASSERT_NE(cfg->find_partner_by_endpoint("https://ehr.st-elsewhere-childrens.example.org/fhir"), nullptr);
+  EXPECT_EQ(cfg->find_partner_by_endpoint("https://unknown.example"), nullptr);
+  EXPECT_TRUE(std::filesystem::path(cfg->store.path).is_absolute());
+}
+
+TEST(gateway_config, defaults_when_keys_are_absent) {
+  auto cfg = load_text("server:\n  port: 0\n");
+  EXPECT_EQ(cfg->server.port, 0);
+  EXPECT_EQ(cfg->server.io_threads, 2);
+  EXPECT_EQ(cfg->delivery.max_attempts, 8);
+  EXPECT_EQ(cfg->server.public_base_url, "http://127.0.0.1:0/fhir");
+}
+
+void expect_error(const std::string& yaml, const std::string& fragment) {
+  try {
+    (void)load_text(yaml, "test.yaml");
+    ADD_FAILURE() << "no error for:\n" << yaml;
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(gateway_config, errors_name_the_key_and_line) {
+  expect_error("server:\n  prot: 8080\n", "test.yaml:2: server.prot: unknown key");
+  expect_error("server:\n  port: eighty\n", "test.yaml:2: server.port: has the wrong type");
+  expect_error("server:\n  io_threads: 0\n", "server.io_threads: must be 1..64");
+  expect_error("medical_homes:\n  - id: a\n    fhir_base_url: ftp://x\n", "medical_homes[0].fhir_base_url");
+  expect_error("partners:\n  - id: p\n", "partners[0].source_endpoints");
+  expect_error("partners:\n  - id: p\n    source_endpoints: [x]\n  - id: p\n    source_endpoints: [y]\n",
+               "partners[1].id: is used twice");
+  expect_error("server: [\n", "YAML syntax");
+  expect_error("medical_homes:\n  - id: a\n    fhir_base_url: http://x\n    organization_identifiers:\n"
+               "      - system: s\n",
+               "needs both system and value");
+}
+
+TEST(gateway_config, tls_paths_are_relative_to_the_file) {
+  auto cfg = load_text("server:\n  tls:\n    certificate_file: c.pem\n    private_key_file: k.pem\n", "x", "/etc/hb");
+  ASSERT_TRUE(cfg->server.tls);
+  EXPECT_EQ(cfg->server.tls->certificate_file, "/etc/hb/c.pem");
+  EXPECT_EQ(cfg->server.public_base_url.substr(0, 8), "https://");
+}
+
+}  // namespace
+}  // namespace homebase::config

@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// In-memory FHIR R4 server standing in for a child's medical home, for the gateway's integration tests.
+// REST semantics (read, search, create, update, conditional create/update, batch/transaction Bundles)
+// come from Medplum's FhirRouter + MemoryRepository (@medplum/fhir-router); validation from
+// @medplum/core (+ optionally the official R4 JSON schema). This file adapts node:http to the router,
+// adds fault injection and a request log, and works around MemoryRepository gaps (see README.md).
+//
+//   node medical-home-server.mjs [--port=0] [--log=FILE] [--fail-first=N] [--status=CODE]
+//                                [--schema] [--no-validate] [--exit-on-stdin-close]
+//
+// Prints exactly one line on stdout, "LISTENING <port>", once it accepts connections (diagnostics go to
+// stderr). Base URL: http://127.0.0.1:<port>/fhir. Exits on SIGTERM/SIGINT, and by itself when its
+// parent process goes away.
+import { appendFileSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+
+import { errorsFor, loadProfiles, loadSearchParameters } from './lib/fhir-validation.mjs';
+
+// Parent pid, taken before the slow module loading below (see the parent watch at the end).
+const parent = livePpid();
+
+const require = createRequire(import.meta.url);
+const core = require('@medplum/core');
+const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
+
+const BASE = '/fhir';
+const options = { port: 0, log: undefined, failFirst: 0, status: 0, engines: ['medplum'], exitOnStdinClose: false };
+for (const arg of process.argv.slice(2)) {
+  const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+  if (key === '--port') options.port = Number(value);
+  else if (key === '--log') options.log = value;
+  else if (key === '--fail-first') options.failFirst = Number(value);
+  else if (key === '--status') options.status = Number(value);
+  else if (key === '--schema') options.engines = ['medplum', 'schema'];
+  else if (key === '--no-validate') options.engines = [];
+  else if (key === '--exit-on-stdin-close') options.exitOnStdinClose = true;
+  else {
+    console.error(`medical-home-server: unknown argument ${arg}`);
+    process.exit(2);
+  }
+}
+if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+  console.error('medical-home-server: bad --port');
+  process.exit(2);
+}
+if (options.status && !(options.status >= 100 && options.status <= 599)) {
+  console.error('medical-home-server: bad --status');
+  process.exit(2);
+}
+
+loadProfiles();
+loadSearchParameters();
+if (options.engines.includes('schema')) errorsFor({ resourceType: 'Basic', code: {} }, ['schema']); // compile once now
+
+const router = new FhirRouter();
+const repo = new MemoryRepository();
+let transactionPosts = 0; // POSTs of batch/transaction Bundles to the base, whatever the answer
+let posts = 0; // every POST/PUT received (fault injection counts these)
+
+// ------------------------------------------------------------------ MemoryRepository workarounds
+// 1. MemoryRepository.withTransaction() has no rollback: a failed transaction would keep the entries
+//    written before the failing one. We snapshot the store before each write and restore it on failure.
+//    Resources are never mutated in place (updates store a new object), so copying the maps is enough.
+function snapshot() {
+  const copy = (outer, inner) => new Map([...outer].map(([type, byId]) => [type, new Map([...byId].map(([id, v]) => [id, inner(v)]))]));
+  return { resources: copy(repo.resources, (r) => r), history: copy(repo.history, (h) => [...h]) };
+}
+function restore(saved) {
+  repo.resources = saved.resources;
+  repo.history = saved.history;
+}
+// 2. Requests are processed one at a time: the router awaits between its search and its write, so two
+//    concurrent conditional creates could both miss and both create (no serializable isolation).
+let queue = Promise.resolve();
+function exclusive(task) {
+  const run = queue.then(task, task);
+  queue = run.catch(() => undefined);
+  return run;
+}
+// 3. FhirRouter refuses transactions that need "strict isolation" (any conditional create/update/delete)
+//    when they have more than 8 entries (a limit of Medplum's Postgres server, not of FHIR). Such
+//    transactions are run here as a batch inside our own all-or-nothing wrapper (2 + 1), and answered
+//    as a transaction-response; any failing entry rolls everything back and the answer is the error.
+const STRICT_ISOLATION_LIMIT = 8;
+function needsBatchEmulation(bundle) {
+  const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  if (bundle.type !== 'transaction' || entries.length <= STRICT_ISOLATION_LIMIT) return false;
+  return entries.some((e) => e?.request?.ifNoneExist || (['PUT', 'DELETE', 'PATCH'].includes(e?.request?.method) && e.request.url?.includes('?')));
+}
+// Duplicate identities inside one transaction are an error in transaction mode only; keep that check.
+function duplicateConditionalTargets(bundle) {
+  const seen = new Set();
+  for (const e of bundle.entry ?? []) {
+    const key = e?.request?.method === 'PUT' || e?.request?.method === 'DELETE' ? `${e.request.method} ${e.request.url}` : undefined;
+    if (!key) continue;
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ helpers
+function operationOutcome(code, texts) {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [].concat(texts).map((text) => ({ severity: 'error', code, details: { text } })),
+  };
+}
+
+function capabilityStatement(port) {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'Homebase test medical-home server (@medplum/fhir-router MemoryRepository)' },
+    implementation: { description: 'in-memory test server', url: `http://127.0.0.1:${port}${BASE}` },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }] }],
+  };
+}
+
+async function routeToMedplum(method, pathname, search, query, body, headers) {
+  const [outcome, resource] = await router.handleRequest(
+    { method, url: pathname + search, pathname: '', params: {}, query, body, headers },
+    repo
+  );
+  return { status: core.getStatus(outcome), body: resource ?? outcome, resource };
+}
+
+const entryStatus = (entry) => Number.parseInt(String(entry?.response?.status ?? '500'), 10);
+
+async function handleTransaction(bundle, headers) {
+  const duplicate = bundle.type === 'transaction' ? duplicateConditionalTargets(bundle) : undefined;
+  if (duplicate) return { status: 400, body: operationOutcome('invalid', `duplicate entry in transaction: ${duplicate}`) };
+  const emulate = needsBatchEmulation(bundle);
+  const saved = snapshot();
+  const sent = emulate ? { ...bundle, type: 'batch' } : bundle;
+  let result;
+  try {
+    result = await routeToMedplum('POST', '/', '', {}, sent, headers);
+  } catch (err) {
+    restore(saved);
+    throw err;
+  }
+  if (bundle.type !== 'transaction') return result;
+  if (result.status >= 300) {
+    restore(saved);
+    return result;
+  }
+  if (emulate) {
+    const failed = (result.body.entry ?? []).findIndex((e) => entryStatus(e) >= 300);
+    if (failed >= 0) {
+      restore(saved);
+      const entry = result.body.entry[failed];
+      const status = entryStatus(entry);
+      const outcome = entry.response?.outcome ?? operationOutcome('processing', `entry ${failed} failed with ${status}`);
+      return { status, body: outcome };
+    }
+    result.body = { ...result.body, type: 'transaction-response' };
+  }
+  return result;
+}
+
+async function handle(req, raw, url, port) {
+  if (req.method === 'GET' && url.pathname === '/__requests') {
+    return { status: 200, body: transactionPosts, contentType: 'application/json' };
+  }
+  if (url.pathname !== BASE && !url.pathname.startsWith(BASE + '/')) {
+    return { status: 404, body: operationOutcome('not-found', `unknown path; the FHIR base is ${BASE}`) };
+  }
+  const pathname = url.pathname.slice(BASE.length).replace(/\/+$/, '') || '/';
+  const writes = req.method !== 'GET' && req.method !== 'HEAD';
+  let body;
+  if (raw.length > 0) {
+    try {
+      body = JSON.parse(raw);
+    } catch (err) {
+      if (writes) posts++;
+      return { status: 400, body: operationOutcome('structure', `body is not JSON: ${err.message}`) };
+    }
+  }
+  if (writes) {
+    posts++;
+    if (req.method === 'POST' && pathname === '/' && body?.resourceType === 'Bundle') transactionPosts++;
+    if (posts <= options.failFirst) {
+      return { status: 503, body: operationOutcome('transient', `fault injection: --fail-first=${options.failFirst}`), headers: { 'retry-after': '1' } };
+    }
+    if (options.status) {
+      return { status: options.status, body: operationOutcome('exception', `fault injection: --status=${options.status}`) };
+    }
+  }
+  if (req.method === 'GET' && pathname === '/metadata') return { status: 200, body: capabilityStatement(port) };
+  if (writes && body && (req.method === 'POST' || req.method === 'PUT')) {
+    const errors = errorsFor(body, options.engines);
+    if (errors.length) return { status: 400, body: operationOutcome('invalid', errors) };
+  }
+  const query = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [].concat(query[k], v) : v;
+  if (req.method === 'POST' && pathname === '/') {
+    if (body?.resourceType !== 'Bundle') return { status: 400, body: operationOutcome('invalid', 'POST to the base needs a batch or transaction Bundle') };
+    return exclusive(() => handleTransaction(body, req.headers));
+  }
+  return exclusive(async () => {
+    const saved = writes ? snapshot() : undefined;
+    try {
+      const result = await routeToMedplum(req.method, pathname, url.search, query, body, req.headers);
+      if (saved && result.status >= 300) restore(saved);
+      // MemoryRepository ignores _summary=count: drop the entries, keep Bundle.total
+      if (req.method === 'GET' && url.searchParams.get('_summary') === 'count' && result.body?.resourceType === 'Bundle') {
+        result.body = { resourceType: 'Bundle', type: 'searchset', total: result.body.total ?? (result.body.entry ?? []).length };
+      }
+      return result;
+    } catch (err) {
+      if (saved) restore(saved);
+      throw err;
+    }
+  });
+}
+
+function locationHeaders(req, result, port) {
+  const headers = { ...(result.headers ?? {}) };
+  const r = result.resource;
+  if (r?.id && r.resourceType !== 'Bundle' && (result.status === 201 || req.method === 'POST' || req.method === 'PUT')) {
+    headers.location = `http://127.0.0.1:${port}${BASE}/${r.resourceType}/${r.id}/_history/${r.meta?.versionId ?? '1'}`;
+  }
+  if (r?.meta?.versionId) headers.etag = `W/"${r.meta.versionId}"`;
+  return headers;
+}
+
+function logRequest(entry) {
+  if (!options.log) return;
+  try {
+    appendFileSync(options.log, JSON.stringify(entry) + '\n');
+  } catch (err) {
+    console.error(`medical-home-server: cannot write ${options.log}: ${err.message}`);
+  }
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const port = server.address().port;
+    const url = new URL(req.url, `http://127.0.0.1:${port}`);
+    let result;
+    try {
+      result = await handle(req, raw, url, port);
+    } catch (err) {
+      const outcome = err?.outcome?.resourceType === 'OperationOutcome' ? err.outcome : undefined;
+      result = outcome
+        ? { status: core.getStatus(outcome), body: outcome }
+        : { status: 500, body: operationOutcome('exception', String(err?.message ?? err)) };
+    }
+    const text = result.body === undefined ? '' : JSON.stringify(result.body);
+    res.writeHead(result.status, {
+      'content-type': result.contentType ?? 'application/fhir+json; charset=utf-8',
+      ...locationHeaders(req, result, port),
+    });
+    res.end(text);
+    let logged = raw;
+    try {
+      logged = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    logRequest({ time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, body: logged });
+  });
+});
+server.keepAliveTimeout = 30_000;
+
+function shutdown(code) {
+  server.close(() => process.exit(code));
+  server.closeAllConnections?.();
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => shutdown(0));
+
+// Never outlive the process that started us: when it dies we are re-parented. Node caches
+// process.ppid, so read the live value from /proc/self/stat (Linux).
+function livePpid() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return process.ppid;
+  }
+}
+setInterval(() => {
+  if (livePpid() !== parent) shutdown(0);
+}, 250).unref();
+if (options.exitOnStdinClose) {
+  process.stdin.on('end', () => shutdown(0));
+  process.stdin.on('error', () => shutdown(0));
+  process.stdin.resume();
+}
+
+server.on('error', (err) => {
+  console.error(`medical-home-server: ${err.message}`);
+  process.exit(1);
+});
+server.listen(options.port, '127.0.0.1', () => {
+  process.stdout.write(`LISTENING ${server.address().port}\n`);
+});
