@@ -141,9 +141,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     t.private_key_file = resolve(base_dir, t.private_key_file);
     s.tls = t;
   }
-  if (s.public_base_url.empty())
-    s.public_base_url = std::string(s.tls ? "https://" : "http://") + s.listen_address + ":" +
-                        std::to_string(s.port) + "/fhir";
+  while (s.public_base_url.ends_with('/')) s.public_base_url.pop_back();
 
   auto store = root["store"];
   r.only_keys(store, "store", {"path", "max_batch"});
@@ -207,6 +205,15 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     }
   }
   return cfg;
+}
+
+config_ptr with_bound_port(const config_ptr& config, unsigned short port) {
+  auto copy = std::make_shared<gateway_config>(*config);
+  copy->server.port = port;
+  if (copy->server.public_base_url.empty())
+    copy->server.public_base_url = std::string(copy->server.tls ? "https://" : "http://") +
+                                   copy->server.listen_address + ":" + std::to_string(port) + "/fhir";
+  return copy;
 }
 
 config_ptr load_file(const std::string& path) {

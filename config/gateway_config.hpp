@@ -33,7 +33,8 @@ struct server_settings {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_deadline{10'000};
-  std::string public_base_url;  // how partners reach us; used in CapabilityStatement and responses
+  std::string public_base_url;  // how partners reach us (CapabilityStatement, responses); empty: derived
+                                // from the bound address by with_bound_port()
   std::optional<tls_settings> tls;  // absent: plain HTTP
 };
 
@@ -82,6 +83,10 @@ struct gateway_config {
 };
 
 using config_ptr = std::shared_ptr<const gateway_config>;
+
+// A copy of `config` whose server.port is the port actually bound (port 0 in the file picks a free one)
+// and whose public_base_url, when the file left it empty, is derived from the listen address.
+[[nodiscard]] config_ptr with_bound_port(const config_ptr& config, unsigned short port);
 
 // Loads and checks a YAML file. Relative paths in it (store, TLS files) are taken relative to the file.
 [[nodiscard]] config_ptr load_file(const std::string& path);

@@ -47,14 +47,15 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
 }
 
 int serve(const std::string& config_path) {
-  auto config = config::load_file(config_path);
-  asio::io_context ioc(config->server.io_threads);
+  auto file_config = config::load_file(config_path);
+  asio::io_context ioc(file_config->server.io_threads);
+  auto server = std::make_shared<gateway::http::server>(ioc, file_config->server);
+  auto config = config::with_bound_port(file_config, server->port());
   gateway::store::sqlite_store store({config->store.path, config->store.max_batch});
   gateway::delivery::delivery_service delivery(ioc, config, store);
   gateway::pipeline::message_intake intake(config, store,
                                            [&delivery](const std::string& destination) { delivery.notify(destination); });
   gateway::routes routes(config, store, intake);
-  auto server = std::make_shared<gateway::http::server>(ioc, config->server, routes);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -65,7 +66,7 @@ int serve(const std::string& config_path) {
     drain_then_stop(ioc, server, std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
 
-  server->start();
+  server->start(routes);
   delivery.start();
   std::cout << "LISTENING " << server->port() << std::endl;
   std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")

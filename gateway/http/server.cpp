@@ -35,8 +35,8 @@ void log_exception(std::exception_ptr e) {
 }
 }  // namespace
 
-server::server(asio::io_context& ioc, const config::server_settings& settings, request_handler& handler)
-    : ioc_(ioc), settings_(settings), handler_(handler), acceptor_(asio::make_strand(ioc)) {
+server::server(asio::io_context& ioc, const config::server_settings& settings)
+    : ioc_(ioc), settings_(settings), acceptor_(asio::make_strand(ioc)) {
   auto address = asio::ip::make_address(settings.listen_address);
   tcp::endpoint endpoint(address, settings.port);
   acceptor_.open(endpoint.protocol());
@@ -54,7 +54,8 @@ server::server(asio::io_context& ioc, const config::server_settings& settings, r
   }
 }
 
-void server::start() {
+void server::start(request_handler& handler) {
+  handler_ = &handler;
   asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) { log_exception(e); });
 }
 
@@ -140,7 +141,7 @@ asio::awaitable<void> server::serve(Stream& stream) {
       auto req = parser.release();
       keep_alive = req.keep_alive();
       auto version = req.version();
-      res = co_await handler_.handle(req);
+      res = co_await handler_->handle(req);
       res.version(version);
     }
     if (stopping_) keep_alive = false;

@@ -24,9 +24,10 @@ namespace homebase::gateway::http {
 class server : public std::enable_shared_from_this<server> {
  public:
   // Binds the listening socket; throws at start-up when it cannot (port in use, bad certificate).
-  server(boost::asio::io_context& ioc, const config::server_settings& settings, request_handler& handler);
+  server(boost::asio::io_context& ioc, const config::server_settings& settings);
 
-  void start();
+  // Starts accepting; `handler` must outlive the server.
+  void start(request_handler& handler);
   void stop();
   [[nodiscard]] unsigned short port() const { return port_; }
   [[nodiscard]] int in_flight() const { return in_flight_.load(); }
@@ -41,7 +42,7 @@ class server : public std::enable_shared_from_this<server> {
 
   boost::asio::io_context& ioc_;
   config::server_settings settings_;
-  request_handler& handler_;
+  request_handler* handler_ = nullptr;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::optional<boost::asio::ssl::context> tls_;
   unsigned short port_ = 0;

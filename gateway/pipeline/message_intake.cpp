@@ -269,7 +269,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     m.response = state->response;
     auto message_id = tx.insert_message(m, state->body);
     if (r.home != nullptr) {
-      auto payload = mappers::outbound::to_transaction_bundle(merged, {state->partner_id, envelope.header_id});
+      auto payload = mappers::outbound::to_transaction_bundle(merged, {envelope.source_endpoint, envelope.header_id});
       tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
       state->destination = r.home->id;
     }
@@ -328,7 +328,10 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
       st->reason = r.reason;
       return true;
     }
-    auto payload = mappers::outbound::to_transaction_bundle(merged, {m->partner_id, m->header_id});
+    std::string source = m->partner_id;
+    for (const auto& p : config->partners)
+      if (p.id == m->partner_id && !p.source_endpoints.empty()) source = p.source_endpoints.front();
+    auto payload = mappers::outbound::to_transaction_bundle(merged, {source, m->header_id});
     tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
     tx.update_message(message_id, "queued", r.home->id, child_id);
     st->outcome = "routed";

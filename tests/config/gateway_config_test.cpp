@@ -24,7 +24,7 @@ TEST(gateway_config, defaults_when_keys_are_absent) {
   EXPECT_EQ(cfg->server.port, 0);
   EXPECT_EQ(cfg->server.io_threads, 2);
   EXPECT_EQ(cfg->delivery.max_attempts, 8);
-  EXPECT_EQ(cfg->server.public_base_url, "http://127.0.0.1:0/fhir");
+  EXPECT_EQ(with_bound_port(cfg, 4321)->server.public_base_url, "http://127.0.0.1:4321/fhir");
 }
 
 void expect_error(const std::string& yaml, const std::string& fragment) {
@@ -54,7 +54,7 @@ TEST(gateway_config, tls_paths_are_relative_to_the_file) {
   auto cfg = load_text("server:\n  tls:\n    certificate_file: c.pem\n    private_key_file: k.pem\n", "x", "/etc/hb");
   ASSERT_TRUE(cfg->server.tls);
   EXPECT_EQ(cfg->server.tls->certificate_file, "/etc/hb/c.pem");
-  EXPECT_EQ(cfg->server.public_base_url.substr(0, 8), "https://");
+  EXPECT_EQ(with_bound_port(cfg, 443)->server.public_base_url, "https://127.0.0.1:443/fhir");
 }
 
 }  // namespace

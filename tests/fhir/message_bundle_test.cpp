@@ -86,7 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                   bundle(R"({"fullUrl":"urn:uuid:h","resource":{"resourceType":"MessageHeader","id":"m",)"
                          R"("eventCoding":{"code":"x"},"source":{}}})"),
                   422, "Bundle.entry[0].resource.source.endpoint"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(message_bundle, external_absolute_references_are_allowed) {
   auto c = check(bundle(header() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient",)"

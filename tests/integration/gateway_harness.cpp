@@ -1,0 +1,252 @@
+#include "tests/integration/gateway_harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+extern char** environ;
+
+namespace homebase::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<char*> c_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> out;
+  for (const auto& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+child_process::~child_process() {
+  if (pid_ > 0) stop(SIGKILL, std::chrono::seconds(5));
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+bool child_process::start(const std::vector<std::string>& argv, const fs::path& stderr_file,
+                          std::chrono::seconds timeout, std::string& error) {
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) {
+    error = "pipe failed";
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  auto args = c_argv(argv);
+  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  stdout_fd_ = out_pipe[0];
+  if (rc != 0) {
+    pid_ = -1;
+    error = "cannot start " + argv[0] + ": " + std::strerror(rc);
+    return false;
+  }
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char c;
+    ssize_t n = read(stdout_fd_, &c, 1);
+    if (n <= 0) break;
+    if (c != '\n') {
+      line.push_back(c);
+      continue;
+    }
+    if (line.starts_with("LISTENING ")) {
+      port_ = static_cast<unsigned short>(std::stoi(line.substr(10)));
+      return true;
+    }
+    line.clear();
+  }
+  error = argv[0] + " did not print LISTENING in time; stderr: " + read_file(stderr_file);
+  stop(SIGKILL);
+  return false;
+}
+
+int child_process::stop(int signal, std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return -1;
+    }
+    usleep(20'000);
+  }
+  pid_ = -1;
+  if (stdout_fd_ >= 0) {
+    close(stdout_fd_);
+    stdout_fd_ = -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+int run(const std::vector<std::string>& argv, std::string& output) {
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  auto args = c_argv(argv);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    output = "cannot start " + argv[0];
+    return -1;
+  }
+  output.clear();
+  char buffer[65536];
+  ssize_t n;
+  while ((n = read(out_pipe[0], buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<std::size_t>(n));
+  close(out_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+http_reply http_call(const std::string& method, const std::string& url, const fs::path& body_file,
+                     const std::string& content_type, const std::vector<std::string>& extra) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  auto base = fs::temp_directory_path() / ("hb-curl-" + std::to_string(getpid()) + "-" + std::to_string(rng()));
+  auto body_out = base.string() + ".body", headers_out = base.string() + ".headers";
+  std::vector<std::string> argv{"curl", "-sS", "-g", "-X", method, "-o", body_out, "-D", headers_out,
+                                "-w", "%{http_code}", "--max-time", "30"};
+  if (!body_file.empty()) {
+    argv.insert(argv.end(), {"--data-binary", "@" + body_file.string(), "-H", "Content-Type: " + content_type});
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  std::string output;
+  run(argv, output);
+  http_reply reply;
+  try {
+    reply.status = std::stoi(output.substr(output.size() >= 3 ? output.size() - 3 : 0));
+  } catch (...) {
+    reply.status = 0;
+  }
+  reply.body = read_file(body_out);
+  reply.headers = read_file(headers_out);
+  std::error_code ec;
+  fs::remove(body_out, ec);
+  fs::remove(headers_out, ec);
+  return reply;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+temp_dir::temp_dir() {
+  auto pattern = (fs::temp_directory_path() / "homebase-test-XXXXXX").string();
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  if (!path_.empty() && std::getenv("HOMEBASE_KEEP_TEST_DIRS") == nullptr) fs::remove_all(path_, ec);
+}
+
+fs::path test_data(const std::string& relative) { return fs::path(HOMEBASE_TEST_DATA_DIR) / relative; }
+std::string homebase_binary() { return HOMEBASE_BINARY; }
+std::string node_binary() { return "node"; }
+
+bool medical_home_server::start(const temp_dir& dir, const medical_home_options& options, std::string& error) {
+  log = dir.path() / ("medical-home-" + std::to_string(options.port) + ".jsonl");
+  std::vector<std::string> argv{node_binary(), test_data("tools/medical-home-server.mjs").string(),
+                                "--port=" + std::to_string(options.port), "--log=" + log.string()};
+  if (options.fail_first > 0) argv.push_back("--fail-first=" + std::to_string(options.fail_first));
+  if (options.status > 0) argv.push_back("--status=" + std::to_string(options.status));
+  return process.start(argv, dir.path() / "medical-home.stderr", std::chrono::seconds(60), error);
+}
+
+std::string medical_home_server::base() const { return "http://127.0.0.1:" + std::to_string(process.port()) + "/fhir"; }
+
+int medical_home_server::count(const std::string& type) const {
+  auto reply = http_call("GET", base() + "/" + type + "?_summary=count");
+  auto at = reply.body.find("\"total\":");
+  if (reply.status != 200 || at == std::string::npos) return -1;
+  return std::stoi(reply.body.substr(at + 8));
+}
+
+int medical_home_server::transaction_posts() const {
+  auto reply = http_call("GET", "http://127.0.0.1:" + std::to_string(process.port()) + "/__requests");
+  return reply.status == 200 ? std::stoi(reply.body) : -1;
+}
+
+bool gateway_process::start(const temp_dir& dir, const gateway_options& options, std::string& error,
+                            bool rewrite_config) {
+  config = dir.path() / "homebase.yaml";
+  db = dir.path() / "homebase.db";
+  log = dir.path() / "homebase.stderr";
+  if (rewrite_config || !fs::exists(config)) {
+    std::ostringstream y;
+    y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: " << options.body_limit
+      << "\n  shutdown_deadline_ms: 5000\n";
+    if (options.tls)
+      y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
+    y << "store:\n  path: homebase.db\n"
+      << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
+      << "\n  request_timeout_ms: 5000\n"
+      << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
+      << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
+    for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
+    y
+      << "medical_homes:\n  - id: meadowbrook\n    name: Meadowbrook Pediatrics\n    fhir_base_url: "
+      << options.medical_home_base << "\n    organization_identifiers:\n"
+      << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << options.organization_value << "\"\n"
+      ;
+    if (!options.explicit_patient_value.empty())
+      y << "    patients:\n      - system: " << options.explicit_patient_system << "\n        value: \""
+        << options.explicit_patient_value << "\"\n";
+    write_file(config, y.str());
+  }
+  scheme = options.tls ? "https" : "http";
+  return process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20), error);
+}
+
+std::string gateway_process::url(const std::string& path) const {
+  return scheme + "://127.0.0.1:" + std::to_string(process.port()) + path;
+}
+
+}  // namespace homebase::testing

@@ -1,0 +1,125 @@
+// gateway_harness: starts real processes for integration tests, on 127.0.0.1 only:
+//   - the `homebase` binary with a config written into a fresh temporary directory (port 0, own store);
+//   - the test-only medical-home FHIR server (tests/tools/medical-home-server.mjs, medplum in-memory,
+//     strict validation), optionally with fault injection.
+// Each process prints "LISTENING <port>"; the harness waits for it (bounded) and kills what it started
+// when it goes out of scope. HTTP calls go through curl so that tests speak real HTTP/1.1 (and TLS).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace homebase::testing {
+
+class child_process {
+ public:
+  child_process() = default;
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  // Starts argv[0] with argv; stdout is read for the LISTENING line, stderr goes to `stderr_file`.
+  // Returns false (with the reason in `error`) when the process did not announce a port in time.
+  bool start(const std::vector<std::string>& argv, const std::filesystem::path& stderr_file,
+             std::chrono::seconds timeout, std::string& error);
+  [[nodiscard]] unsigned short port() const { return port_; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  // Sends `signal` and waits (bounded) for the exit; returns the exit status, or -1.
+  int stop(int signal, std::chrono::seconds timeout = std::chrono::seconds(20));
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  unsigned short port_ = 0;
+};
+
+struct http_reply {
+  int status = 0;
+  std::string body;
+  std::string headers;
+};
+
+// curl wrapper. `body_file` empty: no body. `extra` are more curl arguments.
+http_reply http_call(const std::string& method, const std::string& url, const std::filesystem::path& body_file = {},
+                     const std::string& content_type = "application/fhir+json",
+                     const std::vector<std::string>& extra = {});
+
+// Runs a command (no shell), returns its exit status and fills `output` with stdout+stderr.
+int run(const std::vector<std::string>& argv, std::string& output);
+
+std::string read_file(const std::filesystem::path& p);
+void write_file(const std::filesystem::path& p, const std::string& text);
+
+// A fresh directory under the system temp dir, removed at destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Paths of the project's test material.
+std::filesystem::path test_data(const std::string& relative);  // under tests/
+std::string homebase_binary();
+std::string node_binary();
+
+struct medical_home_options {
+  int fail_first = 0;
+  int status = 0;
+  unsigned short port = 0;
+};
+
+// A started medical-home server; `log` has one JSON line per request it received.
+struct medical_home_server {
+  child_process process;
+  std::filesystem::path log;
+  bool start(const temp_dir& dir, const medical_home_options& options, std::string& error);
+  [[nodiscard]] std::string base() const;
+  // How many resources of `type` it holds (GET [base]/type?_summary=count).
+  [[nodiscard]] int count(const std::string& type) const;
+  [[nodiscard]] int transaction_posts() const;
+};
+
+struct gateway_options {
+  std::string medical_home_base{};              // fhir_base_url of the one configured medical home
+  std::string organization_value = "1234567893";  // NPI the home is recognised by
+  std::vector<std::string> extra_partner_endpoints{};  // more MessageHeader.source.endpoint values accepted
+  std::string explicit_patient_system{};             // an explicit child -> medical home mapping
+  std::string explicit_patient_value{};
+  int max_attempts = 4;
+  int body_limit = 4 * 1024 * 1024;
+  bool tls = false;
+};
+
+struct gateway_process {
+  child_process process;
+  std::filesystem::path config;
+  std::filesystem::path db;
+  std::filesystem::path log;
+  std::string scheme = "http";
+  // Writes the config (first start only, unless `rewrite_config`), starts the binary.
+  bool start(const temp_dir& dir, const gateway_options& options, std::string& error, bool rewrite_config = true);
+  [[nodiscard]] std::string url(const std::string& path) const;
+};
+
+// Polls `predicate` every 50 ms until true or the timeout; returns its last value.
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (predicate()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    struct timespec ts{0, 50'000'000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace homebase::testing
