@@ -1,5 +1,6 @@
 #include "gateway/admin/admin_api.hpp"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -86,8 +87,22 @@ http::response admin_api::show(std::int64_t id) {
     w.Key("child_id");
     w.Int64(*m->child_id);
   }
+  // Mapping and routing notes: the issues of the OperationOutcome in the response sent to the partner.
   w.Key("notes");
-  w.RawValue(m->notes.data(), m->notes.size(), rapidjson::kArrayType);
+  rapidjson::Document response;
+  response.Parse(m->response.c_str());
+  bool written = false;
+  if (!response.HasParseError() && response.IsObject() && response.HasMember("entry") && response["entry"].IsArray())
+    for (const auto& e : response["entry"].GetArray())
+      if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() && e["resource"].HasMember("issue") &&
+          !written) {
+        e["resource"]["issue"].Accept(w);
+        written = true;
+      }
+  if (!written) {
+    w.StartArray();
+    w.EndArray();
+  }
   w.Key("deliveries");
   w.StartArray();
   for (const auto& d : deliveries) {

@@ -37,24 +37,6 @@ bool is_fhir_json(std::string_view content_type) {
 using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
 void str(writer_t& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
-std::string notes_json(const std::vector<mappers::inbound::mapping_note>& notes) {
-  rapidjson::StringBuffer b;
-  writer_t w(b);
-  w.StartArray();
-  for (const auto& n : notes) {
-    w.StartObject();
-    w.Key("severity");
-    str(w, n.severity);
-    w.Key("expression");
-    str(w, n.expression);
-    w.Key("text");
-    str(w, n.text);
-    w.EndObject();
-  }
-  w.EndArray();
-  return {b.GetString(), b.GetSize()};
-}
-
 // The response message (messaging.html: a new Bundle and MessageHeader; response.identifier quotes the
 // request's MessageHeader.id). Notes about content that was not mapped, or about routing, travel in an
 // OperationOutcome referenced from response.details.
@@ -157,34 +139,59 @@ std::vector<store::identifier_key> keys_of(const model::child& c) {
 
 enum class ingest_kind { failed, created, duplicate, bundle_reused };
 
+// What a message does to its child: the merged record's JSON, the medical home and the payload for it.
+struct child_update {
+  std::int64_t child_id = 0;
+  std::string record_json;
+  const config::medical_home* home = nullptr;
+  std::string route_reason;
+  std::string payload;  // the transaction Bundle for `home`; empty when unroutable
+};
+
+child_update derive(const model::coordination_record& record, const config::gateway_config& config,
+                    const std::string& source, const std::string& header_id) {
+  child_update u;
+  u.record_json = model::encode(record);
+  auto r = route_child(record, config);
+  u.home = r.home;
+  u.route_reason = r.reason;
+  if (u.home != nullptr) u.payload = mappers::outbound::to_transaction_bundle(record, {source, header_id});
+  return u;
+}
+
+// Merges `incoming` into the stored record of its child, or creates the child. `fresh` is what a child
+// the gateway does not know yet would get (derived outside the writer thread); it is used as is when no
+// record exists, so that the writer re-derives only when a message merges into an existing record.
+child_update apply_to_child(store::write_tx& tx, const model::coordination_record& incoming,
+                            const config::gateway_config& config, const std::string& source,
+                            const std::string& header_id, child_update fresh) {
+  auto existing = tx.find_child(keys_of(incoming.patient));
+  if (!existing) {
+    fresh.child_id = tx.save_child(std::nullopt, fresh.record_json, keys_of(incoming.patient));
+    return fresh;
+  }
+  model::coordination_record merged = incoming;
+  if (auto decoded = model::decode(existing->second)) {
+    merged = std::move(*decoded);
+    model::merge(merged, incoming);
+  }
+  auto u = derive(merged, config, source, header_id);
+  u.child_id = tx.save_child(existing->first, u.record_json, keys_of(merged.patient));
+  return u;
+}
+
 struct ingest_state {
   // Inputs (immutable once submitted).
   std::string body;
   fhir::message_envelope envelope;
   std::string partner_id;
   mappers::inbound::translation translation;
+  child_update fresh;  // derived on the I/O thread, as if the child were new
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
   std::string response;
   std::string destination;
 };
-
-// Merges `incoming` into the stored record of its child (creating it), returns the merged record and id.
-std::pair<std::int64_t, model::coordination_record> apply_to_child(store::write_tx& tx,
-                                                                   const model::coordination_record& incoming) {
-  auto existing = tx.find_child(keys_of(incoming.patient));
-  model::coordination_record merged = incoming;
-  std::optional<std::int64_t> child_id;
-  if (existing) {
-    child_id = existing->first;
-    if (auto decoded = model::decode(existing->second)) {
-      merged = std::move(*decoded);
-      model::merge(merged, incoming);
-    }
-  }
-  auto id = tx.save_child(child_id, model::encode(merged), keys_of(merged.patient));
-  return {id, std::move(merged)};
-}
 
 }  // namespace
 
@@ -228,6 +235,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message, "Bundle");
   state->translation = std::move(translated.value);
+  state->fresh = derive(state->translation.record, *config_, env.source_endpoint, env.header_id);
 
   auto config = config_;
   store::sqlite_store::job ingest = [state, config](store::write_tx& tx) {
@@ -243,16 +251,17 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
       state->kind = ingest_kind::bundle_reused;
       return true;
     }
-    auto [child_id, merged] = apply_to_child(tx, state->translation.record);
-    auto r = route_child(merged, *config);
+    auto update = apply_to_child(tx, state->translation.record, *config, envelope.source_endpoint,
+                                 envelope.header_id, std::move(state->fresh));
 
     fhir::operation_outcome details;
     for (const auto& n : state->translation.notes)
       details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
                   n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
-    if (r.home == nullptr)
+    if (update.home == nullptr)
       details.add(issue_severity::warning, "not-found",
-                  "accepted and held as unroutable: " + r.reason + "; an operator re-routes it after a config change");
+                  "accepted and held as unroutable: " + update.route_reason +
+                      "; an operator re-routes it after a config change");
     state->response = response_message(envelope, config->server.public_base_url, details);
 
     store::stored_message m;
@@ -261,17 +270,16 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     m.partner_id = state->partner_id;
     m.event_code = envelope.event_code;
     m.received_at = store::iso_utc(store::now_ms());
-    m.status = r.home != nullptr ? "queued" : "unroutable";
-    m.destination = r.home != nullptr ? r.home->id : std::string();
-    m.child_id = child_id;
-    m.translation = model::encode(state->translation.record);
-    m.notes = notes_json(state->translation.notes);
+    m.status = update.home != nullptr ? "queued" : "unroutable";
+    m.destination = update.home != nullptr ? update.home->id : std::string();
+    m.child_id = update.child_id;
+    // What this message said is kept while it waits for a route; once routed, the raw body suffices.
+    if (update.home == nullptr) m.translation = model::encode(state->translation.record);
     m.response = state->response;
     auto message_id = tx.insert_message(m, state->body);
-    if (r.home != nullptr) {
-      auto payload = mappers::outbound::to_transaction_bundle(merged, {envelope.source_endpoint, envelope.header_id});
-      tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
-      state->destination = r.home->id;
+    if (update.home != nullptr) {
+      tx.insert_outbox(message_id, update.home->id, update.payload, store::now_ms());
+      state->destination = update.home->id;
     }
     state->kind = ingest_kind::created;
     return tx.ok();
@@ -321,22 +329,21 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
       st->reason = "stored translation cannot be read";
       return true;
     }
-    auto [child_id, merged] = apply_to_child(tx, *incoming);
-    auto r = route_child(merged, *config);
-    if (r.home == nullptr) {
-      st->outcome = "still_unroutable";
-      st->reason = r.reason;
-      return true;
-    }
     std::string source = m->partner_id;
     for (const auto& p : config->partners)
       if (p.id == m->partner_id && !p.source_endpoints.empty()) source = p.source_endpoints.front();
-    auto payload = mappers::outbound::to_transaction_bundle(merged, {source, m->header_id});
-    tx.insert_outbox(message_id, r.home->id, payload, store::now_ms());
-    tx.update_message(message_id, "queued", r.home->id, child_id);
+    auto update = apply_to_child(tx, *incoming, *config, source, m->header_id,
+                                 derive(*incoming, *config, source, m->header_id));
+    if (update.home == nullptr) {
+      st->outcome = "still_unroutable";
+      st->reason = update.route_reason;
+      return true;  // the merge is idempotent; keeping it changes nothing
+    }
+    tx.insert_outbox(message_id, update.home->id, update.payload, store::now_ms());
+    tx.update_message(message_id, "queued", update.home->id, update.child_id);
     st->outcome = "routed";
-    st->destination = r.home->id;
-    st->reason = r.reason;
+    st->destination = update.home->id;
+    st->reason = update.route_reason;
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(reroute));

@@ -36,7 +36,6 @@ CREATE TABLE messages(
   child_id INTEGER REFERENCES children(id),
   body BLOB NOT NULL,
   translation TEXT NOT NULL,
-  notes TEXT NOT NULL,
   response TEXT NOT NULL);
 CREATE UNIQUE INDEX messages_header ON messages(header_id);
 CREATE INDEX messages_bundle ON messages(bundle_id);
@@ -63,10 +62,11 @@ CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
+constexpr int wal_restart_frames = 16384;  // 64 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, translation, "
-    "notes, response";
+    "response";
 
 stored_message read_message(const sqlite_statement& s) {
   stored_message m;
@@ -80,8 +80,7 @@ stored_message read_message(const sqlite_statement& s) {
   m.destination = s.column_text(7);
   if (!s.column_null(8)) m.child_id = s.column_int(8);
   m.translation = s.column_text(9);
-  m.notes = s.column_text(10);
-  m.response = s.column_text(11);
+  m.response = s.column_text(10);
   return m;
 }
 
@@ -112,7 +111,30 @@ std::string iso_utc(std::int64_t unix_ms) {
 
 // ---- write_tx ----
 
-write_tx::write_tx(sqlite3* db) : db_(db) {}
+write_tx::write_tx(sqlite3* db, statement_cache& cache) : db_(db), cache_(cache) {}
+
+sqlite_statement& write_tx::prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) it = cache_.emplace(sql, sqlite_statement(db_, sql)).first;
+  if (!it->second.valid()) check(SQLITE_ERROR, sql.c_str());
+  it->second.reset();
+  return it->second;
+}
+
+std::optional<stored_message> write_tx::one_message(const std::string& where, const std::string* text,
+                                                    std::int64_t number) {
+  auto& s = prepare(std::string("SELECT ") + message_columns + " FROM messages WHERE " + where);
+  if (!s.valid()) return std::nullopt;
+  if (text != nullptr) s.bind(1, *text); else s.bind(1, number);
+  auto rc = s.step();
+  if (rc != SQLITE_ROW) {
+    check(rc, "select message");
+    return std::nullopt;
+  }
+  auto m = read_message(s);
+  s.reset();
+  return m;
+}
 
 bool write_tx::check(int rc, const char* what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return true;
@@ -122,27 +144,29 @@ bool write_tx::check(int rc, const char* what) {
 }
 
 std::optional<stored_message> write_tx::message_by_header(const std::string& header_id) {
-  return one_message(db_, "header_id = ?1", std::string_view(header_id));
+  return one_message("header_id = ?1", &header_id, 0);
 }
 
 std::optional<stored_message> write_tx::message_by_bundle(const std::string& bundle_id) {
-  return one_message(db_, "bundle_id = ?1 ORDER BY id LIMIT 1", std::string_view(bundle_id));
+  return one_message("bundle_id = ?1 ORDER BY id LIMIT 1", &bundle_id, 0);
 }
 
 std::optional<stored_message> write_tx::message_by_id(std::int64_t id) {
-  return one_message(db_, "id = ?1", id);
+  return one_message("id = ?1", nullptr, id);
 }
 
 std::optional<std::pair<std::int64_t, std::string>> write_tx::find_child(
     const std::vector<identifier_key>& identifiers) {
-  sqlite_statement s(db_,
-                     "SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
+  auto& s = prepare("SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
                      "WHERE i.system = ?1 AND i.value = ?2");
-  if (!check(s.valid() ? SQLITE_OK : SQLITE_ERROR, "prepare find_child")) return std::nullopt;
   for (const auto& id : identifiers) {
     s.reset();
     s.bind(1, id.system).bind(2, id.value);
-    if (s.step() == SQLITE_ROW) return std::make_pair(s.column_int(0), s.column_text(1));
+    if (s.step() == SQLITE_ROW) {
+      auto found = std::make_pair(s.column_int(0), s.column_text(1));
+      s.reset();
+      return found;
+    }
   }
   return std::nullopt;
 }
@@ -152,17 +176,17 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
   auto now = iso_utc(now_ms());
   std::int64_t child_id = 0;
   if (id) {
-    sqlite_statement s(db_, "UPDATE children SET record = ?1, updated_at = ?2 WHERE id = ?3");
+    auto& s = prepare("UPDATE children SET record = ?1, updated_at = ?2 WHERE id = ?3");
     s.bind(1, record).bind(2, now).bind(3, *id);
     check(s.step(), "update child");
     child_id = *id;
   } else {
-    sqlite_statement s(db_, "INSERT INTO children(record, created_at, updated_at) VALUES(?1, ?2, ?2)");
+    auto& s = prepare("INSERT INTO children(record, created_at, updated_at) VALUES(?1, ?2, ?2)");
     s.bind(1, record).bind(2, now);
     check(s.step(), "insert child");
     child_id = sqlite3_last_insert_rowid(db_);
   }
-  sqlite_statement link(db_, "INSERT OR IGNORE INTO child_identifiers(system, value, child_id) VALUES(?1, ?2, ?3)");
+  auto& link = prepare("INSERT OR IGNORE INTO child_identifiers(system, value, child_id) VALUES(?1, ?2, ?3)");
   for (const auto& key : identifiers) {
     link.reset();
     link.bind(1, key.system).bind(2, key.value).bind(3, child_id);
@@ -172,21 +196,20 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 }
 
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
-  sqlite_statement s(db_,
-                     "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-                     "destination, child_id, body, translation, notes, response) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  auto& s = prepare("INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
+                     "destination, child_id, body, translation, response) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   s.bind(1, m.bundle_id).bind(2, m.header_id).bind(3, m.partner_id).bind(4, m.event_code).bind(5, m.received_at);
   s.bind(6, m.status).bind(7, m.destination);
   if (m.child_id) s.bind(8, *m.child_id); else s.bind_null(8);
-  s.bind(9, body).bind(10, m.translation).bind(11, m.notes).bind(12, m.response);
+  s.bind(9, body).bind(10, m.translation).bind(11, m.response);
   if (!check(s.step(), "insert message")) return 0;
   return sqlite3_last_insert_rowid(db_);
 }
 
 void write_tx::update_message(std::int64_t id, const std::string& status, const std::string& destination,
                               std::optional<std::int64_t> child_id) {
-  sqlite_statement s(db_, "UPDATE messages SET status = ?1, destination = ?2, child_id = COALESCE(?3, child_id) "
+  auto& s = prepare("UPDATE messages SET status = ?1, destination = ?2, child_id = COALESCE(?3, child_id) "
                           "WHERE id = ?4");
   s.bind(1, status).bind(2, destination);
   if (child_id) s.bind(3, *child_id); else s.bind_null(3);
@@ -196,7 +219,7 @@ void write_tx::update_message(std::int64_t id, const std::string& status, const 
 
 std::int64_t write_tx::insert_outbox(std::int64_t message_id, const std::string& destination,
                                      const std::string& payload, std::int64_t due_ms) {
-  sqlite_statement s(db_, "INSERT INTO outbox(message_id, destination, payload, status, next_attempt_ms, updated_at) "
+  auto& s = prepare("INSERT INTO outbox(message_id, destination, payload, status, next_attempt_ms, updated_at) "
                           "VALUES(?1, ?2, ?3, 'queued', ?4, ?5)");
   s.bind(1, message_id).bind(2, destination).bind(3, payload).bind(4, due_ms).bind(5, iso_utc(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
@@ -205,28 +228,28 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, const std::string&
 
 void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
                               std::int64_t next_attempt_ms) {
-  sqlite_statement ins(db_, "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
+  auto& ins = prepare("INSERT INTO attempts(outbox_id, at, http_status, error, response) "
                             "VALUES(?1, ?2, ?3, ?4, ?5)");
   ins.bind(1, outbox_id).bind(2, a.at).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error);
   ins.bind(5, a.response);
   check(ins.step(), "insert attempt");
-  sqlite_statement upd(db_, "UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
+  auto& upd = prepare("UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
                             "updated_at = ?3 WHERE id = ?4");
   upd.bind(1, new_status).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
   check(upd.step(), "update outbox");
-  sqlite_statement msg(db_, "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2)");
+  auto& msg = prepare("UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2)");
   msg.bind(1, new_status).bind(2, outbox_id);
   check(msg.step(), "update message status");
 }
 
 int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
-  sqlite_statement s(db_, "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2 "
+  auto& s = prepare("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2 "
                           "WHERE message_id = ?3 AND status = 'dead'");
   s.bind(1, due_ms).bind(2, iso_utc(now_ms())).bind(3, message_id);
   check(s.step(), "requeue outbox");
   int changed = sqlite3_changes(db_);
   if (changed > 0) {
-    sqlite_statement m(db_, "UPDATE messages SET status = 'queued' WHERE id = ?1");
+    auto& m = prepare("UPDATE messages SET status = 'queued' WHERE id = ?1");
     m.bind(1, message_id);
     check(m.step(), "requeue message");
   }
@@ -245,9 +268,10 @@ sqlite3* sqlite_store::open_connection(const std::string& path, bool writer) {
   }
   sqlite3_busy_timeout(db, 5000);
   std::string error;
+  // The writer never checkpoints by itself (checkpoint_loop does), readers never write.
   const char* pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                 "PRAGMA wal_autocheckpoint=4000;"
-                               : "PRAGMA foreign_keys=ON;";
+                                 "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"
+                               : "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;";
   if (exec(db, pragmas, &error) != SQLITE_OK) {
     sqlite3_close(db);
     throw std::runtime_error("store: " + error);
@@ -276,11 +300,22 @@ sqlite_store::sqlite_store(const options& opts) : max_batch_(opts.max_batch) {
     schema_version_ = v + 1;
   }
   read_db_ = open_connection(opts.path, false);
+  checkpoint_db_ = open_connection(opts.path, false);
+  sqlite3_wal_hook(
+      write_db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<sqlite_store*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
   writer_ = std::thread([this] { writer_loop(); });
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 sqlite_store::~sqlite_store() {
   stop();
+  writer_statements_.clear();
+  sqlite3_close_v2(checkpoint_db_);
   sqlite3_close_v2(read_db_);
   sqlite3_close_v2(write_db_);
 }
@@ -300,8 +335,29 @@ void sqlite_store::stop() {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
   }
-  queue_cv_.notify_one();
+  queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void sqlite_store::checkpoint_loop() {
+  // PASSIVE checkpoints copy committed WAL frames into the database without blocking the writer or the
+  // readers; once a checkpoint has caught up, the next write transaction restarts the WAL from its start.
+  std::unique_lock lock(checkpoint_mutex_);
+  while (!checkpoint_stop_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    lock.unlock();
+    int wal_frames = 0, copied = 0;
+    sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
+    lock.lock();
+  }
+  lock.unlock();
+  sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 void sqlite_store::writer_loop() {
@@ -322,7 +378,7 @@ void sqlite_store::writer_loop() {
     if (committed) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
         exec(write_db_, "SAVEPOINT job");
-        write_tx tx(write_db_);
+        write_tx tx(write_db_, writer_statements_);
         bool ok = batch[i].first(tx) && tx.ok();
         if (!ok) exec(write_db_, "ROLLBACK TO job");
         exec(write_db_, "RELEASE job");
@@ -330,6 +386,13 @@ void sqlite_store::writer_loop() {
       }
       committed = exec(write_db_, "COMMIT") == SQLITE_OK;
       if (!committed) exec(write_db_, "ROLLBACK");
+    }
+    // The checkpoint thread copies most frames while the writer goes on; when the WAL has grown past the
+    // threshold the writer completes a checkpoint itself (only the frames not yet copied), so that the
+    // next transaction restarts the WAL from its beginning and it stays bounded.
+    if (wal_frames_ > wal_restart_frames) {
+      sqlite3_wal_checkpoint_v2(write_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      wal_frames_ = 0;
     }
     for (std::size_t i = 0; i < batch.size(); ++i)
       if (batch[i].second) batch[i].second(committed && results[i]);

@@ -3,7 +3,7 @@
 // Tables (schema in sqlite_store.cpp, numbered migrations applied at open):
 //   children(id, record)                  the coordination model, one merged record per child
 //   child_identifiers(system, value, child_id)
-//   messages(id, bundle_id, header_id, partner_id, status, body, translation, notes, response, ...)
+//   messages(id, bundle_id, header_id, partner_id, status, body, translation, response, ...)
 //   outbox(id, message_id, destination, payload, status, attempts, next_attempt_ms, ...)
 //   attempts(id, outbox_id, at, http_status, error, response)
 //
@@ -24,7 +24,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "gateway/store/sqlite_statement.hpp"
 
 namespace homebase::gateway::store {
 
@@ -43,9 +46,8 @@ struct stored_message {
   std::string status;       // unroutable | queued | retrying | sent | dead | rejected
   std::string destination;  // medical home id, empty when unroutable
   std::optional<std::int64_t> child_id;
-  std::string translation;  // record_codec JSON of what this message said
-  std::string notes;        // JSON array of mapping notes
-  std::string response;     // the response message Bundle returned to the sender
+  std::string translation;  // record_codec JSON of what this message said; kept only while unroutable
+  std::string response;     // the response message Bundle returned to the sender (with the mapping notes)
 };
 
 struct attempt_row {
@@ -67,9 +69,12 @@ struct outbox_row {
 };
 
 // The write side, valid only inside a job on the writer thread.
+// Prepared statements of the writer connection, keyed by their SQL; owned by the writer thread.
+using statement_cache = std::unordered_map<std::string, sqlite_statement>;
+
 class write_tx {
  public:
-  explicit write_tx(sqlite3* db);
+  write_tx(sqlite3* db, statement_cache& cache);
 
   [[nodiscard]] std::optional<stored_message> message_by_header(const std::string& header_id);
   [[nodiscard]] std::optional<stored_message> message_by_bundle(const std::string& bundle_id);
@@ -96,7 +101,11 @@ class write_tx {
 
  private:
   bool check(int rc, const char* what);
+  // The cached statement for `sql`, reset and with no bindings.
+  sqlite_statement& prepare(const std::string& sql);
+  std::optional<stored_message> one_message(const std::string& where, const std::string* text, std::int64_t number);
   sqlite3* db_;
+  statement_cache& cache_;
   bool ok_ = true;
   std::string error_;
 };
@@ -136,6 +145,7 @@ class sqlite_store {
 
  private:
   void writer_loop();
+  void checkpoint_loop();
   sqlite3* open_connection(const std::string& path, bool writer);
 
   sqlite3* write_db_ = nullptr;
@@ -149,6 +159,16 @@ class sqlite_store {
   std::deque<std::pair<job, completion>> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  statement_cache writer_statements_;  // writer thread only
+  int wal_frames_ = 0;                 // writer thread only: WAL size after the last commit (wal hook)
+
+  // WAL checkpoints run on their own connection and thread, so that copying pages back into the
+  // database never stalls a commit (the writer's automatic checkpoints are off).
+  sqlite3* checkpoint_db_ = nullptr;
+  std::mutex checkpoint_mutex_;  // guards checkpoint_stop_
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stop_ = false;
+  std::thread checkpointer_;
 };
 
 [[nodiscard]] std::int64_t now_ms();

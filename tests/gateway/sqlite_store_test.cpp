@@ -43,7 +43,6 @@ stored_message message(const std::string& n) {
   m.status = "queued";
   m.destination = "home";
   m.translation = "{}";
-  m.notes = "[]";
   m.response = "response-" + n;
   return m;
 }
