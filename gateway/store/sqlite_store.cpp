@@ -62,7 +62,7 @@ CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
-constexpr int wal_restart_frames = 16384;  // 64 MiB of 4 KiB pages
+constexpr int wal_restart_frames = 4096;  // 16 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, translation, "
@@ -350,7 +350,7 @@ void sqlite_store::checkpoint_loop() {
   // readers; once a checkpoint has caught up, the next write transaction restarts the WAL from its start.
   std::unique_lock lock(checkpoint_mutex_);
   while (!checkpoint_stop_) {
-    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50));
     lock.unlock();
     int wal_frames = 0, copied = 0;
     sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);

@@ -1,5 +1,5 @@
 // stable_uuid: name-based UUIDs (RFC 4122 version 5, SHA-1) so that the same business key always yields
-// the same urn:uuid fullUrl. Includes the small SHA-1 it needs (FIPS 180-4); not for security use.
+// the same urn:uuid fullUrl. SHA-1 comes from OpenSSL's libcrypto; it names, it does not protect.
 #pragma once
 
 #include <array>
