@@ -88,6 +88,12 @@ const partner* gateway_config::find_partner_by_endpoint(std::string_view source_
   return nullptr;
 }
 
+const partner* gateway_config::find_partner(std::string_view id) const {
+  for (const auto& p : partners)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
 const medical_home* gateway_config::find_medical_home(std::string_view id) const {
   for (const auto& h : medical_homes)
     if (h.id == id) return &h;

@@ -80,6 +80,7 @@ struct gateway_config {
 
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
   [[nodiscard]] const medical_home* find_medical_home(std::string_view id) const;
+  [[nodiscard]] const partner* find_partner(std::string_view id) const;
 };
 
 using config_ptr = std::shared_ptr<const gateway_config>;

@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "gateway/delivery/http_client.hpp"
+#include "mappers/model/record_codec.hpp"
+#include "mappers/outbound/medical_home_transaction.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::delivery {
@@ -90,19 +92,31 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
       co_await w->timer.async_wait(nothrow);
       continue;
     }
-    auto result = co_await client.post(url, row->payload, fhir_json);
+    // The transaction Bundle is built from the child's current record: conditional writes keyed on
+    // business identifiers make the latest state the right thing to send, however often.
     int attempts = row->attempts + 1;
-    auto verdict = policy_.classify(result.status, attempts);
+    http_result result;
+    auto outcome = verdict::dead;
+    if (auto record = mappers::model::decode(row->record)) {
+      std::string source = row->partner_id;
+      if (const auto* partner = config_->find_partner(row->partner_id); partner && !partner->source_endpoints.empty())
+        source = partner->source_endpoints.front();
+      const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row->header_id});
+      result = co_await client.post(url, payload, fhir_json);
+      outcome = policy_.classify(result.status, attempts);
+    } else {
+      result.error = "the child's stored record cannot be read by this version";  // no retry can help
+    }
     store::attempt_row attempt{store::iso_utc(store::now_ms()), result.status, result.error, result.body};
-    std::string status = verdict == verdict::sent ? "sent" : verdict == verdict::dead ? "dead" : "retrying";
-    std::int64_t next = verdict == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
+    std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
+    std::int64_t next = outcome == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
     // Record the attempt durably before looking at the next row.
     auto id = row->id;
-    store::sqlite_store::job record = [id, attempt, status, next](store::write_tx& tx) {
+    store::sqlite_store::job record_attempt = [id, attempt, status, next](store::write_tx& tx) {
       tx.record_attempt(id, attempt, status, next);
       return tx.ok();
     };
-    bool committed = co_await store::run_in_store(store_, std::move(record));
+    bool committed = co_await store::run_in_store(store_, std::move(record_attempt));
     if (!committed) {
       // The store is stopping or failing: wait before looking again so as not to spin.
       w->timer.expires_after(std::chrono::seconds(1));

@@ -14,7 +14,6 @@
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/model/record_merge.hpp"
-#include "mappers/outbound/medical_home_transaction.hpp"
 
 namespace homebase::gateway::pipeline {
 
@@ -139,23 +138,21 @@ std::vector<store::identifier_key> keys_of(const model::child& c) {
 
 enum class ingest_kind { failed, created, duplicate, bundle_reused };
 
-// What a message does to its child: the merged record's JSON, the medical home and the payload for it.
+// What a message does to its child: the merged record's JSON and the medical home it goes to. The
+// payload for the home is built from the record when the delivery worker sends it.
 struct child_update {
   std::int64_t child_id = 0;
   std::string record_json;
   const config::medical_home* home = nullptr;
   std::string route_reason;
-  std::string payload;  // the transaction Bundle for `home`; empty when unroutable
 };
 
-child_update derive(const model::coordination_record& record, const config::gateway_config& config,
-                    const std::string& source, const std::string& header_id) {
+child_update derive(const model::coordination_record& record, const config::gateway_config& config) {
   child_update u;
   u.record_json = model::encode(record);
   auto r = route_child(record, config);
   u.home = r.home;
   u.route_reason = r.reason;
-  if (u.home != nullptr) u.payload = mappers::outbound::to_transaction_bundle(record, {source, header_id});
   return u;
 }
 
@@ -163,8 +160,7 @@ child_update derive(const model::coordination_record& record, const config::gate
 // the gateway does not know yet would get (derived outside the writer thread); it is used as is when no
 // record exists, so that the writer re-derives only when a message merges into an existing record.
 child_update apply_to_child(store::write_tx& tx, const model::coordination_record& incoming,
-                            const config::gateway_config& config, const std::string& source,
-                            const std::string& header_id, child_update fresh) {
+                            const config::gateway_config& config, child_update fresh) {
   auto existing = tx.find_child(keys_of(incoming.patient));
   if (!existing) {
     fresh.child_id = tx.save_child(std::nullopt, fresh.record_json, keys_of(incoming.patient));
@@ -175,7 +171,7 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
     merged = std::move(*decoded);
     model::merge(merged, incoming);
   }
-  auto u = derive(merged, config, source, header_id);
+  auto u = derive(merged, config);
   u.child_id = tx.save_child(existing->first, u.record_json, keys_of(merged.patient));
   return u;
 }
@@ -235,7 +231,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message, "Bundle");
   state->translation = std::move(translated.value);
-  state->fresh = derive(state->translation.record, *config_, env.source_endpoint, env.header_id);
+  state->fresh = derive(state->translation.record, *config_);
 
   auto config = config_;
   store::sqlite_store::job ingest = [state, config](store::write_tx& tx) {
@@ -251,8 +247,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
       state->kind = ingest_kind::bundle_reused;
       return true;
     }
-    auto update = apply_to_child(tx, state->translation.record, *config, envelope.source_endpoint,
-                                 envelope.header_id, std::move(state->fresh));
+    auto update = apply_to_child(tx, state->translation.record, *config, std::move(state->fresh));
 
     fhir::operation_outcome details;
     for (const auto& n : state->translation.notes)
@@ -278,7 +273,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     m.response = state->response;
     auto message_id = tx.insert_message(m, state->body);
     if (update.home != nullptr) {
-      tx.insert_outbox(message_id, update.home->id, update.payload, store::now_ms());
+      tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
       state->destination = update.home->id;
     }
     state->kind = ingest_kind::created;
@@ -329,17 +324,13 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
       st->reason = "stored translation cannot be read";
       return true;
     }
-    std::string source = m->partner_id;
-    for (const auto& p : config->partners)
-      if (p.id == m->partner_id && !p.source_endpoints.empty()) source = p.source_endpoints.front();
-    auto update = apply_to_child(tx, *incoming, *config, source, m->header_id,
-                                 derive(*incoming, *config, source, m->header_id));
+    auto update = apply_to_child(tx, *incoming, *config, derive(*incoming, *config));
     if (update.home == nullptr) {
       st->outcome = "still_unroutable";
       st->reason = update.route_reason;
       return true;  // the merge is idempotent; keeping it changes nothing
     }
-    tx.insert_outbox(message_id, update.home->id, update.payload, store::now_ms());
+    tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
     tx.update_message(message_id, "queued", update.home->id, update.child_id);
     st->outcome = "routed";
     st->destination = update.home->id;

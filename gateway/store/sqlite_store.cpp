@@ -43,8 +43,8 @@ CREATE INDEX messages_status ON messages(status, id);
 CREATE TABLE outbox(
   id INTEGER PRIMARY KEY,
   message_id INTEGER NOT NULL REFERENCES messages(id),
+  child_id INTEGER NOT NULL REFERENCES children(id),
   destination TEXT NOT NULL,
-  payload TEXT NOT NULL,
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL,
@@ -217,11 +217,11 @@ void write_tx::update_message(std::int64_t id, const std::string& status, const 
   check(s.step(), "update message");
 }
 
-std::int64_t write_tx::insert_outbox(std::int64_t message_id, const std::string& destination,
-                                     const std::string& payload, std::int64_t due_ms) {
-  auto& s = prepare("INSERT INTO outbox(message_id, destination, payload, status, next_attempt_ms, updated_at) "
+std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
+                                     std::int64_t due_ms) {
+  auto& s = prepare("INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at) "
                           "VALUES(?1, ?2, ?3, 'queued', ?4, ?5)");
-  s.bind(1, message_id).bind(2, destination).bind(3, payload).bind(4, due_ms).bind(5, iso_utc(now_ms()));
+  s.bind(1, message_id).bind(2, child_id).bind(3, destination).bind(4, due_ms).bind(5, iso_utc(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
   return sqlite3_last_insert_rowid(db_);
 }
@@ -446,18 +446,24 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
 
 std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destination) {
   std::lock_guard lock(read_mutex_);
-  sqlite_statement s(read_db_, "SELECT id, message_id, payload, status, attempts, next_attempt_ms FROM outbox "
-                               "WHERE destination = ?1 AND status IN ('queued', 'retrying') ORDER BY id LIMIT 1");
+  sqlite_statement s(read_db_,
+                     "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, m.header_id, "
+                     "m.partner_id, c.record FROM outbox o JOIN messages m ON m.id = o.message_id "
+                     "JOIN children c ON c.id = o.child_id "
+                     "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') ORDER BY o.id LIMIT 1");
   s.bind(1, destination);
   if (s.step() != SQLITE_ROW) return std::nullopt;
   outbox_row r;
   r.id = s.column_int(0);
   r.message_id = s.column_int(1);
+  r.child_id = s.column_int(2);
   r.destination = destination;
-  r.payload = s.column_text(2);
   r.status = s.column_text(3);
   r.attempts = static_cast<int>(s.column_int(4));
   r.next_attempt_ms = s.column_int(5);
+  r.header_id = s.column_text(6);
+  r.partner_id = s.column_text(7);
+  r.record = s.column_text(8);
   return r;
 }
 

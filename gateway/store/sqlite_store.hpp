@@ -4,7 +4,8 @@
 //   children(id, record)                  the coordination model, one merged record per child
 //   child_identifiers(system, value, child_id)
 //   messages(id, bundle_id, header_id, partner_id, status, body, translation, response, ...)
-//   outbox(id, message_id, destination, payload, status, attempts, next_attempt_ms, ...)
+//   outbox(id, message_id, child_id, destination, status, attempts, next_attempt_ms, ...): "bring this
+//     child's record to this destination"; the payload is built from the record when it is sent
 //   attempts(id, outbox_id, at, http_status, error, response)
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
@@ -60,8 +61,11 @@ struct attempt_row {
 struct outbox_row {
   std::int64_t id = 0;
   std::int64_t message_id = 0;
+  std::int64_t child_id = 0;
   std::string destination;
-  std::string payload;
+  std::string header_id;   // of the message that queued it (next_outbox only)
+  std::string partner_id;  // (next_outbox only)
+  std::string record;      // the child's current record_codec JSON (next_outbox only)
   std::string status;  // queued | retrying | sent | dead
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
@@ -88,7 +92,7 @@ class write_tx {
   std::int64_t insert_message(const stored_message& m, std::string_view body);
   void update_message(std::int64_t id, const std::string& status, const std::string& destination,
                       std::optional<std::int64_t> child_id);
-  std::int64_t insert_outbox(std::int64_t message_id, const std::string& destination, const std::string& payload,
+  std::int64_t insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
                              std::int64_t due_ms);
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
                       std::int64_t next_attempt_ms);
@@ -137,7 +141,7 @@ class sqlite_store {
   [[nodiscard]] std::vector<stored_message> list_messages(const std::string& status, int limit, std::int64_t before_id);
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
-  // The oldest undelivered row of a destination (FIFO per destination), without payload history.
+  // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
   [[nodiscard]] std::vector<std::string> destinations_with_work();
   [[nodiscard]] bool healthy();

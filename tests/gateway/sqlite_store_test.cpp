@@ -54,8 +54,9 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
     EXPECT_EQ(store.schema_version(), 1);
     EXPECT_TRUE(store.healthy());
     ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+      auto child = tx.save_child(std::nullopt, "{\"v\":1}", {{"mrn", "1"}});
       auto id = tx.insert_message(message("1"), "body");
-      tx.insert_outbox(id, "home", "payload", 0);
+      tx.insert_outbox(id, child, "home", 0);
       return tx.ok();
     }));
   }
@@ -66,7 +67,8 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   EXPECT_EQ(m->response, "response-1");
   auto next = reopened.next_outbox("home");
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->payload, "payload");
+  EXPECT_EQ(next->record, "{\"v\":1}");
+  EXPECT_EQ(next->header_id, "header-1");
   EXPECT_EQ(reopened.destinations_with_work(), std::vector<std::string>{"home"});
 }
 
@@ -112,8 +114,9 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   sqlite_store store({db.path, 16});
   std::int64_t outbox_id = 0;
   ASSERT_TRUE(run_job(store, [&outbox_id](write_tx& tx) {
+    auto child = tx.save_child(std::nullopt, "{}", {{"mrn", "1"}});
     auto id = tx.insert_message(message("1"), "b");
-    outbox_id = tx.insert_outbox(id, "home", "payload", 0);
+    outbox_id = tx.insert_outbox(id, child, "home", 0);
     return tx.ok();
   }));
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
