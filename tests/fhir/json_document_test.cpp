@@ -27,6 +27,16 @@ TEST(json_document, rejects_duplicate_keys) {
   EXPECT_NE(error->message.find("duplicate JSON key \"b\""), std::string::npos);
 }
 
+TEST(json_document, rejects_duplicate_keys_in_large_objects) {
+  std::string text = "{";
+  for (int i = 0; i < 40; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  rapidjson::Document doc;
+  ASSERT_FALSE(parse_json(text + "\"last\":0}", doc));
+  auto error = parse_json(text + "\"k17\":0}", doc);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->message.find("\"k17\""), std::string::npos);
+}
+
 TEST(json_document, rejects_nesting_beyond_the_limit_without_recursion) {
   std::string deep(100000, '[');
   deep += std::string(100000, ']');
@@ -40,6 +50,21 @@ TEST(json_document, rejects_invalid_utf8) {
   rapidjson::Document doc;
   std::string bad = "{\"a\":\"\xC3\x28\"}";
   EXPECT_TRUE(parse_json(bad, doc));
+}
+
+TEST(json_document, parses_in_place_with_the_same_checks) {
+  std::string text = R"({"a":"x\u00e9y","b":[1,2]})";
+  rapidjson::Document doc;
+  ASSERT_FALSE(parse_json_in_place(text, doc));
+  EXPECT_EQ(get_string(doc, "a"), "x\xC3\xA9y");
+  std::string dup = R"({"a":1,"a":2})";
+  EXPECT_TRUE(parse_json_in_place(dup, doc));
+  std::string nul("{\"a\":1}\0{", 9);
+  auto error = parse_json_in_place(nul, doc);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->offset, 7u);
+  std::string bad = "{\"a\":\"\xC3\x28\"}";
+  EXPECT_TRUE(parse_json_in_place(bad, doc));
 }
 
 TEST(json_document, writes_minified) {

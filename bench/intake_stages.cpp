@@ -1,0 +1,122 @@
+// intake_stages: CPU cost of each stage a message goes through before the store, on one core,
+// measured with Google Benchmark on the load template (38 KB NICU discharge message) and on the seed
+// story. RapidJSON's plain DOM parse is measured beside ours in the same run.
+//   homebase_intake_stages [--benchmark_repetitions=5 --benchmark_report_aggregates_only=true]
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "fhir/json_document.hpp"
+#include "fhir/message_bundle.hpp"
+#include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/model/record_codec.hpp"
+#include "mappers/outbound/medical_home_transaction.hpp"
+
+namespace {
+
+std::string load(const std::string& relative) {
+  std::ifstream in(std::string(HOMEBASE_SOURCE_DIR) + "/" + relative, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  // Fill the load driver's placeholders with fixed values.
+  for (auto [from, to] : {std::pair<std::string, std::string>{"{{BUNDLE_ID}}", "5b0c1f8e-2d1a-4c1e-9a55-0b9f0e4f8a01"},
+                          {"{{HEADER_ID}}", "7c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"},
+                          {"{{MRN}}", "LOAD-0-1"}}) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+const std::string& message(int which) {
+  static const std::string load_template = load("tests/fixtures/synthetic/load-template.json");
+  static const std::string seed = load("tests/fixtures/anjali-nicu-discharge.json");
+  return which == 0 ? load_template : seed;
+}
+
+void set_bytes(benchmark::State& state, int which) {
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(message(which).size()));
+}
+
+void rapidjson_dom_parse(benchmark::State& state) {
+  const auto& text = message(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    benchmark::DoNotOptimize(doc.IsObject());
+  }
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
+void parse_json_checked(benchmark::State& state) {
+  const auto& text = message(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    rapidjson::Document doc;
+    benchmark::DoNotOptimize(homebase::fhir::parse_json(text, doc));
+  }
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
+void parse_json_in_place_checked(benchmark::State& state) {
+  const auto& text = message(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    std::string scratch = text;
+    rapidjson::Document doc;
+    benchmark::DoNotOptimize(homebase::fhir::parse_json_in_place(scratch, doc));
+  }
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
+void check_message_bundle(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  for (auto _ : state) benchmark::DoNotOptimize(homebase::fhir::check_message_bundle(doc).http_status);
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
+void translate_discharge(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  for (auto _ : state) benchmark::DoNotOptimize(homebase::mappers::inbound::translate_discharge(doc).ok);
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
+void encode_record(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  auto t = homebase::mappers::inbound::translate_discharge(doc);
+  for (auto _ : state) benchmark::DoNotOptimize(homebase::mappers::model::encode(t.value.record).size());
+}
+
+void decode_record(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  auto json = homebase::mappers::model::encode(homebase::mappers::inbound::translate_discharge(doc).value.record);
+  for (auto _ : state) benchmark::DoNotOptimize(homebase::mappers::model::decode(json).has_value());
+}
+
+void transaction_bundle(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  auto t = homebase::mappers::inbound::translate_discharge(doc);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        homebase::mappers::outbound::to_transaction_bundle(t.value.record, {"https://ehr.example/fhir", "h"}).size());
+}
+
+// Arg 0: load template (38 KB), 1: seed story.
+BENCHMARK(rapidjson_dom_parse)->Arg(0)->Arg(1);
+BENCHMARK(parse_json_checked)->Arg(0)->Arg(1);
+BENCHMARK(parse_json_in_place_checked)->Arg(0)->Arg(1);
+BENCHMARK(check_message_bundle)->Arg(0)->Arg(1);
+BENCHMARK(translate_discharge)->Arg(0)->Arg(1);
+BENCHMARK(encode_record)->Arg(0)->Arg(1);
+BENCHMARK(decode_record)->Arg(0)->Arg(1);
+BENCHMARK(transaction_bundle)->Arg(0)->Arg(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
