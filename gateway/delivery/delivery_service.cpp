@@ -30,7 +30,8 @@ struct delivery_service::worker {
   asio::steady_timer timer;
   config::medical_home home;
   std::mt19937_64 rng;
-  bool woken = false;  // on strand: a notify arrived while not waiting
+  bool woken = false;    // on strand: a notify arrived while not waiting
+  bool backing_off = false;  // on strand: waiting out the head row's backoff (FIFO: new rows queue behind it)
   std::atomic<bool> stopping{false};
 };
 
@@ -65,6 +66,7 @@ void delivery_service::notify(const std::string& destination) {
   if (it == workers_.end()) return;
   auto w = it->second;
   asio::post(w->strand, [w] {
+    if (w->backing_off) return;  // the new row waits behind the head row anyway
     w->woken = true;
     w->timer.cancel();
   });
@@ -73,7 +75,10 @@ void delivery_service::notify(const std::string& destination) {
 void delivery_service::stop() {
   for (auto& [id, w] : workers_) {
     w->stopping = true;
-    asio::post(w->strand, [w] { w->timer.cancel(); });
+    asio::post(w->strand, [w] {
+      w->backing_off = false;
+      w->timer.cancel();
+    });
   }
 }
 
@@ -88,8 +93,10 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
       auto wait = row ? std::chrono::milliseconds(row->next_attempt_ms - now)
                       : std::chrono::duration_cast<std::chrono::milliseconds>(idle_poll);
       if (w->woken) continue;
+      w->backing_off = row.has_value();
       w->timer.expires_after(wait);
       co_await w->timer.async_wait(nothrow);
+      w->backing_off = false;
       continue;
     }
     // The transaction Bundle is built from the child's current record: conditional writes keyed on

@@ -62,7 +62,7 @@ CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
-constexpr int wal_restart_frames = 4096;  // 16 MiB of 4 KiB pages
+constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, translation, "
