@@ -87,6 +87,34 @@ TEST(delivery_resilience, kill_9_with_the_destination_down_loses_nothing_and_del
   EXPECT_EQ(again.process.stop(SIGTERM), 0);
 }
 
+TEST(delivery_resilience, one_down_destination_never_delays_another) {
+  temp_dir dir;
+  medical_home_server riverside;
+  std::string error;
+  ASSERT_TRUE(riverside.start(dir, {}, error)) << error;
+  gateway_process gw;
+  // Meadowbrook is down (a closed port); Riverside is up.
+  ASSERT_TRUE(gw.start(dir,
+                       {.medical_home_base = "http://127.0.0.1:" + std::to_string(free_port()) + "/fhir",
+                        .max_attempts = 1000,
+                        .second_home_base = riverside.base(),
+                        .second_home_npi = "5555555555"},
+                       error))
+      << error;
+  ASSERT_EQ(http_call("POST", gw.url(pm), seed_file(dir)).status, 200);  // Anjali: Meadowbrook
+  ASSERT_TRUE(eventually([&] { return view(gw, 1).attempts >= 2; }));   // it is failing and backing off
+  auto other = dir.path() / "riverside-child.json";
+  write_file(other, make_variant(seed_text(), {.bundle_id = "d4d4d4d4-0000-4000-8000-000000000004",
+                                               .header_id = "d5d5d5d5-0000-4000-8000-000000000005",
+                                               .mrn = "RIV-0001",
+                                               .gp_npi = "5555555555"}));
+  ASSERT_EQ(http_call("POST", gw.url(pm), other).status, 200);
+  ASSERT_TRUE(eventually([&] { return view(gw, 2).status == "sent"; }, std::chrono::seconds(5)))
+      << view(gw, 2).status;
+  EXPECT_EQ(view(gw, 1).status, "retrying");
+  EXPECT_EQ(riverside.count("Patient"), 1);
+}
+
 TEST(delivery_resilience, transient_errors_are_retried_with_backoff_then_sent) {
   temp_dir dir;
   medical_home_server home;

@@ -239,6 +239,10 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     if (!options.explicit_patient_value.empty())
       y << "    patients:\n      - system: " << options.explicit_patient_system << "\n        value: \""
         << options.explicit_patient_value << "\"\n";
+    if (!options.second_home_base.empty())
+      y << "  - id: riverside\n    fhir_base_url: " << options.second_home_base
+        << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: \""
+        << options.second_home_npi << "\"\n";
     write_file(config, y.str());
   }
   scheme = options.tls ? "https" : "http";

@@ -97,6 +97,8 @@ struct gateway_options {
   int max_attempts = 4;
   int body_limit = 4 * 1024 * 1024;
   bool tls = false;
+  std::string second_home_base{};  // a second medical home ("riverside"), when not empty
+  std::string second_home_npi{};
 };
 
 struct gateway_process {
