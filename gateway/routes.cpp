@@ -27,7 +27,7 @@ bool parse_id(std::string_view text, std::int64_t& id) {
 }  // namespace
 
 routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake)
-    : config_(std::move(config)), store_(store), intake_(intake), admin_(store) {
+    : config_(config), store_(store), intake_(intake), admin_(store, config->server.public_base_url) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 

@@ -1,5 +1,7 @@
 #include "gateway/admin/admin_api.hpp"
 
+#include "gateway/pipeline/response_message.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -89,8 +91,10 @@ http::response admin_api::show(std::int64_t id) {
   }
   // Mapping and routing notes: the issues of the OperationOutcome in the response sent to the partner.
   w.Key("notes");
+  auto rebuilt = pipeline::rebuild_response_message(store_.get_message_body(id), public_base_url_, m->received_at,
+                                                    m->route_note);
   rapidjson::Document response;
-  response.Parse(m->response.c_str());
+  response.Parse(rebuilt ? rebuilt->c_str() : "{}");
   bool written = false;
   if (!response.HasParseError() && response.IsObject() && response.HasMember("entry") && response["entry"].IsArray())
     for (const auto& e : response["entry"].GetArray())

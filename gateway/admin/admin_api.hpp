@@ -1,6 +1,7 @@
 // admin_api: the operator's view of messages (JSON, not FHIR):
 //   GET /admin/messages[?status=S&limit=N&before=ID]  newest first, with a `next` link
-//   GET /admin/messages/{id}                            status, every delivery attempt, mapping notes
+//   GET /admin/messages/{id}                            status, every delivery attempt, and the notes of the
+//                                                       response sent (rebuilt from the stored message)
 // Retry (POST /admin/messages/{id}/retry) is a write and lives in pipeline/message_intake.
 #pragma once
 
@@ -13,13 +14,15 @@ namespace homebase::gateway::admin {
 
 class admin_api {
  public:
-  explicit admin_api(store::sqlite_store& store) : store_(store) {}
+  admin_api(store::sqlite_store& store, std::string public_base_url)
+      : store_(store), public_base_url_(std::move(public_base_url)) {}
 
   [[nodiscard]] http::response list(const http::request& req);
   [[nodiscard]] http::response show(std::int64_t id);
 
  private:
   store::sqlite_store& store_;
+  std::string public_base_url_;
 };
 
 }  // namespace homebase::gateway::admin

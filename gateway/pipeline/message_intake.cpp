@@ -3,13 +3,11 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
-#include "gateway/pipeline/uuid.hpp"
+#include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/model/record_codec.hpp"
@@ -33,101 +31,6 @@ bool is_fhir_json(std::string_view content_type) {
   return lower == "application/fhir+json" || lower == "application/json" || lower == "application/json+fhir";
 }
 
-using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
-void str(writer_t& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-// The response message (messaging.html: a new Bundle and MessageHeader; response.identifier quotes the
-// request's MessageHeader.id). Notes about content that was not mapped, or about routing, travel in an
-// OperationOutcome referenced from response.details.
-std::string response_message(const fhir::message_envelope& env, const std::string& gateway_endpoint,
-                             const fhir::operation_outcome& details) {
-  auto now = store::iso_utc(store::now_ms());
-  auto outcome_url = "urn:uuid:" + new_uuid();
-  rapidjson::StringBuffer b;
-  writer_t w(b);
-  w.StartObject();
-  w.Key("resourceType");
-  w.String("Bundle");
-  w.Key("id");
-  str(w, new_uuid());
-  w.Key("meta");
-  w.StartObject();
-  w.Key("lastUpdated");
-  str(w, now);
-  w.EndObject();
-  w.Key("type");
-  w.String("message");
-  w.Key("timestamp");
-  str(w, now);
-  w.Key("entry");
-  w.StartArray();
-  auto header_id = new_uuid();
-  w.StartObject();
-  w.Key("fullUrl");
-  str(w, "urn:uuid:" + header_id);
-  w.Key("resource");
-  w.StartObject();
-  w.Key("resourceType");
-  w.String("MessageHeader");
-  w.Key("id");
-  str(w, header_id);
-  if (!env.event_system.empty()) {
-    w.Key("eventCoding");
-    w.StartObject();
-    w.Key("system");
-    str(w, env.event_system);
-    w.Key("code");
-    str(w, env.event_code);
-    w.EndObject();
-  } else {
-    w.Key("eventUri");
-    str(w, env.event_code);
-  }
-  w.Key("destination");
-  w.StartArray();
-  w.StartObject();
-  w.Key("endpoint");
-  str(w, env.source_endpoint);
-  w.EndObject();
-  w.EndArray();
-  w.Key("source");
-  w.StartObject();
-  w.Key("name");
-  w.String("Homebase");
-  w.Key("software");
-  w.String("Homebase gateway");
-  w.Key("endpoint");
-  str(w, gateway_endpoint);
-  w.EndObject();
-  w.Key("response");
-  w.StartObject();
-  w.Key("identifier");
-  str(w, env.header_id);
-  w.Key("code");
-  w.String("ok");
-  if (!details.empty()) {
-    w.Key("details");
-    w.StartObject();
-    w.Key("reference");
-    str(w, outcome_url);
-    w.EndObject();
-  }
-  w.EndObject();
-  w.EndObject();  // resource
-  w.EndObject();  // entry
-  if (!details.empty()) {
-    w.StartObject();
-    w.Key("fullUrl");
-    str(w, outcome_url);
-    w.Key("resource");
-    auto outcome = details.to_json();
-    w.RawValue(outcome.data(), outcome.size(), rapidjson::kObjectType);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {b.GetString(), b.GetSize()};
-}
 
 std::vector<store::identifier_key> keys_of(const model::child& c) {
   std::vector<store::identifier_key> keys;
@@ -185,7 +88,9 @@ struct ingest_state {
   child_update fresh;  // derived on the I/O thread, as if the child were new
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
-  std::string response;
+  std::string received_at;
+  std::string route_note;   // non-empty: held as unroutable
+  std::string prior_body;   // duplicate: the body of the message first received
   std::string destination;
 };
 
@@ -243,8 +148,10 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
       // Same MessageHeader.id: the sender did not get our response (same Bundle.id), or resubmits a message
       // of consequence (new Bundle.id). Either way: the original response, no second processing.
       state->kind = ingest_kind::duplicate;
-      state->response = prior->response;
-      return true;
+      state->received_at = prior->received_at;
+      state->route_note = prior->route_note;
+      state->prior_body = tx.message_body(prior->id);
+      return tx.ok();
     }
     if (tx.message_by_bundle(envelope.bundle_id)) {
       state->kind = ingest_kind::bundle_reused;
@@ -252,28 +159,20 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     }
     auto update = apply_to_child(tx, state->translation.record, *config, std::move(state->fresh));
 
-    fhir::operation_outcome details;
-    for (const auto& n : state->translation.notes)
-      details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
-                  n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
-    if (update.home == nullptr)
-      details.add(issue_severity::warning, "not-found",
-                  "accepted and held as unroutable: " + update.route_reason +
-                      "; an operator re-routes it after a config change");
-    state->response = response_message(envelope, config->server.public_base_url, details);
-
+    state->received_at = store::iso_utc(store::now_ms());
+    if (update.home == nullptr) state->route_note = update.route_reason;
     store::stored_message m;
     m.bundle_id = envelope.bundle_id;
     m.header_id = envelope.header_id;
     m.partner_id = state->partner_id;
     m.event_code = envelope.event_code;
-    m.received_at = store::iso_utc(store::now_ms());
+    m.received_at = state->received_at;
     m.status = update.home != nullptr ? "queued" : "unroutable";
     m.destination = update.home != nullptr ? update.home->id : std::string();
     m.child_id = update.child_id;
     // What this message said is kept while it waits for a route; once routed, the raw body suffices.
     if (update.home == nullptr) m.translation = model::encode(state->translation.record);
-    m.response = state->response;
+    m.route_note = state->route_note;
     auto message_id = tx.insert_message(m, state->body);
     if (update.home != nullptr) {
       tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
@@ -294,7 +193,20 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
                                    "not be reused",
                                "Bundle.id");
   if (!state->destination.empty() && notify_) notify_(state->destination);
-  co_return http::make_response(bhttp::status::ok, std::move(state->response), http::fhir_json);
+  if (state->kind == ingest_kind::duplicate) {
+    auto original = rebuild_response_message(std::move(state->prior_body), config_->server.public_base_url,
+                                             state->received_at, state->route_note);
+    if (!original)
+      co_return http::make_error(bhttp::status::internal_server_error, "exception",
+                                 "message " + env.header_id +
+                                     " was received before, but its original response cannot be rebuilt");
+    co_return http::make_response(bhttp::status::ok, std::move(*original), http::fhir_json);
+  }
+  co_return http::make_response(
+      bhttp::status::ok,
+      build_response_message({&env, &state->translation.notes, config_->server.public_base_url, state->received_at,
+                              state->route_note}),
+      http::fhir_json);
 }
 
 asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {

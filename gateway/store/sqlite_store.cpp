@@ -36,7 +36,7 @@ CREATE TABLE messages(
   child_id INTEGER REFERENCES children(id),
   body BLOB NOT NULL,
   translation TEXT NOT NULL,
-  response TEXT NOT NULL);
+  route_note TEXT NOT NULL);
 CREATE UNIQUE INDEX messages_header ON messages(header_id);
 CREATE INDEX messages_bundle ON messages(bundle_id);
 CREATE INDEX messages_status ON messages(status, id);
@@ -66,7 +66,7 @@ constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, translation, "
-    "response";
+    "route_note";
 
 stored_message read_message(const sqlite_statement& s) {
   stored_message m;
@@ -80,7 +80,7 @@ stored_message read_message(const sqlite_statement& s) {
   m.destination = s.column_text(7);
   if (!s.column_null(8)) m.child_id = s.column_int(8);
   m.translation = s.column_text(9);
-  m.response = s.column_text(10);
+  m.route_note = s.column_text(10);
   return m;
 }
 
@@ -155,6 +155,16 @@ std::optional<stored_message> write_tx::message_by_id(std::int64_t id) {
   return one_message("id = ?1", nullptr, id);
 }
 
+std::string write_tx::message_body(std::int64_t id) {
+  auto& s = prepare("SELECT body FROM messages WHERE id = ?1");
+  s.bind(1, id);
+  std::string body;
+  auto rc = s.step();
+  if (rc == SQLITE_ROW) body = s.column_text(0); else check(rc, "select body");
+  s.reset();
+  return body;
+}
+
 std::optional<std::pair<std::int64_t, std::string>> write_tx::find_child(
     const std::vector<identifier_key>& identifiers) {
   auto& s = prepare("SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
@@ -197,12 +207,12 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare("INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-                     "destination, child_id, body, translation, response) "
+                     "destination, child_id, body, translation, route_note) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   s.bind(1, m.bundle_id).bind(2, m.header_id).bind(3, m.partner_id).bind(4, m.event_code).bind(5, m.received_at);
   s.bind(6, m.status).bind(7, m.destination);
   if (m.child_id) s.bind(8, *m.child_id); else s.bind_null(8);
-  s.bind(9, body).bind(10, m.translation).bind(11, m.response);
+  s.bind(9, body).bind(10, m.translation).bind(11, m.route_note);
   if (!check(s.step(), "insert message")) return 0;
   return sqlite3_last_insert_rowid(db_);
 }
@@ -416,6 +426,13 @@ std::vector<stored_message> sqlite_store::list_messages(const std::string& statu
 std::optional<stored_message> sqlite_store::get_message(std::int64_t id) {
   std::lock_guard lock(read_mutex_);
   return one_message(read_db_, "id = ?1", id);
+}
+
+std::string sqlite_store::get_message_body(std::int64_t id) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_, "SELECT body FROM messages WHERE id = ?1");
+  s.bind(1, id);
+  return s.step() == SQLITE_ROW ? s.column_text(0) : std::string();
 }
 
 std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id) {

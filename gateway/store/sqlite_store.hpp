@@ -3,7 +3,8 @@
 // Tables (schema in sqlite_store.cpp, numbered migrations applied at open):
 //   children(id, record)                  the coordination model, one merged record per child
 //   child_identifiers(system, value, child_id)
-//   messages(id, bundle_id, header_id, partner_id, status, body, translation, response, ...)
+//   messages(id, bundle_id, header_id, partner_id, status, body, translation, route_note, ...): the
+//     response sent to the partner is not stored; it is rebuilt from these (pipeline/response_message)
 //   outbox(id, message_id, child_id, destination, status, attempts, next_attempt_ms, ...): "bring this
 //     child's record to this destination"; the payload is built from the record when it is sent
 //   attempts(id, outbox_id, at, http_status, error, response)
@@ -48,7 +49,7 @@ struct stored_message {
   std::string destination;  // medical home id, empty when unroutable
   std::optional<std::int64_t> child_id;
   std::string translation;  // record_codec JSON of what this message said; kept only while unroutable
-  std::string response;     // the response message Bundle returned to the sender (with the mapping notes)
+  std::string route_note;   // why the message was held as unroutable when it arrived; empty when routed
 };
 
 struct attempt_row {
@@ -83,6 +84,7 @@ class write_tx {
   [[nodiscard]] std::optional<stored_message> message_by_header(const std::string& header_id);
   [[nodiscard]] std::optional<stored_message> message_by_bundle(const std::string& bundle_id);
   [[nodiscard]] std::optional<stored_message> message_by_id(std::int64_t id);
+  [[nodiscard]] std::string message_body(std::int64_t id);
   // The child any of these identifiers belongs to, with its stored record JSON.
   [[nodiscard]] std::optional<std::pair<std::int64_t, std::string>> find_child(
       const std::vector<identifier_key>& identifiers);
@@ -140,6 +142,7 @@ class sqlite_store {
   // Reads (any thread).
   [[nodiscard]] std::vector<stored_message> list_messages(const std::string& status, int limit, std::int64_t before_id);
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
+  [[nodiscard]] std::string get_message_body(std::int64_t id);
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
   // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);

@@ -43,7 +43,7 @@ stored_message message(const std::string& n) {
   m.status = "queued";
   m.destination = "home";
   m.translation = "{}";
-  m.response = "response-" + n;
+  m.route_note = n == "2" ? "no home" : "";
   return m;
 }
 
@@ -64,7 +64,8 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   EXPECT_EQ(reopened.schema_version(), 1);
   auto m = reopened.get_message(1);
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->response, "response-1");
+  EXPECT_EQ(m->route_note, "");
+  EXPECT_EQ(reopened.get_message_body(1), "body");
   auto next = reopened.next_outbox("home");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->record, "{\"v\":1}");

@@ -1,0 +1,141 @@
+#include "gateway/pipeline/response_message.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "fhir/json_document.hpp"
+#include "fhir/operation_outcome.hpp"
+#include "mappers/outbound/stable_uuid.hpp"
+
+namespace homebase::gateway::pipeline {
+namespace {
+
+using fhir::issue_severity;
+using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
+void str(writer_t& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+fhir::operation_outcome details_of(const response_inputs& in) {
+  fhir::operation_outcome details;
+  if (in.notes != nullptr)
+    for (const auto& n : *in.notes)
+      details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
+                  n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
+  if (!in.route_note.empty())
+    details.add(issue_severity::warning, "not-found",
+                "accepted and held as unroutable: " + in.route_note +
+                    "; an operator re-routes it after a config change");
+  return details;
+}
+
+}  // namespace
+
+std::string build_response_message(const response_inputs& in) {
+  const auto& env = *in.envelope;
+  const auto& now = in.received_at;
+  const auto& gateway_endpoint = in.gateway_endpoint;
+  auto details = details_of(in);
+  // Name-based ids: the same request always gets the same response.
+  auto id_for = [&env](const char* part) {
+    return mappers::outbound::uuid_v5("urn:homebase:response:" + env.header_id + "#" + part);
+  };
+  auto outcome_url = "urn:uuid:" + id_for("outcome");
+  rapidjson::StringBuffer b;
+  writer_t w(b);
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("Bundle");
+  w.Key("id");
+  str(w, id_for("bundle"));
+  w.Key("meta");
+  w.StartObject();
+  w.Key("lastUpdated");
+  str(w, now);
+  w.EndObject();
+  w.Key("type");
+  w.String("message");
+  w.Key("timestamp");
+  str(w, now);
+  w.Key("entry");
+  w.StartArray();
+  auto header_id = id_for("header");
+  w.StartObject();
+  w.Key("fullUrl");
+  str(w, "urn:uuid:" + header_id);
+  w.Key("resource");
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("MessageHeader");
+  w.Key("id");
+  str(w, header_id);
+  if (!env.event_system.empty()) {
+    w.Key("eventCoding");
+    w.StartObject();
+    w.Key("system");
+    str(w, env.event_system);
+    w.Key("code");
+    str(w, env.event_code);
+    w.EndObject();
+  } else {
+    w.Key("eventUri");
+    str(w, env.event_code);
+  }
+  w.Key("destination");
+  w.StartArray();
+  w.StartObject();
+  w.Key("endpoint");
+  str(w, env.source_endpoint);
+  w.EndObject();
+  w.EndArray();
+  w.Key("source");
+  w.StartObject();
+  w.Key("name");
+  w.String("Homebase");
+  w.Key("software");
+  w.String("Homebase gateway");
+  w.Key("endpoint");
+  str(w, gateway_endpoint);
+  w.EndObject();
+  w.Key("response");
+  w.StartObject();
+  w.Key("identifier");
+  str(w, env.header_id);
+  w.Key("code");
+  w.String("ok");
+  if (!details.empty()) {
+    w.Key("details");
+    w.StartObject();
+    w.Key("reference");
+    str(w, outcome_url);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();  // resource
+  w.EndObject();  // entry
+  if (!details.empty()) {
+    w.StartObject();
+    w.Key("fullUrl");
+    str(w, outcome_url);
+    w.Key("resource");
+    auto outcome = details.to_json();
+    w.RawValue(outcome.data(), outcome.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {b.GetString(), b.GetSize()};
+}
+
+
+std::optional<std::string> rebuild_response_message(std::string body, const std::string& gateway_endpoint,
+                                                    const std::string& received_at, const std::string& route_note) {
+  rapidjson::Document doc;
+  if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
+  auto check = fhir::check_message_bundle(doc);
+  if (check.http_status != 200) return std::nullopt;
+  auto translated = mappers::inbound::translate_discharge(doc);
+  if (!translated.ok) return std::nullopt;
+  return build_response_message(
+      {&check.envelope, &translated.value.notes, gateway_endpoint, received_at, route_note});
+}
+
+}  // namespace homebase::gateway::pipeline
