@@ -23,10 +23,12 @@ std::string load(const std::string& relative) {
   s << in.rdbuf();
   std::string text = s.str();
   // Fill the load driver's placeholders with fixed values.
-  for (auto [from, to] : {std::pair<std::string, std::string>{"{{BUNDLE_ID}}", "5b0c1f8e-2d1a-4c1e-9a55-0b9f0e4f8a01"},
-                          {"{{HEADER_ID}}", "7c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"},
-                          {"{{MRN}}", "LOAD-0-1"}}) {
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) text.replace(at, from.size(), to);
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"{{BUNDLE_ID}}", "5b0c1f8e-2d1a-4c1e-9a55-0b9f0e4f8a01"},
+        {"{{HEADER_ID}}", "7c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"},
+        {"{{MRN}}", "LOAD-0-1"}}) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
+      text.replace(at, from.size(), to);
   }
   return text;
 }
@@ -38,7 +40,8 @@ const std::string& message(int which) {
 }
 
 void set_bytes(benchmark::State& state, int which) {
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(message(which).size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(message(which).size()));
 }
 
 void rapidjson_dom_parse(benchmark::State& state) {
@@ -94,7 +97,8 @@ void encode_record(benchmark::State& state) {
 void decode_record(benchmark::State& state) {
   rapidjson::Document doc;
   (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
-  auto json = homebase::mappers::model::encode(homebase::mappers::inbound::translate_discharge(doc).value.record);
+  auto json =
+      homebase::mappers::model::encode(homebase::mappers::inbound::translate_discharge(doc).value.record);
   for (auto _ : state) benchmark::DoNotOptimize(homebase::mappers::model::decode(json).has_value());
 }
 
@@ -104,7 +108,8 @@ void transaction_bundle(benchmark::State& state) {
   auto t = homebase::mappers::inbound::translate_discharge(doc);
   for (auto _ : state)
     benchmark::DoNotOptimize(
-        homebase::mappers::outbound::to_transaction_bundle(t.value.record, {"https://ehr.example/fhir", "h"}).size());
+        homebase::mappers::outbound::to_transaction_bundle(t.value.record, {"https://ehr.example/fhir", "h"})
+            .size());
 }
 
 // Arg 0: load template (38 KB), 1: seed story.

@@ -22,7 +22,8 @@ class reader {
     throw config_error(s.str());
   }
 
-  void only_keys(const YAML::Node& map, const std::string& where, std::initializer_list<const char*> allowed) {
+  void only_keys(const YAML::Node& map, const std::string& where,
+                 std::initializer_list<const char*> allowed) {
     if (!map.IsDefined() || map.IsNull()) return;
     if (!map.IsMap()) fail(map, where, "must be a mapping");
     std::set<std::string> ok(allowed.begin(), allowed.end());
@@ -44,7 +45,8 @@ class reader {
     }
   }
 
-  void get_ms(const YAML::Node& map, const char* key, const std::string& where, std::chrono::milliseconds& out) {
+  void get_ms(const YAML::Node& map, const char* key, const std::string& where,
+              std::chrono::milliseconds& out) {
     long long ms = out.count();
     get(map, key, where, ms);
     if (ms < 0) fail(map[key], where + "." + key, "must not be negative");
@@ -72,7 +74,9 @@ class reader {
   std::string origin_;
 };
 
-bool is_http_url(const std::string& url) { return url.starts_with("http://") || url.starts_with("https://"); }
+bool is_http_url(const std::string& url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
@@ -114,9 +118,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
 
   auto server = root["server"];
   r.only_keys(server, "server",
-              {"listen_address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes", "json_max_depth",
-               "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms", "shutdown_deadline_ms",
-               "public_base_url", "tls"});
+              {"listen_address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
+               "json_max_depth", "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms",
+               "shutdown_deadline_ms", "public_base_url", "tls"});
   auto& s = cfg->server;
   r.get(server, "listen_address", "server", s.listen_address);
   int port = s.port;
@@ -124,11 +128,14 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   if (port < 0 || port > 65535) r.fail(server["port"], "server.port", "must be 0..65535");
   s.port = static_cast<unsigned short>(port);
   r.get(server, "io_threads", "server", s.io_threads);
-  if (s.io_threads < 1 || s.io_threads > 64) r.fail(server["io_threads"], "server.io_threads", "must be 1..64");
+  if (s.io_threads < 1 || s.io_threads > 64)
+    r.fail(server["io_threads"], "server.io_threads", "must be 1..64");
   r.get(server, "header_limit_bytes", "server", s.header_limit_bytes);
   r.get(server, "body_limit_bytes", "server", s.body_limit_bytes);
-  if (s.header_limit_bytes < 1024) r.fail(server["header_limit_bytes"], "server.header_limit_bytes", "must be >= 1024");
-  if (s.body_limit_bytes < 1024) r.fail(server["body_limit_bytes"], "server.body_limit_bytes", "must be >= 1024");
+  if (s.header_limit_bytes < 1024)
+    r.fail(server["header_limit_bytes"], "server.header_limit_bytes", "must be >= 1024");
+  if (s.body_limit_bytes < 1024)
+    r.fail(server["body_limit_bytes"], "server.body_limit_bytes", "must be >= 1024");
   r.get(server, "json_max_depth", "server", s.json_max_depth);
   r.get_ms(server, "read_timeout_ms", "server", s.read_timeout);
   r.get_ms(server, "write_timeout_ms", "server", s.write_timeout);
@@ -170,7 +177,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   r.get(delivery, "ca_file", "delivery", d.ca_file);
   d.ca_file = resolve(base_dir, d.ca_file);
   if (d.max_attempts < 1) r.fail(delivery["max_attempts"], "delivery.max_attempts", "must be >= 1");
-  if (d.max_backoff < d.base_backoff) r.fail(delivery, "delivery.max_backoff_ms", "must be >= base_backoff_ms");
+  if (d.max_backoff < d.base_backoff)
+    r.fail(delivery, "delivery.max_backoff_ms", "must be >= base_backoff_ms");
 
   std::set<std::string> ids;
   auto partners = root["partners"];
@@ -186,7 +194,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       r.get(node, "source_endpoints", where, p.source_endpoints);
       if (p.id.empty()) r.fail(node, where + ".id", "is required");
       if (!ids.insert("partner:" + p.id).second) r.fail(node["id"], where + ".id", "is used twice");
-      if (p.source_endpoints.empty()) r.fail(node, where + ".source_endpoints", "needs at least one endpoint");
+      if (p.source_endpoints.empty())
+        r.fail(node, where + ".source_endpoints", "needs at least one endpoint");
       cfg->partners.push_back(std::move(p));
     }
   }
@@ -205,7 +214,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       if (!ids.insert("home:" + h.id).second) r.fail(node["id"], where + ".id", "is used twice");
       if (!is_http_url(h.fhir_base_url)) r.fail(node, where + ".fhir_base_url", "must be an http(s) URL");
       while (h.fhir_base_url.ends_with('/')) h.fhir_base_url.pop_back();
-      h.organization_identifiers = r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
+      h.organization_identifiers =
+          r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
       h.patients = r.identifiers(node["patients"], where + ".patients");
       cfg->medical_homes.push_back(std::move(h));
     }

@@ -33,8 +33,8 @@ struct server_settings {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_deadline{10'000};
-  std::string public_base_url;  // how partners reach us (CapabilityStatement, responses); empty: derived
-                                // from the bound address by with_bound_port()
+  std::string public_base_url;      // how partners reach us (CapabilityStatement, responses); empty: derived
+                                    // from the bound address by with_bound_port()
   std::optional<tls_settings> tls;  // absent: plain HTTP
 };
 
@@ -66,7 +66,7 @@ struct partner {
 struct medical_home {
   std::string id;
   std::string name;
-  std::string fhir_base_url;  // where the transaction Bundle is posted
+  std::string fhir_base_url;                                  // where the transaction Bundle is posted
   std::vector<business_identifier> organization_identifiers;  // in Patient.generalPractitioner / CareTeam
   std::vector<business_identifier> patients;                  // explicit mapping of child identifiers
 };

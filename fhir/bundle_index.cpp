@@ -86,7 +86,8 @@ const bundle_entry* bundle_index::resolve(std::string_view reference, const bund
       if (auto it = by_full_url_.find(absolute); it != by_full_url_.end()) return &entries_[it->second];
     }
   }
-  if (auto it = by_type_id_.find(type_id_key(type, id)); it != by_type_id_.end()) return &entries_[it->second];
+  if (auto it = by_type_id_.find(type_id_key(type, id)); it != by_type_id_.end())
+    return &entries_[it->second];
   return nullptr;
 }
 

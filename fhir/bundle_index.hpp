@@ -15,11 +15,11 @@
 namespace homebase::fhir {
 
 struct bundle_entry {
-  std::size_t index = 0;                        // position in Bundle.entry
-  std::string_view full_url;                    // empty when absent
-  std::string_view resource_type;               // empty when the entry has no resource
-  std::string_view id;                          // Resource.id, may be empty
-  const rapidjson::Value* resource = nullptr;   // null when the entry has no resource
+  std::size_t index = 0;                       // position in Bundle.entry
+  std::string_view full_url;                   // empty when absent
+  std::string_view resource_type;              // empty when the entry has no resource
+  std::string_view id;                         // Resource.id, may be empty
+  const rapidjson::Value* resource = nullptr;  // null when the entry has no resource
 };
 
 class bundle_index {

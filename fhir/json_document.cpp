@@ -12,8 +12,8 @@
 namespace homebase::fhir {
 namespace {
 
-constexpr unsigned parse_flags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag |
+                                 rapidjson::kParseValidateEncodingFlag;
 
 // Walks the tree without recursion; reports the first excess of depth or a repeated key.
 std::optional<std::string> check_shape(const rapidjson::Value& root, std::size_t max_depth) {
@@ -26,7 +26,8 @@ std::optional<std::string> check_shape(const rapidjson::Value& root, std::size_t
   while (!stack.empty()) {
     auto [value, depth] = stack.back();
     stack.pop_back();
-    if (depth > max_depth) return "JSON nesting exceeds the limit of " + std::to_string(max_depth) + " levels";
+    if (depth > max_depth)
+      return "JSON nesting exceeds the limit of " + std::to_string(max_depth) + " levels";
     if (value->IsObject()) {
       auto count = value->MemberCount();
       if (count > 1 && count <= 12) {
@@ -36,10 +37,12 @@ std::optional<std::string> check_shape(const rapidjson::Value& root, std::size_t
           for (auto j = begin; j != i; ++j)
             if (i->name.GetStringLength() == j->name.GetStringLength() &&
                 std::memcmp(i->name.GetString(), j->name.GetString(), i->name.GetStringLength()) == 0)
-              return "duplicate JSON key \"" + std::string(i->name.GetString(), i->name.GetStringLength()) + "\"";
+              return "duplicate JSON key \"" + std::string(i->name.GetString(), i->name.GetStringLength()) +
+                     "\"";
       } else if (count > 12) {
         keys.clear();
-        for (const auto& m : value->GetObject()) keys.emplace_back(m.name.GetString(), m.name.GetStringLength());
+        for (const auto& m : value->GetObject())
+          keys.emplace_back(m.name.GetString(), m.name.GetStringLength());
         std::sort(keys.begin(), keys.end());
         auto dup = std::adjacent_find(keys.begin(), keys.end());
         if (dup != keys.end()) return "duplicate JSON key \"" + std::string(*dup) + "\"";
@@ -70,7 +73,8 @@ std::optional<json_error> parse_json_in_place(std::string& buffer, rapidjson::Do
                                               const json_limits& limits) {
   // RapidJSON's in-situ parser stops at the first NUL; a NUL inside the text is not JSON anyway, but
   // reading past it would hide the rest, so refuse it explicitly.
-  if (auto nul = buffer.find('\0'); nul != std::string::npos) return json_error{"NUL byte in the JSON text", nul};
+  if (auto nul = buffer.find('\0'); nul != std::string::npos)
+    return json_error{"NUL byte in the JSON text", nul};
   document.ParseInsitu<parse_flags>(buffer.data());
   if (document.HasParseError()) {
     return json_error{rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset()};

@@ -16,7 +16,7 @@
 namespace homebase::fhir {
 
 struct json_error {
-  std::string message;   // human text, e.g. "Invalid value."
+  std::string message;     // human text, e.g. "Invalid value."
   std::size_t offset = 0;  // byte offset in the input where the problem was found
 };
 
@@ -30,7 +30,8 @@ struct json_limits {
 
 // The same, parsing in place: `buffer` is modified (strings are unescaped into it) and must outlive
 // `document`, whose strings point into it. About 2.5x faster than parse_json on FHIR bundles.
-[[nodiscard]] std::optional<json_error> parse_json_in_place(std::string& buffer, rapidjson::Document& document,
+[[nodiscard]] std::optional<json_error> parse_json_in_place(std::string& buffer,
+                                                            rapidjson::Document& document,
                                                             const json_limits& limits = {});
 
 // Minified JSON text of `value`.

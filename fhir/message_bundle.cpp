@@ -9,7 +9,9 @@
 namespace homebase::fhir {
 namespace {
 
-std::string entry_path(std::size_t i) { return "Bundle.entry[" + std::to_string(i) + "]"; }
+std::string entry_path(std::size_t i) {
+  return "Bundle.entry[" + std::to_string(i) + "]";
+}
 
 struct reference_walker {
   const bundle_index& index;
@@ -60,7 +62,8 @@ struct reference_walker {
     if (index.resolve(reference, &from) != nullptr) return;
     --budget;
     outcome.add(issue_severity::error, "not-found",
-                "reference '" + std::string(reference) + "' resolves to no entry of this message Bundle", path);
+                "reference '" + std::string(reference) + "' resolves to no entry of this message Bundle",
+                path);
   }
 };
 
@@ -87,13 +90,13 @@ message_check check_message_bundle(const rapidjson::Value& bundle) {
   result.envelope.bundle_id = std::string(get_string(bundle, "id"));
   result.envelope.timestamp = std::string(get_string(bundle, "timestamp"));
   if (result.envelope.bundle_id.empty())
-    out.add(issue_severity::error, "required", "Bundle.id is required for reliable messaging (duplicate detection)",
-            "Bundle.id");
+    out.add(issue_severity::error, "required",
+            "Bundle.id is required for reliable messaging (duplicate detection)", "Bundle.id");
 
   const auto* entries = get_array(bundle, "entry");
   if (entries == nullptr || entries->Empty()) {
-    out.add(issue_severity::error, "required", "a message Bundle needs a MessageHeader as its first entry (bdl-12)",
-            "Bundle.entry");
+    out.add(issue_severity::error, "required",
+            "a message Bundle needs a MessageHeader as its first entry (bdl-12)", "Bundle.entry");
     result.http_status = 422;
     return result;
   }
@@ -117,8 +120,8 @@ message_check check_message_bundle(const rapidjson::Value& bundle) {
               path + ".search");
     const auto* resource = get_object(entry, "resource");
     if (resource == nullptr) {
-      out.add(issue_severity::error, "required", "every entry of a message Bundle must carry a resource (bdl-5)",
-              path + ".resource");
+      out.add(issue_severity::error, "required",
+              "every entry of a message Bundle must carry a resource (bdl-5)", path + ".resource");
     } else if (get_string(*resource, "resourceType").empty()) {
       out.add(issue_severity::error, "structure", "the entry's resource has no resourceType",
               path + ".resource");
@@ -130,15 +133,16 @@ message_check check_message_bundle(const rapidjson::Value& bundle) {
                 path + ".fullUrl");
       if (!full_urls.insert(full_url).second)
         out.add(issue_severity::error, "invariant",
-                "fullUrl '" + std::string(full_url) + "' is not unique in the Bundle (bdl-7)", path + ".fullUrl");
+                "fullUrl '" + std::string(full_url) + "' is not unique in the Bundle (bdl-7)",
+                path + ".fullUrl");
     }
   }
 
   const auto& first = (*entries)[0];
   const auto* header = first.IsObject() ? get_object(first, "resource") : nullptr;
   if (header == nullptr || get_string(*header, "resourceType") != "MessageHeader") {
-    out.add(issue_severity::error, "invariant", "a message must have a MessageHeader as the first resource (bdl-12)",
-            "Bundle.entry[0].resource");
+    out.add(issue_severity::error, "invariant",
+            "a message must have a MessageHeader as the first resource (bdl-12)", "Bundle.entry[0].resource");
   } else {
     auto& env = result.envelope;
     env.header_id = std::string(get_string(*header, "id"));

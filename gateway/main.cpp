@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -38,7 +37,8 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
   timer->async_wait([&ioc, server, deadline, timer](const boost::system::error_code&) {
     if (server->in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) {
       if (server->in_flight() != 0)
-        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight() << " request(s) in flight\n";
+        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight()
+                  << " request(s) in flight\n";
       ioc.stop();
       return;
     }
@@ -53,8 +53,8 @@ int serve(const std::string& config_path) {
   auto config = config::with_bound_port(file_config, server->port());
   gateway::store::sqlite_store store({config->store.path, config->store.max_batch});
   gateway::delivery::delivery_service delivery(ioc, config, store);
-  gateway::pipeline::message_intake intake(config, store,
-                                           [&delivery](const std::string& destination) { delivery.notify(destination); });
+  gateway::pipeline::message_intake intake(
+      config, store, [&delivery](const std::string& destination) { delivery.notify(destination); });
   gateway::routes routes(config, store, intake);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -71,8 +71,8 @@ int serve(const std::string& config_path) {
   std::cout << "LISTENING " << server->port() << std::endl;
   std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")
             << config->server.listen_address << ":" << server->port() << " (store " << config->store.path
-            << ", schema v" << store.schema_version() << ", " << config->medical_homes.size() << " medical home(s), "
-            << config->partners.size() << " partner(s))\n";
+            << ", schema v" << store.schema_version() << ", " << config->medical_homes.size()
+            << " medical home(s), " << config->partners.size() << " partner(s))\n";
 
   std::vector<std::thread> threads;
   for (int i = 1; i < config->server.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });

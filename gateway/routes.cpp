@@ -12,9 +12,9 @@ namespace asio = boost::asio;
 namespace {
 
 http::response method_not_allowed(std::string_view allow, std::string_view method, std::string_view path) {
-  auto res = http::make_error(bhttp::status::method_not_allowed, "not-supported",
-                              std::string(method) + " is not allowed on " + std::string(path) + "; allowed: " +
-                                  std::string(allow));
+  auto res = http::make_error(
+      bhttp::status::method_not_allowed, "not-supported",
+      std::string(method) + " is not allowed on " + std::string(path) + "; allowed: " + std::string(allow));
   res.set(bhttp::field::allow, allow);
   return res;
 }
@@ -51,7 +51,8 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
   if (path == "/readyz") {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
     if (!store_.healthy())
-      co_return http::make_error(bhttp::status::service_unavailable, "transient", "the store is not reachable");
+      co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                                 "the store is not reachable");
     co_return http::make_response(bhttp::status::ok, R"({"status":"ready"})", "application/json");
   }
   if (path == "/admin/messages") {

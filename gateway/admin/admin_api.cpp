@@ -1,12 +1,12 @@
 #include "gateway/admin/admin_api.hpp"
 
-#include "gateway/pipeline/response_message.hpp"
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <charconv>
+
+#include "gateway/pipeline/response_message.hpp"
 
 namespace homebase::gateway::admin {
 
@@ -14,7 +14,9 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
-void str(writer_t& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void str(writer_t& w, const std::string& s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void summary(writer_t& w, const store::stored_message& m) {
   w.Key("id");
@@ -51,8 +53,9 @@ http::response admin_api::list(const http::request& req) {
   bool ok = false;
   for (const char* k : known) ok = ok || status == k;
   if (!ok)
-    return http::make_error(bhttp::status::bad_request, "value",
-                            "unknown status '" + status + "'; use queued, retrying, sent, dead or unroutable");
+    return http::make_error(
+        bhttp::status::bad_request, "value",
+        "unknown status '" + status + "'; use queued, retrying, sent, dead or unroutable");
   auto limit = to_number(http::query_param(req.target(), "limit"), 50);
   if (limit < 1 || limit > 1000) limit = 50;
   auto before = to_number(http::query_param(req.target(), "before"), 0);
@@ -91,15 +94,16 @@ http::response admin_api::show(std::int64_t id) {
   }
   // Mapping and routing notes: the issues of the OperationOutcome in the response sent to the partner.
   w.Key("notes");
-  auto rebuilt = pipeline::rebuild_response_message(store_.get_message_body(id), public_base_url_, m->received_at,
-                                                    m->route_note);
+  auto rebuilt = pipeline::rebuild_response_message(store_.get_message_body(id), public_base_url_,
+                                                    m->received_at, m->route_note);
   rapidjson::Document response;
   response.Parse(rebuilt ? rebuilt->c_str() : "{}");
   bool written = false;
-  if (!response.HasParseError() && response.IsObject() && response.HasMember("entry") && response["entry"].IsArray())
+  if (!response.HasParseError() && response.IsObject() && response.HasMember("entry") &&
+      response["entry"].IsArray())
     for (const auto& e : response["entry"].GetArray())
-      if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() && e["resource"].HasMember("issue") &&
-          !written) {
+      if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() &&
+          e["resource"].HasMember("issue") && !written) {
         e["resource"]["issue"].Accept(w);
         written = true;
       }

@@ -1,18 +1,17 @@
 #include "gateway/delivery/delivery_service.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <atomic>
 #include <iostream>
 
 #include "gateway/delivery/http_client.hpp"
+#include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
-#include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::delivery {
 
@@ -30,21 +29,24 @@ struct delivery_service::worker {
   asio::steady_timer timer;
   config::medical_home home;
   std::mt19937_64 rng;
-  bool woken = false;    // on strand: a notify arrived while not waiting
+  bool woken = false;        // on strand: a notify arrived while not waiting
   bool backing_off = false;  // on strand: waiting out the head row's backoff (FIFO: new rows queue behind it)
   std::atomic<bool> stopping{false};
 };
 
-delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store)
+delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr config,
+                                   store::sqlite_store& store)
     : ioc_(ioc), config_(std::move(config)), store_(store), tls_(asio::ssl::context::tls_client) {
   const auto& d = config_->delivery;
   policy_ = retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
   tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
   tls_.set_default_verify_paths();
   if (!d.ca_file.empty()) tls_.load_verify_file(d.ca_file);
   tls_.set_verify_mode(d.verify_tls_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
-  for (const auto& home : config_->medical_homes) workers_.emplace(home.id, std::make_shared<worker>(ioc_, home));
+  for (const auto& home : config_->medical_homes)
+    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home));
 }
 
 delivery_service::~delivery_service() = default;
@@ -106,7 +108,8 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
     auto outcome = verdict::dead;
     if (auto record = mappers::model::decode(row->record)) {
       std::string source = row->partner_id;
-      if (const auto* partner = config_->find_partner(row->partner_id); partner && !partner->source_endpoints.empty())
+      if (const auto* partner = config_->find_partner(row->partner_id);
+          partner && !partner->source_endpoints.empty())
         source = partner->source_endpoints.front();
       const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row->header_id});
       result = co_await client.post(url, payload, fhir_json);
@@ -116,7 +119,8 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
     }
     store::attempt_row attempt{store::iso_utc(store::now_ms()), result.status, result.error, result.body};
     std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
-    std::int64_t next = outcome == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
+    std::int64_t next =
+        outcome == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
     // Record the attempt durably before looking at the next row.
     auto id = row->id;
     store::sqlite_store::job record_attempt = [id, attempt, status, next](store::write_tx& tx) {

@@ -86,7 +86,8 @@ bool parse_url(const std::string& url, parsed_url& out) {
   return !out.host.empty() && !out.port.empty();
 }
 
-http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout) : tls_(tls), timeout_(timeout) {}
+http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout)
+    : tls_(tls), timeout_(timeout) {}
 
 asio::awaitable<http_result> http_client::post(const std::string& url_text, const std::string& body,
                                                const std::string& content_type) {

@@ -2,7 +2,8 @@
 
 namespace homebase::gateway::http {
 
-response make_response(bhttp::status status, std::string body, std::string_view content_type, unsigned version) {
+response make_response(bhttp::status status, std::string body, std::string_view content_type,
+                       unsigned version) {
   response res{status, version};
   res.set(bhttp::field::server, "homebase");
   res.set(bhttp::field::content_type, content_type);
@@ -15,8 +16,8 @@ response make_outcome(bhttp::status status, const fhir::operation_outcome& outco
   return make_response(status, outcome.to_json(), fhir_json, version);
 }
 
-response make_error(bhttp::status status, std::string_view code, std::string diagnostics, std::string expression,
-                    unsigned version) {
+response make_error(bhttp::status status, std::string_view code, std::string diagnostics,
+                    std::string expression, unsigned version) {
   fhir::operation_outcome outcome(fhir::issue_severity::error, std::string(code), std::move(diagnostics),
                                   std::move(expression));
   return make_outcome(status, outcome, version);
@@ -40,8 +41,7 @@ std::string decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 &&
-               hex(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
       i += 2;
     } else {
@@ -60,7 +60,8 @@ std::string query_param(std::string_view target, std::string_view name) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
     auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query = query.substr(amp + 1);
   }

@@ -10,7 +10,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <iostream>
 
 namespace homebase::gateway::http {
@@ -22,8 +21,12 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
 
-beast::tcp_stream& lowest(beast::tcp_stream& s) { return s; }
-beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& s) { return s.next_layer(); }
+beast::tcp_stream& lowest(beast::tcp_stream& s) {
+  return s;
+}
+beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& s) {
+  return s.next_layer();
+}
 
 void log_exception(std::exception_ptr e) {
   if (!e) return;
@@ -128,12 +131,12 @@ asio::awaitable<void> server::serve(Stream& stream) {
     response res;
     bool keep_alive = false;
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
-      res = make_error(bhttp::status::payload_too_large, "too-costly",
-                       ec == bhttp::error::body_limit
-                           ? "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) +
-                                 " bytes"
-                           : "request header exceeds the limit of " + std::to_string(settings_.header_limit_bytes) +
-                                 " bytes");
+      res = make_error(
+          bhttp::status::payload_too_large, "too-costly",
+          ec == bhttp::error::body_limit
+              ? "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) + " bytes"
+              : "request header exceeds the limit of " + std::to_string(settings_.header_limit_bytes) +
+                    " bytes");
     } else if (ec) {
       res = make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
     } else {

@@ -8,11 +8,10 @@
 // tells when no request is in flight.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-
-#include <atomic>
 #include <memory>
 #include <optional>
 

@@ -80,14 +80,16 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Key("reliableCache");
   w.Uint(0);  // minutes; 0 = received message ids are kept without expiry
   w.Key("documentation");
-  w.String("Receives NICU discharge messages (event nicu-discharge of "
-           "http://homebase.example.org/fhir/CodeSystem/message-event, and the Da Vinci Unsolicited "
-           "Notifications event notification-discharge). A repeated Bundle.id + MessageHeader.id gets the "
-           "original response.");
+  w.String(
+      "Receives NICU discharge messages (event nicu-discharge of "
+      "http://homebase.example.org/fhir/CodeSystem/message-event, and the Da Vinci Unsolicited "
+      "Notifications event notification-discharge). A repeated Bundle.id + MessageHeader.id gets the "
+      "original response.");
   w.Key("supportedMessage");
   w.StartArray();
-  for (const char* definition : {"http://homebase.example.org/fhir/MessageDefinition/nicu-discharge",
-                                 "http://hl7.org/fhir/us/davinci-alerts/MessageDefinition/notifications-message"}) {
+  for (const char* definition :
+       {"http://homebase.example.org/fhir/MessageDefinition/nicu-discharge",
+        "http://hl7.org/fhir/us/davinci-alerts/MessageDefinition/notifications-message"}) {
     w.StartObject();
     w.Key("mode");
     w.String("receiver");

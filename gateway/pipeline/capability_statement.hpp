@@ -8,6 +8,7 @@
 
 namespace homebase::gateway::pipeline {
 
-[[nodiscard]] std::string capability_statement(const config::gateway_config& config, const std::string& started_at);
+[[nodiscard]] std::string capability_statement(const config::gateway_config& config,
+                                               const std::string& started_at);
 
 }  // namespace homebase::gateway::pipeline

@@ -28,7 +28,8 @@ route route_child(const mappers::model::coordination_record& record, const confi
   for (const auto& org : mappers::model::medical_home_organizations(record))
     if (const auto* home = home_for_organization(org, config))
       return {home, "medical-home organisation " + org.system + "|" + org.value};
-  return {nullptr, "no configured medical home matches the child's identifiers, general practitioner or care team"};
+  return {nullptr,
+          "no configured medical home matches the child's identifiers, general practitioner or care team"};
 }
 
 }  // namespace homebase::gateway::pipeline

@@ -14,7 +14,7 @@ namespace homebase::gateway::pipeline {
 
 struct route {
   const config::medical_home* home = nullptr;  // null: unroutable
-  std::string reason;                           // how the home was recognised, or why none was
+  std::string reason;                          // how the home was recognised, or why none was
 };
 
 [[nodiscard]] route route_child(const mappers::model::coordination_record& record,

@@ -31,7 +31,6 @@ bool is_fhir_json(std::string_view content_type) {
   return lower == "application/fhir+json" || lower == "application/json" || lower == "application/json+fhir";
 }
 
-
 std::vector<store::identifier_key> keys_of(const model::child& c) {
   std::vector<store::identifier_key> keys;
   for (const auto& id : c.identifiers)
@@ -89,8 +88,8 @@ struct ingest_state {
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
   std::string received_at;
-  std::string route_note;   // non-empty: held as unroutable
-  std::string prior_body;   // duplicate: the body of the message first received
+  std::string route_note;  // non-empty: held as unroutable
+  std::string prior_body;  // duplicate: the body of the message first received
   std::string destination;
 };
 
@@ -113,8 +112,9 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   std::string scratch = state->body;
   rapidjson::Document doc;
   if (auto error = fhir::parse_json_in_place(scratch, doc, {config_->server.json_max_depth}))
-    co_return http::make_error(bhttp::status::bad_request, "structure",
-                               "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
+    co_return http::make_error(
+        bhttp::status::bad_request, "structure",
+        "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
 
   auto check = fhir::check_message_bundle(doc);
   if (check.http_status != 200)
@@ -124,9 +124,10 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
 
   const auto* partner = config_->find_partner_by_endpoint(env.source_endpoint);
   if (partner == nullptr)
-    co_return http::make_error(bhttp::status::forbidden, "forbidden",
-                               "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
-                               "Bundle.entry[0].resource.source.endpoint");
+    co_return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
+        "Bundle.entry[0].resource.source.endpoint");
   state->partner_id = partner->id;
 
   if (!mappers::inbound::is_discharge_event(env.event_system, env.event_code))
@@ -137,7 +138,8 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
 
   auto translated = mappers::inbound::translate_discharge(doc);
   if (!translated.ok)
-    co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message, "Bundle");
+    co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
+                               "Bundle");
   state->translation = std::move(translated.value);
   state->fresh = derive(state->translation.record, *config_);
 
@@ -187,25 +189,26 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     co_return http::make_error(bhttp::status::service_unavailable, "transient",
                                "the message could not be stored; nothing was kept, send it again");
   if (state->kind == ingest_kind::bundle_reused)
-    co_return http::make_error(bhttp::status::unprocessable_entity, "duplicate",
-                               "Bundle.id '" + env.bundle_id +
-                                   "' was already received with another MessageHeader.id; Bundle.id values must "
-                                   "not be reused",
-                               "Bundle.id");
+    co_return http::make_error(
+        bhttp::status::unprocessable_entity, "duplicate",
+        "Bundle.id '" + env.bundle_id +
+            "' was already received with another MessageHeader.id; Bundle.id values must "
+            "not be reused",
+        "Bundle.id");
   if (!state->destination.empty() && notify_) notify_(state->destination);
   if (state->kind == ingest_kind::duplicate) {
     auto original = rebuild_response_message(std::move(state->prior_body), config_->server.public_base_url,
                                              state->received_at, state->route_note);
     if (!original)
-      co_return http::make_error(bhttp::status::internal_server_error, "exception",
-                                 "message " + env.header_id +
-                                     " was received before, but its original response cannot be rebuilt");
+      co_return http::make_error(
+          bhttp::status::internal_server_error, "exception",
+          "message " + env.header_id + " was received before, but its original response cannot be rebuilt");
     co_return http::make_response(bhttp::status::ok, std::move(*original), http::fhir_json);
   }
   co_return http::make_response(
       bhttp::status::ok,
-      build_response_message({&env, &state->translation.notes, config_->server.public_base_url, state->received_at,
-                              state->route_note}),
+      build_response_message({&env, &state->translation.notes, config_->server.public_base_url,
+                              state->received_at, state->route_note}),
       http::fhir_json);
 }
 
@@ -254,17 +257,20 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
   };
   bool committed = co_await store::run_in_store(store_, std::move(reroute));
   if (!committed)
-    co_return http::make_error(bhttp::status::service_unavailable, "transient", "the store could not be updated");
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the store could not be updated");
   if (st->outcome == "not_found")
-    co_return http::make_error(bhttp::status::not_found, "not-found", "no message " + std::to_string(message_id));
+    co_return http::make_error(bhttp::status::not_found, "not-found",
+                               "no message " + std::to_string(message_id));
   if (st->outcome == "nothing")
     co_return http::make_error(bhttp::status::conflict, "conflict", "nothing to retry: " + st->reason);
   if (st->outcome == "still_unroutable")
     co_return http::make_error(bhttp::status::conflict, "not-found", "still unroutable: " + st->reason);
   if (notify_) notify_(st->destination);
   fhir::operation_outcome ok(issue_severity::information, "informational",
-                             st->outcome == "routed" ? "routed to " + st->destination + " (" + st->reason + ")"
-                                                     : "dead letter requeued for " + st->destination);
+                             st->outcome == "routed"
+                                 ? "routed to " + st->destination + " (" + st->reason + ")"
+                                 : "dead letter requeued for " + st->destination);
   co_return http::make_outcome(bhttp::status::ok, ok);
 }
 

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <string>
 

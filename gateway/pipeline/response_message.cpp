@@ -12,7 +12,9 @@ namespace {
 
 using fhir::issue_severity;
 using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
-void str(writer_t& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void str(writer_t& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 fhir::operation_outcome details_of(const response_inputs& in) {
   fhir::operation_outcome details;
@@ -125,9 +127,9 @@ std::string build_response_message(const response_inputs& in) {
   return {b.GetString(), b.GetSize()};
 }
 
-
 std::optional<std::string> rebuild_response_message(std::string body, const std::string& gateway_endpoint,
-                                                    const std::string& received_at, const std::string& route_note) {
+                                                    const std::string& received_at,
+                                                    const std::string& route_note) {
   rapidjson::Document doc;
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
   auto check = fhir::check_message_bundle(doc);

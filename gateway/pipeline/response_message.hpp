@@ -30,7 +30,8 @@ struct response_inputs {
 // Rebuilds the response of a stored message from its raw body (parsed and translated again).
 // Returns nothing when the body no longer parses or translates (a gateway too different from the one
 // that accepted it).
-[[nodiscard]] std::optional<std::string> rebuild_response_message(std::string body, const std::string& gateway_endpoint,
+[[nodiscard]] std::optional<std::string> rebuild_response_message(std::string body,
+                                                                  const std::string& gateway_endpoint,
                                                                   const std::string& received_at,
                                                                   const std::string& route_note);
 

@@ -14,7 +14,8 @@ sqlite_statement::~sqlite_statement() {
   if (stmt_ != nullptr) sqlite3_finalize(stmt_);
 }
 
-sqlite_statement::sqlite_statement(sqlite_statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+sqlite_statement::sqlite_statement(sqlite_statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)) {}
 
 sqlite_statement& sqlite_statement::operator=(sqlite_statement&& other) noexcept {
   if (this != &other) {
@@ -39,14 +40,18 @@ sqlite_statement& sqlite_statement::bind_null(int index) {
   return *this;
 }
 
-int sqlite_statement::step() { return sqlite3_step(stmt_); }
+int sqlite_statement::step() {
+  return sqlite3_step(stmt_);
+}
 
 void sqlite_statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t sqlite_statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t sqlite_statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
 std::string sqlite_statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
@@ -54,7 +59,9 @@ std::string sqlite_statement::column_text(int index) const {
   return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
-bool sqlite_statement::column_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+bool sqlite_statement::column_null(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
 
 int exec(sqlite3* db, const char* sql, std::string* error) {
   char* message = nullptr;

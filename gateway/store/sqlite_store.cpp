@@ -65,7 +65,8 @@ constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
-    "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, translation, "
+    "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, "
+    "translation, "
     "route_note";
 
 stored_message read_message(const sqlite_statement& s) {
@@ -95,7 +96,8 @@ std::optional<stored_message> one_message(sqlite3* db, const std::string& where,
 }  // namespace
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -104,8 +106,9 @@ std::string iso_utc(std::int64_t unix_ms) {
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
   return buffer;
 }
 
@@ -125,7 +128,10 @@ std::optional<stored_message> write_tx::one_message(const std::string& where, co
                                                     std::int64_t number) {
   auto& s = prepare(std::string("SELECT ") + message_columns + " FROM messages WHERE " + where);
   if (!s.valid()) return std::nullopt;
-  if (text != nullptr) s.bind(1, *text); else s.bind(1, number);
+  if (text != nullptr)
+    s.bind(1, *text);
+  else
+    s.bind(1, number);
   auto rc = s.step();
   if (rc != SQLITE_ROW) {
     check(rc, "select message");
@@ -160,15 +166,19 @@ std::string write_tx::message_body(std::int64_t id) {
   s.bind(1, id);
   std::string body;
   auto rc = s.step();
-  if (rc == SQLITE_ROW) body = s.column_text(0); else check(rc, "select body");
+  if (rc == SQLITE_ROW)
+    body = s.column_text(0);
+  else
+    check(rc, "select body");
   s.reset();
   return body;
 }
 
 std::optional<std::pair<std::int64_t, std::string>> write_tx::find_child(
     const std::vector<identifier_key>& identifiers) {
-  auto& s = prepare("SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
-                     "WHERE i.system = ?1 AND i.value = ?2");
+  auto& s = prepare(
+      "SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
+      "WHERE i.system = ?1 AND i.value = ?2");
   for (const auto& id : identifiers) {
     s.reset();
     s.bind(1, id.system).bind(2, id.value);
@@ -206,12 +216,20 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 }
 
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
-  auto& s = prepare("INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-                     "destination, child_id, body, translation, route_note) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  s.bind(1, m.bundle_id).bind(2, m.header_id).bind(3, m.partner_id).bind(4, m.event_code).bind(5, m.received_at);
+  auto& s = prepare(
+      "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
+      "destination, child_id, body, translation, route_note) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  s.bind(1, m.bundle_id)
+      .bind(2, m.header_id)
+      .bind(3, m.partner_id)
+      .bind(4, m.event_code)
+      .bind(5, m.received_at);
   s.bind(6, m.status).bind(7, m.destination);
-  if (m.child_id) s.bind(8, *m.child_id); else s.bind_null(8);
+  if (m.child_id)
+    s.bind(8, *m.child_id);
+  else
+    s.bind_null(8);
   s.bind(9, body).bind(10, m.translation).bind(11, m.route_note);
   if (!check(s.step(), "insert message")) return 0;
   return sqlite3_last_insert_rowid(db_);
@@ -219,18 +237,23 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
 
 void write_tx::update_message(std::int64_t id, const std::string& status, const std::string& destination,
                               std::optional<std::int64_t> child_id) {
-  auto& s = prepare("UPDATE messages SET status = ?1, destination = ?2, child_id = COALESCE(?3, child_id) "
-                          "WHERE id = ?4");
+  auto& s = prepare(
+      "UPDATE messages SET status = ?1, destination = ?2, child_id = COALESCE(?3, child_id) "
+      "WHERE id = ?4");
   s.bind(1, status).bind(2, destination);
-  if (child_id) s.bind(3, *child_id); else s.bind_null(3);
+  if (child_id)
+    s.bind(3, *child_id);
+  else
+    s.bind_null(3);
   s.bind(4, id);
   check(s.step(), "update message");
 }
 
-std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
-                                     std::int64_t due_ms) {
-  auto& s = prepare("INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at) "
-                          "VALUES(?1, ?2, ?3, 'queued', ?4, ?5)");
+std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child_id,
+                                     const std::string& destination, std::int64_t due_ms) {
+  auto& s = prepare(
+      "INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at) "
+      "VALUES(?1, ?2, ?3, 'queued', ?4, ?5)");
   s.bind(1, message_id).bind(2, child_id).bind(3, destination).bind(4, due_ms).bind(5, iso_utc(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
   return sqlite3_last_insert_rowid(db_);
@@ -238,23 +261,27 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
 
 void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
                               std::int64_t next_attempt_ms) {
-  auto& ins = prepare("INSERT INTO attempts(outbox_id, at, http_status, error, response) "
-                            "VALUES(?1, ?2, ?3, ?4, ?5)");
+  auto& ins = prepare(
+      "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)");
   ins.bind(1, outbox_id).bind(2, a.at).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error);
   ins.bind(5, a.response);
   check(ins.step(), "insert attempt");
-  auto& upd = prepare("UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
-                            "updated_at = ?3 WHERE id = ?4");
+  auto& upd = prepare(
+      "UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
+      "updated_at = ?3 WHERE id = ?4");
   upd.bind(1, new_status).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
   check(upd.step(), "update outbox");
-  auto& msg = prepare("UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2)");
+  auto& msg =
+      prepare("UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2)");
   msg.bind(1, new_status).bind(2, outbox_id);
   check(msg.step(), "update message status");
 }
 
 int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
-  auto& s = prepare("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2 "
-                          "WHERE message_id = ?3 AND status = 'dead'");
+  auto& s = prepare(
+      "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2 "
+      "WHERE message_id = ?3 AND status = 'dead'");
   s.bind(1, due_ms).bind(2, iso_utc(now_ms())).bind(3, message_id);
   check(s.step(), "requeue outbox");
   int changed = sqlite3_changes(db_);
@@ -410,7 +437,8 @@ void sqlite_store::writer_loop() {
   }
 }
 
-std::vector<stored_message> sqlite_store::list_messages(const std::string& status, int limit, std::int64_t before_id) {
+std::vector<stored_message> sqlite_store::list_messages(const std::string& status, int limit,
+                                                        std::int64_t before_id) {
   std::lock_guard lock(read_mutex_);
   std::string sql = std::string("SELECT ") + message_columns + " FROM messages WHERE id < ?1" +
                     (status.empty() ? "" : " AND status = ?3") + " ORDER BY id DESC LIMIT ?2";
@@ -438,8 +466,9 @@ std::string sqlite_store::get_message_body(std::int64_t id) {
 std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id) {
   std::lock_guard lock(read_mutex_);
   std::vector<outbox_row> out;
-  sqlite_statement s(read_db_, "SELECT id, destination, status, attempts, next_attempt_ms FROM outbox "
-                               "WHERE message_id = ?1 ORDER BY id");
+  sqlite_statement s(read_db_,
+                     "SELECT id, destination, status, attempts, next_attempt_ms FROM outbox "
+                     "WHERE message_id = ?1 ORDER BY id");
   s.bind(1, message_id);
   while (s.step() == SQLITE_ROW) {
     outbox_row r;
@@ -451,23 +480,26 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
     r.next_attempt_ms = s.column_int(4);
     out.push_back(std::move(r));
   }
-  sqlite_statement a(read_db_, "SELECT at, http_status, error, response FROM attempts WHERE outbox_id = ?1 ORDER BY id");
+  sqlite_statement a(
+      read_db_, "SELECT at, http_status, error, response FROM attempts WHERE outbox_id = ?1 ORDER BY id");
   for (auto& r : out) {
     a.reset();
     a.bind(1, r.id);
     while (a.step() == SQLITE_ROW)
-      r.history.push_back({a.column_text(0), static_cast<int>(a.column_int(1)), a.column_text(2), a.column_text(3)});
+      r.history.push_back(
+          {a.column_text(0), static_cast<int>(a.column_int(1)), a.column_text(2), a.column_text(3)});
   }
   return out;
 }
 
 std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destination) {
   std::lock_guard lock(read_mutex_);
-  sqlite_statement s(read_db_,
-                     "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, m.header_id, "
-                     "m.partner_id, c.record FROM outbox o JOIN messages m ON m.id = o.message_id "
-                     "JOIN children c ON c.id = o.child_id "
-                     "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') ORDER BY o.id LIMIT 1");
+  sqlite_statement s(
+      read_db_,
+      "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, m.header_id, "
+      "m.partner_id, c.record FROM outbox o JOIN messages m ON m.id = o.message_id "
+      "JOIN children c ON c.id = o.child_id "
+      "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') ORDER BY o.id LIMIT 1");
   s.bind(1, destination);
   if (s.step() != SQLITE_ROW) return std::nullopt;
   outbox_row r;
@@ -487,7 +519,8 @@ std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destinati
 std::vector<std::string> sqlite_store::destinations_with_work() {
   std::lock_guard lock(read_mutex_);
   std::vector<std::string> out;
-  sqlite_statement s(read_db_, "SELECT DISTINCT destination FROM outbox WHERE status IN ('queued', 'retrying')");
+  sqlite_statement s(read_db_,
+                     "SELECT DISTINCT destination FROM outbox WHERE status IN ('queued', 'retrying')");
   while (s.step() == SQLITE_ROW) out.push_back(s.column_text(0));
   return out;
 }

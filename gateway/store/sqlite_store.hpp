@@ -67,7 +67,7 @@ struct outbox_row {
   std::string header_id;   // of the message that queued it (next_outbox only)
   std::string partner_id;  // (next_outbox only)
   std::string record;      // the child's current record_codec JSON (next_outbox only)
-  std::string status;  // queued | retrying | sent | dead
+  std::string status;      // queued | retrying | sent | dead
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::vector<attempt_row> history;
@@ -109,7 +109,8 @@ class write_tx {
   bool check(int rc, const char* what);
   // The cached statement for `sql`, reset and with no bindings.
   sqlite_statement& prepare(const std::string& sql);
-  std::optional<stored_message> one_message(const std::string& where, const std::string* text, std::int64_t number);
+  std::optional<stored_message> one_message(const std::string& where, const std::string* text,
+                                            std::int64_t number);
   sqlite3* db_;
   statement_cache& cache_;
   bool ok_ = true;
@@ -140,7 +141,8 @@ class sqlite_store {
   void stop();
 
   // Reads (any thread).
-  [[nodiscard]] std::vector<stored_message> list_messages(const std::string& status, int limit, std::int64_t before_id);
+  [[nodiscard]] std::vector<stored_message> list_messages(const std::string& status, int limit,
+                                                          std::int64_t before_id);
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
   [[nodiscard]] std::string get_message_body(std::int64_t id);
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);

@@ -3,7 +3,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <memory>
 
 namespace homebase::gateway::store {
@@ -16,8 +15,8 @@ asio::awaitable<bool> run_in_store(sqlite_store& store, sqlite_store::job&& work
       [&store, shared_work](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         auto ex = asio::get_associated_executor(*h);
-        bool queued =
-            store.submit(std::move(*shared_work), [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { (*h)(ok); }); });
+        bool queued = store.submit(std::move(*shared_work),
+                                   [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { (*h)(ok); }); });
         if (!queued) asio::post(ex, [h]() mutable { (*h)(false); });
       },
       asio::use_awaitable);

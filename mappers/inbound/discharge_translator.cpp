@@ -12,9 +12,15 @@
 #include <utility>
 
 #include "fhir/bundle_index.hpp"
+#include "mappers/model/code_systems.hpp"
 
 namespace homebase::mappers::inbound {
 namespace {
+
+using model::care_team_role_system;
+using model::interpreter_required_url;
+using model::loinc_system;
+using model::us_core_interpreter_needed_url;
 
 using model::coding;
 using model::identifier;
@@ -29,15 +35,8 @@ constexpr std::string_view davinci_event_code = "notification-discharge";
 constexpr std::string_view derived_key_system = "urn:homebase:source-id";
 constexpr std::string_view activity_key_system = "urn:homebase:careplan-activity";
 constexpr std::string_view specialty_system = "http://homebase.example.org/fhir/CodeSystem/specialty";
-constexpr std::string_view care_team_role_system =
-    "http://homebase.example.org/fhir/CodeSystem/care-team-role";
-constexpr std::string_view loinc_system = "http://loinc.org";
 constexpr std::string_view snomed_system = "http://snomed.info/sct";
 constexpr std::string_view nucc_system = "http://nucc.org/provider-taxonomy";
-constexpr std::string_view interpreter_required_url =
-    "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired";
-constexpr std::string_view us_core_interpreter_needed_url =
-    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-interpreter-needed";
 
 // ---- reading JSON ----
 

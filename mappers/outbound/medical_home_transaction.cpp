@@ -8,28 +8,27 @@
 #include <string_view>
 #include <vector>
 
+#include "mappers/model/code_systems.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
 
 namespace homebase::mappers::outbound {
 namespace {
 
+using model::care_team_role_system;
+using model::interpreter_required_url;
+using model::loinc_system;
+using model::us_core_interpreter_needed_url;
+
 using model::coding;
 using model::identifier;
 
 constexpr std::string_view ucum_system = "http://unitsofmeasure.org";
-constexpr std::string_view loinc_system = "http://loinc.org";
 constexpr std::string_view bcp47_system = "urn:ietf:bcp:47";
-constexpr std::string_view care_team_role_system =
-    "http://homebase.example.org/fhir/CodeSystem/care-team-role";
 constexpr std::string_view act_code_system = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 constexpr std::string_view observation_category_system =
     "http://terminology.hl7.org/CodeSystem/observation-category";
 constexpr std::string_view careplan_category_system =
     "http://hl7.org/fhir/us/core/CodeSystem/careplan-category";
-constexpr std::string_view interpreter_required_url =
-    "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired";
-constexpr std::string_view us_core_interpreter_needed_url =
-    "http://hl7.org/fhir/us/core/StructureDefinition/us-core-interpreter-needed";
 constexpr std::string_view xhtml_open = "<div xmlns=\"http://www.w3.org/1999/xhtml\">";
 
 bool has(const identifier& id) {
@@ -174,31 +173,30 @@ class bundle_writer {
     w_.EndObject();
   }
 
-  // CodeableConcept from codings (empty ones skipped) and a text.
+  // CodeableConcept from codings (empty ones skipped) and a text; nothing when all are empty.
   void codeable_concept(std::string_view k, std::initializer_list<coding> codings, std::string_view text) {
-    bool any = std::any_of(codings.begin(), codings.end(), [](const coding& c) { return has(c); });
-    if (!any && text.empty()) return;
+    if (!any_concept(codings, text)) return;
     key(k);
-    w_.StartObject();
-    if (any) {
-      key("coding");
-      w_.StartArray();
-      for (const auto& c : codings) {
-        if (has(c)) coding_value(c);
-      }
-      w_.EndArray();
-    }
-    field("text", text);
-    w_.EndObject();
+    concept_value(codings, text);
   }
 
+  // The same, as a one-element array (for elements of cardinality 0..*).
   void concept_list(std::string_view k, std::initializer_list<coding> codings, std::string_view text) {
-    bool any = std::any_of(codings.begin(), codings.end(), [](const coding& c) { return has(c); });
-    if (!any && text.empty()) return;
+    if (!any_concept(codings, text)) return;
     key(k);
     w_.StartArray();
+    concept_value(codings, text);
+    w_.EndArray();
+  }
+
+  static bool any_concept(std::initializer_list<coding> codings, std::string_view text) {
+    return !text.empty() ||
+           std::any_of(codings.begin(), codings.end(), [](const coding& c) { return has(c); });
+  }
+
+  void concept_value(std::initializer_list<coding> codings, std::string_view text) {
     w_.StartObject();
-    if (any) {
+    if (std::any_of(codings.begin(), codings.end(), [](const coding& c) { return has(c); })) {
       key("coding");
       w_.StartArray();
       for (const auto& c : codings) {
@@ -208,7 +206,6 @@ class bundle_writer {
     }
     field("text", text);
     w_.EndObject();
-    w_.EndArray();
   }
 
   void name_value(const model::human_name& n) {

@@ -45,13 +45,15 @@ TEST(gateway_config, errors_name_the_key_and_line) {
   expect_error("partners:\n  - id: p\n    source_endpoints: [x]\n  - id: p\n    source_endpoints: [y]\n",
                "partners[1].id: is used twice");
   expect_error("server: [\n", "YAML syntax");
-  expect_error("medical_homes:\n  - id: a\n    fhir_base_url: http://x\n    organization_identifiers:\n"
-               "      - system: s\n",
-               "needs both system and value");
+  expect_error(
+      "medical_homes:\n  - id: a\n    fhir_base_url: http://x\n    organization_identifiers:\n"
+      "      - system: s\n",
+      "needs both system and value");
 }
 
 TEST(gateway_config, tls_paths_are_relative_to_the_file) {
-  auto cfg = load_text("server:\n  tls:\n    certificate_file: c.pem\n    private_key_file: k.pem\n", "x", "/etc/hb");
+  auto cfg = load_text("server:\n  tls:\n    certificate_file: c.pem\n    private_key_file: k.pem\n", "x",
+                       "/etc/hb");
   ASSERT_TRUE(cfg->server.tls);
   EXPECT_EQ(cfg->server.tls->certificate_file, "/etc/hb/c.pem");
   EXPECT_EQ(with_bound_port(cfg, 443)->server.public_base_url, "https://127.0.0.1:443/fhir");

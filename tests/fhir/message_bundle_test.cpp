@@ -64,24 +64,27 @@ INSTANTIATE_TEST_SUITE_P(
         rejection{"not_an_object", "[1,2]", 400, ""},
         rejection{"not_a_bundle", R"({"resourceType":"Patient"})", 400, "resourceType"},
         rejection{"not_a_message", R"({"resourceType":"Bundle","type":"collection"})", 400, "Bundle.type"},
-        rejection{"no_entries", R"({"resourceType":"Bundle","id":"b","type":"message"})", 422, "Bundle.entry"},
+        rejection{"no_entries", R"({"resourceType":"Bundle","id":"b","type":"message"})", 422,
+                  "Bundle.entry"},
         rejection{"first_not_header", bundle(patient + "," + header()), 422, "Bundle.entry[0].resource"},
         rejection{"entry_without_resource", bundle(header() + R"(,{"fullUrl":"urn:uuid:x"})"), 422,
                   "Bundle.entry[1].resource"},
-        rejection{"entry_request", bundle(header() + "," +
-                                          R"({"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},)"
-                                          R"("request":{"method":"POST","url":"Patient"}})"),
+        rejection{"entry_request",
+                  bundle(header() + "," +
+                         R"({"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},)"
+                         R"("request":{"method":"POST","url":"Patient"}})"),
                   422, "Bundle.entry[1].request"},
-        rejection{"dangling_reference", bundle(header() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":)"
-                                                          R"("Patient","generalPractitioner":[{"reference":)"
-                                                          R"("Organization/none"}]}})"),
+        rejection{"dangling_reference",
+                  bundle(header() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":)"
+                                    R"("Patient","generalPractitioner":[{"reference":)"
+                                    R"("Organization/none"}]}})"),
                   422, "Bundle.entry[1].resource.generalPractitioner[0].reference"},
         rejection{"dangling_focus", bundle(header()), 422, "Bundle.entry[0].resource.focus[0].reference"},
         rejection{"duplicate_full_url", bundle(header() + "," + patient + "," + patient), 422,
                   "Bundle.entry[2].fullUrl"},
         rejection{"missing_bundle_id",
-                  R"({"resourceType":"Bundle","type":"message","entry":[)" + header() + "," + patient + "]}", 422,
-                  "Bundle.id"},
+                  R"({"resourceType":"Bundle","type":"message","entry":[)" + header() + "," + patient + "]}",
+                  422, "Bundle.id"},
         rejection{"missing_source_endpoint",
                   bundle(R"({"fullUrl":"urn:uuid:h","resource":{"resourceType":"MessageHeader","id":"m",)"
                          R"("eventCoding":{"code":"x"},"source":{}}})"),
@@ -89,8 +92,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(message_bundle, external_absolute_references_are_allowed) {
-  auto c = check(bundle(header() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient",)"
-                                   R"("managingOrganization":{"reference":"https://other.example/fhir/Organization/1"}}})"));
+  auto c = check(bundle(
+      header() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient",)"
+                 R"("managingOrganization":{"reference":"https://other.example/fhir/Organization/1"}}})"));
   EXPECT_EQ(c.http_status, 200) << c.outcome.to_json();
 }
 

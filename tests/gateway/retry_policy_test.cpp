@@ -11,7 +11,7 @@ TEST(retry_policy, classifies_answers) {
   EXPECT_EQ(p.classify(201, 1), verdict::sent);
   EXPECT_EQ(p.classify(503, 1), verdict::retry);
   EXPECT_EQ(p.classify(429, 2), verdict::retry);
-  EXPECT_EQ(p.classify(0, 2), verdict::retry);  // connection refused, timeout
+  EXPECT_EQ(p.classify(0, 2), verdict::retry);   // connection refused, timeout
   EXPECT_EQ(p.classify(500, 3), verdict::dead);  // max attempts reached
   EXPECT_EQ(p.classify(400, 1), verdict::dead);
   EXPECT_EQ(p.classify(404, 1), verdict::dead);

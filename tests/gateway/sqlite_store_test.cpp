@@ -121,7 +121,8 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
     return tx.ok();
   }));
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
-    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 0, "connect: refused", ""}, "retrying", now_ms() + 60'000);
+    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 0, "connect: refused", ""}, "retrying",
+                      now_ms() + 60'000);
     return tx.ok();
   }));
   auto next = store.next_outbox("home");
@@ -129,7 +130,8 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   EXPECT_EQ(next->attempts, 1);
   EXPECT_GT(next->next_attempt_ms, now_ms());
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
-    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"}, "dead", 0);
+    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"},
+                      "dead", 0);
     return tx.ok();
   }));
   EXPECT_FALSE(store.next_outbox("home"));

@@ -102,7 +102,7 @@ TEST(delivery_resilience, one_down_destination_never_delays_another) {
                        error))
       << error;
   ASSERT_EQ(http_call("POST", gw.url(pm), seed_file(dir)).status, 200);  // Anjali: Meadowbrook
-  ASSERT_TRUE(eventually([&] { return view(gw, 1).attempts >= 2; }));   // it is failing and backing off
+  ASSERT_TRUE(eventually([&] { return view(gw, 1).attempts >= 2; }));    // it is failing and backing off
   auto other = dir.path() / "riverside-child.json";
   write_file(other, make_variant(seed_text(), {.bundle_id = "d4d4d4d4-0000-4000-8000-000000000004",
                                                .header_id = "d5d5d5d5-0000-4000-8000-000000000005",
@@ -156,7 +156,8 @@ TEST(delivery_resilience, an_unroutable_message_is_held_then_rerouted_after_a_co
   std::string error;
   ASSERT_TRUE(home.start(dir, {}, error)) << error;
   // The configured home is recognised by another NPI: the child belongs to no configured home.
-  ASSERT_TRUE(gw.start(dir, {.medical_home_base = home.base(), .organization_value = "9999999991"}, error)) << error;
+  ASSERT_TRUE(gw.start(dir, {.medical_home_base = home.base(), .organization_value = "9999999991"}, error))
+      << error;
   auto reply = http_call("POST", gw.url(pm), seed_file(dir));
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_NE(reply.body.find("unroutable"), std::string::npos) << reply.body;
@@ -179,8 +180,8 @@ TEST(delivery_resilience, tls_when_a_certificate_is_configured) {
   temp_dir dir;
   std::string output;
   ASSERT_EQ(run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", (dir.path() / "server.key").string(), "-out", (dir.path() / "server.pem").string(),
-                 "-days", "1", "-subj", "/CN=127.0.0.1"},
+                 "-keyout", (dir.path() / "server.key").string(), "-out",
+                 (dir.path() / "server.pem").string(), "-days", "1", "-subj", "/CN=127.0.0.1"},
                 output),
             0)
       << output;

@@ -68,8 +68,8 @@ TEST_F(discharge_flow, seed_story_arrives_at_the_medical_home_as_valid_fhir) {
 
   ASSERT_TRUE(eventually([&] { return message_status(gw, 1) == "sent"; })) << message_status(gw, 1);
   EXPECT_EQ(home.count("Patient"), 1);
-  EXPECT_EQ(home.count("RelatedPerson"), 2);  // Amita and Samir
-  EXPECT_EQ(home.count("Appointment"), 8);    // seven specialists and the weight check
+  EXPECT_EQ(home.count("RelatedPerson"), 2);   // Amita and Samir
+  EXPECT_EQ(home.count("Appointment"), 8);     // seven specialists and the weight check
   EXPECT_EQ(home.count("ServiceRequest"), 7);  // a referral per specialty
   EXPECT_EQ(home.count("CareTeam"), 1);
   EXPECT_EQ(home.count("CarePlan"), 1);
@@ -95,7 +95,8 @@ TEST_F(discharge_flow, a_repeated_message_gets_the_original_response_and_no_seco
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.body, first.body);  // byte for byte: the stored response
 
-  // Same MessageHeader.id, new Bundle.id (a message of consequence resent): original response, no reprocessing.
+  // Same MessageHeader.id, new Bundle.id (a message of consequence resent): original response, no
+  // reprocessing.
   auto resent = dir.path() / "resent.json";
   write_file(resent, make_variant(seed_text(), {.bundle_id = "b2b2b2b2-0000-4000-8000-000000000002"}));
   auto third = http_call("POST", gw.url(process_message), resent);

@@ -44,8 +44,8 @@ std::vector<error_case> cases() {
       {"too_large", "POST", pm, std::string(300 * 1024, ' ') + "{}", json, 413, "too-costly"},
       {"wrong_content_type", "POST", pm, message(header_entry()), "text/plain", 415, "not-supported"},
       {"first_entry_not_header", "POST", pm, message(patient + "," + header_entry()), json, 422, "invariant"},
-      {"entry_without_resource", "POST", pm, message(header_entry() + R"(,{"fullUrl":"urn:uuid:x"})"), json, 422,
-       "required"},
+      {"entry_without_resource", "POST", pm, message(header_entry() + R"(,{"fullUrl":"urn:uuid:x"})"), json,
+       422, "required"},
       {"entry_request_in_message", "POST", pm,
        message(header_entry() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},)"
                                 R"("request":{"method":"POST","url":"Patient"}})"),
@@ -59,9 +59,10 @@ std::vector<error_case> cases() {
                R"("source":{"endpoint":"https://ehr.st-elsewhere-childrens.example.org/fhir"}}})"),
        json, 422, "not-supported"},
       {"unknown_partner", "POST", pm,
-       message(R"({"fullUrl":"urn:uuid:h","resource":{"resourceType":"MessageHeader","id":"m3",)"
-               R"("eventCoding":{"system":"http://homebase.example.org/fhir/CodeSystem/message-event","code":"nicu-discharge"},)"
-               R"("source":{"endpoint":"https://intruder.example.org/fhir"}}})"),
+       message(
+           R"({"fullUrl":"urn:uuid:h","resource":{"resourceType":"MessageHeader","id":"m3",)"
+           R"("eventCoding":{"system":"http://homebase.example.org/fhir/CodeSystem/message-event","code":"nicu-discharge"},)"
+           R"("source":{"endpoint":"https://intruder.example.org/fhir"}}})"),
        json, 403, "forbidden"},
   };
 }
@@ -73,7 +74,8 @@ class error_table : public ::testing::Test {
     gw_ = new gateway_process();
     std::string error;
     // The destination is never reached in these tests; a closed port is fine.
-    ASSERT_TRUE(gw_->start(*dir_, {.medical_home_base = "http://127.0.0.1:9/fhir", .body_limit = 256 * 1024}, error))
+    ASSERT_TRUE(
+        gw_->start(*dir_, {.medical_home_base = "http://127.0.0.1:9/fhir", .body_limit = 256 * 1024}, error))
         << error;
   }
   static void TearDownTestSuite() {
@@ -113,8 +115,9 @@ TEST_F(error_table, every_error_is_an_operation_outcome_with_the_right_status) {
 
 TEST_F(error_table, element_paths_name_the_offending_element) {
   auto body = dir_->path() / "paths.json";
-  write_file(body, message(header_entry() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient",)"
-                                            R"("generalPractitioner":[{"reference":"Organization/gone"}]}})"));
+  write_file(body,
+             message(header_entry() + R"(,{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient",)"
+                                      R"("generalPractitioner":[{"reference":"Organization/gone"}]}})"));
   auto reply = http_call("POST", gw_->url(pm), body);
   EXPECT_EQ(reply.status, 422);
   EXPECT_NE(reply.body.find("Bundle.entry[1].resource.generalPractitioner[0].reference"), std::string::npos)
@@ -124,8 +127,8 @@ TEST_F(error_table, element_paths_name_the_offending_element) {
 TEST_F(error_table, a_truncated_body_does_not_hang_or_crash_the_gateway) {
   // Content-Length promises more than is sent; the read timeout or the close ends the request.
   std::string output;
-  run({"curl", "-sS", "--max-time", "2", "-H", "Content-Type: application/fhir+json", "-H", "Content-Length: 1000",
-       "--data-binary", "{}", gw_->url(pm)},
+  run({"curl", "-sS", "--max-time", "2", "-H", "Content-Type: application/fhir+json", "-H",
+       "Content-Length: 1000", "--data-binary", "{}", gw_->url(pm)},
       output);
   EXPECT_EQ(http_call("GET", gw_->url("/readyz")).status, 200);
 }
@@ -139,7 +142,8 @@ TEST_F(error_table, metadata_lists_the_process_message_operation) {
   auto file = dir_->path() / "metadata.json";
   write_file(file, reply.body);
   std::string output;
-  EXPECT_EQ(run({node_binary(), test_data("tools/validate.mjs").string(), "--both", file.string()}, output), 0)
+  EXPECT_EQ(run({node_binary(), test_data("tools/validate.mjs").string(), "--both", file.string()}, output),
+            0)
       << output;
 }
 

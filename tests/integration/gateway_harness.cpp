@@ -45,8 +45,8 @@ bool child_process::start(const std::vector<std::string>& argv, const fs::path& 
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   auto args = c_argv(argv);
   int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
@@ -128,7 +128,8 @@ int run(const std::vector<std::string>& argv, std::string& output) {
   output.clear();
   char buffer[65536];
   ssize_t n;
-  while ((n = read(out_pipe[0], buffer, sizeof buffer)) > 0) output.append(buffer, static_cast<std::size_t>(n));
+  while ((n = read(out_pipe[0], buffer, sizeof buffer)) > 0)
+    output.append(buffer, static_cast<std::size_t>(n));
   close(out_pipe[0]);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -138,12 +139,14 @@ int run(const std::vector<std::string>& argv, std::string& output) {
 http_reply http_call(const std::string& method, const std::string& url, const fs::path& body_file,
                      const std::string& content_type, const std::vector<std::string>& extra) {
   static std::mt19937_64 rng{std::random_device{}()};
-  auto base = fs::temp_directory_path() / ("hb-curl-" + std::to_string(getpid()) + "-" + std::to_string(rng()));
+  auto base =
+      fs::temp_directory_path() / ("hb-curl-" + std::to_string(getpid()) + "-" + std::to_string(rng()));
   auto body_out = base.string() + ".body", headers_out = base.string() + ".headers";
-  std::vector<std::string> argv{"curl", "-sS", "-g", "-X", method, "-o", body_out, "-D", headers_out,
-                                "-w", "%{http_code}", "--max-time", "30"};
+  std::vector<std::string> argv{"curl", "-sS",       "-g", "-X",           method,       "-o", body_out,
+                                "-D",   headers_out, "-w", "%{http_code}", "--max-time", "30"};
   if (!body_file.empty()) {
-    argv.insert(argv.end(), {"--data-binary", "@" + body_file.string(), "-H", "Content-Type: " + content_type});
+    argv.insert(argv.end(),
+                {"--data-binary", "@" + body_file.string(), "-H", "Content-Type: " + content_type});
   }
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(url);
@@ -187,11 +190,18 @@ temp_dir::~temp_dir() {
   if (!path_.empty() && std::getenv("HOMEBASE_KEEP_TEST_DIRS") == nullptr) fs::remove_all(path_, ec);
 }
 
-fs::path test_data(const std::string& relative) { return fs::path(HOMEBASE_TEST_DATA_DIR) / relative; }
-std::string homebase_binary() { return HOMEBASE_BINARY; }
-std::string node_binary() { return "node"; }
+fs::path test_data(const std::string& relative) {
+  return fs::path(HOMEBASE_TEST_DATA_DIR) / relative;
+}
+std::string homebase_binary() {
+  return HOMEBASE_BINARY;
+}
+std::string node_binary() {
+  return "node";
+}
 
-bool medical_home_server::start(const temp_dir& dir, const medical_home_options& options, std::string& error) {
+bool medical_home_server::start(const temp_dir& dir, const medical_home_options& options,
+                                std::string& error) {
   log = dir.path() / ("medical-home-" + std::to_string(options.port) + ".jsonl");
   std::vector<std::string> argv{node_binary(), test_data("tools/medical-home-server.mjs").string(),
                                 "--port=" + std::to_string(options.port), "--log=" + log.string()};
@@ -200,7 +210,9 @@ bool medical_home_server::start(const temp_dir& dir, const medical_home_options&
   return process.start(argv, dir.path() / "medical-home.stderr", std::chrono::seconds(60), error);
 }
 
-std::string medical_home_server::base() const { return "http://127.0.0.1:" + std::to_string(process.port()) + "/fhir"; }
+std::string medical_home_server::base() const {
+  return "http://127.0.0.1:" + std::to_string(process.port()) + "/fhir";
+}
 
 int medical_home_server::count(const std::string& type) const {
   auto reply = http_call("GET", base() + "/" + type + "?_summary=count");
@@ -221,32 +233,32 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
   log = dir.path() / "homebase.stderr";
   if (rewrite_config || !fs::exists(config)) {
     std::ostringstream y;
-    y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: " << options.body_limit
-      << "\n  shutdown_deadline_ms: 5000\n";
-    if (options.tls)
-      y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
+    y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: "
+      << options.body_limit << "\n  shutdown_deadline_ms: 5000\n";
+    if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
     y << "store:\n  path: homebase.db\n"
       << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
       << "\n  request_timeout_ms: 5000\n"
       << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
     for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
-    y
-      << "medical_homes:\n  - id: meadowbrook\n    name: Meadowbrook Pediatrics\n    fhir_base_url: "
+    y << "medical_homes:\n  - id: meadowbrook\n    name: Meadowbrook Pediatrics\n    fhir_base_url: "
       << options.medical_home_base << "\n    organization_identifiers:\n"
-      << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << options.organization_value << "\"\n"
-      ;
+      << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << options.organization_value
+      << "\"\n";
     if (!options.explicit_patient_value.empty())
       y << "    patients:\n      - system: " << options.explicit_patient_system << "\n        value: \""
         << options.explicit_patient_value << "\"\n";
     if (!options.second_home_base.empty())
       y << "  - id: riverside\n    fhir_base_url: " << options.second_home_base
-        << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: \""
+        << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: "
+           "\""
         << options.second_home_npi << "\"\n";
     write_file(config, y.str());
   }
   scheme = options.tls ? "https" : "http";
-  return process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20), error);
+  return process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20),
+                       error);
 }
 
 std::string gateway_process::url(const std::string& path) const {

@@ -45,7 +45,8 @@ struct http_reply {
 };
 
 // curl wrapper. `body_file` empty: no body. `extra` are more curl arguments.
-http_reply http_call(const std::string& method, const std::string& url, const std::filesystem::path& body_file = {},
+http_reply http_call(const std::string& method, const std::string& url,
+                     const std::filesystem::path& body_file = {},
                      const std::string& content_type = "application/fhir+json",
                      const std::vector<std::string>& extra = {});
 
@@ -89,10 +90,10 @@ struct medical_home_server {
 };
 
 struct gateway_options {
-  std::string medical_home_base{};              // fhir_base_url of the one configured medical home
-  std::string organization_value = "1234567893";  // NPI the home is recognised by
+  std::string medical_home_base{};                     // fhir_base_url of the one configured medical home
+  std::string organization_value = "1234567893";       // NPI the home is recognised by
   std::vector<std::string> extra_partner_endpoints{};  // more MessageHeader.source.endpoint values accepted
-  std::string explicit_patient_system{};             // an explicit child -> medical home mapping
+  std::string explicit_patient_system{};               // an explicit child -> medical home mapping
   std::string explicit_patient_value{};
   int max_attempts = 4;
   int body_limit = 4 * 1024 * 1024;
@@ -108,7 +109,8 @@ struct gateway_process {
   std::filesystem::path log;
   std::string scheme = "http";
   // Writes the config (first start only, unless `rewrite_config`), starts the binary.
-  bool start(const temp_dir& dir, const gateway_options& options, std::string& error, bool rewrite_config = true);
+  bool start(const temp_dir& dir, const gateway_options& options, std::string& error,
+             bool rewrite_config = true);
   [[nodiscard]] std::string url(const std::string& path) const;
 };
 
@@ -119,7 +121,9 @@ bool eventually(Predicate predicate, std::chrono::milliseconds timeout = std::ch
   for (;;) {
     if (predicate()) return true;
     if (std::chrono::steady_clock::now() > deadline) return false;
-    struct timespec ts{0, 50'000'000};
+    struct timespec ts {
+      0, 50'000'000
+    };
     nanosleep(&ts, nullptr);
   }
 }

@@ -15,9 +15,9 @@ namespace homebase::testing {
 struct variant {
   std::string bundle_id{};
   std::string header_id{};
-  std::string mrn{};               // replaces the Patient's first identifier value when not empty
-  std::string gp_npi{};            // replaces the generalPractitioner organisation's NPI when not empty
-  std::string source_endpoint{};   // replaces MessageHeader.source.endpoint when not empty
+  std::string mrn{};              // replaces the Patient's first identifier value when not empty
+  std::string gp_npi{};           // replaces the generalPractitioner organisation's NPI when not empty
+  std::string source_endpoint{};  // replaces MessageHeader.source.endpoint when not empty
 };
 
 inline std::string make_variant(const std::string& fixture_text, const variant& v) {
@@ -27,7 +27,10 @@ inline std::string make_variant(const std::string& fixture_text, const variant& 
   auto set = [&alloc](rapidjson::Value& obj, const char* key, const std::string& value) {
     if (value.empty()) return;
     rapidjson::Value text(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), alloc);
-    if (obj.HasMember(key)) obj[key] = text; else obj.AddMember(rapidjson::StringRef(key), text, alloc);
+    if (obj.HasMember(key))
+      obj[key] = text;
+    else
+      obj.AddMember(rapidjson::StringRef(key), text, alloc);
   };
   set(doc, "id", v.bundle_id);
   auto& entries = doc["entry"];
@@ -50,6 +53,8 @@ inline std::string make_variant(const std::string& fixture_text, const variant& 
   return {b.GetString(), b.GetSize()};
 }
 
-inline std::string seed_text() { return read_file(test_data("fixtures/anjali-nicu-discharge.json")); }
+inline std::string seed_text() {
+  return read_file(test_data("fixtures/anjali-nicu-discharge.json"));
+}
 
 }  // namespace homebase::testing
