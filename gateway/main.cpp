@@ -30,19 +30,22 @@ int usage() {
   return 2;
 }
 
-// Waits until no request is in flight or the deadline passed, then stops the io_context.
+// Waits until no request and no delivery attempt is in flight, or the deadline passed, then stops the
+// io_context.
 void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::server> server,
+                     const gateway::delivery::delivery_service& delivery,
                      std::chrono::steady_clock::time_point deadline) {
   auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(20));
-  timer->async_wait([&ioc, server, deadline, timer](const boost::system::error_code&) {
-    if (server->in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) {
-      if (server->in_flight() != 0)
-        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight()
-                  << " request(s) in flight\n";
+  timer->async_wait([&ioc, server, &delivery, deadline, timer](const boost::system::error_code&) {
+    bool idle = server->in_flight() == 0 && delivery.in_flight() == 0;
+    if (idle || std::chrono::steady_clock::now() >= deadline) {
+      if (!idle)
+        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight() << " request(s) and "
+                  << delivery.in_flight() << " delivery attempt(s) in flight\n";
       ioc.stop();
       return;
     }
-    drain_then_stop(ioc, server, deadline);
+    drain_then_stop(ioc, server, delivery, deadline);
   });
 }
 
@@ -63,7 +66,8 @@ int serve(const std::string& config_path) {
     std::cerr << "homebase: signal " << signal << ", stopping\n";
     server->stop();
     delivery.stop();
-    drain_then_stop(ioc, server, std::chrono::steady_clock::now() + config->server.shutdown_deadline);
+    drain_then_stop(ioc, server, delivery,
+                    std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
 
   server->start(routes);

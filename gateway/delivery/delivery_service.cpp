@@ -104,6 +104,7 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
     // The transaction Bundle is built from the child's current record: conditional writes keyed on
     // business identifiers make the latest state the right thing to send, however often.
     int attempts = row->attempts + 1;
+    ++in_flight_;  // from the POST until its attempt is recorded: shutdown waits for it
     http_result result;
     auto outcome = verdict::dead;
     if (auto record = mappers::model::decode(row->record)) {
@@ -128,9 +129,11 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
       return tx.ok();
     };
     bool committed = co_await store::run_in_store(store_, std::move(record_attempt));
+    --in_flight_;
     if (!committed) {
-      // The store is stopping or failing: wait before looking again so as not to spin.
-      w->timer.expires_after(std::chrono::seconds(1));
+      // The attempt could not be recorded (store stopping or failing): the row is unchanged and will be
+      // sent again, so back off as if the attempt had failed instead of re-posting at once.
+      w->timer.expires_after(policy_.backoff(attempts, w->rng));
       co_await w->timer.async_wait(nothrow);
     }
   }

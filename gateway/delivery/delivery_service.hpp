@@ -5,6 +5,7 @@
 // starts is resumed at once; notify() wakes a worker when a new row was committed.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -32,6 +33,8 @@ class delivery_service {
   void notify(const std::string& destination);
   // Workers finish the attempt in progress and stop.
   void stop();
+  // Deliveries between their POST and the recording of its outcome (any thread).
+  [[nodiscard]] int in_flight() const { return in_flight_.load(); }
 
  private:
   struct worker;
@@ -43,6 +46,7 @@ class delivery_service {
   boost::asio::ssl::context tls_;
   retry_policy policy_;
   std::map<std::string, std::shared_ptr<worker>> workers_;  // fixed after start()
+  std::atomic<int> in_flight_{0};
 };
 
 }  // namespace homebase::gateway::delivery

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -32,7 +33,10 @@ asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest,
                                       std::chrono::steady_clock::time_point deadline) {
   http_result result;
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
-  req.set(bhttp::field::host, url.host);
+  // RFC 9110 §7.2: the port is part of Host unless it is the scheme's default.
+  bool default_port = url.port == (url.tls ? "443" : "80");
+  auto host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;  // IPv6 literal
+  req.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   req.set(bhttp::field::user_agent, "homebase");
   req.set(bhttp::field::content_type, content_type);
   req.set(bhttp::field::accept, "application/fhir+json");
@@ -75,15 +79,26 @@ bool parse_url(const std::string& url, parsed_url& out) {
   auto authority = rest.substr(0, slash);
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.empty()) return false;
-  auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+  out.port = out.tls ? "443" : "80";
+  if (authority.front() == '[') {  // IPv6 literal: [::1] or [::1]:8090
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    out.host = std::string(authority.substr(1, close - 1));
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      out.port = std::string(after.substr(1));
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
     out.host = std::string(authority.substr(0, colon));
     out.port = std::string(authority.substr(colon + 1));
   } else {
     out.host = std::string(authority);
-    out.port = out.tls ? "443" : "80";
   }
-  return !out.host.empty() && !out.port.empty();
+  if (out.host.empty() || out.port.empty()) return false;
+  for (char c : out.port)
+    if (c < '0' || c > '9') return false;
+  return true;
 }
 
 http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout)
@@ -99,10 +114,17 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
   }
   auto executor = co_await asio::this_coro::executor;
   auto deadline = std::chrono::steady_clock::now() + timeout_;
+  // Name resolution is under the same deadline: a timer cancels it.
   tcp::resolver resolver(executor);
+  asio::steady_timer resolve_deadline(executor);
+  resolve_deadline.expires_at(deadline);
+  resolve_deadline.async_wait([&resolver](const boost::system::error_code& ec) {
+    if (!ec) resolver.cancel();
+  });
   auto [rec, endpoints] = co_await resolver.async_resolve(url.host, url.port, nothrow);
+  resolve_deadline.cancel();
   if (rec) {
-    result.error = "resolve: " + rec.message();
+    result.error = rec == asio::error::operation_aborted ? "resolve: timed out" : "resolve: " + rec.message();
     co_return result;
   }
   beast::tcp_stream tcp_stream(executor);

@@ -3,10 +3,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -76,7 +79,11 @@ asio::awaitable<void> server::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), nothrow);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) co_return;
-      continue;  // e.g. too many open files: keep accepting
+      // E.g. too many open files: pause instead of spinning, then accept again.
+      std::cerr << "homebase: accept: " << ec.message() << "\n";
+      asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(nothrow);
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
@@ -119,6 +126,13 @@ asio::awaitable<void> server::serve(Stream& stream) {
     lowest(stream).expires_after(settings_.idle_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     boost::system::error_code ec = hec;
+    if (!ec && !parser.is_done() && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      // The client waits for this before it sends the body (curl does for large bodies).
+      bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+      lowest(stream).expires_after(settings_.write_timeout);
+      auto [cec, cn] = co_await bhttp::async_write(stream, go_on, nothrow);
+      ec = cec;
+    }
     if (!ec && !parser.is_done()) {
       lowest(stream).expires_after(settings_.read_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
@@ -130,6 +144,7 @@ asio::awaitable<void> server::serve(Stream& stream) {
 
     response res;
     bool keep_alive = false;
+    bool counted = false;
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
       res = make_error(
           bhttp::status::payload_too_large, "too-costly",
@@ -141,17 +156,30 @@ asio::awaitable<void> server::serve(Stream& stream) {
       res = make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
     } else {
       ++in_flight_;
+      counted = true;
       auto req = parser.release();
       keep_alive = req.keep_alive();
       auto version = req.version();
-      res = co_await handler_->handle(req);
+      std::exception_ptr failure;
+      try {
+        res = co_await handler_->handle(req);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure) {
+        log_exception(failure);
+        res =
+            make_error(bhttp::status::internal_server_error, "exception", "internal error; nothing was kept");
+        keep_alive = false;
+      }
       res.version(version);
     }
     if (stopping_) keep_alive = false;
     res.keep_alive(keep_alive);
     lowest(stream).expires_after(settings_.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, res, nothrow);
-    if (!ec) --in_flight_;  // counted from handle() until the response is written
+    if (counted) --in_flight_;  // counted from handle() until the response is written
+    counted = false;
     if (wec || !keep_alive) co_return;
   }
 }

@@ -146,7 +146,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   auto config = config_;
   store::sqlite_store::job ingest = [state, config](store::write_tx& tx) {
     const auto& envelope = state->envelope;
-    if (auto prior = tx.message_by_header(envelope.header_id)) {
+    if (auto prior = tx.message_by_header(state->partner_id, envelope.header_id)) {
       // Same MessageHeader.id: the sender did not get our response (same Bundle.id), or resubmits a message
       // of consequence (new Bundle.id). Either way: the original response, no second processing.
       state->kind = ingest_kind::duplicate;
@@ -155,7 +155,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
       state->prior_body = tx.message_body(prior->id);
       return tx.ok();
     }
-    if (tx.message_by_bundle(envelope.bundle_id)) {
+    if (tx.message_by_bundle(state->partner_id, envelope.bundle_id)) {
       state->kind = ingest_kind::bundle_reused;
       return true;
     }

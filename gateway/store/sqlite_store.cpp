@@ -37,8 +37,8 @@ CREATE TABLE messages(
   body BLOB NOT NULL,
   translation TEXT NOT NULL,
   route_note TEXT NOT NULL);
-CREATE UNIQUE INDEX messages_header ON messages(header_id);
-CREATE INDEX messages_bundle ON messages(bundle_id);
+CREATE UNIQUE INDEX messages_header ON messages(partner_id, header_id);
+CREATE INDEX messages_bundle ON messages(partner_id, bundle_id);
 CREATE INDEX messages_status ON messages(status, id);
 CREATE TABLE outbox(
   id INTEGER PRIMARY KEY,
@@ -125,13 +125,14 @@ sqlite_statement& write_tx::prepare(const std::string& sql) {
 }
 
 std::optional<stored_message> write_tx::one_message(const std::string& where, const std::string* text,
-                                                    std::int64_t number) {
+                                                    std::int64_t number, const std::string* partner_id) {
   auto& s = prepare(std::string("SELECT ") + message_columns + " FROM messages WHERE " + where);
   if (!s.valid()) return std::nullopt;
   if (text != nullptr)
     s.bind(1, *text);
   else
     s.bind(1, number);
+  if (partner_id != nullptr) s.bind(2, *partner_id);
   auto rc = s.step();
   if (rc != SQLITE_ROW) {
     check(rc, "select message");
@@ -149,12 +150,14 @@ bool write_tx::check(int rc, const char* what) {
   return false;
 }
 
-std::optional<stored_message> write_tx::message_by_header(const std::string& header_id) {
-  return one_message("header_id = ?1", &header_id, 0);
+std::optional<stored_message> write_tx::message_by_header(const std::string& partner_id,
+                                                          const std::string& header_id) {
+  return one_message("partner_id = ?2 AND header_id = ?1", &header_id, 0, &partner_id);
 }
 
-std::optional<stored_message> write_tx::message_by_bundle(const std::string& bundle_id) {
-  return one_message("bundle_id = ?1 ORDER BY id LIMIT 1", &bundle_id, 0);
+std::optional<stored_message> write_tx::message_by_bundle(const std::string& partner_id,
+                                                          const std::string& bundle_id) {
+  return one_message("partner_id = ?2 AND bundle_id = ?1 ORDER BY id LIMIT 1", &bundle_id, 0, &partner_id);
 }
 
 std::optional<stored_message> write_tx::message_by_id(std::int64_t id) {
@@ -397,6 +400,36 @@ void sqlite_store::checkpoint_loop() {
   sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
+bool sqlite_store::run_batch(std::vector<std::pair<job, completion>>& batch, std::vector<bool>& results) {
+  results.assign(batch.size(), false);
+  if (exec(write_db_, "BEGIN IMMEDIATE") != SQLITE_OK) return false;
+  // Any statement that fails in a way SQLite answers by rolling back the whole transaction (disk full,
+  // I/O error, out of memory) leaves autocommit on: then nothing of the batch is kept, and it must not
+  // be reported otherwise.
+  auto in_transaction = [this] { return sqlite3_get_autocommit(write_db_) == 0; };
+  bool intact = true;
+  for (std::size_t i = 0; i < batch.size() && intact; ++i) {
+    if (exec(write_db_, "SAVEPOINT job") != SQLITE_OK) {
+      intact = false;
+      break;
+    }
+    write_tx tx(write_db_, writer_statements_);
+    bool ok = false;
+    try {
+      ok = batch[i].first(tx) && tx.ok();
+    } catch (const std::exception&) {
+      ok = false;  // e.g. bad_alloc in a job: that job fails, the others go on
+    }
+    if (!ok && exec(write_db_, "ROLLBACK TO job") != SQLITE_OK) intact = false;
+    if (intact && exec(write_db_, "RELEASE job") != SQLITE_OK) intact = false;
+    intact = intact && in_transaction();
+    results[i] = ok;
+  }
+  if (intact && exec(write_db_, "COMMIT") == SQLITE_OK) return true;
+  if (in_transaction()) exec(write_db_, "ROLLBACK");
+  return false;
+}
+
 void sqlite_store::writer_loop() {
   std::vector<std::pair<job, completion>> batch;
   std::vector<bool> results;
@@ -410,20 +443,7 @@ void sqlite_store::writer_loop() {
         queue_.pop_front();
       }
     }
-    bool committed = exec(write_db_, "BEGIN IMMEDIATE") == SQLITE_OK;
-    results.assign(batch.size(), false);
-    if (committed) {
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        exec(write_db_, "SAVEPOINT job");
-        write_tx tx(write_db_, writer_statements_);
-        bool ok = batch[i].first(tx) && tx.ok();
-        if (!ok) exec(write_db_, "ROLLBACK TO job");
-        exec(write_db_, "RELEASE job");
-        results[i] = ok;
-      }
-      committed = exec(write_db_, "COMMIT") == SQLITE_OK;
-      if (!committed) exec(write_db_, "ROLLBACK");
-    }
+    bool committed = run_batch(batch, results);
     // The checkpoint thread copies most frames while the writer goes on; when the WAL has grown past the
     // threshold the writer completes a checkpoint itself (only the frames not yet copied), so that the
     // next transaction restarts the WAL from its beginning and it stays bounded.

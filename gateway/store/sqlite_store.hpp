@@ -81,8 +81,11 @@ class write_tx {
  public:
   write_tx(sqlite3* db, statement_cache& cache);
 
-  [[nodiscard]] std::optional<stored_message> message_by_header(const std::string& header_id);
-  [[nodiscard]] std::optional<stored_message> message_by_bundle(const std::string& bundle_id);
+  // Message ids are unique within one partner's message stream (messaging.html §1.3), not across partners.
+  [[nodiscard]] std::optional<stored_message> message_by_header(const std::string& partner_id,
+                                                                const std::string& header_id);
+  [[nodiscard]] std::optional<stored_message> message_by_bundle(const std::string& partner_id,
+                                                                const std::string& bundle_id);
   [[nodiscard]] std::optional<stored_message> message_by_id(std::int64_t id);
   [[nodiscard]] std::string message_body(std::int64_t id);
   // The child any of these identifiers belongs to, with its stored record JSON.
@@ -110,7 +113,7 @@ class write_tx {
   // The cached statement for `sql`, reset and with no bindings.
   sqlite_statement& prepare(const std::string& sql);
   std::optional<stored_message> one_message(const std::string& where, const std::string* text,
-                                            std::int64_t number);
+                                            std::int64_t number, const std::string* partner_id = nullptr);
   sqlite3* db_;
   statement_cache& cache_;
   bool ok_ = true;
@@ -154,6 +157,9 @@ class sqlite_store {
 
  private:
   void writer_loop();
+  // One transaction for the batch, a SAVEPOINT per job; true when it committed. results[i]: job i's own
+  // verdict.
+  bool run_batch(std::vector<std::pair<job, completion>>& batch, std::vector<bool>& results);
   void checkpoint_loop();
   sqlite3* open_connection(const std::string& path, bool writer);
 

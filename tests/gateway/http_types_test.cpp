@@ -35,6 +35,15 @@ TEST(http_client, parses_destination_urls) {
   EXPECT_EQ(u.port, "8090");
   ASSERT_TRUE(delivery::parse_url("http://host", u));
   EXPECT_EQ(u.target, "/");
+  ASSERT_TRUE(delivery::parse_url("http://[::1]:8090/fhir", u));
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.port, "8090");
+  EXPECT_EQ(u.target, "/fhir");
+  ASSERT_TRUE(delivery::parse_url("https://[2001:db8::1]/r4", u));
+  EXPECT_EQ(u.host, "2001:db8::1");
+  EXPECT_EQ(u.port, "443");
+  EXPECT_FALSE(delivery::parse_url("http://[::1/x", u));
+  EXPECT_FALSE(delivery::parse_url("http://host:80a/x", u));
   EXPECT_FALSE(delivery::parse_url("ftp://host/x", u));
   EXPECT_FALSE(delivery::parse_url("http:///x", u));
 }

@@ -107,7 +107,15 @@ TEST(sqlite_store, a_header_id_is_stored_once) {
     tx.insert_message(message("1"), "b");  // unique index on header_id
     return tx.ok();
   }));
-  ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.message_by_header("header-1").has_value(); }));
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.message_by_header("p", "header-1").has_value(); }));
+  // Another partner's stream may use the same id.
+  EXPECT_TRUE(run_job(store, [](write_tx& tx) {
+    auto m = message("1");
+    m.partner_id = "other";
+    tx.insert_message(m, "b");
+    return tx.ok() && !tx.message_by_header("nobody", "header-1") &&
+           tx.message_by_bundle("other", "bundle-1");
+  }));
 }
 
 TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {

@@ -133,6 +133,17 @@ TEST_F(error_table, a_truncated_body_does_not_hang_or_crash_the_gateway) {
   EXPECT_EQ(http_call("GET", gw_->url("/readyz")).status, 200);
 }
 
+TEST_F(error_table, a_client_that_expects_100_continue_gets_it) {
+  // curl waits up to --expect100-timeout for "100 Continue" before sending the body; --max-time is
+  // shorter, so without the interim response the call fails.
+  auto body = dir_->path() / "expect.json";
+  write_file(body, message(header_entry()));
+  auto reply = http_call("POST", gw_->url(pm), body, json,
+                         {"-H", "Expect: 100-continue", "--expect100-timeout", "20", "--max-time", "8"});
+  EXPECT_EQ(reply.status, 422) << reply.body;  // answered (a message with nothing to translate)
+  EXPECT_NE(reply.headers.find("100 Continue"), std::string::npos) << reply.headers;
+}
+
 TEST_F(error_table, metadata_lists_the_process_message_operation) {
   auto reply = http_call("GET", gw_->url("/fhir/metadata"));
   ASSERT_EQ(reply.status, 200);

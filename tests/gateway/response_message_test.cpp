@@ -1,0 +1,61 @@
+#include "gateway/pipeline/response_message.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace homebase::gateway::pipeline {
+namespace {
+
+std::string seed() {
+  std::ifstream in(std::string(HOMEBASE_TEST_DATA_DIR) + "/fixtures/anjali-nicu-discharge.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(response_message, rebuilt_from_the_stored_body_it_is_the_same_bytes) {
+  auto first =
+      rebuild_response_message(seed(), "https://homebase.example/fhir", "2026-11-23T01:00:00.000Z", "");
+  auto again =
+      rebuild_response_message(seed(), "https://homebase.example/fhir", "2026-11-23T01:00:00.000Z", "");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*first, *again);
+}
+
+TEST(response_message, answers_the_request_header_with_ok_and_reports_notes) {
+  auto text = rebuild_response_message(seed(), "https://homebase.example/fhir", "2026-11-23T01:00:00.000Z",
+                                       "no configured medical home matches");
+  ASSERT_TRUE(text);
+  rapidjson::Document doc;
+  doc.Parse(text->c_str());
+  ASSERT_TRUE(doc.IsObject());
+  EXPECT_STREQ(doc["type"].GetString(), "message");
+  EXPECT_STREQ(doc["timestamp"].GetString(), "2026-11-23T01:00:00.000Z");
+  const auto& header = doc["entry"][0]["resource"];
+  EXPECT_STREQ(header["resourceType"].GetString(), "MessageHeader");
+  EXPECT_STREQ(header["response"]["identifier"].GetString(), "d22fb1b9-e92c-5387-a88c-62b262a6f465");
+  EXPECT_STREQ(header["response"]["code"].GetString(), "ok");
+  EXPECT_STREQ(header["source"]["endpoint"].GetString(), "https://homebase.example/fhir");
+  EXPECT_STREQ(header["destination"][0]["endpoint"].GetString(),
+               "https://ehr.st-elsewhere-childrens.example.org/fhir");
+  // response.details points at the OperationOutcome in the same Bundle, which carries the routing note.
+  const auto& outcome = doc["entry"][1];
+  EXPECT_STREQ(header["response"]["details"]["reference"].GetString(), outcome["fullUrl"].GetString());
+  EXPECT_STREQ(outcome["resource"]["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_NE(text->find("held as unroutable: no configured medical home matches"), std::string::npos);
+  // A new id for the response Bundle and header, never the request's.
+  EXPECT_STRNE(doc["id"].GetString(), "463c11b8-8b3d-55cf-bae1-9dd92814045b");
+  EXPECT_STRNE(header["id"].GetString(), "d22fb1b9-e92c-5387-a88c-62b262a6f465");
+}
+
+TEST(response_message, a_body_that_no_longer_parses_cannot_be_rebuilt) {
+  EXPECT_FALSE(rebuild_response_message("{not json", "https://h/fhir", "2026-11-23T01:00:00.000Z", ""));
+  EXPECT_FALSE(rebuild_response_message(R"({"resourceType":"Patient"})", "https://h/fhir", "x", ""));
+}
+
+}  // namespace
+}  // namespace homebase::gateway::pipeline
