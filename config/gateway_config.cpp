@@ -119,8 +119,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   auto server = root["server"];
   r.only_keys(server, "server",
               {"listen_address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
-               "json_max_depth", "read_timeout_ms", "write_timeout_ms", "idle_timeout_ms",
-               "shutdown_deadline_ms", "public_base_url", "tls"});
+               "inflight_body_budget_bytes", "json_max_depth", "read_timeout_ms", "write_timeout_ms",
+               "idle_timeout_ms", "shutdown_deadline_ms", "public_base_url", "tls"});
   auto& s = cfg->server;
   r.get(server, "listen_address", "server", s.listen_address);
   int port = s.port;
@@ -136,6 +136,10 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     r.fail(server["header_limit_bytes"], "server.header_limit_bytes", "must be >= 1024");
   if (s.body_limit_bytes < 1024)
     r.fail(server["body_limit_bytes"], "server.body_limit_bytes", "must be >= 1024");
+  r.get(server, "inflight_body_budget_bytes", "server", s.inflight_body_budget_bytes);
+  if (s.inflight_body_budget_bytes < s.body_limit_bytes)
+    r.fail(server["inflight_body_budget_bytes"], "server.inflight_body_budget_bytes",
+           "must be >= body_limit_bytes");
   r.get(server, "json_max_depth", "server", s.json_max_depth);
   r.get_ms(server, "read_timeout_ms", "server", s.read_timeout);
   r.get_ms(server, "write_timeout_ms", "server", s.write_timeout);

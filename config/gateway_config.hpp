@@ -28,6 +28,9 @@ struct server_settings {
   int io_threads = 2;
   std::size_t header_limit_bytes = 16 * 1024;
   std::size_t body_limit_bytes = 8 * 1024 * 1024;
+  // Request bodies being read or handled at once, all connections together; a request that does not fit
+  // is answered 503 with Retry-After (bounds memory: a parsed body takes up to ~16x its size).
+  std::size_t inflight_body_budget_bytes = 32 * 1024 * 1024;
   std::size_t json_max_depth = 64;
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds write_timeout{30'000};

@@ -113,6 +113,14 @@ asio::awaitable<void> server::run_tls(tcp::socket socket) {
   co_await stream.async_shutdown(nothrow);
 }
 
+bool server::reserve_body(std::size_t bytes) {
+  auto used = body_bytes_in_flight_.load();
+  do {
+    if (used + bytes > settings_.inflight_body_budget_bytes) return false;
+  } while (!body_bytes_in_flight_.compare_exchange_weak(used, used + bytes));
+  return true;
+}
+
 template <typename Stream>
 asio::awaitable<void> server::serve(Stream& stream) {
   beast::flat_buffer buffer;
@@ -126,18 +134,38 @@ asio::awaitable<void> server::serve(Stream& stream) {
     lowest(stream).expires_after(settings_.idle_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     boost::system::error_code ec = hec;
-    if (!ec && !parser.is_done() && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    // The body's share of the budget: its announced length, or the limit for a chunked body.
+    std::size_t reserved = 0;
+    bool over_budget = false;
+    if (!ec && !parser.is_done()) {
+      auto announced = parser.content_length();
+      std::size_t want = announced ? static_cast<std::size_t>(*announced) : settings_.body_limit_bytes;
+      if (want <= settings_.body_limit_bytes) {
+        if (reserve_body(want))
+          reserved = want;
+        else
+          over_budget = true;
+      }
+    }
+    if (!ec && !over_budget && !parser.is_done() &&
+        beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before it sends the body (curl does for large bodies).
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
       lowest(stream).expires_after(settings_.write_timeout);
       auto [cec, cn] = co_await bhttp::async_write(stream, go_on, nothrow);
       ec = cec;
     }
-    if (!ec && !parser.is_done()) {
+    if (!ec && !over_budget && !parser.is_done()) {
       lowest(stream).expires_after(settings_.read_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
       ec = bec;
     }
+    // Give the budget back however this request ends.
+    struct release_guard {
+      std::atomic<std::size_t>& used;
+      std::size_t bytes;
+      ~release_guard() { used -= bytes; }
+    } release{body_bytes_in_flight_, reserved};
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
       co_return;
@@ -145,7 +173,12 @@ asio::awaitable<void> server::serve(Stream& stream) {
     response res;
     bool keep_alive = false;
     bool counted = false;
-    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+    if (over_budget) {
+      // The body has not been read: answer and close the connection.
+      res = make_error(bhttp::status::service_unavailable, "transient",
+                       "the gateway is receiving too much at once; send again shortly");
+      res.set(bhttp::field::retry_after, "1");
+    } else if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
       res = make_error(
           bhttp::status::payload_too_large, "too-costly",
           ec == bhttp::error::body_limit

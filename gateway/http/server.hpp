@@ -38,6 +38,8 @@ class server : public std::enable_shared_from_this<server> {
   boost::asio::awaitable<void> serve(Stream& stream);
   boost::asio::awaitable<void> run_plain(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> run_tls(boost::asio::ip::tcp::socket socket);
+  // Takes `bytes` from the body budget; false when they do not fit.
+  bool reserve_body(std::size_t bytes);
 
   boost::asio::io_context& ioc_;
   config::server_settings settings_;
@@ -46,6 +48,7 @@ class server : public std::enable_shared_from_this<server> {
   std::optional<boost::asio::ssl::context> tls_;
   unsigned short port_ = 0;
   std::atomic<int> in_flight_{0};
+  std::atomic<std::size_t> body_bytes_in_flight_{0};  // against settings_.inflight_body_budget_bytes
   std::atomic<bool> stopping_{false};
 };
 

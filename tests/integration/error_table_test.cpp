@@ -1,6 +1,10 @@
 // Every rejection of issue 2 §4 (and the partner check of §7), against the running binary: the HTTP
 // status, an OperationOutcome body, and nothing kept for a refused message.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/integration/gateway_harness.hpp"
 #include "tests/integration/message_variants.hpp"
@@ -156,6 +160,41 @@ TEST_F(error_table, metadata_lists_the_process_message_operation) {
   EXPECT_EQ(run({node_binary(), test_data("tools/validate.mjs").string(), "--both", file.string()}, output),
             0)
       << output;
+}
+
+TEST(body_budget, a_request_that_does_not_fit_the_budget_is_told_to_come_back) {
+  temp_dir dir;
+  gateway_process gw;
+  std::string error;
+  ASSERT_TRUE(gw.start(dir,
+                       {.medical_home_base = "http://127.0.0.1:9/fhir",
+                        .body_limit = 256 * 1024,
+                        .inflight_body_budget = 256 * 1024},
+                       error))
+      << error;
+  // A slow client announces 200 KB and sends only its header: it holds 200 KB of the 256 KB budget.
+  int slow = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(gw.process.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(slow, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string head =
+      "POST /fhir/$process-message HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+      "Content-Length: 200000\r\n\r\n{";
+  ASSERT_EQ(send(slow, head.data(), head.size(), 0), static_cast<ssize_t>(head.size()));
+  usleep(200'000);
+
+  auto body = dir.path() / "100k.json";
+  write_file(body, "[" + std::string(100 * 1024, ' ') + "]");
+  auto refused = http_call("POST", gw.url(pm), body);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.headers.find("Retry-After: 1"), std::string::npos) << refused.headers;
+  EXPECT_NE(refused.body.find(R"("code":"transient")"), std::string::npos);
+
+  close(slow);  // the budget comes back
+  EXPECT_TRUE(
+      eventually([&] { return http_call("POST", gw.url(pm), body).status == 400; }, std::chrono::seconds(5)));
 }
 
 }  // namespace

@@ -235,6 +235,8 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     std::ostringstream y;
     y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: "
       << options.body_limit << "\n  shutdown_deadline_ms: 5000\n";
+    if (options.inflight_body_budget > 0)
+      y << "  inflight_body_budget_bytes: " << options.inflight_body_budget << "\n";
     if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
     y << "store:\n  path: homebase.db\n"
       << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
