@@ -30,6 +30,11 @@ sqlite_statement& sqlite_statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+sqlite_statement& sqlite_statement::bind_borrowed(int index, std::string_view blob) {
+  sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_STATIC);
+  return *this;
+}
+
 sqlite_statement& sqlite_statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
   return *this;

@@ -23,6 +23,8 @@ class sqlite_statement {
   [[nodiscard]] bool valid() const { return stmt_ != nullptr; }
   sqlite_statement& bind(int index, std::string_view text);
   sqlite_statement& bind(int index, std::int64_t value);
+  // Binds without copying: `blob` must stay valid until this statement is reset or rebound.
+  sqlite_statement& bind_borrowed(int index, std::string_view blob);
   sqlite_statement& bind_null(int index);
 
   // SQLITE_ROW, SQLITE_DONE or an error code.

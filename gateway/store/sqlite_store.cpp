@@ -233,8 +233,10 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
     s.bind(8, *m.child_id);
   else
     s.bind_null(8);
-  s.bind(9, body).bind(10, m.translation).bind(11, m.route_note);
-  if (!check(s.step(), "insert message")) return 0;
+  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note);
+  auto rc = s.step();
+  s.reset();  // drop the borrowed body before the caller can free it
+  if (!check(rc, "insert message")) return 0;
   return sqlite3_last_insert_rowid(db_);
 }
 
