@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fhir/xml_text.hpp"
 #include "mappers/model/code_systems.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
 
@@ -50,29 +51,6 @@ std::string url_encode(std::string_view s) {
       out.push_back('%');
       out.push_back(hex[c >> 4]);
       out.push_back(hex[c & 0x0F]);
-    }
-  }
-  return out;
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
     }
   }
   return out;
@@ -477,13 +455,13 @@ std::string role_code_of(model::team_role role) {
 
 void bundle_writer::care_team(const model::care_team_info& ct) {
   begin_entry("CareTeam", ct.key);
-  std::string div = "<p>" + xml_escape(ct.name.empty() ? "Care team" : ct.name) + "</p><ul>";
+  std::string div = "<p>" + fhir::escape_xml(ct.name.empty() ? "Care team" : ct.name) + "</p><ul>";
   for (const auto& m : record_.team) {
     std::string role = m.role == model::team_role::other && !m.role_code.display.empty()
                            ? m.role_code.display
                            : model::to_string(m.role);
-    div += "<li>" + xml_escape(full_name(m.name)) + " (" + xml_escape(role);
-    if (!m.specialty.empty()) div += ", " + xml_escape(m.specialty);
+    div += "<li>" + fhir::escape_xml(full_name(m.name)) + " (" + fhir::escape_xml(role);
+    if (!m.specialty.empty()) div += ", " + fhir::escape_xml(m.specialty);
     div += ")</li>";
   }
   div += "</ul>";
@@ -519,13 +497,13 @@ void bundle_writer::care_team(const model::care_team_info& ct) {
 
 void bundle_writer::care_plan(const model::care_plan_info& cp) {
   begin_entry("CarePlan", cp.key);
-  std::string div = "<p>" + xml_escape(cp.title.empty() ? "Plan of care" : cp.title) + "</p>";
-  if (!cp.description.empty()) div += "<p>" + xml_escape(cp.description) + "</p>";
+  std::string div = "<p>" + fhir::escape_xml(cp.title.empty() ? "Plan of care" : cp.title) + "</p>";
+  if (!cp.description.empty()) div += "<p>" + fhir::escape_xml(cp.description) + "</p>";
   if (!record_.activities.empty()) {
     div += "<ul>";
     for (const auto& a : record_.activities) {
-      div += "<li>" + xml_escape(a.description.empty() ? a.code.display : a.description);
-      if (!a.scheduled.empty()) div += " (" + xml_escape(a.scheduled) + ")";
+      div += "<li>" + fhir::escape_xml(a.description.empty() ? a.code.display : a.description);
+      if (!a.scheduled.empty()) div += " (" + fhir::escape_xml(a.scheduled) + ")";
       div += "</li>";
     }
     div += "</ul>";

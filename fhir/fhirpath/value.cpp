@@ -1,0 +1,592 @@
+#include "fhir/fhirpath/value.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace homebase::fhir::fhirpath {
+
+value value::make_boolean(bool b) {
+  value v;
+  v.kind = value_kind::boolean;
+  v.boolean = b;
+  return v;
+}
+value value::make_string(std::string s) {
+  value v;
+  v.kind = value_kind::string;
+  v.text = std::move(s);
+  return v;
+}
+value value::make_integer(std::int64_t i) {
+  value v;
+  v.kind = value_kind::integer;
+  v.integer = i;
+  return v;
+}
+value value::make_decimal(double d, int scale) {
+  value v;
+  v.kind = value_kind::decimal;
+  v.decimal = d;
+  v.scale = scale;
+  return v;
+}
+value value::make_quantity(double d, int scale, std::string unit) {
+  value v;
+  v.kind = value_kind::quantity;
+  v.decimal = d;
+  v.scale = scale;
+  v.text = std::move(unit);
+  return v;
+}
+value value::make_temporal(value_kind kind, const temporal& t) {
+  value v;
+  v.kind = kind;
+  v.time_value = t;
+  return v;
+}
+value value::make_node(const rapidjson::Value* node, std::string fhir_type) {
+  value v;
+  v.kind = value_kind::node;
+  v.node = node;
+  v.fhir_type = std::move(fhir_type);
+  return v;
+}
+
+namespace {
+
+bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  int result = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    result = result * 10 + (c - '0');
+  }
+  pos += count;
+  out = result;
+  return true;
+}
+
+bool read_time_part(std::string_view text, std::size_t& pos, temporal& t) {
+  if (!read_digits(text, pos, 2, t.fields[3])) return false;
+  t.precision = 4;
+  if (pos < text.size() && text[pos] == ':') {
+    ++pos;
+    if (!read_digits(text, pos, 2, t.fields[4])) return false;
+    t.precision = 5;
+    if (pos < text.size() && text[pos] == ':') {
+      ++pos;
+      if (!read_digits(text, pos, 2, t.fields[5])) return false;
+      t.precision = 6;
+      if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        std::size_t start = pos;
+        int ms = 0;
+        int digits = 0;
+        while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+          if (digits < 3) {
+            ms = ms * 10 + (text[pos] - '0');
+            ++digits;
+          }
+          ++pos;
+        }
+        if (pos == start) return false;
+        while (digits < 3) {
+          ms *= 10;
+          ++digits;
+        }
+        t.fields[6] = ms;
+        t.precision = 7;
+      }
+    }
+  }
+  return t.fields[3] < 24 && t.fields[4] < 60 && t.fields[5] < 60;
+}
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yy + (m <= 2));
+}
+
+int days_in_month(int y, int m) {
+  static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return days[static_cast<std::size_t>(std::clamp(m, 1, 12) - 1)];
+}
+
+// Shifts the date-time fields by `ms` milliseconds (fields must be complete down to ms; year..day valid).
+void shift_millis(temporal& t, std::int64_t ms, bool has_date) {
+  std::int64_t day_ms =
+      ((static_cast<std::int64_t>(t.fields[3]) * 60 + t.fields[4]) * 60 + t.fields[5]) * 1000 + t.fields[6] +
+      ms;
+  std::int64_t day_shift = day_ms >= 0 ? day_ms / 86400000 : -((-day_ms + 86399999) / 86400000);
+  day_ms -= day_shift * 86400000;
+  t.fields[6] = static_cast<int>(day_ms % 1000);
+  t.fields[5] = static_cast<int>(day_ms / 1000 % 60);
+  t.fields[4] = static_cast<int>(day_ms / 60000 % 60);
+  t.fields[3] = static_cast<int>(day_ms / 3600000);
+  if (has_date && day_shift != 0) {
+    std::int64_t days = days_from_civil(t.fields[0], static_cast<unsigned>(std::max(t.fields[1], 1)),
+                                        static_cast<unsigned>(std::max(t.fields[2], 1))) +
+                        day_shift;
+    civil_from_days(days, t.fields[0], t.fields[1], t.fields[2]);
+  }
+}
+
+// UTC fields when a timezone is present and the precision reaches hours.
+temporal normalised(const temporal& t, bool has_date) {
+  if (!t.tz_minutes || t.precision < 4 || *t.tz_minutes == 0) return t;
+  temporal copy = t;
+  shift_millis(copy, -static_cast<std::int64_t>(*t.tz_minutes) * 60000, has_date);
+  copy.tz_minutes = 0;
+  return copy;
+}
+
+std::string pad(int v, int width) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%0*d", width, v);
+  return buffer;
+}
+
+std::string format_decimal(double d, int scale) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", std::clamp(scale, 0, 17), d);
+  return buffer;
+}
+
+std::string normalise_space(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool json_equal(const rapidjson::Value& a, const rapidjson::Value& b) {
+  return a == b;
+}
+
+bool is_number(const value& v) {
+  return v.kind == value_kind::integer || v.kind == value_kind::decimal;
+}
+double number_of(const value& v) {
+  return v.kind == value_kind::integer ? static_cast<double>(v.integer) : v.decimal;
+}
+bool is_temporal(const value& v) {
+  return v.kind == value_kind::date || v.kind == value_kind::date_time || v.kind == value_kind::time;
+}
+
+// Strings are compared with dates when a JSON primitive of unknown type meets a date literal.
+std::optional<value> string_as_temporal(const value& s, value_kind wanted) {
+  if (s.kind != value_kind::string) return std::nullopt;
+  value_kind k = wanted;
+  if (wanted != value_kind::time)
+    k = s.text.find('T') != std::string::npos ? value_kind::date_time : value_kind::date;
+  auto t = parse_temporal(s.text, k);
+  if (!t) return std::nullopt;
+  return value::make_temporal(k, *t);
+}
+
+// Factor to a base unit for the small set of UCUM units and calendar durations this engine knows.
+std::optional<std::pair<std::string, double>> unit_base(std::string_view unit) {
+  std::string_view cal = calendar_unit(unit);
+  if (!cal.empty()) {
+    if (cal == "week") return std::pair<std::string, double>{"s", 604800};
+    if (cal == "day") return std::pair<std::string, double>{"s", 86400};
+    if (cal == "hour") return std::pair<std::string, double>{"s", 3600};
+    if (cal == "minute") return std::pair<std::string, double>{"s", 60};
+    if (cal == "second") return std::pair<std::string, double>{"s", 1};
+    if (cal == "millisecond") return std::pair<std::string, double>{"s", 0.001};
+    return std::nullopt;  // years and months are not definite durations
+  }
+  struct entry {
+    std::string_view unit;
+    std::string_view base;
+    double factor;
+  };
+  static constexpr std::array<entry, 16> table{{{"wk", "s", 604800},
+                                                {"d", "s", 86400},
+                                                {"h", "s", 3600},
+                                                {"min", "s", 60},
+                                                {"s", "s", 1},
+                                                {"ms", "s", 0.001},
+                                                {"g", "g", 1},
+                                                {"mg", "g", 0.001},
+                                                {"kg", "g", 1000},
+                                                {"ug", "g", 0.000001},
+                                                {"m", "m", 1},
+                                                {"cm", "m", 0.01},
+                                                {"mm", "m", 0.001},
+                                                {"km", "m", 1000},
+                                                {"[lb_av]", "g", 453.59237},
+                                                {"1", "1", 1}}};
+  for (const auto& e : table)
+    if (e.unit == unit) return std::pair<std::string, double>{std::string(e.base), e.factor};
+  return std::nullopt;
+}
+
+std::optional<std::pair<double, double>> comparable_quantities(const value& a, const value& b) {
+  if (a.text == b.text) return std::pair{a.decimal, b.decimal};
+  auto ua = unit_base(a.text);
+  auto ub = unit_base(b.text);
+  if (!ua || !ub || ua->first != ub->first) return std::nullopt;
+  return std::pair{a.decimal * ua->second, b.decimal * ub->second};
+}
+
+int sign_of(double d) {
+  return d < 0 ? -1 : (d > 0 ? 1 : 0);
+}
+
+std::optional<int> compare_temporal(const value& x, const value& y) {
+  bool has_date = x.kind != value_kind::time;
+  temporal a = x.time_value;
+  temporal b = y.time_value;
+  if (a.tz_minutes.has_value() && b.tz_minutes.has_value()) {
+    a = normalised(a, has_date);
+    b = normalised(b, has_date);
+  } else if (a.tz_minutes.has_value() != b.tz_minutes.has_value() && a.precision >= 4 && b.precision >= 4) {
+    return std::nullopt;  // one side has no timezone: the comparison is undefined
+  }
+  int pa = std::min(a.precision, 6);  // seconds and milliseconds are one precision
+  int pb = std::min(b.precision, 6);
+  int start = x.kind == value_kind::time ? 3 : 0;
+  int common = std::min(pa, pb);
+  for (int i = start; i < common; ++i) {
+    auto idx = static_cast<std::size_t>(i);
+    if (a.fields[idx] != b.fields[idx]) return a.fields[idx] < b.fields[idx] ? -1 : 1;
+  }
+  if (pa != pb) return std::nullopt;
+  if (pa == 6 && a.fields[6] != b.fields[6]) return a.fields[6] < b.fields[6] ? -1 : 1;
+  return 0;
+}
+
+}  // namespace
+
+std::optional<temporal> parse_temporal(std::string_view text, value_kind kind) {
+  temporal t;
+  std::size_t pos = 0;
+  if (kind == value_kind::time) {
+    if (!read_time_part(text, pos, t)) return std::nullopt;
+    return pos == text.size() ? std::optional<temporal>(t) : std::nullopt;
+  }
+  if (!read_digits(text, pos, 4, t.fields[0])) return std::nullopt;
+  t.precision = 1;
+  if (pos < text.size() && text[pos] == '-') {
+    ++pos;
+    if (!read_digits(text, pos, 2, t.fields[1]) || t.fields[1] < 1 || t.fields[1] > 12) return std::nullopt;
+    t.precision = 2;
+    if (pos < text.size() && text[pos] == '-') {
+      ++pos;
+      if (!read_digits(text, pos, 2, t.fields[2]) || t.fields[2] < 1 ||
+          t.fields[2] > days_in_month(t.fields[0], t.fields[1]))
+        return std::nullopt;
+      t.precision = 3;
+    }
+  }
+  if (kind == value_kind::date) return pos == text.size() ? std::optional<temporal>(t) : std::nullopt;
+  if (pos < text.size() && text[pos] == 'T') {
+    ++pos;
+    if (pos < text.size() && t.precision == 3) {
+      if (!read_time_part(text, pos, t)) return std::nullopt;
+    }
+  }
+  if (pos < text.size()) {
+    if (text[pos] == 'Z') {
+      t.tz_minutes = 0;
+      ++pos;
+    } else if (text[pos] == '+' || text[pos] == '-') {
+      int sign = text[pos] == '-' ? -1 : 1;
+      ++pos;
+      int h = 0;
+      int m = 0;
+      if (!read_digits(text, pos, 2, h) || pos >= text.size() || text[pos] != ':') return std::nullopt;
+      ++pos;
+      if (!read_digits(text, pos, 2, m)) return std::nullopt;
+      t.tz_minutes = sign * (h * 60 + m);
+    }
+  }
+  if (pos != text.size()) return std::nullopt;
+  return t;
+}
+
+int infer_scale(double d) {
+  for (int scale = 0; scale < 8; ++scale) {
+    double factor = std::pow(10.0, scale);
+    if (std::fabs(std::round(d * factor) - d * factor) < 1e-9 * std::max(1.0, std::fabs(d * factor)))
+      return scale;
+  }
+  return 8;
+}
+
+std::string_view calendar_unit(std::string_view unit) {
+  static constexpr std::array<std::string_view, 8> units{"year", "month",  "week",   "day",
+                                                         "hour", "minute", "second", "millisecond"};
+  for (auto u : units) {
+    if (unit == u) return u;
+    if (unit.size() == u.size() + 1 && unit.substr(0, u.size()) == u && unit.back() == 's') return u;
+  }
+  return {};
+}
+
+std::string to_text(const value& v) {
+  switch (v.kind) {
+    case value_kind::boolean:
+      return v.boolean ? "true" : "false";
+    case value_kind::string:
+      return v.text;
+    case value_kind::integer:
+      return std::to_string(v.integer);
+    case value_kind::decimal:
+      return format_decimal(v.decimal, v.scale);
+    case value_kind::quantity: {
+      std::string number = format_decimal(v.decimal, v.scale);
+      if (!calendar_unit(v.text).empty()) return number + " " + v.text;
+      return number + " '" + v.text + "'";
+    }
+    case value_kind::date:
+    case value_kind::date_time:
+    case value_kind::time: {
+      const temporal& t = v.time_value;
+      std::string out;
+      if (v.kind != value_kind::time) {
+        out = pad(t.fields[0], 4);
+        if (t.precision >= 2) out += "-" + pad(t.fields[1], 2);
+        if (t.precision >= 3) out += "-" + pad(t.fields[2], 2);
+        if (v.kind == value_kind::date) return out;
+        if (t.precision >= 4) out += "T";
+      }
+      if (t.precision >= 4) out += pad(t.fields[3], 2);
+      if (t.precision >= 5) out += ":" + pad(t.fields[4], 2);
+      if (t.precision >= 6) out += ":" + pad(t.fields[5], 2);
+      if (t.precision >= 7) out += "." + pad(t.fields[6], 3);
+      if (v.kind == value_kind::date_time && t.tz_minutes) {
+        int tz = *t.tz_minutes;
+        if (tz == 0) {
+          out += "Z";
+        } else {
+          out += tz < 0 ? "-" : "+";
+          tz = std::abs(tz);
+          out += pad(tz / 60, 2) + ":" + pad(tz % 60, 2);
+        }
+      }
+      return out;
+    }
+    case value_kind::node:
+      return {};
+  }
+  return {};
+}
+
+std::optional<value> node_as_quantity(const value& v) {
+  if (v.kind == value_kind::quantity) return v;
+  if (v.kind != value_kind::node || v.node == nullptr || !v.node->IsObject()) return std::nullopt;
+  auto it = v.node->FindMember("value");
+  if (it == v.node->MemberEnd() || !it->value.IsNumber()) return std::nullopt;
+  std::string unit;
+  for (const char* name : {"code", "unit"}) {
+    auto u = v.node->FindMember(name);
+    if (u != v.node->MemberEnd() && u->value.IsString()) {
+      unit = u->value.GetString();
+      break;
+    }
+  }
+  double d = it->value.GetDouble();
+  return value::make_quantity(d, infer_scale(d), unit);
+}
+
+std::optional<bool> equals(const value& a, const value& b) {
+  if (is_number(a) && is_number(b)) {
+    if (a.kind == value_kind::integer && b.kind == value_kind::integer) return a.integer == b.integer;
+    return number_of(a) == number_of(b);
+  }
+  if (a.kind == value_kind::node || b.kind == value_kind::node) {
+    if (a.kind == value_kind::node && b.kind == value_kind::node) return json_equal(*a.node, *b.node);
+    auto qa = node_as_quantity(a);
+    auto qb = node_as_quantity(b);
+    if (qa && qb) return equals(*qa, *qb);
+    return false;
+  }
+  if (a.kind == value_kind::quantity && b.kind == value_kind::quantity) {
+    auto pair = comparable_quantities(a, b);
+    if (!pair) {
+      auto cal = [](const value& q) {
+        auto c = calendar_unit(q.text);
+        return c == "year" || c == "month";
+      };
+      auto ucum = [](const value& q) { return q.text == "a" || q.text == "mo"; };
+      if ((cal(a) && ucum(b)) || (cal(b) && ucum(a))) return std::nullopt;
+      return false;
+    }
+    return std::fabs(pair->first - pair->second) < 1e-9 * std::max(1.0, std::fabs(pair->first));
+  }
+  if (is_temporal(a) || is_temporal(b)) {
+    const value* x = &a;
+    const value* y = &b;
+    std::optional<value> converted;
+    if (!is_temporal(a)) {
+      converted = string_as_temporal(a, b.kind);
+      if (!converted) return false;
+      x = &*converted;
+    } else if (!is_temporal(b)) {
+      converted = string_as_temporal(b, a.kind);
+      if (!converted) return false;
+      y = &*converted;
+    }
+    if ((x->kind == value_kind::time) != (y->kind == value_kind::time)) return false;
+    auto c = compare_temporal(*x, *y);
+    if (!c) return std::nullopt;
+    return *c == 0;
+  }
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case value_kind::boolean:
+      return a.boolean == b.boolean;
+    case value_kind::string:
+      return a.text == b.text;
+    default:
+      return false;
+  }
+}
+
+bool equivalent(const value& a, const value& b) {
+  if (is_number(a) && is_number(b)) {
+    int scale =
+        std::min(a.kind == value_kind::integer ? 0 : a.scale, b.kind == value_kind::integer ? 0 : b.scale);
+    double factor = std::pow(10.0, scale);
+    return std::round(number_of(a) * factor) == std::round(number_of(b) * factor);
+  }
+  if (a.kind == value_kind::string && b.kind == value_kind::string)
+    return normalise_space(a.text) == normalise_space(b.text);
+  if (is_temporal(a) || is_temporal(b)) {
+    auto e = equals(a, b);
+    return e.value_or(false);
+  }
+  if (a.kind == value_kind::quantity && b.kind == value_kind::quantity) {
+    auto pair = comparable_quantities(a, b);
+    if (!pair) {
+      // a calendar year/month is equivalent to UCUM 'a'/'mo'
+      auto cal_a = calendar_unit(a.text);
+      auto cal_b = calendar_unit(b.text);
+      auto same = [](std::string_view cal, std::string_view ucum) {
+        return (cal == "year" && ucum == "a") || (cal == "month" && ucum == "mo");
+      };
+      if ((same(cal_a, b.text) || same(cal_b, a.text)) && a.decimal == b.decimal) return true;
+      return false;
+    }
+    return std::fabs(pair->first - pair->second) < 1e-6 * std::max(1.0, std::fabs(pair->first));
+  }
+  return equals(a, b).value_or(false);
+}
+
+std::optional<int> compare(const value& a, const value& b, bool& comparable) {
+  comparable = true;
+  if (is_number(a) && is_number(b)) {
+    if (a.kind == value_kind::integer && b.kind == value_kind::integer)
+      return a.integer < b.integer ? -1 : (a.integer > b.integer ? 1 : 0);
+    return sign_of(number_of(a) - number_of(b));
+  }
+  if (a.kind == value_kind::string && b.kind == value_kind::string) {
+    int c = a.text.compare(b.text);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if (is_temporal(a) || is_temporal(b)) {
+    const value* x = &a;
+    const value* y = &b;
+    std::optional<value> converted;
+    if (!is_temporal(a)) {
+      converted = string_as_temporal(a, b.kind);
+      x = converted ? &*converted : nullptr;
+    } else if (!is_temporal(b)) {
+      converted = string_as_temporal(b, a.kind);
+      y = converted ? &*converted : nullptr;
+    }
+    if (x == nullptr || y == nullptr || (x->kind == value_kind::time) != (y->kind == value_kind::time)) {
+      comparable = false;
+      return std::nullopt;
+    }
+    return compare_temporal(*x, *y);
+  }
+  auto qa = node_as_quantity(a);
+  auto qb = node_as_quantity(b);
+  if (qa && qb) {
+    auto pair = comparable_quantities(*qa, *qb);
+    if (!pair) return std::nullopt;
+    return sign_of(pair->first - pair->second);
+  }
+  comparable = false;
+  return std::nullopt;
+}
+
+std::optional<value> add_duration(const value& t, const value& q, int sign) {
+  std::string_view unit = calendar_unit(q.text);
+  if (unit.empty()) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> ucum{{{"wk", "week"},
+                                                                                        {"d", "day"},
+                                                                                        {"h", "hour"},
+                                                                                        {"min", "minute"},
+                                                                                        {"s", "second"},
+                                                                                        {"ms", "millisecond"},
+                                                                                        {"", ""},
+                                                                                        {"", ""}}};
+    for (const auto& [code, name] : ucum)
+      if (!code.empty() && q.text == code) unit = name;
+  }
+  if (unit.empty()) return std::nullopt;
+  value result = t;
+  temporal& tv = result.time_value;
+  bool has_date = t.kind != value_kind::time;
+  auto amount = static_cast<std::int64_t>(std::trunc(q.decimal)) * sign;
+  if (unit == "year" || unit == "month") {
+    if (!has_date) return std::nullopt;
+    std::int64_t months = unit == "year" ? amount * 12 : amount;
+    if (unit == "month" && tv.precision < 2) months = 0;
+    std::int64_t total =
+        static_cast<std::int64_t>(tv.fields[0]) * 12 + (std::max(tv.fields[1], 1) - 1) + months;
+    tv.fields[0] = static_cast<int>(total / 12);
+    if (tv.precision >= 2) tv.fields[1] = static_cast<int>(total % 12) + 1;
+    if (tv.precision >= 3) tv.fields[2] = std::min(tv.fields[2], days_in_month(tv.fields[0], tv.fields[1]));
+    return result;
+  }
+  std::int64_t ms = 0;
+  if (unit == "week") ms = amount * 7 * 86400000;
+  if (unit == "day") ms = amount * 86400000;
+  if (unit == "hour") ms = amount * 3600000;
+  if (unit == "minute") ms = amount * 60000;
+  if (unit == "second") ms = amount * 1000;
+  if (unit == "millisecond") ms = amount;
+  if (has_date && tv.precision < 3) {
+    // below the precision of the value: whole years/months are unaffected by day arithmetic
+    return result;
+  }
+  shift_millis(tv, ms, has_date);
+  return result;
+}
+
+}  // namespace homebase::fhir::fhirpath
