@@ -98,12 +98,6 @@ const partner* gateway_config::find_partner(std::string_view id) const {
   return nullptr;
 }
 
-const medical_home* gateway_config::find_medical_home(std::string_view id) const {
-  for (const auto& h : medical_homes)
-    if (h.id == id) return &h;
-  return nullptr;
-}
-
 config_ptr load_text(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
   YAML::Node root;
   try {

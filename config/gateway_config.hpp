@@ -82,7 +82,6 @@ struct gateway_config {
   std::vector<medical_home> medical_homes;
 
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
-  [[nodiscard]] const medical_home* find_medical_home(std::string_view id) const;
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
 };
 

@@ -287,6 +287,15 @@ std::optional<int> compare_temporal(const value& x, const value& y) {
   return 0;
 }
 
+// Both sides as temporal values of one family (time, or date/dateTime): a string side is read as the
+// other side's kind. Nothing when a string does not read as one, or a time meets a date.
+std::optional<std::pair<value, value>> temporal_pair(const value& a, const value& b) {
+  std::optional<value> x = is_temporal(a) ? std::optional<value>(a) : string_as_temporal(a, b.kind);
+  std::optional<value> y = is_temporal(b) ? std::optional<value>(b) : string_as_temporal(b, a.kind);
+  if (!x || !y || (x->kind == value_kind::time) != (y->kind == value_kind::time)) return std::nullopt;
+  return std::make_pair(std::move(*x), std::move(*y));
+}
+
 }  // namespace
 
 std::optional<temporal> parse_temporal(std::string_view text, value_kind kind) {
@@ -447,20 +456,9 @@ std::optional<bool> equals(const value& a, const value& b) {
     return std::fabs(pair->first - pair->second) < 1e-9 * std::max(1.0, std::fabs(pair->first));
   }
   if (is_temporal(a) || is_temporal(b)) {
-    const value* x = &a;
-    const value* y = &b;
-    std::optional<value> converted;
-    if (!is_temporal(a)) {
-      converted = string_as_temporal(a, b.kind);
-      if (!converted) return false;
-      x = &*converted;
-    } else if (!is_temporal(b)) {
-      converted = string_as_temporal(b, a.kind);
-      if (!converted) return false;
-      y = &*converted;
-    }
-    if ((x->kind == value_kind::time) != (y->kind == value_kind::time)) return false;
-    auto c = compare_temporal(*x, *y);
+    auto pair = temporal_pair(a, b);
+    if (!pair) return false;
+    auto c = compare_temporal(pair->first, pair->second);
     if (!c) return std::nullopt;
     return *c == 0;
   }
@@ -517,21 +515,12 @@ std::optional<int> compare(const value& a, const value& b, bool& comparable) {
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   if (is_temporal(a) || is_temporal(b)) {
-    const value* x = &a;
-    const value* y = &b;
-    std::optional<value> converted;
-    if (!is_temporal(a)) {
-      converted = string_as_temporal(a, b.kind);
-      x = converted ? &*converted : nullptr;
-    } else if (!is_temporal(b)) {
-      converted = string_as_temporal(b, a.kind);
-      y = converted ? &*converted : nullptr;
-    }
-    if (x == nullptr || y == nullptr || (x->kind == value_kind::time) != (y->kind == value_kind::time)) {
+    auto pair = temporal_pair(a, b);
+    if (!pair) {
       comparable = false;
       return std::nullopt;
     }
-    return compare_temporal(*x, *y);
+    return compare_temporal(pair->first, pair->second);
   }
   auto qa = node_as_quantity(a);
   auto qb = node_as_quantity(b);

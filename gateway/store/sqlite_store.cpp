@@ -538,15 +538,6 @@ std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destinati
   return r;
 }
 
-std::vector<std::string> sqlite_store::destinations_with_work() {
-  std::lock_guard lock(read_mutex_);
-  std::vector<std::string> out;
-  sqlite_statement s(read_db_,
-                     "SELECT DISTINCT destination FROM outbox WHERE status IN ('queued', 'retrying')");
-  while (s.step() == SQLITE_ROW) out.push_back(s.column_text(0));
-  return out;
-}
-
 bool sqlite_store::healthy() {
   std::lock_guard lock(read_mutex_);
   sqlite_statement s(read_db_, "SELECT COUNT(*) FROM schema_version");

@@ -151,7 +151,6 @@ class sqlite_store {
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
   // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
-  [[nodiscard]] std::vector<std::string> destinations_with_work();
   [[nodiscard]] bool healthy();
   [[nodiscard]] int schema_version() const { return schema_version_; }
 

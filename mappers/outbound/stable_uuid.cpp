@@ -5,7 +5,7 @@
 namespace homebase::mappers::outbound {
 
 std::array<std::uint8_t, 20> sha1(std::string_view data) {
-  // OpenSSL's SHA-1 uses the CPU's SHA extensions where present (about 5x the portable code).
+  // OpenSSL's SHA-1 uses the CPU's SHA extensions where present.
   std::array<std::uint8_t, 20> digest{};
   SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
   return digest;

@@ -190,8 +190,10 @@ TEST(delivery_resilience, tls_when_a_certificate_is_configured) {
   ASSERT_TRUE(gw.start(dir, {.medical_home_base = "http://127.0.0.1:9/fhir", .tls = true}, error)) << error;
   auto ok = http_call("GET", gw.url("/fhir/metadata"), {}, "", {"-k", "--tlsv1.2"});
   EXPECT_EQ(ok.status, 200) << ok.body;
-  auto old = http_call("GET", gw.url("/healthz"), {}, "", {"-k", "--tlsv1.1", "--tls-max", "1.1"});
-  EXPECT_NE(old.status, 200);  // TLS 1.1 and older are refused
+  // TLS 1.2 itself is accepted, not only 1.3 (the floor is 1.2). Refusing 1.1 is not asserted here:
+  // curl on OpenSSL 3 will not offer it, so such a check could not fail.
+  auto tls12 = http_call("GET", gw.url("/healthz"), {}, "", {"-k", "--tlsv1.2", "--tls-max", "1.2"});
+  EXPECT_EQ(tls12.status, 200) << tls12.body;
   auto plain = http_call("GET", "http://127.0.0.1:" + std::to_string(gw.process.port()) + "/healthz");
   EXPECT_NE(plain.status, 200);
 }
