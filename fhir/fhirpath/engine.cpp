@@ -9,8 +9,9 @@
 
 namespace homebase::fhir::fhirpath::detail {
 
-void fail(error_kind kind, std::string message, std::size_t position) {
-  throw evaluation_failure{error{kind, std::move(message), position}};
+collection engine::fail(error_kind kind, std::string message, std::size_t position) {
+  if (!error_) error_ = error{kind, std::move(message), position};
+  return {};
 }
 
 namespace {
@@ -120,7 +121,8 @@ void engine::navigate(const value& item, std::string_view name, collection& out)
   const rapidjson::Value& object = *item.node;
   auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
   if (it != object.MemberEnd()) {
-    std::string underscored = "_" + std::string(name);
+    std::string underscored(1, '_');
+    underscored.append(name);
     auto elements = object.FindMember(underscored.c_str());
     append_json(it->value, {}, out, elements == object.MemberEnd() ? nullptr : &elements->value);
     return;
@@ -196,12 +198,15 @@ bool engine::is_type(const value& item, std::string_view type_name) const {
 
 std::optional<bool> engine::to_boolean(const collection& c, std::size_t position) {
   if (c.empty()) return std::nullopt;
-  if (c.size() > 1) fail(error_kind::execution, "expected a single Boolean, got a collection", position);
+  if (c.size() > 1) {
+    fail(error_kind::execution, "expected a single Boolean, got a collection", position);
+    return std::nullopt;
+  }
   if (c[0].kind == value_kind::boolean) return c[0].boolean;
   return true;  // singleton evaluation: a single non-Boolean item is true
 }
 
-collection engine::eval_variable(const node& n) const {
+collection engine::eval_variable(const node& n) {
   auto it = env_.variables.find(n.name);
   if (it != env_.variables.end()) return it->second;
   if (n.name == "context" || n.name == "resource" || n.name == "rootResource")
@@ -213,10 +218,11 @@ collection engine::eval_variable(const node& n) const {
     return {value::make_string("http://hl7.org/fhir/ValueSet/" + n.name.substr(3))};
   if (n.name.rfind("ext-", 0) == 0)
     return {value::make_string("http://hl7.org/fhir/StructureDefinition/" + n.name.substr(4))};
-  fail(error_kind::semantic, "unknown variable %" + n.name, n.position);
+  return fail(error_kind::semantic, "unknown variable %" + n.name, n.position);
 }
 
 collection engine::eval(const node& n, const frame& ctx) {
+  if (error_) return {};
   switch (n.kind) {
     case node_kind::literal:
       return {n.literal_value};
@@ -234,7 +240,7 @@ collection engine::eval(const node& n, const frame& ctx) {
       collection index = eval(*n.children[1], ctx);
       if (index.empty()) return {};
       if (index.size() != 1 || index[0].kind != value_kind::integer)
-        fail(error_kind::execution, "indexer requires a single Integer", n.position);
+        return fail(error_kind::execution, "indexer requires a single Integer", n.position);
       auto i = index[0].integer;
       if (i < 0 || static_cast<std::size_t>(i) >= left.size()) return {};
       return {left[static_cast<std::size_t>(i)]};
@@ -242,11 +248,12 @@ collection engine::eval(const node& n, const frame& ctx) {
     case node_kind::unary: {
       collection operand = eval(*n.children[0], ctx);
       if (operand.empty()) return {};
-      if (operand.size() > 1) fail(error_kind::execution, "unary operator on a collection", n.position);
+      if (operand.size() > 1)
+        return fail(error_kind::execution, "unary operator on a collection", n.position);
       value v = operand[0];
       if (n.name == "+") {
         if (v.kind != value_kind::integer && v.kind != value_kind::decimal && v.kind != value_kind::quantity)
-          fail(error_kind::execution, "unary + on a non-number", n.position);
+          return fail(error_kind::execution, "unary + on a non-number", n.position);
         return {v};
       }
       if (v.kind == value_kind::integer)
@@ -254,7 +261,7 @@ collection engine::eval(const node& n, const frame& ctx) {
       else if (v.kind == value_kind::decimal || v.kind == value_kind::quantity)
         v.decimal = -v.decimal;
       else
-        fail(error_kind::execution, "unary - on a non-number", n.position);
+        return fail(error_kind::execution, "unary - on a non-number", n.position);
       return {v};
     }
     case node_kind::binary:
@@ -262,7 +269,8 @@ collection engine::eval(const node& n, const frame& ctx) {
     case node_kind::type_op: {
       collection operand = eval(*n.children[0], ctx);
       if (operand.empty()) return {};
-      if (operand.size() > 1) fail(error_kind::execution, "'" + n.name + "' on a collection", n.position);
+      if (operand.size() > 1)
+        return fail(error_kind::execution, "'" + n.name + "' on a collection", n.position);
       bool match = is_type(operand[0], n.type_name);
       if (n.name == "is") return {value::make_boolean(match)};
       return match ? operand : collection{};
@@ -309,7 +317,9 @@ double number_of(const value& v) {
   return v.kind == value_kind::integer ? static_cast<double>(v.integer) : v.decimal;
 }
 
-collection arithmetic(const std::string& op, value a, value b, std::size_t position) {
+}  // namespace
+
+collection engine::arithmetic(const std::string& op, const value& a, const value& b, std::size_t position) {
   if (op == "&") {
     return {value::make_string(a.text + b.text)};
   }
@@ -319,9 +329,9 @@ collection arithmetic(const std::string& op, value a, value b, std::size_t posit
       a.kind == value_kind::date || a.kind == value_kind::date_time || a.kind == value_kind::time;
   if (temporal_a && (op == "+" || op == "-")) {
     auto q = node_as_quantity(b);
-    if (!q) fail(error_kind::execution, "date arithmetic needs a Quantity", position);
+    if (!q) return fail(error_kind::execution, "date arithmetic needs a Quantity", position);
     auto r = add_duration(a, *q, op == "+" ? 1 : -1);
-    if (!r) fail(error_kind::execution, "unsupported duration unit '" + q->text + "'", position);
+    if (!r) return fail(error_kind::execution, "unsupported duration unit '" + q->text + "'", position);
     return {*r};
   }
   if (a.kind == value_kind::quantity || b.kind == value_kind::quantity) {
@@ -331,7 +341,7 @@ collection arithmetic(const std::string& op, value a, value b, std::size_t posit
       qa = value::make_quantity(number_of(a), a.kind == value_kind::decimal ? a.scale : 0, "1");
     if (!qb && is_number(b))
       qb = value::make_quantity(number_of(b), b.kind == value_kind::decimal ? b.scale : 0, "1");
-    if (!qa || !qb) fail(error_kind::execution, "invalid Quantity operands for " + op, position);
+    if (!qa || !qb) return fail(error_kind::execution, "invalid Quantity operands for " + op, position);
     if (op == "+" || op == "-") {
       if (qa->text != qb->text) return {};
       double r = op == "+" ? qa->decimal + qb->decimal : qa->decimal - qb->decimal;
@@ -347,10 +357,10 @@ collection arithmetic(const std::string& op, value a, value b, std::size_t posit
         unit = qb->text == "1" ? qa->text : (qa->text == qb->text ? "1" : qa->text + "/" + qb->text);
       return {value::make_quantity(r, infer_scale(r), unit)};
     }
-    fail(error_kind::execution, "operator " + op + " not supported on Quantity", position);
+    return fail(error_kind::execution, "operator " + op + " not supported on Quantity", position);
   }
   if (!is_number(a) || !is_number(b))
-    fail(error_kind::execution, "operator " + op + " needs numbers", position);
+    return fail(error_kind::execution, "operator " + op + " needs numbers", position);
   bool integers = a.kind == value_kind::integer && b.kind == value_kind::integer;
   double x = number_of(a);
   double y = number_of(b);
@@ -384,8 +394,10 @@ collection arithmetic(const std::string& op, value a, value b, std::size_t posit
     double factor = std::pow(10.0, scale);
     return {value::make_decimal(std::round(std::fmod(x, y) * factor) / factor, scale)};
   }
-  fail(error_kind::execution, "unknown operator " + op, position);
+  return fail(error_kind::execution, "unknown operator " + op, position);
 }
+
+namespace {
 
 bool contains_item(const collection& c, const value& v) {
   return std::any_of(c.begin(), c.end(), [&](const value& x) { return equals(x, v).value_or(false); });
@@ -397,6 +409,7 @@ collection engine::eval_binary(const node& n, const frame& ctx) {
   const std::string& op = n.name;
   if (op == "and" || op == "or" || op == "xor" || op == "implies") {
     auto a = to_boolean(eval(*n.children[0], ctx), n.position);
+    if (error_) return {};
     if (op == "and" && a == false) return {value::make_boolean(false)};
     if (op == "or" && a == true) return {value::make_boolean(true)};
     if (op == "implies" && a == false) return {value::make_boolean(true)};
@@ -423,6 +436,7 @@ collection engine::eval_binary(const node& n, const frame& ctx) {
   }
   collection left = eval(*n.children[0], ctx);
   collection right = eval(*n.children[1], ctx);
+  if (error_) return {};
   if (op == "|") {
     collection out;
     for (const auto* side : {&left, &right})
@@ -466,24 +480,26 @@ collection engine::eval_binary(const node& n, const frame& ctx) {
     const collection& item = op == "in" ? left : right;
     const collection& container = op == "in" ? right : left;
     if (item.empty()) return {};
-    if (item.size() > 1) fail(error_kind::execution, "'" + op + "' needs a single item", n.position);
+    if (item.size() > 1) return fail(error_kind::execution, "'" + op + "' needs a single item", n.position);
     return {value::make_boolean(contains_item(container, item[0]))};
   }
   if (op == "&") {
-    if (left.size() > 1 || right.size() > 1) fail(error_kind::execution, "'&' on a collection", n.position);
+    if (left.size() > 1 || right.size() > 1)
+      return fail(error_kind::execution, "'&' on a collection", n.position);
     value a = left.empty() ? value::make_string("") : left[0];
     value b = right.empty() ? value::make_string("") : right[0];
     if (a.kind != value_kind::string || b.kind != value_kind::string)
-      fail(error_kind::execution, "'&' needs strings", n.position);
+      return fail(error_kind::execution, "'&' needs strings", n.position);
     return arithmetic(op, a, b, n.position);
   }
   if (left.empty() || right.empty()) return {};
   if (left.size() > 1 || right.size() > 1)
-    fail(error_kind::execution, "operator " + op + " needs single items", n.position);
+    return fail(error_kind::execution, "operator " + op + " needs single items", n.position);
   if (op == "<" || op == ">" || op == "<=" || op == ">=") {
     bool comparable = true;
     auto c = compare(left[0], right[0], comparable);
-    if (!comparable) fail(error_kind::execution, "operands of " + op + " are not comparable", n.position);
+    if (!comparable)
+      return fail(error_kind::execution, "operands of " + op + " are not comparable", n.position);
     if (!c) return {};
     bool r = op == "<" ? *c < 0 : (op == ">" ? *c > 0 : (op == "<=" ? *c <= 0 : *c >= 0));
     return {value::make_boolean(r)};

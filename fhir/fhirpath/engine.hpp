@@ -1,12 +1,14 @@
 // engine: the tree-walking interpreter behind evaluate() (internal). It evaluates AST nodes over
 // collections, navigates JSON members (including choice types such as value[x]), and applies the
-// operators; functions.cpp implements the function library on top of it. Errors are raised internally
-// as `evaluation_failure` and turned into result values by evaluate().
+// operators; functions.cpp implements the function library on top of it. No exceptions: the first
+// error is recorded in the engine's error slot (fail()), after which every eval() returns empty at once,
+// and evaluate() returns the recorded error.
 #pragma once
 
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,12 +18,6 @@
 #include "fhir/fhirpath/value.hpp"
 
 namespace homebase::fhir::fhirpath::detail {
-
-struct evaluation_failure {
-  error failure;
-};
-
-[[noreturn]] void fail(error_kind kind, std::string message, std::size_t position);
 
 // The iteration context: $this (as a collection), $index and $total.
 struct frame {
@@ -47,18 +43,27 @@ class engine {
   [[nodiscard]] bool is_type(const value& item, std::string_view type_name) const;
 
   // Singleton evaluation to a Boolean: empty when the collection is empty, error if several items.
-  static std::optional<bool> to_boolean(const collection& c, std::size_t position);
+  std::optional<bool> to_boolean(const collection& c, std::size_t position);
+
+  // Records an error (the first one wins); evaluation then short-circuits. Returns an empty collection
+  // so that callers can `return fail(...)`.
+  collection fail(error_kind kind, std::string message, std::size_t position);
+  [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] const std::optional<error>& failure() const { return error_; }
 
   [[nodiscard]] const temporal& now() const { return now_; }
   [[nodiscard]] const rapidjson::Value& resource() const { return resource_; }
 
  private:
   collection eval_binary(const node& n, const frame& ctx);
-  collection eval_variable(const node& n) const;
+  collection eval_variable(const node& n);
+
+  collection arithmetic(const std::string& op, const value& a, const value& b, std::size_t position);
 
   const rapidjson::Value& resource_;
   const environment& env_;
   temporal now_;
+  std::optional<error> error_;
 };
 
 // Implemented in functions.cpp: calls function `fn` (a node of kind function) on `input`.

@@ -5,9 +5,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 
 #include "fhir/fhirpath/engine.hpp"
+#include "fhir/fhirpath/regex.hpp"
 #include "fhir/xml_text.hpp"
 
 namespace homebase::fhir::fhirpath {
@@ -267,13 +267,16 @@ class call {
   call(engine& e, const node& fn, const collection& input, const frame& ctx)
       : e_(e), fn_(fn), input_(input), ctx_(ctx) {}
 
-  [[noreturn]] void error(const std::string& message, error_kind kind = error_kind::execution) const {
-    fail(kind, fn_.name + "(): " + message, fn_.position);
+  // Records the error in the engine and returns an empty collection (`return error(...)`).
+  collection error(const std::string& message, error_kind kind = error_kind::execution) const {
+    return e_.fail(kind, fn_.name + "(): " + message, fn_.position);
   }
 
-  void arity(size_t min, size_t max) const {
-    if (fn_.children.size() < min || fn_.children.size() > max)
-      error("wrong number of arguments", error_kind::semantic);
+  // Checks the argument count; false (with the error recorded) when it is wrong.
+  [[nodiscard]] bool arity(size_t min, size_t max) const {
+    if (fn_.children.size() >= min && fn_.children.size() <= max) return true;
+    error("wrong number of arguments", error_kind::semantic);
+    return false;
   }
 
   // Evaluates argument i against the context of the call (not per item).
@@ -291,55 +294,71 @@ class call {
   std::optional<value> single_arg(size_t i) const {
     collection c = arg(i);
     if (c.empty()) return std::nullopt;
-    if (c.size() > 1) error("argument must be a single item");
+    if (c.size() > 1) {
+      error("argument must be a single item");
+      return std::nullopt;
+    }
     return c[0];
   }
 
   std::optional<std::string> string_arg(size_t i) const {
     auto v = single_arg(i);
     if (!v) return std::nullopt;
-    if (v->kind != value_kind::string) error("argument must be a String");
+    if (v->kind != value_kind::string) {
+      error("argument must be a String");
+      return std::nullopt;
+    }
     return v->text;
   }
 
   std::optional<std::int64_t> integer_arg(size_t i) const {
     auto v = single_arg(i);
     if (!v) return std::nullopt;
-    if (v->kind != value_kind::integer) error("argument must be an Integer");
+    if (v->kind != value_kind::integer) {
+      error("argument must be an Integer");
+      return std::nullopt;
+    }
     return v->integer;
   }
 
   // The input as a single item (empty optional when the input is empty).
   std::optional<value> single_input() const {
     if (input_.empty()) return std::nullopt;
-    if (input_.size() > 1) error("input must be a single item");
+    if (input_.size() > 1) {
+      error("input must be a single item");
+      return std::nullopt;
+    }
     return input_[0];
   }
 
   std::optional<std::string> string_input() const {
     auto v = single_input();
     if (!v) return std::nullopt;
-    if (v->kind != value_kind::string) error("input must be a String");
+    if (v->kind != value_kind::string) {
+      error("input must be a String");
+      return std::nullopt;
+    }
     return v->text;
   }
 
-  std::string type_arg() const {
-    arity(1, 1);
+  std::optional<std::string> type_arg() const {
+    if (!arity(1, 1)) return std::nullopt;
     const node& a = *fn_.children[0];
     if (a.kind == node_kind::identifier) return a.name;
     if (a.kind == node_kind::invocation && a.children[0]->kind == node_kind::identifier &&
         a.children[1]->kind == node_kind::identifier)
       return a.children[0]->name + "." + a.children[1]->name;
     error("type name expected", error_kind::semantic);
+    return std::nullopt;
   }
 
   collection run();
 
  private:
   collection boolean_aggregate(bool want_all, bool target) const {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     for (const auto& v : input_) {
-      if (v.kind != value_kind::boolean) error("input must be Booleans");
+      if (v.kind != value_kind::boolean) return error("input must be Booleans");
       if (want_all && v.boolean != target) return {make_bool(false)};
       if (!want_all && v.boolean == target) return {make_bool(true)};
     }
@@ -348,7 +367,7 @@ class call {
 
   template <typename F>
   collection convert(F f, bool test) const {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto v = single_input();
     if (!v) return {};
     auto r = f(*v);
@@ -359,10 +378,10 @@ class call {
 
   template <typename F>
   collection math(F f) const {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto v = single_input();
     if (!v) return {};
-    if (!is_number(*v) && v->kind != value_kind::quantity) error("input must be a number");
+    if (!is_number(*v) && v->kind != value_kind::quantity) return error("input must be a number");
     return f(*v);
   }
 
@@ -371,28 +390,6 @@ class call {
   const collection& input_;
   const frame& ctx_;
 };
-
-// FHIRPath regexes run in single-line mode: '.' matches newlines too.
-std::string dot_all(std::string_view pattern) {
-  std::string out;
-  bool in_class = false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-      continue;
-    }
-    if (c == '[') in_class = true;
-    if (c == ']') in_class = false;
-    if (c == '.' && !in_class) {
-      out += "[\\s\\S]";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
 
 constexpr std::string_view base64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -502,21 +499,21 @@ collection call::run() {
   const std::string& name = fn_.name;
   // existence
   if (name == "empty") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return {make_bool(input_.empty())};
   }
   if (name == "exists") {
-    arity(0, 1);
+    if (!arity(0, 1)) return {};
     if (fn_.children.empty()) return {make_bool(!input_.empty())};
-    for (size_t i = 0; i < input_.size(); ++i)
-      if (engine::to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) == true)
+    for (size_t i = 0; i < input_.size() && !e_.failed(); ++i)
+      if (e_.to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) == true)
         return {make_bool(true)};
     return {make_bool(false)};
   }
   if (name == "all") {
-    arity(1, 1);
-    for (size_t i = 0; i < input_.size(); ++i)
-      if (engine::to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) != true)
+    if (!arity(1, 1)) return {};
+    for (size_t i = 0; i < input_.size() && !e_.failed(); ++i)
+      if (e_.to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) != true)
         return {make_bool(false)};
     return {make_bool(true)};
   }
@@ -525,19 +522,19 @@ collection call::run() {
   if (name == "anyTrue") return boolean_aggregate(false, true);
   if (name == "anyFalse") return boolean_aggregate(false, false);
   if (name == "count") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return {value::make_integer(static_cast<std::int64_t>(input_.size()))};
   }
   if (name == "isDistinct") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return {make_bool(distinct_of(input_).size() == input_.size())};
   }
   if (name == "distinct") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return distinct_of(input_);
   }
   if (name == "subsetOf" || name == "supersetOf") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection other = arg(0);
     const collection& small = name == "subsetOf" ? input_ : other;
     const collection& big = name == "subsetOf" ? other : input_;
@@ -547,15 +544,15 @@ collection call::run() {
   }
   // filtering and projection
   if (name == "where") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection out;
-    for (size_t i = 0; i < input_.size(); ++i)
-      if (engine::to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) == true)
+    for (size_t i = 0; i < input_.size() && !e_.failed(); ++i)
+      if (e_.to_boolean(arg_for(0, input_[i], static_cast<std::int64_t>(i)), fn_.position) == true)
         out.push_back(input_[i]);
     return out;
   }
   if (name == "select") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection out;
     for (size_t i = 0; i < input_.size(); ++i) {
       collection r = arg_for(0, input_[i], static_cast<std::int64_t>(i));
@@ -564,7 +561,7 @@ collection call::run() {
     return out;
   }
   if (name == "repeat") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection out;
     collection work = input_;
     while (!work.empty()) {
@@ -581,47 +578,48 @@ collection call::run() {
     return out;
   }
   if (name == "aggregate") {
-    arity(1, 2);
+    if (!arity(1, 2)) return {};
     collection total = fn_.children.size() > 1 ? arg(1) : collection{};
     for (size_t i = 0; i < input_.size(); ++i)
       total = arg_for(0, input_[i], static_cast<std::int64_t>(i), total);
     return total;
   }
   if (name == "ofType") {
-    std::string type = type_arg();
+    auto type = type_arg();
+    if (!type) return {};
     collection out;
     for (const auto& v : input_)
-      if (e_.is_type(v, type)) out.push_back(v);
+      if (e_.is_type(v, *type)) out.push_back(v);
     return out;
   }
   if (name == "is" || name == "as") {
-    std::string type = type_arg();
-    if (input_.empty()) return {};
-    if (input_.size() > 1) error("input must be a single item");
-    bool match = e_.is_type(input_[0], type);
+    auto type = type_arg();
+    if (!type || input_.empty()) return {};
+    if (input_.size() > 1) return error("input must be a single item");
+    bool match = e_.is_type(input_[0], *type);
     if (name == "is") return {make_bool(match)};
     return match ? input_ : collection{};
   }
   // subsetting
   if (name == "single") {
-    arity(0, 0);
-    if (input_.size() > 1) error("input has more than one item");
+    if (!arity(0, 0)) return {};
+    if (input_.size() > 1) return error("input has more than one item");
     return input_;
   }
   if (name == "first") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return input_.empty() ? collection{} : collection{input_.front()};
   }
   if (name == "last") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return input_.empty() ? collection{} : collection{input_.back()};
   }
   if (name == "tail") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return input_.size() <= 1 ? collection{} : collection(input_.begin() + 1, input_.end());
   }
   if (name == "skip" || name == "take") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto n = integer_arg(0);
     if (!n) return name == "skip" ? input_ : collection{};
     auto count =
@@ -630,7 +628,7 @@ collection call::run() {
     return collection(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(count));
   }
   if (name == "intersect" || name == "exclude") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection other = arg(0);
     collection out;
     for (const auto& v : input_) {
@@ -642,14 +640,14 @@ collection call::run() {
   }
   // combining
   if (name == "union") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection all = input_;
     collection other = arg(0);
     all.insert(all.end(), other.begin(), other.end());
     return distinct_of(all);
   }
   if (name == "combine") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     collection all = input_;
     collection other = arg(0);
     all.insert(all.end(), other.begin(), other.end());
@@ -657,31 +655,31 @@ collection call::run() {
   }
   // utility / logic
   if (name == "iif") {
-    arity(2, 3);
-    if (input_.size() > 1) error("input must be a single item");
+    if (!arity(2, 3)) return {};
+    if (input_.size() > 1) return error("input must be a single item");
     frame inner = ctx_;
     if (!input_.empty()) inner.this_items = input_;
     auto branch = [&](size_t i) { return e_.eval(*fn_.children[i], inner); };
     collection criterion = branch(0);
     if (criterion.size() > 1 || (criterion.size() == 1 && criterion[0].kind != value_kind::boolean))
-      error("criterion must be a Boolean", error_kind::semantic);
+      return error("criterion must be a Boolean", error_kind::semantic);
     bool yes = !criterion.empty() && criterion[0].boolean;
     if (yes) return branch(1);
     if (fn_.children.size() < 3) return {};
     return branch(2);
   }
   if (name == "not") {
-    arity(0, 0);
-    auto b = engine::to_boolean(input_, fn_.position);
+    if (!arity(0, 0)) return {};
+    auto b = e_.to_boolean(input_, fn_.position);
     if (!b) return {};
     return {make_bool(!*b)};
   }
   if (name == "trace") {
-    arity(1, 2);
+    if (!arity(1, 2)) return {};
     return input_;
   }
   if (name == "today" || name == "now" || name == "timeOfDay") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     temporal t = e_.now();
     if (name == "today") {
       t.precision = 3;
@@ -704,7 +702,7 @@ collection call::run() {
   if (name == "toString") return convert(convert_to_string, false);
   if (name == "convertsToString") return convert(convert_to_string, true);
   if (name == "toQuantity" || name == "convertsToQuantity") {
-    arity(0, 1);
+    if (!arity(0, 1)) return {};
     auto v = single_input();
     if (!v) return {};
     auto q = convert_to_quantity(*v);
@@ -727,7 +725,7 @@ collection call::run() {
   if (name == "convertsToTime") return temporal_conversion(value_kind::time, true);
   // strings
   if (name == "startsWith" || name == "endsWith" || name == "contains") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto s = string_input();
     auto a = string_arg(0);
     if (!s || !a) return {};
@@ -739,7 +737,7 @@ collection call::run() {
     return {make_bool(r)};
   }
   if (name == "indexOf") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto s = string_input();
     auto a = string_arg(0);
     if (!s || !a) return {};
@@ -747,7 +745,7 @@ collection call::run() {
     return {value::make_integer(p == std::string::npos ? -1 : static_cast<std::int64_t>(p))};
   }
   if (name == "substring") {
-    arity(1, 2);
+    if (!arity(1, 2)) return {};
     auto s = string_input();
     auto start = integer_arg(0);
     if (!s || !start) return {};
@@ -762,7 +760,7 @@ collection call::run() {
                                       : s->substr(static_cast<size_t>(*start)))};
   }
   if (name == "upper" || name == "lower") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto s = string_input();
     if (!s) return {};
     for (char& c : *s)
@@ -771,7 +769,7 @@ collection call::run() {
     return {value::make_string(*s)};
   }
   if (name == "trim") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto s = string_input();
     if (!s) return {};
     auto b = s->find_first_not_of(" \t\r\n");
@@ -780,7 +778,7 @@ collection call::run() {
     return {value::make_string(s->substr(b, e - b + 1))};
   }
   if (name == "replace") {
-    arity(2, 2);
+    if (!arity(2, 2)) return {};
     auto s = string_input();
     auto pattern = string_arg(0);
     auto substitution = string_arg(1);
@@ -806,26 +804,28 @@ collection call::run() {
   }
   if (name == "matches" || name == "matchesFull" || name == "replaceMatches") {
     bool replace = name == "replaceMatches";
-    arity(replace ? 2 : 1, replace ? 2 : 1);
+    if (!arity(replace ? 2 : 1, replace ? 2 : 1)) return {};
     auto s = string_input();
     auto pattern = string_arg(0);
     if (!s || !pattern) return {};
-    std::regex re(dot_all(*pattern), std::regex::ECMAScript);
-    if (name == "matches") return {make_bool(std::regex_search(*s, re))};
-    if (name == "matchesFull") return {make_bool(std::regex_match(*s, re))};
+    std::string problem;
+    auto re = regex::compile(*pattern, &problem);
+    if (!re) return error("invalid regular expression: " + problem);
+    if (name == "matches") return {make_bool(re->search(*s))};
+    if (name == "matchesFull") return {make_bool(re->full_match(*s))};
     auto substitution = string_arg(1);
     if (!substitution) return {};
     if (pattern->empty()) return {value::make_string(*s)};
-    return {value::make_string(std::regex_replace(*s, re, *substitution))};
+    return {value::make_string(re->replace_all(*s, *substitution))};
   }
   if (name == "length") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto s = string_input();
     if (!s) return {};
     return {value::make_integer(static_cast<std::int64_t>(s->size()))};
   }
   if (name == "toChars") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto s = string_input();
     if (!s) return {};
     collection out;
@@ -833,7 +833,7 @@ collection call::run() {
     return out;
   }
   if (name == "split") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto s = string_input();
     auto sep = string_arg(0);
     if (!s || !sep) return {};
@@ -849,11 +849,11 @@ collection call::run() {
     return out;
   }
   if (name == "join") {
-    arity(0, 1);
+    if (!arity(0, 1)) return {};
     std::string sep = fn_.children.empty() ? "" : string_arg(0).value_or("");
     std::string out;
     for (size_t i = 0; i < input_.size(); ++i) {
-      if (input_[i].kind != value_kind::string) error("input must be Strings");
+      if (input_[i].kind != value_kind::string) return error("input must be Strings");
       if (i > 0) out += sep;
       out += input_[i].text;
     }
@@ -879,15 +879,15 @@ collection call::run() {
       return {value::make_integer(static_cast<std::int64_t>(std::trunc(number_of(v))))};
     });
   if (name == "round") {
-    arity(0, 1);
+    if (!arity(0, 1)) return {};
     auto v = single_input();
     if (!v) return {};
-    if (!is_number(*v)) error("input must be a number");
+    if (!is_number(*v)) return error("input must be a number");
     std::int64_t precision = 0;
     if (fn_.children.size() == 1) {
       auto p = integer_arg(0);
       if (!p) return {};
-      if (*p < 0) error("precision must be >= 0");
+      if (*p < 0) return error("precision must be >= 0");
       precision = *p;
     }
     double factor = std::pow(10.0, static_cast<double>(precision));
@@ -904,19 +904,19 @@ collection call::run() {
   if (name == "exp")
     return math([](const value& v) -> collection { return decimal_result(std::exp(number_of(v))); });
   if (name == "log") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto v = single_input();
     auto base = single_arg(0);
     if (!v || !base) return {};
-    if (!is_number(*v) || !is_number(*base)) error("operands must be numbers");
+    if (!is_number(*v) || !is_number(*base)) return error("operands must be numbers");
     return decimal_result(std::log(number_of(*v)) / std::log(number_of(*base)));
   }
   if (name == "power") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto v = single_input();
     auto exponent = single_arg(0);
     if (!v || !exponent) return {};
-    if (!is_number(*v) || !is_number(*exponent)) error("operands must be numbers");
+    if (!is_number(*v) || !is_number(*exponent)) return error("operands must be numbers");
     double r = std::pow(number_of(*v), number_of(*exponent));
     if (std::isnan(r)) return {};
     if (v->kind == value_kind::integer && exponent->kind == value_kind::integer && exponent->integer >= 0)
@@ -925,7 +925,7 @@ collection call::run() {
   }
   // tree navigation
   if (name == "children" || name == "descendants") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     collection out;
     for (const auto& v : input_) e_.children_of(v, out);
     if (name == "children") return out;
@@ -940,11 +940,11 @@ collection call::run() {
     return all;
   }
   if (name == "hasValue") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     return {make_bool(input_.size() == 1 && input_[0].kind != value_kind::node)};
   }
   if (name == "extension") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto url = string_arg(0);
     if (!url) return {};
     collection out;
@@ -960,12 +960,12 @@ collection call::run() {
     return out;
   }
   if (name == "encode" || name == "decode" || name == "escape" || name == "unescape") {
-    arity(1, 1);
+    if (!arity(1, 1)) return {};
     auto s = string_input();
     auto format = string_arg(0);
     if (!s || !format) return {};
     if (name == "escape" || name == "unescape") {
-      if (*format != "html" && *format != "json") error("unknown format " + *format);
+      if (*format != "html" && *format != "json") return error("unknown format " + *format);
       bool html = *format == "html";
       return {value::make_string(name == "escape" ? escape_text(*s, html) : unescape_text(*s, html))};
     }
@@ -984,14 +984,14 @@ collection call::run() {
         out += static_cast<char>(std::strtol(s->substr(i, 2).c_str(), nullptr, 16));
       return {value::make_string(out)};
     }
-    if (*format != "base64" && *format != "urlbase64") error("unknown format " + *format);
+    if (*format != "base64" && *format != "urlbase64") return error("unknown format " + *format);
     if (name == "encode") return {value::make_string(base64_encode(*s, *format == "urlbase64"))};
     auto decoded = base64_decode(*s);
     if (!decoded) return {};
     return {value::make_string(*decoded)};
   }
   if (name == "precision") {
-    arity(0, 0);
+    if (!arity(0, 0)) return {};
     auto v = single_input();
     if (!v) return {};
     if (v->kind == value_kind::decimal) return {value::make_integer(v->scale)};
@@ -1046,8 +1046,8 @@ collection call::run() {
     for (auto& row : rows) out.push_back(std::move(row.second));
     return out;
   }
-  if (is_known_function(name)) error("not implemented", error_kind::semantic);
-  error("unknown function", error_kind::semantic);
+  if (is_known_function(name)) return error("not implemented", error_kind::semantic);
+  return error("unknown function", error_kind::semantic);
 }
 
 }  // namespace

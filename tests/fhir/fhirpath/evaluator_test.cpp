@@ -24,8 +24,10 @@ class fhirpath_evaluator : public ::testing::Test {
     auto r = evaluate(parsed.value(), doc_);
     if (!r) return "error: " + r.failure().message;
     std::string out;
-    for (const auto& v : r.value())
-      out += (out.empty() ? "" : ",") + (v.kind == value_kind::node ? "<node>" : to_text(v));
+    for (const auto& v : r.value()) {
+      if (!out.empty()) out += ',';
+      out += v.kind == value_kind::node ? std::string("<node>") : to_text(v);
+    }
     return "[" + out + "]";
   }
 
@@ -79,6 +81,13 @@ TEST_F(fhirpath_evaluator, errors_are_values) {
   EXPECT_EQ(parsed.failure().position, 4u);
   EXPECT_EQ(eval_text("(1 | 2) + 1").substr(0, 6), "error:");
   EXPECT_EQ(eval_text("nosuchfunction()").substr(0, 6), "error:");
+  // invalid regular expressions, wrong arity, and errors deep inside iteration are values too
+  EXPECT_EQ(eval_text("'a'.matches('[')").substr(0, 6), "error:");
+  EXPECT_EQ(eval_text("'a'.substring()").substr(0, 6), "error:");
+  EXPECT_EQ(eval_text("code.coding.where(code.substring(1, 2, 3)).exists() or true").substr(0, 6), "error:");
+  EXPECT_EQ(eval_text("code.coding.select(code | code) = 'a'").substr(0, 6), "[false");
+  EXPECT_EQ(eval_text("(code.coding.code + 'x') | 'y'").substr(0, 6), "error:");
+  EXPECT_EQ(eval_text("%nosuch.exists()").substr(0, 6), "error:");
 }
 
 }  // namespace
