@@ -8,7 +8,7 @@ want_test=0
 
 packages=(build-essential cmake pkg-config ccache
           libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev
-          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl)
+          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils)
 if (( want_test )); then
   packages+=(wrk)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -1,0 +1,543 @@
+#include "fhir/validation/validator.hpp"
+
+#include <array>
+#include <string>
+
+#include "fhir/fhirpath/evaluator.hpp"
+#include "fhir/validation/primitive_format.hpp"
+
+namespace homebase::fhir {
+namespace {
+
+using definitions::element_definition;
+using definitions::member_match;
+using definitions::type_choice;
+using definitions::type_definition;
+using definitions::type_kind;
+using definitions::type_registry;
+
+std::string_view sv(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+std::string_view json_kind_name(const rapidjson::Value& v) {
+  if (v.IsObject()) return "an object";
+  if (v.IsArray()) return "an array";
+  if (v.IsString()) return "a string";
+  if (v.IsBool()) return "a boolean";
+  if (v.IsNull()) return "null";
+  return "a number";
+}
+
+// Keys whose rules are checked natively rather than through FHIRPath (same meaning, much cheaper).
+bool checked_natively(std::string_view key) {
+  return key == "ele-1" || key == "ext-1";
+}
+
+// State of one validate() call.
+class walker {
+ public:
+  walker(const type_registry& registry, const validation_options& options, operation_outcome& out)
+      : reg_(registry), opt_(options), out_(out) {}
+
+  void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
+
+  void finish() {
+    if (dropped_ > 0) {
+      out_.add(issue_severity::warning, "too-costly",
+               std::to_string(dropped_) + " further issues were not reported (limit " +
+                   std::to_string(opt_.max_issues) + ")");
+    }
+  }
+
+ private:
+  struct resource_context {
+    const rapidjson::Value* resource = nullptr;
+    const rapidjson::Value* root = nullptr;  // %rootResource: the container of a contained resource
+  };
+
+  void report(issue_severity severity, std::string_view code, std::string diagnostics) {
+    if (reported_ >= opt_.max_issues) {
+      ++dropped_;
+      return;
+    }
+    ++reported_;
+    out_.add(severity, std::string(code), std::move(diagnostics), path_);
+  }
+  void error(std::string_view code, std::string diagnostics) {
+    report(issue_severity::error, code, std::move(diagnostics));
+  }
+
+  // Appends ".name" or "[i]" to the path for the lifetime of the guard.
+  class path_guard {
+   public:
+    path_guard(std::string& path, std::string_view member) : path_(path), size_(path.size()) {
+      path_.push_back('.');
+      path_.append(member);
+    }
+    path_guard(std::string& path, std::size_t index) : path_(path), size_(path.size()) {
+      path_.push_back('[');
+      path_.append(std::to_string(index));
+      path_.push_back(']');
+    }
+    ~path_guard() { path_.resize(size_); }
+    path_guard(const path_guard&) = delete;
+    path_guard& operator=(const path_guard&) = delete;
+
+   private:
+    std::string& path_;
+    std::size_t size_;
+  };
+
+  void object(const rapidjson::Value& json, const element_definition& scope, bool resource_root);
+  void member_value(const rapidjson::Value& v, const member_match& m, const rapidjson::Value* extensions);
+  void item(const rapidjson::Value& v, const member_match& m);
+  void primitive(const rapidjson::Value& v, const member_match& m);
+  void primitive_element(const rapidjson::Value& v);
+  void complex(const rapidjson::Value& v, const member_match& m, const type_definition& type);
+  void reference(const rapidjson::Value& v, const type_choice& t);
+  void codeable(const rapidjson::Value& v, const element_definition& el, std::string_view type);
+  void constraints(const rapidjson::Value& node, std::string_view key, std::string_view type,
+                   const element_definition* el, const element_definition* type_root);
+  void required_elements(const rapidjson::Value& json, const element_definition& scope);
+  fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
+                                                             const rapidjson::Value& node,
+                                                             std::string_view key,
+                                                             std::string_view type) const {
+    (void)key;
+    (void)type;
+    // Interim: the element as %context and %resource, no model (until the focus API lands).
+    return fhirpath::evaluate(expr, node, env_);
+  }
+  fhirpath::environment env_;
+
+  const type_registry& reg_;
+  const validation_options& opt_;
+  operation_outcome& out_;
+  std::string path_;
+  resource_context ctx_;
+  std::size_t reported_ = 0;
+  std::size_t dropped_ = 0;
+};
+
+void walker::resource(const rapidjson::Value& json, std::string_view expected,
+                      const rapidjson::Value* container) {
+  if (!json.IsObject()) {
+    error("structure", "A resource must be a JSON object, not " + std::string(json_kind_name(json)));
+    return;
+  }
+  auto rt = json.FindMember("resourceType");
+  if (rt == json.MemberEnd() || !rt->value.IsString()) {
+    error("required", "The resource has no resourceType");
+    return;
+  }
+  const std::string_view type_name = sv(rt->value);
+  const type_definition* type = reg_.find_type(type_name);
+  if (!type || type->kind != type_kind::resource || type->is_abstract) {
+    error("not-supported", "Unknown resource type '" + std::string(type_name) + "'");
+    return;
+  }
+  if (!expected.empty() && !reg_.derives_from(type_name, expected)) {
+    error("structure",
+          "A " + std::string(type_name) + " is not allowed here (expected " + std::string(expected) + ")");
+    return;
+  }
+  const resource_context saved = ctx_;
+  ctx_.resource = &json;
+  ctx_.root = container ? container : &json;
+  const bool top = path_.empty();
+  if (top) path_ = type->name;
+  object(json, *type->root, true);
+  constraints(json, type->name, type->name, type->root, nullptr);
+  if (top) path_.clear();
+  ctx_ = saved;
+}
+
+void walker::object(const rapidjson::Value& json, const element_definition& scope, bool resource_root) {
+  // Choice elements seen in this object (at most one key each).
+  std::array<const element_definition*, 8> choices{};
+  std::size_t choice_count = 0;
+
+  for (const auto& m : json.GetObject()) {
+    const std::string_view key = sv(m.name);
+    if (resource_root && key == "resourceType") continue;
+    if (key.size() > 1 && key[0] == '_') {
+      const std::string_view base = key.substr(1);
+      const member_match* match = scope.find_member(base);
+      path_guard guard(path_, key);
+      if (!match || !match->type || !match->type->type || match->type->type->kind != type_kind::primitive) {
+        report(opt_.unknown_elements_are_warnings ? issue_severity::warning : issue_severity::error,
+               "structure", "Unknown element '" + std::string(key) + "'");
+        continue;
+      }
+      const rapidjson::Value* values = nullptr;
+      if (auto it = json.FindMember(rapidjson::StringRef(base.data(), base.size())); it != json.MemberEnd()) {
+        values = &it->value;
+      }
+      if (match->element->max > 1) {
+        if (!m.value.IsArray()) {
+          error("structure",
+                "'" + std::string(key) + "' must be an array, not " + std::string(json_kind_name(m.value)));
+          continue;
+        }
+        if (values && values->IsArray() && values->Size() != m.value.Size()) {
+          error("structure", "'" + std::string(key) + "' has " + std::to_string(m.value.Size()) +
+                                 " entries but '" + std::string(base) + "' has " +
+                                 std::to_string(values->Size()));
+        }
+        for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
+          if (m.value[i].IsNull()) continue;
+          path_guard at(path_, i);
+          primitive_element(m.value[i]);
+        }
+      } else {
+        primitive_element(m.value);
+      }
+      if (!values) {
+        // An extension-only primitive still counts for cardinality; nothing more to check.
+      }
+      continue;
+    }
+    const member_match* match = scope.find_member(key);
+    if (!match) {
+      path_guard guard(path_, key);
+      report(opt_.unknown_elements_are_warnings ? issue_severity::warning : issue_severity::error,
+             "structure", "Unknown element '" + std::string(key) + "'");
+      continue;
+    }
+    if (match->element->choice) {
+      bool repeated = false;
+      for (std::size_t i = 0; i < choice_count; ++i) repeated = repeated || choices[i] == match->element;
+      if (repeated) {
+        path_guard guard(path_, key);
+        error("structure", "Only one type of '" + match->element->name + "[x]' may be present");
+      } else if (choice_count < choices.size()) {
+        choices[choice_count++] = match->element;
+      }
+    }
+    const rapidjson::Value* extensions = nullptr;
+    if (match->type && match->type->type && match->type->type->kind == type_kind::primitive) {
+      std::string underscored = "_";
+      underscored.append(key);
+      if (auto it = json.FindMember(rapidjson::StringRef(underscored.data(), underscored.size()));
+          it != json.MemberEnd()) {
+        extensions = &it->value;
+      }
+    }
+    path_guard guard(path_, key);
+    member_value(m.value, *match, extensions);
+  }
+  required_elements(json, scope);
+}
+
+void walker::required_elements(const rapidjson::Value& json, const element_definition& scope) {
+  for (const element_definition* child : scope.children) {
+    if (child->min == 0) continue;
+    bool present = false;
+    if (child->choice) {
+      for (const auto& m : json.GetObject()) {
+        const member_match* match = scope.find_member(sv(m.name));
+        if (match && match->element == child) present = true;
+      }
+    } else {
+      auto it = json.FindMember(rapidjson::StringRef(child->name.data(), child->name.size()));
+      present = it != json.MemberEnd() && !it->value.IsNull();
+      if (!present) {
+        const std::string underscored = "_" + child->name;
+        present = json.HasMember(rapidjson::StringRef(underscored.data(), underscored.size()));
+      }
+    }
+    if (!present) {
+      path_guard guard(path_, child->choice ? child->name + "[x]" : child->name);
+      error("required", "Minimum required = " + std::to_string(child->min) + ", but '" + child->name +
+                            (child->choice ? "[x]" : "") + "' is missing");
+    }
+  }
+}
+
+void walker::member_value(const rapidjson::Value& v, const member_match& m,
+                          const rapidjson::Value* extensions) {
+  const element_definition& el = *m.element;
+  if (el.max > 1) {
+    if (!v.IsArray()) {
+      error("structure",
+            "'" + el.name + "' repeats and must be an array, not " + std::string(json_kind_name(v)));
+      return;
+    }
+    if (v.Empty()) {
+      error("structure", "Arrays must not be empty ('" + el.name + "')");
+      return;
+    }
+    if (el.max != definitions::unbounded && v.Size() > el.max) {
+      error("structure",
+            "Maximum allowed = " + std::to_string(el.max) + ", found " + std::to_string(v.Size()));
+    }
+    const bool has_extensions = extensions && extensions->IsArray();
+    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+      path_guard at(path_, i);
+      if (v[i].IsNull()) {
+        const bool covered = has_extensions && i < extensions->Size() && !(*extensions)[i].IsNull();
+        if (!covered) error("structure", "null is only allowed where '_" + el.name + "' has an entry");
+        continue;
+      }
+      item(v[i], m);
+    }
+    return;
+  }
+  if (v.IsArray()) {
+    error("structure", "'" + el.name + "' does not repeat and must not be an array");
+    return;
+  }
+  if (v.IsNull()) {
+    error("structure", "'" + el.name + "' must not be null");
+    return;
+  }
+  item(v, m);
+}
+
+void walker::item(const rapidjson::Value& v, const member_match& m) {
+  if (!m.type || !m.type->type) return;  // an element the definitions leave untyped
+  const type_definition& type = *m.type->type;
+  if (type.kind == type_kind::primitive) {
+    primitive(v, m);
+    return;
+  }
+  if (type.kind == type_kind::resource) {
+    const bool contained = m.element->name == "contained";
+    resource(v, type.name == "Resource" || type.name == "DomainResource" ? std::string_view{} : type.name,
+             contained ? ctx_.resource : nullptr);
+    return;
+  }
+  complex(v, m, type);
+}
+
+void walker::primitive(const rapidjson::Value& v, const member_match& m) {
+  const type_choice& t = *m.type;
+  // Resource.id is an `id` although R4's definitions type it as a plain string.
+  const bool resource_id = m.element->name == "id" && m.element->owner->kind == type_kind::resource &&
+                           m.element->path.find('.') == m.element->path.rfind('.');
+  const std::string_view type = resource_id ? std::string_view("id") : std::string_view(t.code);
+  if (!valid_primitive(type, v)) {
+    const json_kind want = json_kind_of(type);
+    const bool kind_ok = (want == json_kind::string && v.IsString()) ||
+                         (want == json_kind::number && v.IsNumber()) ||
+                         (want == json_kind::boolean && v.IsBool());
+    if (!kind_ok) {
+      error("structure", "'" + m.element->name + "' is a " + std::string(type) + " and must be " +
+                             (want == json_kind::string
+                                  ? "a JSON string"
+                                  : (want == json_kind::number ? "a JSON number" : "true or false")) +
+                             ", not " + std::string(json_kind_name(v)));
+    } else if (v.IsString() && v.GetStringLength() == 0) {
+      error("value", "'" + m.element->name + "' must not be an empty string");
+    } else {
+      std::string shown = v.IsString() ? std::string(sv(v)) : std::string();
+      if (shown.size() > 80) shown = shown.substr(0, 80) + "...";
+      error("value", v.IsString()
+                         ? "'" + shown + "' is not a valid " + std::string(type)
+                         : "The number is not a valid " + std::string(type) +
+                               (type == "decimal" ? std::string() : " (a whole number within 32 bits)"));
+    }
+    return;
+  }
+  if (type == "code" && m.element->binding && m.element->binding->expandable && v.IsString()) {
+    if (!m.element->binding->contains_code(sv(v))) {
+      error("code-invalid", "The code '" + std::string(sv(v)) + "' is not in the required value set " +
+                                m.element->binding_url);
+    }
+  }
+}
+
+void walker::primitive_element(const rapidjson::Value& v) {
+  if (!v.IsObject()) {
+    error("structure", "A primitive's '_' companion must be an object (id, extension), not " +
+                           std::string(json_kind_name(v)));
+    return;
+  }
+  bool has_content = false;
+  for (const auto& m : v.GetObject()) {
+    const std::string_view key = sv(m.name);
+    if (key == "id") {
+      if (!m.value.IsString()) {
+        path_guard guard(path_, "id");
+        error("structure", "'id' must be a string");
+      }
+    } else if (key == "extension") {
+      has_content = true;
+      const type_definition* ext = reg_.find_type("Extension");
+      const type_definition* element = reg_.find_type("Element");
+      const member_match* match = element ? element->root->find_member("extension") : nullptr;
+      if (ext && match) {
+        path_guard guard(path_, "extension");
+        member_value(m.value, *match, nullptr);
+      }
+    } else {
+      path_guard guard(path_, key);
+      report(opt_.unknown_elements_are_warnings ? issue_severity::warning : issue_severity::error,
+             "structure",
+             "Unknown element '" + std::string(key) +
+                 "' (a primitive's '_' companion has only id and extension)");
+    }
+  }
+  if (!has_content) error("invariant", "ele-1: All FHIR elements must have a @value or children");
+}
+
+void walker::complex(const rapidjson::Value& v, const member_match& m, const type_definition& type) {
+  if (!v.IsObject()) {
+    error("structure", "'" + m.element->name + "' is a " + m.type->code + " and must be a JSON object, not " +
+                           std::string(json_kind_name(v)));
+    return;
+  }
+  bool has_content = false;
+  for (const auto& member : v.GetObject()) {
+    if (sv(member.name) != "id") {
+      has_content = true;
+      break;
+    }
+  }
+  if (!has_content) {
+    error("invariant", "ele-1: All FHIR elements must have a @value or children");
+    return;
+  }
+  const element_definition* own_scope = m.element->scope();
+  const type_definition* effective = m.type->profile ? m.type->profile : &type;
+  const element_definition& scope = own_scope ? *own_scope : *effective->root;
+  object(v, scope, false);
+
+  const std::string_view code = m.type->code;
+  if (code == "Extension") {
+    bool has_extension = false;
+    bool has_value = false;
+    for (const auto& member : v.GetObject()) {
+      const std::string_view key = sv(member.name);
+      has_extension = has_extension || key == "extension";
+      has_value = has_value || (key.starts_with("value") && key.size() > 5);
+    }
+    if (has_extension == has_value)
+      error("invariant", "ext-1: Must have either extensions or value[x], not both");
+  } else if (code == "Reference") {
+    reference(v, *m.type);
+  }
+  if (m.element->binding && m.element->binding->expandable &&
+      (code == "CodeableConcept" || code == "Coding")) {
+    codeable(v, *m.element, code);
+  }
+  constraints(v, type_registry::key_of(m), code, m.element, own_scope ? nullptr : effective->root);
+}
+
+void walker::reference(const rapidjson::Value& v, const type_choice& t) {
+  auto it = v.FindMember("reference");
+  if (it == v.MemberEnd() || !it->value.IsString()) return;
+  const std::string_view ref = sv(it->value);
+  if (ref.empty() || ref[0] == '#') return;  // ref-1 checks local references
+  path_guard guard(path_, "reference");
+  if (ref.starts_with("urn:uuid:")) {
+    if (!valid_primitive_text("uuid", ref))
+      error("value", "'" + std::string(ref) + "' is not a valid urn:uuid");
+    return;
+  }
+  if (ref.starts_with("urn:oid:")) {
+    if (!valid_primitive_text("oid", ref))
+      error("value", "'" + std::string(ref) + "' is not a valid urn:oid");
+    return;
+  }
+  if (ref.find("://") != std::string_view::npos || ref.starts_with("urn:")) return;  // absolute
+  // Relative: Type/id, Type/id/_history/version, or a conditional reference Type?query (transactions).
+  const std::size_t cut = ref.find_first_of("/?");
+  const std::string_view type_name = ref.substr(0, cut);
+  const type_definition* target = reg_.find_type(type_name);
+  if (!target || target->kind != type_kind::resource || cut == std::string_view::npos) {
+    error("value",
+          "The reference '" + std::string(ref) + "' is neither Type/id, a local #id nor an absolute URL");
+    return;
+  }
+  if (ref[cut] == '/') {
+    std::string_view rest = ref.substr(cut + 1);
+    const std::size_t slash = rest.find('/');
+    const std::string_view id = rest.substr(0, slash);
+    if (!valid_primitive_text("id", id) ||
+        (slash != std::string_view::npos && !rest.substr(slash).starts_with("/_history/"))) {
+      error("value",
+            "The reference '" + std::string(ref) + "' is not of the form Type/id[/_history/version]");
+      return;
+    }
+  }
+  if (t.targets.empty()) return;
+  for (const auto& allowed : t.targets) {
+    if (allowed == "Resource" || reg_.derives_from(type_name, allowed)) return;
+  }
+  std::string list;
+  for (const auto& allowed : t.targets) list += (list.empty() ? "" : ", ") + allowed;
+  error("structure",
+        "A reference to a " + std::string(type_name) + " is not allowed here (allowed: " + list + ")");
+}
+
+void walker::codeable(const rapidjson::Value& v, const element_definition& el, std::string_view type) {
+  const definitions::value_set& vs = *el.binding;
+  auto coding_in = [&](const rapidjson::Value& coding) {
+    if (!coding.IsObject()) return false;
+    auto code = coding.FindMember("code");
+    if (code == coding.MemberEnd() || !code->value.IsString()) return false;
+    auto system = coding.FindMember("system");
+    if (system == coding.MemberEnd() || !system->value.IsString()) return vs.contains_code(sv(code->value));
+    return vs.contains(sv(system->value), sv(code->value));
+  };
+  if (type == "Coding") {
+    if (v.HasMember("code") && !coding_in(v)) {
+      error("code-invalid", "The coding is not in the required value set " + el.binding_url);
+    }
+    return;
+  }
+  auto codings = v.FindMember("coding");
+  if (codings == v.MemberEnd() || !codings->value.IsArray() || codings->value.Empty()) return;
+  for (const auto& c : codings->value.GetArray()) {
+    if (coding_in(c)) return;
+  }
+  error("code-invalid", "None of the codings is in the required value set " + el.binding_url);
+}
+
+void walker::constraints(const rapidjson::Value& node, std::string_view key, std::string_view type,
+                         const element_definition* el, const element_definition* type_root) {
+  if (!opt_.invariants) return;
+  std::array<const definitions::constraint_definition*, 32> seen{};
+  std::size_t seen_count = 0;
+  auto run = [&](const definitions::constraint_definition* c) {
+    if (checked_natively(c->key)) return;
+    for (std::size_t i = 0; i < seen_count; ++i) {
+      if (seen[i]->key == c->key) return;
+    }
+    if (seen_count < seen.size()) seen[seen_count++] = c;
+    if (!c->expression) return;
+    auto result = evaluate_constraint(*c->expression, node, key, type);
+    if (!result.ok()) {
+      report(issue_severity::warning, "processing",
+             c->key + ": the constraint could not be evaluated: " + result.failure().message);
+      return;
+    }
+    const auto& items = result.value();
+    const bool failed =
+        items.size() == 1 && items[0].kind == fhirpath::value_kind::boolean && !items[0].boolean;
+    if (failed) report(c->severity, "invariant", c->key + ": " + c->human);
+  };
+  if (el) {
+    for (const auto* c : el->constraints) run(c);
+  }
+  if (type_root) {
+    for (const auto* c : type_root->constraints) run(c);
+  }
+}
+
+}  // namespace
+
+validator::validator() : registry_(definitions::type_registry::r4()) {}
+
+validator::validator(const definitions::type_registry& registry) : registry_(registry) {}
+
+void validator::validate(const rapidjson::Value& resource, operation_outcome& out,
+                         const validation_options& options, std::string_view expected_type) const {
+  walker w(registry_, options, out);
+  w.resource(resource, expected_type, nullptr);
+  w.finish();
+}
+
+}  // namespace homebase::fhir
