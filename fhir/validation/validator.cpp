@@ -137,16 +137,17 @@ void walker::resource(const rapidjson::Value& json, std::string_view expected,
     error("not-supported", "Unknown resource type '" + std::string(type_name) + "'");
     return;
   }
+  const bool top = path_.empty();
+  if (top) path_ = type->name;
   if (!expected.empty() && !reg_.derives_from(type_name, expected)) {
     error("structure",
           "A " + std::string(type_name) + " is not allowed here (expected " + std::string(expected) + ")");
+    if (top) path_.clear();
     return;
   }
   const resource_context saved = ctx_;
   ctx_.resource = &json;
   ctx_.root = container ? container : &json;
-  const bool top = path_.empty();
-  if (top) path_ = type->name;
   object(json, *type->root, true);
   constraints(json, type->name, type->name, type->root, nullptr);
   if (top) path_.clear();
