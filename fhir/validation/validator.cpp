@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "fhir/fhirpath/evaluator.hpp"
 #include "fhir/validation/primitive_format.hpp"
@@ -30,8 +31,38 @@ std::string_view json_kind_name(const rapidjson::Value& v) {
 }
 
 // Keys whose rules are checked natively rather than through FHIRPath (same meaning, much cheaper).
+// ref-1 and dom-3 are also native: their FHIRPath walks every descendant of the resource for each
+// Reference (ref-1 through %rootResource) or contained resource (dom-3).
 bool checked_natively(std::string_view key) {
-  return key == "ele-1" || key == "ext-1";
+  return key == "ele-1" || key == "ext-1" || key == "ref-1" || key == "dom-3";
+}
+
+// Whether any string value below `v` equals `text` (or, when `text` is empty, any "reference" member
+// equals "#").
+bool has_string(const rapidjson::Value& v, std::string_view text) {
+  std::vector<const rapidjson::Value*> stack{&v};
+  while (!stack.empty()) {
+    const rapidjson::Value* n = stack.back();
+    stack.pop_back();
+    if (n->IsObject()) {
+      for (const auto& m : n->GetObject()) {
+        if (m.value.IsString()) {
+          if (sv(m.value) == text) return true;
+        } else if (m.value.IsObject() || m.value.IsArray()) {
+          stack.push_back(&m.value);
+        }
+      }
+    } else if (n->IsArray()) {
+      for (const auto& item : n->GetArray()) {
+        if (item.IsString()) {
+          if (sv(item) == text) return true;
+        } else if (item.IsObject() || item.IsArray()) {
+          stack.push_back(&item);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 // State of one validate() call.
@@ -100,6 +131,7 @@ class walker {
   void constraints(const rapidjson::Value& node, std::string_view key, std::string_view type,
                    const element_definition* el, const element_definition* type_root);
   void required_elements(const rapidjson::Value& json, const element_definition& scope);
+  void contained_references(const rapidjson::Value& resource);
   fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
                                                              const rapidjson::Value& node,
                                                              std::string_view key,
@@ -149,6 +181,7 @@ void walker::resource(const rapidjson::Value& json, std::string_view expected,
   ctx_.resource = &json;
   ctx_.root = container ? container : &json;
   object(json, *type->root, true);
+  contained_references(json);
   constraints(json, type->name, type->name, type->root, nullptr);
   if (top) path_.clear();
   ctx_ = saved;
@@ -229,6 +262,25 @@ void walker::object(const rapidjson::Value& json, const element_definition& scop
     member_value(m.value, *match, extensions);
   }
   required_elements(json, scope);
+}
+
+// dom-3: every contained resource is referred to from elsewhere in the resource ("#id" as a reference,
+// canonical or uri), or itself refers to its container ("#").
+void walker::contained_references(const rapidjson::Value& resource) {
+  auto contained = resource.FindMember("contained");
+  if (contained == resource.MemberEnd() || !contained->value.IsArray()) return;
+  for (const auto& c : contained->value.GetArray()) {
+    if (!c.IsObject()) continue;
+    auto id = c.FindMember("id");
+    if (id == c.MemberEnd() || !id->value.IsString()) continue;
+    const std::string local = "#" + std::string(sv(id->value));
+    if (has_string(resource, local) || has_string(c, "#")) continue;
+    error("invariant",
+          "dom-3: If the resource is contained in another resource, it SHALL be referred to from elsewhere "
+          "in the "
+          "resource or SHALL refer to the containing resource ('" +
+              local + "' is not referred to)");
+  }
 }
 
 void walker::required_elements(const rapidjson::Value& json, const element_definition& scope) {
@@ -430,7 +482,23 @@ void walker::reference(const rapidjson::Value& v, const type_choice& t) {
   auto it = v.FindMember("reference");
   if (it == v.MemberEnd() || !it->value.IsString()) return;
   const std::string_view ref = sv(it->value);
-  if (ref.empty() || ref[0] == '#') return;  // ref-1 checks local references
+  if (ref.empty()) return;
+  if (ref[0] == '#') {
+    // ref-1: a local reference names a contained resource of the root resource ("#" alone, from inside
+    // a contained resource, names the container).
+    if (ref.size() == 1 && ctx_.root != ctx_.resource) return;
+    auto contained = ctx_.root->FindMember("contained");
+    if (contained != ctx_.root->MemberEnd() && contained->value.IsArray()) {
+      for (const auto& c : contained->value.GetArray()) {
+        if (!c.IsObject()) continue;
+        auto id = c.FindMember("id");
+        if (id != c.MemberEnd() && id->value.IsString() && sv(id->value) == ref.substr(1)) return;
+      }
+    }
+    error("invariant", "ref-1: SHALL have a contained resource if a local reference is provided ('" +
+                           std::string(ref) + "' names no contained resource)");
+    return;
+  }
   path_guard guard(path_, "reference");
   if (ref.starts_with("urn:uuid:")) {
     if (!valid_primitive_text("uuid", ref))

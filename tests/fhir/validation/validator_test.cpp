@@ -187,6 +187,20 @@ TEST(Validator, ContainedResourcesAreResources) {
   EXPECT_TRUE(c.has(issue_severity::error, "structure", "Patient.contained[0].active")) << c.dump();
 }
 
+TEST(Validator, LocalReferencesAndContainedResourcesMatch) {
+  const auto ok = check(R"({"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1",
+    "name":"Clinic"}],"managingOrganization":{"reference":"#o1"}})");
+  EXPECT_EQ(ok.errors(), 0u) << ok.dump();
+  const auto bad = check(R"({"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1",
+    "name":"Clinic"}],"managingOrganization":{"reference":"#o2"}})");
+  EXPECT_TRUE(bad.has(issue_severity::error, "invariant", "Patient.managingOrganization"))
+      << bad.dump();                                                                  // ref-1
+  EXPECT_TRUE(bad.has(issue_severity::error, "invariant", "Patient")) << bad.dump();  // dom-3
+  const auto back = check(R"({"resourceType":"Patient","contained":[{"resourceType":"Provenance","id":"v1",
+    "target":[{"reference":"#"}],"recorded":"2026-10-01T00:00:00Z","agent":[{"who":{"display":"x"}}]}]})");
+  EXPECT_EQ(back.errors(), 0u) << "a contained resource may refer to its container with '#': " << back.dump();
+}
+
 TEST(Validator, ExpectedTypeAndUnknownTypes) {
   EXPECT_TRUE(check(R"({"resourceType":"Patient"})", {}, "Observation")
                   .has(issue_severity::error, "structure", "Patient"));
