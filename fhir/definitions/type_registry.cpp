@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "fhir/definitions/embedded_model.hpp"
+#include "fhir/fhirpath/evaluator.hpp"
 
 namespace homebase::fhir::definitions {
 namespace {
@@ -90,6 +91,19 @@ std::variant<std::unique_ptr<type_registry>, std::string> type_registry::load(st
       auto parsed = fhirpath::expression::parse(def->expression_text);
       if (parsed.ok()) {
         def->expression.emplace(std::move(parsed.value()));
+        def->guard = analyse_constraint(def->expression_text);
+        if (def->guard.guardable) {
+          // The verdict on a node without any of the navigated members: evaluate once on {}.
+          rapidjson::Value empty(rapidjson::kObjectType);
+          auto verdict = fhirpath::evaluate(*def->expression, empty);
+          if (!verdict.ok()) {
+            def->guard.guardable = false;
+          } else {
+            const auto& items = verdict.value();
+            def->passes_when_absent =
+                !(items.size() == 1 && items[0].kind == fhirpath::value_kind::boolean && !items[0].boolean);
+          }
+        }
       } else {
         def->parse_error = parsed.failure().message;
         ++reg->stats_.constraints_not_compiled;

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "fhir/definitions/constraint_guard.hpp"
 #include "fhir/fhirpath/model.hpp"
 #include "fhir/fhirpath/parser.hpp"
 #include "fhir/operation_outcome.hpp"
@@ -35,6 +36,10 @@ struct constraint_definition {
   std::string human;
   std::optional<fhirpath::expression> expression;  // empty when the engine cannot parse the text
   std::string parse_error;
+  // When `guard.guardable` and a node has none of `guard.root_names`, the constraint's verdict is
+  // `passes_when_absent` (computed once on an empty object) and need not be evaluated.
+  constraint_guard guard;
+  bool passes_when_absent = true;
 };
 
 // The codes of a value set named by a required binding, expanded at generation time.

@@ -37,6 +37,17 @@ bool checked_natively(std::string_view key) {
   return key == "ele-1" || key == "ext-1" || key == "ref-1" || key == "dom-3";
 }
 
+// Whether `node` has a member that one of `names` navigates to (see constraint_guard).
+bool navigates_present_member(const rapidjson::Value& node, const std::vector<std::string>& names) {
+  if (!node.IsObject()) return true;
+  for (const auto& m : node.GetObject()) {
+    for (const auto& name : names) {
+      if (definitions::member_matches(sv(m.name), name)) return true;
+    }
+  }
+  return false;
+}
+
 // Whether any string value below `v` equals `text` (or, when `text` is empty, any "reference" member
 // equals "#").
 bool has_string(const rapidjson::Value& v, std::string_view text) {
@@ -577,6 +588,10 @@ void walker::constraints(const rapidjson::Value& node, std::string_view key, std
     }
     if (seen_count < seen.size()) seen[seen_count++] = c;
     if (!c->expression) return;
+    if (c->guard.guardable && !navigates_present_member(node, c->guard.root_names)) {
+      if (!c->passes_when_absent) report(c->severity, "invariant", c->key + ": " + c->human);
+      return;
+    }
     auto result = evaluate_constraint(*c->expression, node, key, type);
     if (!result.ok()) {
       report(issue_severity::warning, "processing",
