@@ -9,11 +9,6 @@
 
 namespace homebase::fhir::fhirpath::detail {
 
-collection engine::fail(error_kind kind, std::string message, std::size_t position) {
-  if (!error_) error_ = error{kind, std::move(message), position};
-  return {};
-}
-
 namespace {
 
 temporal system_now() {
@@ -39,50 +34,116 @@ bool is_primitive_type(std::string_view name) {
   return std::find(primitive_types.begin(), primitive_types.end(), name) != primitive_types.end();
 }
 
-// "Quantity" -> "Quantity"; "DateTime" -> "dateTime" (choice suffixes of primitives are capitalised).
-std::string choice_type(std::string_view suffix) {
-  std::string lowered(suffix);
-  lowered[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[0])));
-  if (is_primitive_type(lowered)) return lowered;
-  return std::string(suffix);
-}
-
-// Appends the items of member `json`; `elements` is the matching "_name" member of primitives, if any.
-void append_json(const rapidjson::Value& json, const std::string& fhir_type, collection& out,
-                 const rapidjson::Value* elements = nullptr) {
-  auto element_at = [&](rapidjson::SizeType i) -> const rapidjson::Value* {
-    if (elements == nullptr) return nullptr;
-    if (elements->IsArray())
-      return i < elements->Size() && (*elements)[i].IsObject() ? &(*elements)[i] : nullptr;
-    return elements->IsObject() ? elements : nullptr;
-  };
-  if (json.IsArray()) {
-    for (rapidjson::SizeType i = 0; i < json.Size(); ++i) {
-      if (json[i].IsNull()) continue;
-      out.push_back(from_json(json[i], fhir_type));
-      if (!json[i].IsObject()) out.back().element = element_at(i);
-    }
-  } else if (!json.IsNull()) {
-    out.push_back(from_json(json, fhir_type));
-    if (!json.IsObject()) out.back().element = element_at(0);
+// The FHIR type named by a choice suffix: "Quantity" -> "Quantity"; "DateTime" -> "dateTime" (primitive
+// type names are capitalised in choice element names). The result points at static storage or at the
+// suffix itself (the JSON member name).
+std::string_view choice_type(std::string_view suffix) {
+  if (suffix.empty()) return suffix;
+  for (std::string_view p : primitive_types) {
+    if (p.size() == suffix.size() && p[0] == std::tolower(static_cast<unsigned char>(suffix[0])) &&
+        p.substr(1) == suffix.substr(1))
+      return p;
   }
+  return suffix;
 }
 
-std::string system_name(std::string_view type_name) {
-  if (type_name.substr(0, 7) == "System.") return std::string(type_name.substr(7));
+std::string_view json_text(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
+bool starts_upper(std::string_view s) {
+  return !s.empty() && is_upper(s[0]);
+}
+
+// Member `name` of `object`, or null.
+const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
+  for (const auto& m : object.GetObject())
+    if (json_text(m.name) == name) return &m.value;
+  return nullptr;
+}
+
+// Member "_" + `name` of `object`, or null.
+const rapidjson::Value* find_underscored(const rapidjson::Value& object, std::string_view name) {
+  for (const auto& m : object.GetObject()) {
+    std::string_view key = json_text(m.name);
+    if (key.size() == name.size() + 1 && key[0] == '_' && key.substr(1) == name) return &m.value;
+  }
+  return nullptr;
+}
+
+std::string_view system_name(std::string_view type_name) {
+  if (type_name.substr(0, 7) == "System.") return type_name.substr(7);
   return {};
 }
 
+std::string_view kind_name(value_kind k) {
+  switch (k) {
+    case value_kind::boolean:
+      return "Boolean";
+    case value_kind::string:
+      return "String";
+    case value_kind::integer:
+      return "Integer";
+    case value_kind::decimal:
+      return "Decimal";
+    case value_kind::date:
+      return "Date";
+    case value_kind::date_time:
+      return "DateTime";
+    case value_kind::time:
+      return "Time";
+    case value_kind::quantity:
+      return "Quantity";
+    case value_kind::node:
+    case value_kind::type_info:
+      return "";
+  }
+  return "";
+}
+
+bool is_number(const value& v) {
+  return v.kind == value_kind::integer || v.kind == value_kind::decimal;
+}
+double number_of(const value& v) {
+  return v.kind == value_kind::integer ? static_cast<double>(v.integer) : v.decimal;
+}
+
+bool contains_item(const collection& c, const value& v) {
+  return std::any_of(c.begin(), c.end(), [&](const value& x) { return equals(x, v).value_or(false); });
+}
+
+constexpr std::string_view ucum_url = "http://unitsofmeasure.org";
+constexpr std::string_view sct_url = "http://snomed.info/sct";
+constexpr std::string_view loinc_url = "http://loinc.org";
+
 }  // namespace
 
-value from_json(const rapidjson::Value& json, std::string fhir_type) {
-  if (json.IsObject()) {
-    auto rt = json.FindMember("resourceType");
-    if (rt != json.MemberEnd() && rt->value.IsString()) fhir_type = rt->value.GetString();
-    return value::make_node(&json, std::move(fhir_type));
-  }
+engine::engine(const environment& env, const rapidjson::Value* resource,
+               const rapidjson::Value* root_resource)
+    : env_(env), resource_(resource), root_resource_(root_resource) {}
+
+const temporal& engine::now() {
+  if (!now_) now_ = env_.now ? *env_.now : system_now();
+  return *now_;
+}
+
+collection engine::fail(error_kind kind, std::string message, std::size_t position) {
+  if (!error_) error_ = error{kind, std::move(message), position};
+  return {};
+}
+
+value engine::wrap(const rapidjson::Value& json, std::string_view fhir_type,
+                   std::string_view model_key) const {
   value v;
-  if (json.IsBool()) {
+  if (json.IsObject()) {
+    const rapidjson::Value* rt = find_member(json, "resourceType");
+    if (rt != nullptr && rt->IsString()) fhir_type = json_text(*rt);
+    v = value::make_node(&json, fhir_type);
+  } else if (json.IsBool()) {
     v = value::make_boolean(json.GetBool());
   } else if (json.IsInt64() && fhir_type != "decimal") {
     v = value::make_integer(json.GetInt64());
@@ -90,91 +151,126 @@ value from_json(const rapidjson::Value& json, std::string fhir_type) {
     double d = json.GetDouble();
     v = value::make_decimal(d, infer_scale(d));
   } else if (json.IsString()) {
-    std::string_view s(json.GetString(), json.GetStringLength());
-    v = value::make_string(std::string(s));
+    std::string_view s = json_text(json);
+    v = value::make_string_view(s);
     if (fhir_type == "date" || fhir_type == "dateTime" || fhir_type == "instant" || fhir_type == "time") {
       value_kind k = fhir_type == "date" ? value_kind::date
                                          : (fhir_type == "time" ? value_kind::time : value_kind::date_time);
-      if (k == value_kind::date_time && s.find('T') == std::string_view::npos) k = value_kind::date_time;
       auto t = parse_temporal(s, k);
       if (t) v = value::make_temporal(k, *t);
     }
   } else {
     v = value::make_node(&json, fhir_type);
-    return v;
   }
-  v.fhir_type = std::move(fhir_type);
+  v.fhir_type = fhir_type;
+  v.model_key = model_key;
   v.node = &json;
   return v;
 }
 
-engine::engine(const rapidjson::Value& resource, const environment& env)
-    : resource_(resource), env_(env), now_(env.now ? *env.now : system_now()) {}
+void engine::append_member(const rapidjson::Value* json, const rapidjson::Value* elements,
+                           std::string_view fhir_type, std::string_view model_key, collection& out) const {
+  auto element_at = [&](rapidjson::SizeType i) -> const rapidjson::Value* {
+    if (elements == nullptr) return nullptr;
+    if (elements->IsArray())
+      return i < elements->Size() && (*elements)[i].IsObject() ? &(*elements)[i] : nullptr;
+    return i == 0 && elements->IsObject() ? elements : nullptr;
+  };
+  auto add = [&](const rapidjson::Value* v, const rapidjson::Value* element) {
+    if (v != nullptr && !v->IsNull()) {
+      out.push_back(wrap(*v, fhir_type, model_key));
+      if (!v->IsObject()) out.back().element = element;
+    } else if (element != nullptr) {
+      // a primitive with no value, only an id or extensions
+      value item = value::make_node(nullptr, fhir_type);
+      item.element = element;
+      item.model_key = model_key;
+      out.push_back(std::move(item));
+    }
+  };
+  if (json != nullptr && json->IsArray()) {
+    rapidjson::SizeType count = json->Size();
+    if (elements != nullptr && elements->IsArray()) count = std::max(count, elements->Size());
+    for (rapidjson::SizeType i = 0; i < count; ++i)
+      add(i < json->Size() ? &(*json)[i] : nullptr, element_at(i));
+    return;
+  }
+  if (json == nullptr && elements != nullptr && elements->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < elements->Size(); ++i) add(nullptr, element_at(i));
+    return;
+  }
+  add(json, element_at(0));
+}
 
 void engine::navigate(const value& item, std::string_view name, collection& out) const {
-  if (item.kind != value_kind::node && item.element != nullptr && (name == "extension" || name == "id")) {
-    auto it = item.element->FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-    if (it != item.element->MemberEnd()) append_json(it->value, {}, out);
+  if (item.element != nullptr && (item.kind != value_kind::node || item.node == nullptr)) {
+    // a primitive: its id and extensions live in the "_name" object
+    if (name == "extension" || name == "id")
+      append_member(find_member(*item.element, name), nullptr, name == "id" ? "string" : "Extension",
+                    name == "id" ? "string" : "Extension", out);
     return;
   }
   if (item.kind != value_kind::node || item.node == nullptr || !item.node->IsObject()) return;
   const rapidjson::Value& object = *item.node;
-  auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-  if (it != object.MemberEnd()) {
-    std::string underscored(1, '_');
-    underscored.append(name);
-    auto elements = object.FindMember(underscored.c_str());
-    append_json(it->value, {}, out, elements == object.MemberEnd() ? nullptr : &elements->value);
+  const rapidjson::Value* member = nullptr;
+  const rapidjson::Value* elements = nullptr;
+  std::string_view choice_key;
+  const rapidjson::Value* choice = nullptr;
+  for (const auto& m : object.GetObject()) {
+    std::string_view key = json_text(m.name);
+    if (key.size() == name.size()) {
+      if (key == name) member = &m.value;
+    } else if (key.size() == name.size() + 1 && key[0] == '_') {
+      if (key.substr(1) == name) elements = &m.value;
+    } else if (choice == nullptr && key.size() > name.size() && key.compare(0, name.size(), name) == 0 &&
+               is_upper(key[name.size()])) {
+      choice = &m.value;
+      choice_key = key;
+    }
+  }
+  if (member != nullptr || elements != nullptr) {
+    append_member(member, elements, {}, {}, out);
     return;
   }
-  // choice type: name followed by an upper-case type name
-  for (const auto& member : object.GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    if (key.size() > name.size() && key.substr(0, name.size()) == name &&
-        std::isupper(static_cast<unsigned char>(key[name.size()]))) {
-      append_json(member.value, choice_type(key.substr(name.size())), out);
-      return;
-    }
+  if (choice != nullptr) {
+    // choice type: name followed by an upper-case type name ("valueQuantity")
+    append_member(choice, find_underscored(object, choice_key), choice_type(choice_key.substr(name.size())),
+                  {}, out);
   }
 }
 
 void engine::children_of(const value& item, collection& out) const {
+  if (item.element != nullptr && (item.kind != value_kind::node || item.node == nullptr)) {
+    navigate(item, "id", out);
+    navigate(item, "extension", out);
+    return;
+  }
   if (item.kind != value_kind::node || item.node == nullptr || !item.node->IsObject()) return;
-  for (const auto& member : item.node->GetObject()) {
-    std::string_view key(member.name.GetString(), member.name.GetStringLength());
-    if (key.empty() || key[0] == '_' || key == "resourceType") continue;
-    append_json(member.value, {}, out);
+  const rapidjson::Value& object = *item.node;
+  for (const auto& member : object.GetObject()) {
+    std::string_view key = json_text(member.name);
+    if (key.empty() || key == "resourceType") continue;
+    if (key[0] == '_') {
+      // "_name" alone: primitives with no value
+      if (find_member(object, key.substr(1)) == nullptr) append_member(nullptr, &member.value, {}, {}, out);
+      continue;
+    }
+    bool objects = member.value.IsObject() ||
+                   (member.value.IsArray() && !member.value.Empty() && member.value[0].IsObject());
+    append_member(&member.value, objects ? nullptr : find_underscored(object, key), {}, {}, out);
   }
 }
 
-bool engine::is_type(const value& item, std::string_view type_name) const {
-  std::string sys = system_name(type_name);
+bool engine::known_type(std::string_view /*type_name*/) const {
+  return true;
+}
+
+bool engine::is_type(const value& item, std::string_view type_name, bool /*exact*/) const {
+  std::string_view sys = system_name(type_name);
   std::string_view name = type_name;
   if (name.substr(0, 5) == "FHIR.") name = name.substr(5);
   if (!sys.empty()) name = sys;
-  auto kind_name = [](value_kind k) -> std::string_view {
-    switch (k) {
-      case value_kind::boolean:
-        return "Boolean";
-      case value_kind::string:
-        return "String";
-      case value_kind::integer:
-        return "Integer";
-      case value_kind::decimal:
-        return "Decimal";
-      case value_kind::date:
-        return "Date";
-      case value_kind::date_time:
-        return "DateTime";
-      case value_kind::time:
-        return "Time";
-      case value_kind::quantity:
-        return "Quantity";
-      case value_kind::node:
-        return "";
-    }
-    return "";
-  };
+  if (item.kind == value_kind::type_info) return false;
   if (item.kind == value_kind::node) {
     if (!sys.empty()) return false;
     if (item.fhir_type == name) return true;
@@ -187,9 +283,11 @@ bool engine::is_type(const value& item, std::string_view type_name) const {
   if (from_json_tree && !is_primitive_type(name)) return false;
   // a system value or a JSON primitive of unknown FHIR type
   if (kind_name(item.kind) == name) return true;
-  std::string capital(name);
-  if (!capital.empty()) capital[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(capital[0])));
-  if (is_primitive_type(name) && kind_name(item.kind) == capital) return true;
+  std::string_view kind = kind_name(item.kind);
+  bool capitalised = !name.empty() && kind.size() == name.size() &&
+                     kind[0] == std::toupper(static_cast<unsigned char>(name[0])) &&
+                     kind.substr(1) == name.substr(1);
+  if (is_primitive_type(name) && capitalised) return true;
   if (item.kind == value_kind::string && is_primitive_type(name) && name != "boolean" && name != "integer" &&
       name != "decimal")
     return true;
@@ -209,11 +307,13 @@ std::optional<bool> engine::to_boolean(const collection& c, std::size_t position
 collection engine::eval_variable(const node& n) {
   auto it = env_.variables.find(n.name);
   if (it != env_.variables.end()) return it->second;
-  if (n.name == "context" || n.name == "resource" || n.name == "rootResource")
-    return {from_json(resource_, {})};
-  if (n.name == "ucum") return {value::make_string("http://unitsofmeasure.org")};
-  if (n.name == "sct") return {value::make_string("http://snomed.info/sct")};
-  if (n.name == "loinc") return {value::make_string("http://loinc.org")};
+  if (n.name == "context") return {context_};
+  if (n.name == "resource") return resource_ != nullptr ? collection{wrap(*resource_, {}, {})} : collection{};
+  if (n.name == "rootResource")
+    return root_resource_ != nullptr ? collection{wrap(*root_resource_, {}, {})} : collection{};
+  if (n.name == "ucum") return {value::make_string_view(ucum_url)};
+  if (n.name == "sct") return {value::make_string_view(sct_url)};
+  if (n.name == "loinc") return {value::make_string_view(loinc_url)};
   if (n.name.rfind("vs-", 0) == 0)
     return {value::make_string("http://hl7.org/fhir/ValueSet/" + n.name.substr(3))};
   if (n.name.rfind("ext-", 0) == 0)
@@ -233,12 +333,13 @@ collection engine::eval(const node& n, const frame& ctx) {
       return eval_on(n, ctx.this_items, ctx);
     case node_kind::invocation: {
       collection left = eval(*n.children[0], ctx);
+      if (error_) return {};
       return eval_on(*n.children[1], left, ctx);
     }
     case node_kind::indexer: {
       collection left = eval(*n.children[0], ctx);
       collection index = eval(*n.children[1], ctx);
-      if (index.empty()) return {};
+      if (error_ || index.empty()) return {};
       if (index.size() != 1 || index[0].kind != value_kind::integer)
         return fail(error_kind::execution, "indexer requires a single Integer", n.position);
       auto i = index[0].integer;
@@ -250,11 +351,11 @@ collection engine::eval(const node& n, const frame& ctx) {
       if (operand.empty()) return {};
       if (operand.size() > 1)
         return fail(error_kind::execution, "unary operator on a collection", n.position);
-      value v = operand[0];
-      if (n.name == "+") {
+      value& v = operand[0];
+      if (n.op == operator_id::plus) {
         if (v.kind != value_kind::integer && v.kind != value_kind::decimal && v.kind != value_kind::quantity)
           return fail(error_kind::execution, "unary + on a non-number", n.position);
-        return {v};
+        return operand;
       }
       if (v.kind == value_kind::integer)
         v.integer = -v.integer;
@@ -262,32 +363,37 @@ collection engine::eval(const node& n, const frame& ctx) {
         v.decimal = -v.decimal;
       else
         return fail(error_kind::execution, "unary - on a non-number", n.position);
-      return {v};
+      return operand;
     }
     case node_kind::binary:
       return eval_binary(n, ctx);
     case node_kind::type_op: {
       collection operand = eval(*n.children[0], ctx);
+      if (!known_type(n.type_name))
+        return fail(error_kind::execution, "unknown type '" + n.type_name + "'", n.position);
       if (operand.empty()) return {};
       if (operand.size() > 1)
         return fail(error_kind::execution, "'" + n.name + "' on a collection", n.position);
-      bool match = is_type(operand[0], n.type_name);
-      if (n.name == "is") return {value::make_boolean(match)};
-      return match ? operand : collection{};
+      bool as = n.op == operator_id::as_type;
+      bool match = is_type(operand[0], n.type_name, as);
+      if (!as) return {value::make_boolean(match)};
+      if (!match) operand.clear();
+      return operand;
     }
     case node_kind::variable:
       return eval_variable(n);
     case node_kind::this_ref:
-      return ctx.this_items;
+      return collection(ctx.this_items.begin(), ctx.this_items.end());
     case node_kind::index_ref:
       return {value::make_integer(ctx.index)};
     case node_kind::total_ref:
-      return ctx.total;
+      return ctx.total != nullptr ? *ctx.total : collection{};
   }
   return {};
 }
 
-collection engine::eval_on(const node& n, const collection& input, const frame& ctx) {
+collection engine::eval_on(const node& n, std::span<const value> input, const frame& ctx) {
+  if (error_) return {};
   if (n.kind == node_kind::function) return call_function(*this, n, input, ctx);
   if (n.kind != node_kind::identifier) {
     // $this / $index / $total after a dot, e.g. `name.$this`
@@ -296,11 +402,11 @@ collection engine::eval_on(const node& n, const collection& input, const frame& 
     return eval(n, inner);
   }
   collection out;
-  bool type_name = !n.name.empty() && std::isupper(static_cast<unsigned char>(n.name[0]));
+  bool type_name = starts_upper(n.name);
   for (const auto& item : input) {
-    if (type_name && item.kind == value_kind::node && item.fhir_type == n.name && item.node->IsObject() &&
-        !item.node->HasMember(n.name.c_str())) {
-      out.push_back(item);
+    if (type_name && item.kind == value_kind::node && item.node != nullptr && item.node->IsObject() &&
+        item.fhir_type == n.name && find_member(*item.node, n.name) == nullptr) {
+      out.push_back(item);  // a type name as the first step: `Patient.name`
       continue;
     }
     navigate(item, n.name, out);
@@ -308,203 +414,225 @@ collection engine::eval_on(const node& n, const collection& input, const frame& 
   return out;
 }
 
-namespace {
-
-bool is_number(const value& v) {
-  return v.kind == value_kind::integer || v.kind == value_kind::decimal;
-}
-double number_of(const value& v) {
-  return v.kind == value_kind::integer ? static_cast<double>(v.integer) : v.decimal;
-}
-
-}  // namespace
-
-collection engine::arithmetic(const std::string& op, const value& a, const value& b, std::size_t position) {
-  if (op == "&") {
-    return {value::make_string(a.text + b.text)};
-  }
-  if (op == "+" && a.kind == value_kind::string && b.kind == value_kind::string)
-    return {value::make_string(a.text + b.text)};
+collection engine::arithmetic(const node& n, const value& a, const value& b) {
+  const operator_id op = n.op;
+  const std::size_t position = n.position;
+  auto concat = [](std::string_view x, std::string_view y) {
+    std::string s;
+    s.reserve(x.size() + y.size());
+    s.append(x).append(y);
+    return value::make_string(std::move(s));
+  };
+  if (op == operator_id::concatenate) return {concat(a.text, b.text)};
+  if (op == operator_id::plus && a.kind == value_kind::string && b.kind == value_kind::string)
+    return {concat(a.text, b.text)};
   bool temporal_a =
       a.kind == value_kind::date || a.kind == value_kind::date_time || a.kind == value_kind::time;
-  if (temporal_a && (op == "+" || op == "-")) {
+  if (temporal_a && (op == operator_id::plus || op == operator_id::minus)) {
     auto q = node_as_quantity(b);
     if (!q) return fail(error_kind::execution, "date arithmetic needs a Quantity", position);
-    auto r = add_duration(a, *q, op == "+" ? 1 : -1);
-    if (!r) return fail(error_kind::execution, "unsupported duration unit '" + q->text + "'", position);
+    auto r = add_duration(a, *q, op == operator_id::plus ? 1 : -1);
+    if (!r)
+      return fail(error_kind::execution, "unsupported duration unit '" + std::string(q->text) + "'",
+                  position);
     return {*r};
   }
   if (a.kind == value_kind::quantity || b.kind == value_kind::quantity) {
     auto qa = node_as_quantity(a);
     auto qb = node_as_quantity(b);
     if (!qa && is_number(a))
-      qa = value::make_quantity(number_of(a), a.kind == value_kind::decimal ? a.scale : 0, "1");
+      qa = value::make_quantity_view(number_of(a), a.kind == value_kind::decimal ? a.scale : 0, "1");
     if (!qb && is_number(b))
-      qb = value::make_quantity(number_of(b), b.kind == value_kind::decimal ? b.scale : 0, "1");
-    if (!qa || !qb) return fail(error_kind::execution, "invalid Quantity operands for " + op, position);
-    if (op == "+" || op == "-") {
+      qb = value::make_quantity_view(number_of(b), b.kind == value_kind::decimal ? b.scale : 0, "1");
+    if (!qa || !qb) return fail(error_kind::execution, "invalid Quantity operands for " + n.name, position);
+    if (op == operator_id::plus || op == operator_id::minus) {
       if (qa->text != qb->text) return {};
-      double r = op == "+" ? qa->decimal + qb->decimal : qa->decimal - qb->decimal;
-      return {value::make_quantity(r, std::max(qa->scale, qb->scale), qa->text)};
+      double r = op == operator_id::plus ? qa->decimal + qb->decimal : qa->decimal - qb->decimal;
+      value q = *qa;
+      q.decimal = r;
+      q.scale = std::max(qa->scale, qb->scale);
+      return {q};
     }
-    if (op == "*" || op == "/") {
-      if (op == "/" && qb->decimal == 0) return {};
-      double r = op == "*" ? qa->decimal * qb->decimal : qa->decimal / qb->decimal;
+    if (op == operator_id::multiply || op == operator_id::divide) {
+      if (op == operator_id::divide && qb->decimal == 0) return {};
+      double r = op == operator_id::multiply ? qa->decimal * qb->decimal : qa->decimal / qb->decimal;
       std::string unit;
-      if (op == "*")
-        unit = qa->text == "1" ? qb->text : (qb->text == "1" ? qa->text : qa->text + "." + qb->text);
-      else
-        unit = qb->text == "1" ? qa->text : (qa->text == qb->text ? "1" : qa->text + "/" + qb->text);
-      return {value::make_quantity(r, infer_scale(r), unit)};
+      if (op == operator_id::multiply) {
+        if (qa->text == "1")
+          unit = qb->text;
+        else if (qb->text == "1")
+          unit = qa->text;
+        else
+          unit.append(qa->text).append(".").append(qb->text);
+      } else {
+        if (qb->text == "1")
+          unit = qa->text;
+        else if (qa->text == qb->text)
+          unit = "1";
+        else
+          unit.append(qa->text).append("/").append(qb->text);
+      }
+      return {value::make_quantity(r, infer_scale(r), std::move(unit))};
     }
-    return fail(error_kind::execution, "operator " + op + " not supported on Quantity", position);
+    return fail(error_kind::execution, "operator " + n.name + " not supported on Quantity", position);
   }
   if (!is_number(a) || !is_number(b))
-    return fail(error_kind::execution, "operator " + op + " needs numbers", position);
+    return fail(error_kind::execution, "operator " + n.name + " needs numbers", position);
   bool integers = a.kind == value_kind::integer && b.kind == value_kind::integer;
   double x = number_of(a);
   double y = number_of(b);
   int scale_a = a.kind == value_kind::decimal ? a.scale : 0;
   int scale_b = b.kind == value_kind::decimal ? b.scale : 0;
-  if (op == "+" || op == "-" || op == "*") {
-    if (integers) {
-      std::int64_t r =
-          op == "+" ? a.integer + b.integer : (op == "-" ? a.integer - b.integer : a.integer * b.integer);
-      return {value::make_integer(r)};
+  switch (op) {
+    case operator_id::plus:
+    case operator_id::minus:
+    case operator_id::multiply: {
+      if (integers) {
+        std::int64_t r = op == operator_id::plus
+                             ? a.integer + b.integer
+                             : (op == operator_id::minus ? a.integer - b.integer : a.integer * b.integer);
+        return {value::make_integer(r)};
+      }
+      double r = op == operator_id::plus ? x + y : (op == operator_id::minus ? x - y : x * y);
+      int scale = std::min(op == operator_id::multiply ? scale_a + scale_b : std::max(scale_a, scale_b), 8);
+      double factor = std::pow(10.0, scale);
+      return {value::make_decimal(std::round(r * factor) / factor, scale)};
     }
-    double r = op == "+" ? x + y : (op == "-" ? x - y : x * y);
-    int scale = std::min(op == "*" ? scale_a + scale_b : std::max(scale_a, scale_b), 8);
-    double factor = std::pow(10.0, scale);
-    return {value::make_decimal(std::round(r * factor) / factor, scale)};
+    case operator_id::divide: {
+      if (y == 0) return {};
+      double r = x / y;
+      return {value::make_decimal(r, infer_scale(r))};
+    }
+    case operator_id::div:
+      if (y == 0) return {};
+      if (integers) return {value::make_integer(a.integer / b.integer)};
+      return {value::make_integer(static_cast<std::int64_t>(std::trunc(x / y)))};
+    case operator_id::mod: {
+      if (y == 0) return {};
+      if (integers) return {value::make_integer(a.integer % b.integer)};
+      int scale = std::max(scale_a, scale_b);
+      double factor = std::pow(10.0, scale);
+      return {value::make_decimal(std::round(std::fmod(x, y) * factor) / factor, scale)};
+    }
+    default:
+      return fail(error_kind::execution, "unknown operator " + n.name, position);
   }
-  if (op == "/") {
-    if (y == 0) return {};
-    double r = x / y;
-    return {value::make_decimal(r, infer_scale(r))};
-  }
-  if (op == "div") {
-    if (y == 0) return {};
-    if (integers) return {value::make_integer(a.integer / b.integer)};
-    return {value::make_integer(static_cast<std::int64_t>(std::trunc(x / y)))};
-  }
-  if (op == "mod") {
-    if (y == 0) return {};
-    if (integers) return {value::make_integer(a.integer % b.integer)};
-    int scale = std::max(scale_a, scale_b);
-    double factor = std::pow(10.0, scale);
-    return {value::make_decimal(std::round(std::fmod(x, y) * factor) / factor, scale)};
-  }
-  return fail(error_kind::execution, "unknown operator " + op, position);
 }
-
-namespace {
-
-bool contains_item(const collection& c, const value& v) {
-  return std::any_of(c.begin(), c.end(), [&](const value& x) { return equals(x, v).value_or(false); });
-}
-
-}  // namespace
 
 collection engine::eval_binary(const node& n, const frame& ctx) {
-  const std::string& op = n.name;
-  if (op == "and" || op == "or" || op == "xor" || op == "implies") {
+  const operator_id op = n.op;
+  if (op == operator_id::and_op || op == operator_id::or_op || op == operator_id::xor_op ||
+      op == operator_id::implies) {
     auto a = to_boolean(eval(*n.children[0], ctx), n.position);
     if (error_) return {};
-    if (op == "and" && a == false) return {value::make_boolean(false)};
-    if (op == "or" && a == true) return {value::make_boolean(true)};
-    if (op == "implies" && a == false) return {value::make_boolean(true)};
+    if (op == operator_id::and_op && a == false) return {value::make_boolean(false)};
+    if (op == operator_id::or_op && a == true) return {value::make_boolean(true)};
+    if (op == operator_id::implies && a == false) return {value::make_boolean(true)};
     auto b = to_boolean(eval(*n.children[1], ctx), n.position);
-    if (op == "and") {
-      if (b == false) return {value::make_boolean(false)};
-      if (a && b) return {value::make_boolean(true)};
-      return {};
+    if (error_) return {};
+    switch (op) {
+      case operator_id::and_op:
+        if (b == false) return {value::make_boolean(false)};
+        if (a && b) return {value::make_boolean(true)};
+        return {};
+      case operator_id::or_op:
+        if (b == true) return {value::make_boolean(true)};
+        if (a && b) return {value::make_boolean(false)};
+        return {};
+      case operator_id::xor_op:
+        if (!a || !b) return {};
+        return {value::make_boolean(*a != *b)};
+      default:  // implies, a is true or empty
+        if (b == true) return {value::make_boolean(true)};
+        if (!a) return {};
+        if (b == false) return {value::make_boolean(false)};
+        return {};
     }
-    if (op == "or") {
-      if (b == true) return {value::make_boolean(true)};
-      if (a && b) return {value::make_boolean(false)};
-      return {};
-    }
-    if (op == "xor") {
-      if (!a || !b) return {};
-      return {value::make_boolean(*a != *b)};
-    }
-    // implies, a is true or empty
-    if (b == true) return {value::make_boolean(true)};
-    if (!a) return {};
-    if (b == false) return {value::make_boolean(false)};
-    return {};
   }
   collection left = eval(*n.children[0], ctx);
   collection right = eval(*n.children[1], ctx);
   if (error_) return {};
-  if (op == "|") {
-    collection out;
-    for (const auto* side : {&left, &right})
-      for (const auto& v : *side)
-        if (!contains_item(out, v)) out.push_back(v);
-    return out;
-  }
-  if (op == "=" || op == "!=") {
-    if (left.empty() || right.empty()) return {};
-    bool negate = op == "!=";
-    if (left.size() != right.size()) return {value::make_boolean(negate)};
-    for (std::size_t i = 0; i < left.size(); ++i) {
-      auto e = equals(left[i], right[i]);
-      if (!e) return {};
-      if (!*e) return {value::make_boolean(negate)};
+  switch (op) {
+    case operator_id::union_op: {
+      collection out;
+      out.reserve(left.size() + right.size());
+      for (const auto* side : {&left, &right})
+        for (const auto& v : *side)
+          if (!contains_item(out, v)) out.push_back(v);
+      return out;
     }
-    return {value::make_boolean(!negate)};
-  }
-  if (op == "~" || op == "!~") {
-    bool negate = op == "!~";
-    bool result = left.size() == right.size();
-    if (result) {
-      std::vector<bool> used(right.size(), false);
-      for (const auto& l : left) {
-        bool found = false;
-        for (std::size_t i = 0; i < right.size() && !found; ++i) {
-          if (!used[i] && equivalent(l, right[i])) {
-            used[i] = true;
-            found = true;
+    case operator_id::equal:
+    case operator_id::not_equal: {
+      if (left.empty() || right.empty()) return {};
+      bool negate = op == operator_id::not_equal;
+      if (left.size() != right.size()) return {value::make_boolean(negate)};
+      for (std::size_t i = 0; i < left.size(); ++i) {
+        auto e = equals(left[i], right[i]);
+        if (!e) return {};
+        if (!*e) return {value::make_boolean(negate)};
+      }
+      return {value::make_boolean(!negate)};
+    }
+    case operator_id::equivalent:
+    case operator_id::not_equivalent: {
+      bool negate = op == operator_id::not_equivalent;
+      bool result = left.size() == right.size();
+      if (result) {
+        std::vector<bool> used(right.size(), false);
+        for (const auto& l : left) {
+          bool found = false;
+          for (std::size_t i = 0; i < right.size() && !found; ++i) {
+            if (!used[i] && equivalent(l, right[i])) {
+              used[i] = true;
+              found = true;
+            }
+          }
+          if (!found) {
+            result = false;
+            break;
           }
         }
-        if (!found) {
-          result = false;
-          break;
-        }
       }
+      return {value::make_boolean(result != negate)};
     }
-    return {value::make_boolean(result != negate)};
-  }
-  if (op == "in" || op == "contains") {
-    const collection& item = op == "in" ? left : right;
-    const collection& container = op == "in" ? right : left;
-    if (item.empty()) return {};
-    if (item.size() > 1) return fail(error_kind::execution, "'" + op + "' needs a single item", n.position);
-    return {value::make_boolean(contains_item(container, item[0]))};
-  }
-  if (op == "&") {
-    if (left.size() > 1 || right.size() > 1)
-      return fail(error_kind::execution, "'&' on a collection", n.position);
-    value a = left.empty() ? value::make_string("") : left[0];
-    value b = right.empty() ? value::make_string("") : right[0];
-    if (a.kind != value_kind::string || b.kind != value_kind::string)
-      return fail(error_kind::execution, "'&' needs strings", n.position);
-    return arithmetic(op, a, b, n.position);
+    case operator_id::in:
+    case operator_id::contains: {
+      const collection& item = op == operator_id::in ? left : right;
+      const collection& container = op == operator_id::in ? right : left;
+      if (item.empty()) return {};
+      if (item.size() > 1)
+        return fail(error_kind::execution, "'" + n.name + "' needs a single item", n.position);
+      return {value::make_boolean(contains_item(container, item[0]))};
+    }
+    case operator_id::concatenate: {
+      if (left.size() > 1 || right.size() > 1)
+        return fail(error_kind::execution, "'&' on a collection", n.position);
+      value a = left.empty() ? value::make_string_view("") : left[0];
+      value b = right.empty() ? value::make_string_view("") : right[0];
+      if (a.kind != value_kind::string || b.kind != value_kind::string)
+        return fail(error_kind::execution, "'&' needs strings", n.position);
+      return arithmetic(n, a, b);
+    }
+    default:
+      break;
   }
   if (left.empty() || right.empty()) return {};
   if (left.size() > 1 || right.size() > 1)
-    return fail(error_kind::execution, "operator " + op + " needs single items", n.position);
-  if (op == "<" || op == ">" || op == "<=" || op == ">=") {
+    return fail(error_kind::execution, "operator " + n.name + " needs single items", n.position);
+  if (op == operator_id::less || op == operator_id::greater || op == operator_id::less_or_equal ||
+      op == operator_id::greater_or_equal) {
     bool comparable = true;
     auto c = compare(left[0], right[0], comparable);
     if (!comparable)
-      return fail(error_kind::execution, "operands of " + op + " are not comparable", n.position);
+      return fail(error_kind::execution, "operands of " + n.name + " are not comparable", n.position);
     if (!c) return {};
-    bool r = op == "<" ? *c < 0 : (op == ">" ? *c > 0 : (op == "<=" ? *c <= 0 : *c >= 0));
+    bool r =
+        op == operator_id::less
+            ? *c < 0
+            : (op == operator_id::greater ? *c > 0 : (op == operator_id::less_or_equal ? *c <= 0 : *c >= 0));
     return {value::make_boolean(r)};
   }
-  return arithmetic(op, left[0], right[0], n.position);
+  return arithmetic(n, left[0], right[0]);
 }
 
 }  // namespace homebase::fhir::fhirpath::detail

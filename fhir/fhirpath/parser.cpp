@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "fhir/fhirpath/functions.hpp"
 #include "fhir/fhirpath/lexer.hpp"
 
 namespace homebase::fhir::fhirpath {
@@ -28,6 +29,38 @@ constexpr std::array<operator_level, 10> levels{{
     {{"+", "-", "&", ""}},
     {{"*", "/", "div", "mod"}},
 }};
+
+operator_id operator_from(std::string_view op) {
+  static constexpr std::array<std::pair<std::string_view, operator_id>, 24> table{{
+      {"implies", operator_id::implies},
+      {"or", operator_id::or_op},
+      {"xor", operator_id::xor_op},
+      {"and", operator_id::and_op},
+      {"in", operator_id::in},
+      {"contains", operator_id::contains},
+      {"=", operator_id::equal},
+      {"~", operator_id::equivalent},
+      {"!=", operator_id::not_equal},
+      {"!~", operator_id::not_equivalent},
+      {"<", operator_id::less},
+      {">", operator_id::greater},
+      {"<=", operator_id::less_or_equal},
+      {">=", operator_id::greater_or_equal},
+      {"|", operator_id::union_op},
+      {"is", operator_id::is_type},
+      {"as", operator_id::as_type},
+      {"+", operator_id::plus},
+      {"-", operator_id::minus},
+      {"&", operator_id::concatenate},
+      {"*", operator_id::multiply},
+      {"/", operator_id::divide},
+      {"div", operator_id::div},
+      {"mod", operator_id::mod},
+  }};
+  for (const auto& [text, id] : table)
+    if (text == op) return id;
+  return operator_id::none;
+}
 
 class parser {
  public:
@@ -75,6 +108,7 @@ class parser {
       auto n = std::make_shared<node>();
       n->position = position;
       n->name = std::string(op);
+      n->op = operator_from(op);
       if (op == "is" || op == "as") {
         auto type = parse_type_specifier();
         if (!type) return std::nullopt;
@@ -112,6 +146,7 @@ class parser {
       auto n = std::make_shared<node>();
       n->kind = node_kind::unary;
       n->name = peek().text;
+      n->op = operator_from(n->name);
       n->position = peek().position;
       ++pos_;
       auto operand = parse_unary();
@@ -186,6 +221,15 @@ class parser {
       }
       if (!is_symbol(")")) return fail("')' expected");
       ++pos_;
+      n->function = find_function(n->name);
+      bool regex_function = n->function == function_id::matches || n->function == function_id::matches_full ||
+                            n->function == function_id::replace_matches;
+      if (regex_function && !n->children.empty() && n->children[0]->kind == node_kind::literal &&
+          n->children[0]->literal_value.kind == value_kind::string) {
+        // compiled once here; an invalid pattern is reported when the function is evaluated
+        auto compiled = regex::compile(n->children[0]->literal_value.text);
+        if (compiled) n->pattern = std::make_shared<const regex>(std::move(*compiled));
+      }
       return n;
     }
     n->kind = node_kind::identifier;
@@ -212,17 +256,19 @@ class parser {
         const token& unit = peek();
         if (unit.kind == token_kind::string ||
             (unit.kind == token_kind::identifier && !calendar_unit(unit.text).empty())) {
-          value q = value::make_quantity(n->literal_value.kind == value_kind::integer
-                                             ? static_cast<double>(n->literal_value.integer)
-                                             : n->literal_value.decimal,
-                                         n->literal_value.scale, unit.text);
+          n->name = unit.text;
+          value q = value::make_quantity_view(n->literal_value.kind == value_kind::integer
+                                                  ? static_cast<double>(n->literal_value.integer)
+                                                  : n->literal_value.decimal,
+                                              n->literal_value.scale, n->name);
           n->literal_value = q;
           ++pos_;
         }
         return n;
       }
       case token_kind::string:
-        n->literal_value = value::make_string(t.text);
+        n->name = t.text;  // the node owns the text; the literal borrows it
+        n->literal_value = value::make_string_view(n->name);
         ++pos_;
         return n;
       case token_kind::date_time: {

@@ -17,7 +17,14 @@ value value::make_boolean(bool b) {
 value value::make_string(std::string s) {
   value v;
   v.kind = value_kind::string;
-  v.text = std::move(s);
+  v.storage = std::make_shared<const std::string>(std::move(s));
+  v.text = *v.storage;
+  return v;
+}
+value value::make_string_view(std::string_view s) {
+  value v;
+  v.kind = value_kind::string;
+  v.text = s;
   return v;
 }
 value value::make_integer(std::int64_t i) {
@@ -34,11 +41,17 @@ value value::make_decimal(double d, int scale) {
   return v;
 }
 value value::make_quantity(double d, int scale, std::string unit) {
+  value v = make_quantity_view(d, scale, {});
+  v.storage = std::make_shared<const std::string>(std::move(unit));
+  v.text = *v.storage;
+  return v;
+}
+value value::make_quantity_view(double d, int scale, std::string_view unit) {
   value v;
   v.kind = value_kind::quantity;
   v.decimal = d;
   v.scale = scale;
-  v.text = std::move(unit);
+  v.text = unit;
   return v;
 }
 value value::make_temporal(value_kind kind, const temporal& t) {
@@ -47,11 +60,18 @@ value value::make_temporal(value_kind kind, const temporal& t) {
   v.time_value = t;
   return v;
 }
-value value::make_node(const rapidjson::Value* node, std::string fhir_type) {
+value value::make_node(const rapidjson::Value* node, std::string_view fhir_type) {
   value v;
   v.kind = value_kind::node;
   v.node = node;
-  v.fhir_type = std::move(fhir_type);
+  v.fhir_type = fhir_type;
+  return v;
+}
+value value::make_type_info(std::string_view name_space, std::string_view name) {
+  value v;
+  v.kind = value_kind::type_info;
+  v.model_key = name_space;
+  v.fhir_type = name;
   return v;
 }
 
@@ -208,7 +228,7 @@ std::optional<value> string_as_temporal(const value& s, value_kind wanted) {
   if (s.kind != value_kind::string) return std::nullopt;
   value_kind k = wanted;
   if (wanted != value_kind::time)
-    k = s.text.find('T') != std::string::npos ? value_kind::date_time : value_kind::date;
+    k = s.text.find('T') != std::string_view::npos ? value_kind::date_time : value_kind::date;
   auto t = parse_temporal(s.text, k);
   if (!t) return std::nullopt;
   return value::make_temporal(k, *t);
@@ -369,15 +389,15 @@ std::string to_text(const value& v) {
     case value_kind::boolean:
       return v.boolean ? "true" : "false";
     case value_kind::string:
-      return v.text;
+      return std::string(v.text);
     case value_kind::integer:
       return std::to_string(v.integer);
     case value_kind::decimal:
       return format_decimal(v.decimal, v.scale);
     case value_kind::quantity: {
       std::string number = format_decimal(v.decimal, v.scale);
-      if (!calendar_unit(v.text).empty()) return number + " " + v.text;
-      return number + " '" + v.text + "'";
+      if (!calendar_unit(v.text).empty()) return number.append(" ").append(v.text);
+      return number.append(" '").append(v.text).append("'");
     }
     case value_kind::date:
     case value_kind::date_time:
@@ -386,15 +406,15 @@ std::string to_text(const value& v) {
       std::string out;
       if (v.kind != value_kind::time) {
         out = pad(t.fields[0], 4);
-        if (t.precision >= 2) out += "-" + pad(t.fields[1], 2);
-        if (t.precision >= 3) out += "-" + pad(t.fields[2], 2);
+        if (t.precision >= 2) out.append(1, '-').append(pad(t.fields[1], 2));
+        if (t.precision >= 3) out.append(1, '-').append(pad(t.fields[2], 2));
         if (v.kind == value_kind::date) return out;
         if (t.precision >= 4) out += "T";
       }
       if (t.precision >= 4) out += pad(t.fields[3], 2);
-      if (t.precision >= 5) out += ":" + pad(t.fields[4], 2);
-      if (t.precision >= 6) out += ":" + pad(t.fields[5], 2);
-      if (t.precision >= 7) out += "." + pad(t.fields[6], 3);
+      if (t.precision >= 5) out.append(1, ':').append(pad(t.fields[4], 2));
+      if (t.precision >= 6) out.append(1, ':').append(pad(t.fields[5], 2));
+      if (t.precision >= 7) out.append(1, '.').append(pad(t.fields[6], 3));
       if (v.kind == value_kind::date_time && t.tz_minutes) {
         int tz = *t.tz_minutes;
         if (tz == 0) {
@@ -402,13 +422,15 @@ std::string to_text(const value& v) {
         } else {
           out += tz < 0 ? "-" : "+";
           tz = std::abs(tz);
-          out += pad(tz / 60, 2) + ":" + pad(tz % 60, 2);
+          out.append(pad(tz / 60, 2)).append(1, ':').append(pad(tz % 60, 2));
         }
       }
       return out;
     }
     case value_kind::node:
       return {};
+    case value_kind::type_info:
+      return std::string(v.model_key).append(".").append(v.fhir_type);
   }
   return {};
 }
@@ -418,16 +440,21 @@ std::optional<value> node_as_quantity(const value& v) {
   if (v.kind != value_kind::node || v.node == nullptr || !v.node->IsObject()) return std::nullopt;
   auto it = v.node->FindMember("value");
   if (it == v.node->MemberEnd() || !it->value.IsNumber()) return std::nullopt;
-  std::string unit;
+  std::string_view unit;
   for (const char* name : {"code", "unit"}) {
     auto u = v.node->FindMember(name);
     if (u != v.node->MemberEnd() && u->value.IsString()) {
-      unit = u->value.GetString();
+      unit = std::string_view(u->value.GetString(), u->value.GetStringLength());
       break;
     }
   }
   double d = it->value.GetDouble();
-  return value::make_quantity(d, infer_scale(d), unit);
+  return value::make_quantity_view(d, infer_scale(d), unit);
+}
+
+std::optional<value> convert_quantity(const value& q, std::string_view unit) {
+  if (q.text != unit) return std::nullopt;
+  return q;
 }
 
 std::optional<bool> equals(const value& a, const value& b) {
@@ -435,8 +462,13 @@ std::optional<bool> equals(const value& a, const value& b) {
     if (a.kind == value_kind::integer && b.kind == value_kind::integer) return a.integer == b.integer;
     return number_of(a) == number_of(b);
   }
+  if (a.kind == value_kind::type_info || b.kind == value_kind::type_info)
+    return a.kind == b.kind && a.model_key == b.model_key && a.fhir_type == b.fhir_type;
   if (a.kind == value_kind::node || b.kind == value_kind::node) {
-    if (a.kind == value_kind::node && b.kind == value_kind::node) return json_equal(*a.node, *b.node);
+    if (a.kind == value_kind::node && b.kind == value_kind::node) {
+      if (a.node == nullptr || b.node == nullptr) return a.node == b.node && a.element == b.element;
+      return json_equal(*a.node, *b.node);
+    }
     auto qa = node_as_quantity(a);
     auto qb = node_as_quantity(b);
     if (qa && qb) return equals(*qa, *qb);

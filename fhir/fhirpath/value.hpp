@@ -2,12 +2,18 @@
 // Integer, Decimal, Date, DateTime, Time, Quantity) or a FHIR JSON node (object) borrowed from the
 // rapidjson tree being evaluated, tagged with its FHIR type name where known. Also the helpers for
 // equality, equivalence, ordering and text rendering of items.
+//
+// Items are cheap to copy: strings that come from the JSON document, from the expression (literals, type
+// names) or from the model are borrowed as string_views, and only text computed during evaluation is
+// owned (shared, immutable). A result therefore borrows from the JSON document, the expression and the
+// model it was evaluated with; keep those alive while the result is in use.
 #pragma once
 
 #include <rapidjson/document.h>
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +21,8 @@
 
 namespace homebase::fhir::fhirpath {
 
-enum class value_kind { boolean, string, integer, decimal, date, date_time, time, quantity, node };
+// type_info: the result of type(), a SimpleTypeInfo / ClassInfo with `namespace` and `name`.
+enum class value_kind { boolean, string, integer, decimal, date, date_time, time, quantity, node, type_info };
 
 // A partial date, date-time or time. `precision` counts the fields present: for dates and date-times
 // 1=year .. 3=day, 4=hour, 5=minute, 6=second, 7=millisecond; for times 4=hour .. 7=millisecond.
@@ -28,22 +35,33 @@ struct temporal {
 struct value {
   value_kind kind = value_kind::string;
   bool boolean = false;
+  int scale = 0;  // digits after the decimal point of a Decimal / Quantity number
   std::int64_t integer = 0;
   double decimal = 0;                         // Decimal value, or the number of a Quantity
-  int scale = 0;                              // digits after the decimal point of a Decimal / Quantity number
-  std::string text;                           // String value, or the unit of a Quantity
+  std::string_view text;                      // String value, or the unit of a Quantity (see `storage`)
   temporal time_value;                        // Date, DateTime, Time
   const rapidjson::Value* node = nullptr;     // the JSON node this item came from, null for system values
   const rapidjson::Value* element = nullptr;  // for JSON primitives: the "_name" object (id, extension)
-  std::string fhir_type;  // FHIR type name when known ("Patient", "Quantity", "code"), else empty
+  // FHIR type name when known ("Patient", "Quantity", "code"), else empty. For type_info items: the name.
+  std::string_view fhir_type;
+  // With a model: where this node's element definition lives ("Patient", "Patient.contact"), else empty.
+  // For type_info items: the namespace ("System" or "FHIR").
+  std::string_view model_key;
+  // Owns `text` when it was computed during evaluation; null when `text` is borrowed.
+  std::shared_ptr<const std::string> storage;
 
   static value make_boolean(bool b);
+  // An owned string (computed text).
   static value make_string(std::string s);
+  // A borrowed string: `s` must outlive the evaluation and its result (JSON, expression, model, static).
+  static value make_string_view(std::string_view s);
   static value make_integer(std::int64_t i);
   static value make_decimal(double d, int scale);
   static value make_quantity(double d, int scale, std::string unit);
+  static value make_quantity_view(double d, int scale, std::string_view unit);
   static value make_temporal(value_kind kind, const temporal& t);
-  static value make_node(const rapidjson::Value* node, std::string fhir_type);
+  static value make_node(const rapidjson::Value* node, std::string_view fhir_type);
+  static value make_type_info(std::string_view name_space, std::string_view name);
 };
 
 using collection = std::vector<value>;
@@ -59,6 +77,9 @@ using collection = std::vector<value>;
 
 // Converts a Quantity JSON node (with a "value" member) to a Quantity value.
 [[nodiscard]] std::optional<value> node_as_quantity(const value& v);
+
+// toQuantity(unit): `q` expressed in `unit` (the result borrows `unit`); empty when not convertible.
+[[nodiscard]] std::optional<value> convert_quantity(const value& q, std::string_view unit);
 
 // Equality (=): empty optional when the result is empty (different date precision).
 [[nodiscard]] std::optional<bool> equals(const value& a, const value& b);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "fhir/json_document.hpp"
 
 namespace homebase::fhir::fhirpath {
@@ -88,6 +91,36 @@ TEST_F(fhirpath_evaluator, errors_are_values) {
   EXPECT_EQ(eval_text("code.coding.select(code | code) = 'a'").substr(0, 6), "[false");
   EXPECT_EQ(eval_text("(code.coding.code + 'x') | 'y'").substr(0, 6), "error:");
   EXPECT_EQ(eval_text("%nosuch.exists()").substr(0, 6), "error:");
+}
+
+TEST_F(fhirpath_evaluator, computed_text_outlives_its_temporaries) {
+  // substrings, splits and unit strings borrow the text of computed strings; the value keeps it alive
+  EXPECT_EQ(eval_text("('abc' + 'def').substring(2, 2)"), "[cd]");
+  EXPECT_EQ(eval_text("('a,b' & ',c').split(',').last()"), "[c]");
+  EXPECT_EQ(eval_text("('  x' + 'y ').trim()"), "[xy]");
+  EXPECT_EQ(eval_text("('2 ' + '\\'mg\\'').toQuantity()"), "[2 'mg']");
+  EXPECT_EQ(eval_text("code.coding.code.select($this + '!').join('')"), "[a!b!]");
+}
+
+TEST_F(fhirpath_evaluator, one_expression_evaluates_concurrently) {
+  // expressions are immutable and evaluate() keeps its state on the stack: share one across threads
+  auto parsed =
+      expression::parse("code.coding.where(code = 'b').code & status.substring(1) & %resource.status");
+  ASSERT_TRUE(parsed);
+  const expression& expr = parsed.value();
+  std::vector<std::thread> threads;
+  std::vector<int> good(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        auto r = evaluate(expr, doc_);
+        if (r && r.value().size() == 1 && r.value()[0].text == "binalfinal")
+          ++good[static_cast<std::size_t>(t)];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int g : good) EXPECT_EQ(g, 2000);
 }
 
 }  // namespace
