@@ -125,3 +125,99 @@ TEST_F(fhirpath_evaluator, one_expression_evaluates_concurrently) {
 
 }  // namespace
 }  // namespace homebase::fhir::fhirpath
+
+namespace homebase::fhir::fhirpath {
+namespace {
+
+// evaluate() at a focus inside a resource inside a Bundle, as the validator runs element constraints.
+class fhirpath_focus : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(parse_json(R"({"resourceType":"Bundle","type":"collection","entry":[
+      {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Observation","id":"o1","status":"final",
+        "subject":{"reference":"#p"},"contained":[{"resourceType":"Patient","id":"p"}],
+        "effectivePeriod":{"start":"2019-02-03","end":"2019-02-01"},
+        "component":[{"code":{"text":"a"},"valueString":"x","_valueString":{"id":"v1"}}],
+        "note":[{"text":"n","_text":{"extension":[{"url":"http://e","valueBoolean":true}]}}]}}]})",
+                            doc_));
+    observation_ = &doc_["entry"][0]["resource"];
+  }
+
+  focus at(const rapidjson::Value& node, std::string_view key = {}, std::string_view type = {}) const {
+    return focus{&node, key, type, observation_, &doc_};
+  }
+
+  std::string eval_at(std::string_view text, const focus& where) {
+    auto parsed = expression::parse(text);
+    if (!parsed) return "syntax error: " + parsed.failure().message;
+    auto r = evaluate(parsed.value(), where, environment{});
+    if (!r) return "error: " + r.failure().message;
+    std::string out;
+    for (const auto& v : r.value()) {
+      if (!out.empty()) out += ',';
+      out += v.kind == value_kind::node ? std::string("<node>") : to_text(v);
+    }
+    return "[" + out + "]";
+  }
+
+  result<bool> holds(std::string_view text, const focus& where) {
+    auto parsed = expression::parse(text);
+    if (!parsed) return parsed.failure();
+    return evaluate_constraint(parsed.value(), where, environment{});
+  }
+
+  rapidjson::Document doc_;
+  const rapidjson::Value* observation_ = nullptr;
+};
+
+TEST_F(fhirpath_focus, this_context_resource_and_root_resource) {
+  const rapidjson::Value& period = (*observation_)["effectivePeriod"];
+  EXPECT_EQ(eval_at("start", at(period)), "[2019-02-03]");
+  EXPECT_EQ(eval_at("$this.end", at(period)), "[2019-02-01]");
+  EXPECT_EQ(eval_at("%context.start", at(period)), "[2019-02-03]");
+  EXPECT_EQ(eval_at("%resource.id", at(period)), "[o1]");
+  EXPECT_EQ(eval_at("%rootResource.type", at(period)), "[collection]");
+  EXPECT_EQ(eval_at("%resource.status", at(period)), "[final]");
+}
+
+TEST_F(fhirpath_focus, constraints_are_true_only_when_true) {
+  const rapidjson::Value& period = (*observation_)["effectivePeriod"];
+  // per-1 on a period whose end is before its start
+  auto per1 = holds("start.hasValue().not() or end.hasValue().not() or (start <= end)", at(period));
+  ASSERT_TRUE(per1);
+  EXPECT_FALSE(per1.value());
+  auto ok = holds("start.hasValue().not() or end.hasValue().not() or (end <= start)", at(period));
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok.value());
+  auto empty = holds("missing.exists() implies false", at(period));
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty.value());
+  auto nothing = holds("missing = 1", at(period));  // empty: not shown to hold
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(nothing.value());
+  EXPECT_FALSE(holds("(1 | 2)", at(period)));                   // several items: an error
+  EXPECT_FALSE(holds("start.substring(1, 2, 3)", at(period)));  // evaluation error
+}
+
+TEST_F(fhirpath_focus, primitive_focus_sees_its_extensions) {
+  const rapidjson::Value& note = (*observation_)["note"][0];
+  focus text = at(note["text"], {}, "markdown");
+  text.primitive_element = &note["_text"];
+  EXPECT_EQ(eval_at("hasValue()", text), "[true]");
+  EXPECT_EQ(eval_at("extension('http://e').value", text), "[true]");
+  EXPECT_EQ(eval_at("$this = 'n'", text), "[true]");
+  // ele-1 on the primitive: it has a value, or children other than id
+  EXPECT_EQ(eval_at("hasValue() or (children().count() > id.count())", text), "[true]");
+  focus bare{nullptr, {}, "markdown", observation_, &doc_, &note["_text"]};
+  EXPECT_EQ(eval_at("hasValue()", bare), "[false]");
+  EXPECT_EQ(eval_at("children().count() > id.count()", bare), "[true]");
+}
+
+TEST_F(fhirpath_focus, choice_primitives_keep_their_elements) {
+  const rapidjson::Value& component = (*observation_)["component"][0];
+  EXPECT_EQ(eval_at("value.id", at(component)), "[v1]");
+  EXPECT_EQ(eval_at("value is string", at(component)), "[true]");
+}
+
+}  // namespace
+}  // namespace homebase::fhir::fhirpath
