@@ -105,6 +105,13 @@ std::string_view kind_name(value_kind k) {
   return "";
 }
 
+constexpr std::array<std::string_view, 8> system_types{"Boolean", "String",   "Integer", "Decimal",
+                                                       "Date",    "DateTime", "Time",    "Quantity"};
+
+bool is_system_type(std::string_view name) {
+  return std::find(system_types.begin(), system_types.end(), name) != system_types.end();
+}
+
 bool is_number(const value& v) {
   return v.kind == value_kind::integer || v.kind == value_kind::decimal;
 }
@@ -141,7 +148,10 @@ value engine::wrap(const rapidjson::Value& json, std::string_view fhir_type,
   value v;
   if (json.IsObject()) {
     const rapidjson::Value* rt = find_member(json, "resourceType");
-    if (rt != nullptr && rt->IsString()) fhir_type = json_text(*rt);
+    if (rt != nullptr && rt->IsString()) {
+      fhir_type = json_text(*rt);
+      if (env_.model != nullptr) model_key = fhir_type;  // a resource's definitions live under its type
+    }
     v = value::make_node(&json, fhir_type);
   } else if (json.IsBool()) {
     v = value::make_boolean(json.GetBool());
@@ -210,8 +220,14 @@ void engine::navigate(const value& item, std::string_view name, collection& out)
                     name == "id" ? "string" : "Extension", out);
     return;
   }
+  if (item.kind == value_kind::type_info) {
+    if (name == "namespace") out.push_back(value::make_string_view(item.model_key));
+    if (name == "name") out.push_back(value::make_string_view(item.fhir_type));
+    return;
+  }
   if (item.kind != value_kind::node || item.node == nullptr || !item.node->IsObject()) return;
   const rapidjson::Value& object = *item.node;
+  if (env_.model != nullptr && !item.model_key.empty() && navigate_with_model(item, name, out)) return;
   const rapidjson::Value* member = nullptr;
   const rapidjson::Value* elements = nullptr;
   std::string_view choice_key;
@@ -239,6 +255,42 @@ void engine::navigate(const value& item, std::string_view name, collection& out)
   }
 }
 
+bool engine::navigate_with_model(const value& item, std::string_view name, collection& out) const {
+  const fhirpath::model& m = *env_.model;
+  const rapidjson::Value& object = *item.node;
+  if (auto info = m.child(item.model_key, name)) {
+    const rapidjson::Value* member = nullptr;
+    const rapidjson::Value* elements = nullptr;
+    for (const auto& entry : object.GetObject()) {
+      std::string_view key = json_text(entry.name);
+      if (key == name) member = &entry.value;
+      if (key.size() == name.size() + 1 && key[0] == '_' && key.substr(1) == name) elements = &entry.value;
+    }
+    append_member(member, elements, info->type, info->key, out);
+    return true;
+  }
+  if (m.is_choice(item.model_key, name)) {
+    // value[x]: the JSON name carries the type ("valueQuantity"); a value-less primitive only "_valueString"
+    for (const auto& entry : object.GetObject()) {
+      std::string_view key = json_text(entry.name);
+      bool underscored = !key.empty() && key[0] == '_';
+      std::string_view bare = underscored ? key.substr(1) : key;
+      if (bare.size() <= name.size() || bare.compare(0, name.size(), name) != 0 ||
+          !is_upper(bare[name.size()]))
+        continue;
+      if (underscored && find_member(object, bare) != nullptr) continue;  // handled with its value
+      auto info = m.child(item.model_key, bare);
+      if (!info) continue;
+      if (underscored)
+        append_member(nullptr, &entry.value, info->type, info->key, out);
+      else
+        append_member(&entry.value, find_underscored(object, key), info->type, info->key, out);
+    }
+    return true;
+  }
+  return false;  // not an element the model knows: plain JSON navigation
+}
+
 void engine::children_of(const value& item, collection& out) const {
   if (item.element != nullptr && (item.kind != value_kind::node || item.node == nullptr)) {
     navigate(item, "id", out);
@@ -247,34 +299,55 @@ void engine::children_of(const value& item, collection& out) const {
   }
   if (item.kind != value_kind::node || item.node == nullptr || !item.node->IsObject()) return;
   const rapidjson::Value& object = *item.node;
+  const fhirpath::model* m = item.model_key.empty() ? nullptr : env_.model;
   for (const auto& member : object.GetObject()) {
     std::string_view key = json_text(member.name);
     if (key.empty() || key == "resourceType") continue;
+    std::optional<child_info> info;
     if (key[0] == '_') {
       // "_name" alone: primitives with no value
-      if (find_member(object, key.substr(1)) == nullptr) append_member(nullptr, &member.value, {}, {}, out);
+      if (find_member(object, key.substr(1)) != nullptr) continue;
+      if (m != nullptr) info = m->child(item.model_key, key.substr(1));
+      append_member(nullptr, &member.value, info ? info->type : std::string_view{},
+                    info ? info->key : std::string_view{}, out);
       continue;
     }
+    if (m != nullptr) info = m->child(item.model_key, key);
     bool objects = member.value.IsObject() ||
                    (member.value.IsArray() && !member.value.Empty() && member.value[0].IsObject());
-    append_member(&member.value, objects ? nullptr : find_underscored(object, key), {}, {}, out);
+    append_member(&member.value, objects ? nullptr : find_underscored(object, key),
+                  info ? info->type : std::string_view{}, info ? info->key : std::string_view{}, out);
   }
 }
 
-bool engine::known_type(std::string_view /*type_name*/) const {
-  return true;
+bool engine::known_type(std::string_view type_name) const {
+  if (env_.model == nullptr) return true;
+  std::string_view sys = system_name(type_name);
+  if (!sys.empty()) return is_system_type(sys);
+  if (type_name.substr(0, 5) == "FHIR.") return env_.model->is_type(type_name.substr(5));
+  return is_system_type(type_name) || env_.model->is_type(type_name);
 }
 
-bool engine::is_type(const value& item, std::string_view type_name, bool /*exact*/) const {
+bool engine::is_type(const value& item, std::string_view type_name, bool exact) const {
   std::string_view sys = system_name(type_name);
   std::string_view name = type_name;
   if (name.substr(0, 5) == "FHIR.") name = name.substr(5);
   if (!sys.empty()) name = sys;
   if (item.kind == value_kind::type_info) return false;
+  if (env_.model != nullptr && !item.fhir_type.empty()) {
+    // a FHIR-typed item: FHIR types only (System.X never matches one)
+    if (!sys.empty()) return false;
+    if (item.fhir_type == name) return true;
+    // as()/ofType() on primitives match the exact type, as the R4 suite expects (code.as(string) is
+    // empty, code.is(string) true); for other types a derived type matches (Age as Quantity)
+    if (exact && is_primitive_type(item.fhir_type)) return false;
+    return env_.model->derives_from(item.fhir_type, name);
+  }
   if (item.kind == value_kind::node) {
     if (!sys.empty()) return false;
     if (item.fhir_type == name) return true;
-    bool is_resource = item.node != nullptr && item.node->IsObject() && item.node->HasMember("resourceType");
+    bool is_resource =
+        item.node != nullptr && item.node->IsObject() && find_member(*item.node, "resourceType") != nullptr;
     return is_resource && (name == "Resource" || name == "DomainResource");
   }
   bool from_json_tree = item.node != nullptr;
@@ -405,7 +478,9 @@ collection engine::eval_on(const node& n, std::span<const value> input, const fr
   bool type_name = starts_upper(n.name);
   for (const auto& item : input) {
     if (type_name && item.kind == value_kind::node && item.node != nullptr && item.node->IsObject() &&
-        item.fhir_type == n.name && find_member(*item.node, n.name) == nullptr) {
+        (item.fhir_type == n.name || (env_.model != nullptr && !item.fhir_type.empty() &&
+                                      env_.model->derives_from(item.fhir_type, n.name))) &&
+        find_member(*item.node, n.name) == nullptr) {
       out.push_back(item);  // a type name as the first step: `Patient.name`
       continue;
     }

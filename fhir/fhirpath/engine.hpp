@@ -74,8 +74,11 @@ class engine {
   [[nodiscard]] const rapidjson::Value* resource() const { return resource_; }
   [[nodiscard]] const rapidjson::Value* root_resource() const { return root_resource_; }
   [[nodiscard]] const environment& env() const { return env_; }
+  [[nodiscard]] const fhirpath::model* model() const { return env_.model; }
 
  private:
+  // navigate() for an item the model knows; false when the model does not know the element.
+  bool navigate_with_model(const value& item, std::string_view name, collection& out) const;
   collection eval_binary(const node& n, const frame& ctx);
   collection eval_variable(const node& n);
   collection arithmetic(const node& n, const value& a, const value& b);

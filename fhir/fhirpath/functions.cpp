@@ -387,6 +387,31 @@ std::string unescape_text(std::string_view s, bool html) {
   return out;
 }
 
+std::string_view system_type_name(value_kind k) {
+  switch (k) {
+    case value_kind::boolean:
+      return "Boolean";
+    case value_kind::string:
+      return "String";
+    case value_kind::integer:
+      return "Integer";
+    case value_kind::decimal:
+      return "Decimal";
+    case value_kind::date:
+      return "Date";
+    case value_kind::date_time:
+      return "DateTime";
+    case value_kind::time:
+      return "Time";
+    case value_kind::quantity:
+      return "Quantity";
+    case value_kind::node:
+    case value_kind::type_info:
+      break;
+  }
+  return "Object";
+}
+
 collection decimal_result(double d) {
   if (std::isnan(d) || std::isinf(d)) return {};
   return {value::make_decimal(d, infer_scale(d))};
@@ -1240,7 +1265,39 @@ collection call::comparable() {
 }
 
 collection call::type_of() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(0, 0)) return {};
+  collection out;
+  for (const auto& v : input_) {
+    if (v.kind == value_kind::type_info) {
+      out.push_back(value::make_type_info("System", "Object"));
+    } else if (v.node != nullptr || v.kind == value_kind::node) {
+      // from the FHIR tree: its FHIR type, or what the JSON shape says when no model named it
+      std::string_view name = v.fhir_type;
+      if (name.empty()) {
+        switch (v.kind) {
+          case value_kind::boolean:
+            name = "boolean";
+            break;
+          case value_kind::integer:
+            name = "integer";
+            break;
+          case value_kind::decimal:
+            name = "decimal";
+            break;
+          case value_kind::string:
+            name = "string";
+            break;
+          default:
+            name = "Element";
+            break;
+        }
+      }
+      out.push_back(value::make_type_info("FHIR", name));
+    } else {
+      out.push_back(value::make_type_info("System", system_type_name(v.kind)));
+    }
+  }
+  return out;
 }
 
 collection call::resolve() {
@@ -1248,11 +1305,57 @@ collection call::resolve() {
 }
 
 collection call::member_of() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(1, 1)) return {};
+  auto v = single_input();
+  auto url = string_arg(0);
+  if (!v || !url) return {};
+  const model* m = e_.model();
+  if (m == nullptr) return error("needs a terminology model (environment::model)");
+  // a code, a Coding or a CodeableConcept: any of its codings in the value set
+  std::vector<std::pair<std::string_view, std::string_view>> codes;
+  auto text_of = [](const rapidjson::Value& object, const char* name) -> std::string_view {
+    auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || !it->value.IsString()) return {};
+    return {it->value.GetString(), it->value.GetStringLength()};
+  };
+  auto add_coding = [&](const rapidjson::Value& coding) {
+    if (!coding.IsObject()) return;
+    std::string_view code = text_of(coding, "code");
+    if (!code.empty()) codes.emplace_back(text_of(coding, "system"), code);
+  };
+  if (v->kind == value_kind::string) {
+    codes.emplace_back(std::string_view{}, v->text);
+  } else if (v->kind == value_kind::node && v->node != nullptr && v->node->IsObject()) {
+    auto coding = v->node->FindMember("coding");
+    if (coding != v->node->MemberEnd() && coding->value.IsArray()) {
+      for (const auto& c : coding->value.GetArray()) add_coding(c);
+    } else {
+      add_coding(*v->node);
+    }
+  } else {
+    return {};
+  }
+  bool unknown = false;
+  for (const auto& [system, code] : codes) {
+    auto in = m->member_of(url->text, system, code);
+    if (!in) unknown = true;
+    if (in == true) return {make_bool(true)};
+  }
+  if (unknown || codes.empty()) return {};  // the model cannot tell
+  return {make_bool(false)};
 }
 
 collection call::conforms_to() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(1, 1)) return {};
+  auto v = single_input();
+  auto url = string_arg(0);
+  if (!v || !url) return {};
+  const model* m = e_.model();
+  if (m == nullptr) return error("needs the R4 profiles (environment::model)");
+  if (v->kind != value_kind::node || v->fhir_type.empty()) return {make_bool(false)};
+  auto conforms = m->conforms_to(v->fhir_type, url->text);
+  if (!conforms) return error("unknown profile " + std::string(url->text));
+  return {make_bool(*conforms)};
 }
 
 collection call::html_checks() {

@@ -20,6 +20,13 @@ namespace {
 
 const std::string suite_dir = std::string(HOMEBASE_TEST_DATA_DIR) + "/fhir/fhirpath/suite/";
 
+// The FHIR model the suite runs with (environment::model). None for now: the suite then exercises the
+// engine's model-free typing, and expected-failures.txt lists what needs the model. To run it with the
+// generated R4 model, return that model here and list that run's failures instead.
+const model* suite_model() {
+  return nullptr;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -220,6 +227,7 @@ std::string run_case(const suite_case& c, std::map<std::string, rapidjson::Docum
     return "parse error: " + parsed.failure().message;
   }
   environment env;
+  env.model = suite_model();
   auto evaluated = evaluate(parsed.value(), *resource, env);
   if (!evaluated) {
     if (!c.invalid.empty()) return {};
