@@ -185,11 +185,17 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < partners.size(); ++i) {
       auto node = partners[i];
       auto where = "partners[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "source_endpoints"});
+      r.only_keys(node, where, {"id", "name", "source_endpoints", "validation"});
       partner p;
       r.get(node, "id", where, p.id);
       r.get(node, "name", where, p.name);
       r.get(node, "source_endpoints", where, p.source_endpoints);
+      std::string validation = "strict";
+      r.get(node, "validation", where, validation);
+      if (validation == "lenient")
+        p.validation = validation_mode::lenient;
+      else if (validation != "strict")
+        r.fail(node["validation"], where + ".validation", "must be strict or lenient");
       if (p.id.empty()) r.fail(node, where + ".id", "is required");
       if (!ids.insert("partner:" + p.id).second) r.fail(node["id"], where + ".id", "is used twice");
       if (p.source_endpoints.empty())

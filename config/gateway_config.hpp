@@ -60,10 +60,16 @@ struct business_identifier {
   std::string value;
 };
 
+// How the ingest path validates a partner's messages against R4 (fhir/validation/validator.hpp).
+//   strict:  every validation error rejects the message (422)
+//   lenient: unknown elements are warnings (reported in the response, not rejected); other errors reject
+enum class validation_mode { strict, lenient };
+
 struct partner {
   std::string id;
   std::string name;
   std::vector<std::string> source_endpoints;  // MessageHeader.source.endpoint values that identify it
+  validation_mode validation = validation_mode::strict;
 };
 
 struct medical_home {

@@ -17,6 +17,7 @@ TEST(gateway_config, example_config_loads) {
   ASSERT_NE(cfg->find_partner_by_endpoint("https://ehr.st-elsewhere-childrens.example.org/fhir"), nullptr);
   EXPECT_EQ(cfg->find_partner_by_endpoint("https://unknown.example"), nullptr);
   EXPECT_TRUE(std::filesystem::path(cfg->store.path).is_absolute());
+  EXPECT_EQ(cfg->partners[0].validation, validation_mode::strict);
 }
 
 TEST(gateway_config, defaults_when_keys_are_absent) {
@@ -25,6 +26,16 @@ TEST(gateway_config, defaults_when_keys_are_absent) {
   EXPECT_EQ(cfg->server.io_threads, 2);
   EXPECT_EQ(cfg->delivery.max_attempts, 8);
   EXPECT_EQ(with_bound_port(cfg, 4321)->server.public_base_url, "http://127.0.0.1:4321/fhir");
+}
+
+TEST(gateway_config, partner_validation_is_strict_unless_configured_lenient) {
+  auto cfg = load_text(
+      "partners:\n  - id: a\n    source_endpoints: [x]\n  - id: b\n    source_endpoints: [y]\n"
+      "    validation: lenient\n  - id: c\n    source_endpoints: [z]\n    validation: strict\n");
+  ASSERT_EQ(cfg->partners.size(), 3u);
+  EXPECT_EQ(cfg->partners[0].validation, validation_mode::strict);
+  EXPECT_EQ(cfg->partners[1].validation, validation_mode::lenient);
+  EXPECT_EQ(cfg->partners[2].validation, validation_mode::strict);
 }
 
 void expect_error(const std::string& yaml, const std::string& fragment) {
@@ -44,6 +55,10 @@ TEST(gateway_config, errors_name_the_key_and_line) {
   expect_error("partners:\n  - id: p\n", "partners[0].source_endpoints");
   expect_error("partners:\n  - id: p\n    source_endpoints: [x]\n  - id: p\n    source_endpoints: [y]\n",
                "partners[1].id: is used twice");
+  expect_error("partners:\n  - id: p\n    source_endpoints: [x]\n    validation: loose\n",
+               "test.yaml:4: partners[0].validation: must be strict or lenient");
+  expect_error("partners:\n  - id: p\n    source_endpoints: [x]\n    validation: [strict]\n",
+               "test.yaml:4: partners[0].validation: has the wrong type");
   expect_error("server: [\n", "YAML syntax");
   expect_error(
       "medical_homes:\n  - id: a\n    fhir_base_url: http://x\n    organization_identifiers:\n"
