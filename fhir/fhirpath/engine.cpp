@@ -433,7 +433,7 @@ collection engine::eval(const node& n, const frame& ctx) {
       if (v.kind == value_kind::integer)
         v.integer = -v.integer;
       else if (v.kind == value_kind::decimal || v.kind == value_kind::quantity)
-        v.decimal = -v.decimal;
+        v.decimal = v.decimal == 0 ? 0.0 : -v.decimal;  // no negative zero
       else
         return fail(error_kind::execution, "unary - on a non-number", n.position);
       return operand;
@@ -521,7 +521,10 @@ collection engine::arithmetic(const node& n, const value& a, const value& b) {
       qb = value::make_quantity_view(number_of(b), b.kind == value_kind::decimal ? b.scale : 0, "1");
     if (!qa || !qb) return fail(error_kind::execution, "invalid Quantity operands for " + n.name, position);
     if (op == operator_id::plus || op == operator_id::minus) {
-      if (qa->text != qb->text) return {};
+      if (qa->text != qb->text) {
+        qb = convert_quantity(*qb, qa->text);  // into the unit of the left operand
+        if (!qb) return {};
+      }
       double r = op == operator_id::plus ? qa->decimal + qb->decimal : qa->decimal - qb->decimal;
       value q = *qa;
       q.decimal = r;

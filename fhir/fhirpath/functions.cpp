@@ -9,6 +9,7 @@
 
 #include "fhir/fhirpath/engine.hpp"
 #include "fhir/fhirpath/regex.hpp"
+#include "fhir/fhirpath/xhtml.hpp"
 #include "fhir/xml_text.hpp"
 
 namespace homebase::fhir::fhirpath {
@@ -1256,12 +1257,31 @@ collection call::sort() {
   return out;
 }
 
-collection call::boundary(bool /*high*/) {
-  return error("not implemented", error_kind::semantic);
+collection call::boundary(bool high) {
+  if (!arity(0, 1)) return {};
+  auto v = single_input();
+  if (!v) return {};
+  std::optional<std::int64_t> precision;
+  if (fn_.children.size() == 1) {
+    precision = integer_arg(0);
+    if (!precision) return {};
+  }
+  if (v->kind == value_kind::node) v = node_as_quantity(*v);
+  if (!v) return {};
+  auto r = fhirpath::boundary(*v, precision, high);
+  if (!r) return {};
+  return {std::move(*r)};
 }
 
 collection call::comparable() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(1, 1)) return {};
+  auto v = single_input();
+  auto other = single_arg(0);
+  if (!v || !other) return {};
+  auto a = node_as_quantity(*v);
+  auto b = node_as_quantity(*other);
+  if (!a || !b) return error("input and argument must be Quantities");
+  return {make_bool(quantities_comparable(*a, *b))};
 }
 
 collection call::type_of() {
@@ -1300,8 +1320,85 @@ collection call::type_of() {
   return out;
 }
 
+// The resource a reference points at, within the evaluation's resources: "#id" among the contained
+// resources of %resource (or of %rootResource), "#" the container itself, and other references among
+// the entries of the Bundle that is %rootResource (or %resource): by fullUrl, or for a relative
+// "Type/id" (optionally "/_history/v") by the entry resource's type and id or a fullUrl ending in it.
+const rapidjson::Value* find_reference(std::string_view reference, const rapidjson::Value* resource,
+                                       const rapidjson::Value* root) {
+  auto text = [](const rapidjson::Value& object, const char* name) -> std::string_view {
+    if (!object.IsObject()) return {};
+    auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || !it->value.IsString()) return {};
+    return {it->value.GetString(), it->value.GetStringLength()};
+  };
+  auto members = [](const rapidjson::Value* object, const char* name) -> const rapidjson::Value* {
+    if (object == nullptr || !object->IsObject()) return nullptr;
+    auto it = object->FindMember(name);
+    return it != object->MemberEnd() && it->value.IsArray() ? &it->value : nullptr;
+  };
+  if (!reference.empty() && reference[0] == '#') {
+    std::string_view id = reference.substr(1);
+    for (const rapidjson::Value* container : {resource, root}) {
+      if (container == nullptr || text(*container, "resourceType") == "Bundle") continue;
+      if (id.empty()) return container;
+      if (const rapidjson::Value* contained = members(container, "contained"))
+        for (const auto& r : contained->GetArray())
+          if (text(r, "id") == id) return &r;
+    }
+    return nullptr;
+  }
+  const rapidjson::Value* bundle = nullptr;
+  for (const rapidjson::Value* candidate : {root, resource})
+    if (candidate != nullptr && text(*candidate, "resourceType") == "Bundle") {
+      bundle = candidate;
+      break;
+    }
+  const rapidjson::Value* entries = members(bundle, "entry");
+  if (entries == nullptr) return nullptr;
+  auto resource_of = [](const rapidjson::Value& entry) -> const rapidjson::Value* {
+    if (!entry.IsObject()) return nullptr;
+    auto it = entry.FindMember("resource");
+    return it != entry.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+  };
+  for (const auto& entry : entries->GetArray())
+    if (text(entry, "fullUrl") == reference && resource_of(entry) != nullptr) return resource_of(entry);
+  bool absolute = reference.find("://") != std::string_view::npos || reference.substr(0, 4) == "urn:";
+  if (absolute) return nullptr;
+  std::string_view relative = reference.substr(0, reference.find("/_history/"));
+  auto slash = relative.find('/');
+  if (slash == std::string_view::npos || relative.find('/', slash + 1) != std::string_view::npos)
+    return nullptr;
+  std::string_view type = relative.substr(0, slash);
+  std::string_view id = relative.substr(slash + 1);
+  for (const auto& entry : entries->GetArray()) {
+    const rapidjson::Value* r = resource_of(entry);
+    if (r == nullptr) continue;
+    std::string_view full = text(entry, "fullUrl");
+    bool by_url = full.size() > relative.size() && full.substr(full.size() - relative.size()) == relative &&
+                  full[full.size() - relative.size() - 1] == '/';
+    if (by_url || (text(*r, "resourceType") == type && text(*r, "id") == id)) return r;
+  }
+  return nullptr;
+}
+
 collection call::resolve() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(0, 0)) return {};
+  collection out;
+  for (const auto& v : input_) {
+    std::string_view reference;
+    if (v.kind == value_kind::string) {
+      reference = v.text;
+    } else if (v.kind == value_kind::node && v.node != nullptr && v.node->IsObject()) {
+      auto it = v.node->FindMember("reference");
+      if (it != v.node->MemberEnd() && it->value.IsString())
+        reference = std::string_view(it->value.GetString(), it->value.GetStringLength());
+    }
+    if (reference.empty()) continue;
+    if (const rapidjson::Value* target = find_reference(reference, e_.resource(), e_.root_resource()))
+      out.push_back(e_.wrap(*target, {}, {}));
+  }
+  return out;
 }
 
 collection call::member_of() {
@@ -1359,7 +1456,20 @@ collection call::conforms_to() {
 }
 
 collection call::html_checks() {
-  return error("not implemented", error_kind::semantic);
+  if (!arity(0, 0)) return {};
+  auto v = single_input();
+  if (!v) return {};
+  std::string_view div;
+  if (v->kind == value_kind::string) {
+    div = v->text;
+  } else if (v->kind == value_kind::node && v->node != nullptr && v->node->IsObject()) {
+    auto it = v->node->FindMember("div");  // a Narrative
+    if (it == v->node->MemberEnd() || !it->value.IsString()) return {make_bool(false)};
+    div = std::string_view(it->value.GetString(), it->value.GetStringLength());
+  } else {
+    return {make_bool(false)};
+  }
+  return {make_bool(!narrative_problem(div).has_value())};
 }
 
 }  // namespace

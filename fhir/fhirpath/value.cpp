@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
+
+#include "fhir/fhirpath/ucum.hpp"
 
 namespace homebase::fhir::fhirpath {
 
@@ -188,10 +191,18 @@ std::string pad(int v, int width) {
   return buffer;
 }
 
+// `d` with `scale` digits after the point: the digits a double holds, then zeros (no binary noise).
 std::string format_decimal(double d, int scale) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", std::clamp(scale, 0, 17), d);
-  return buffer;
+  scale = std::clamp(scale, 0, 40);
+  int shown = std::min(scale, infer_scale(d));
+  char buffer[400];
+  std::snprintf(buffer, sizeof buffer, "%.*f", shown, d);
+  std::string out = buffer;
+  if (shown < scale) {
+    if (shown == 0) out += '.';
+    out.append(static_cast<std::size_t>(scale - shown), '0');
+  }
+  return out;
 }
 
 std::string normalise_space(std::string_view s) {
@@ -234,50 +245,39 @@ std::optional<value> string_as_temporal(const value& s, value_kind wanted) {
   return value::make_temporal(k, *t);
 }
 
-// Factor to a base unit for the small set of UCUM units and calendar durations this engine knows.
-std::optional<std::pair<std::string, double>> unit_base(std::string_view unit) {
-  std::string_view cal = calendar_unit(unit);
-  if (!cal.empty()) {
-    if (cal == "week") return std::pair<std::string, double>{"s", 604800};
-    if (cal == "day") return std::pair<std::string, double>{"s", 86400};
-    if (cal == "hour") return std::pair<std::string, double>{"s", 3600};
-    if (cal == "minute") return std::pair<std::string, double>{"s", 60};
-    if (cal == "second") return std::pair<std::string, double>{"s", 1};
-    if (cal == "millisecond") return std::pair<std::string, double>{"s", 0.001};
-    return std::nullopt;  // years and months are not definite durations
+struct quantity_pair {
+  double a;    // the first quantity in base units
+  double b;    // the second quantity in base units
+  double ulp;  // the step of the last digit of the less precise one, in base units
+};
+
+// Both quantities in the base units of their units; empty when the units are not comparable.
+std::optional<quantity_pair> in_base_units(const value& a, const value& b) {
+  double fa = 1;
+  double fb = 1;
+  if (a.text != b.text) {
+    auto ua = ucum::parse(a.text);
+    auto ub = ucum::parse(b.text);
+    if (!ua || !ub || !ucum::comparable(*ua, *ub)) return std::nullopt;
+    fa = ua->factor;
+    fb = ub->factor;
   }
-  struct entry {
-    std::string_view unit;
-    std::string_view base;
-    double factor;
-  };
-  static constexpr std::array<entry, 16> table{{{"wk", "s", 604800},
-                                                {"d", "s", 86400},
-                                                {"h", "s", 3600},
-                                                {"min", "s", 60},
-                                                {"s", "s", 1},
-                                                {"ms", "s", 0.001},
-                                                {"g", "g", 1},
-                                                {"mg", "g", 0.001},
-                                                {"kg", "g", 1000},
-                                                {"ug", "g", 0.000001},
-                                                {"m", "m", 1},
-                                                {"cm", "m", 0.01},
-                                                {"mm", "m", 0.001},
-                                                {"km", "m", 1000},
-                                                {"[lb_av]", "g", 453.59237},
-                                                {"1", "1", 1}}};
-  for (const auto& e : table)
-    if (e.unit == unit) return std::pair<std::string, double>{std::string(e.base), e.factor};
-  return std::nullopt;
+  double ulp = std::max(std::pow(10.0, -a.scale) * fa, std::pow(10.0, -b.scale) * fb);
+  return quantity_pair{a.decimal * fa, b.decimal * fb, ulp};
 }
 
-std::optional<std::pair<double, double>> comparable_quantities(const value& a, const value& b) {
-  if (a.text == b.text) return std::pair{a.decimal, b.decimal};
-  auto ua = unit_base(a.text);
-  auto ub = unit_base(b.text);
-  if (!ua || !ub || ua->first != ub->first) return std::nullopt;
-  return std::pair{a.decimal * ua->second, b.decimal * ub->second};
+bool nearly_equal(double x, double y) {
+  return std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y));
+}
+
+// A calendar year or month against UCUM's 'a' or 'mo': related, but not the same duration.
+bool calendar_against_ucum(const value& a, const value& b) {
+  auto calendar = [](const value& q) {
+    auto c = calendar_unit(q.text);
+    return c == "year" || c == "month";
+  };
+  auto ucum_unit = [](const value& q) { return q.text == "a" || q.text == "mo"; };
+  return (calendar(a) && ucum_unit(b)) || (calendar(b) && ucum_unit(a));
 }
 
 int sign_of(double d) {
@@ -453,8 +453,121 @@ std::optional<value> node_as_quantity(const value& v) {
 }
 
 std::optional<value> convert_quantity(const value& q, std::string_view unit) {
-  if (q.text != unit) return std::nullopt;
-  return q;
+  if (q.text == unit) return q;
+  auto from = ucum::parse(q.text);
+  auto to = ucum::parse(unit);
+  if (!from || !to || !ucum::comparable(*from, *to)) return std::nullopt;
+  double d = q.decimal * from->factor / to->factor;
+  return value::make_quantity_view(d, infer_scale(d), unit);
+}
+
+bool quantities_comparable(const value& a, const value& b) {
+  auto qa = node_as_quantity(a);
+  auto qb = node_as_quantity(b);
+  if (!qa || !qb) return false;
+  return in_base_units(*qa, *qb).has_value();
+}
+
+namespace {
+
+// The decimal boundary of non-negative `d` (written with `scale` digits) at `precision` digits.
+std::optional<double> positive_boundary(double d, int scale, int precision, bool high) {
+  // the value is d ± half a unit of its last digit: an integer at scale + 1 digits
+  if (d * std::pow(10.0, scale + 1) > 9e15) return std::nullopt;
+  auto mantissa = static_cast<std::int64_t>(std::llround(d * std::pow(10.0, scale)));
+  std::int64_t bound = mantissa * 10 + (high ? 5 : -5);
+  int digits = scale + 1;
+  if (precision >= digits) return static_cast<double>(bound) / std::pow(10.0, digits);
+  auto step = static_cast<std::int64_t>(std::llround(std::pow(10.0, digits - precision)));
+  // the least value truncates, the greatest rounds half up (as the R4 suite expects)
+  std::int64_t q =
+      high ? (bound + step / 2) / step : (bound >= 0 ? bound / step : -((-bound + step - 1) / step));
+  return static_cast<double>(q) / std::pow(10.0, precision);
+}
+
+std::optional<value> decimal_boundary(const value& v, std::optional<std::int64_t> precision, bool high) {
+  int p = precision ? static_cast<int>(std::clamp<std::int64_t>(*precision, -1, 32)) : 8;
+  if (p < 0 || p > 31) return std::nullopt;
+  double d = v.kind == value_kind::integer ? static_cast<double>(v.integer) : v.decimal;
+  int scale = v.kind == value_kind::integer ? 0 : v.scale;
+  // a negative number's least value is minus the greatest value of its magnitude, and vice versa
+  bool negative = std::signbit(d);
+  auto r = positive_boundary(std::fabs(d), scale, p, negative ? !high : high);
+  if (!r) return std::nullopt;
+  value out = v.kind == value_kind::quantity ? v : value::make_decimal(0, 0);
+  out.decimal = negative ? -*r : *r;
+  out.scale = p;
+  return out;
+}
+
+std::optional<value> temporal_boundary(const value& v, std::optional<std::int64_t> precision, bool high) {
+  // precision digits -> fields present (see temporal::precision)
+  static constexpr std::array<std::pair<int, int>, 7> date_levels{
+      {{4, 1}, {6, 2}, {8, 3}, {10, 4}, {12, 5}, {14, 6}, {17, 7}}};
+  static constexpr std::array<std::pair<int, int>, 4> time_levels{{{2, 4}, {4, 5}, {6, 6}, {9, 7}}};
+  int level = 0;
+  if (!precision) {
+    level = v.kind == value_kind::date ? 3 : 7;
+  } else {
+    for (const auto& [digits, fields] : v.kind == value_kind::time
+                                            ? std::span<const std::pair<int, int>>(time_levels)
+                                            : std::span<const std::pair<int, int>>(date_levels))
+      if (digits == *precision) level = fields;
+    if (level == 0 || (v.kind == value_kind::date && level > 3)) return std::nullopt;
+  }
+  value out = v;
+  temporal& t = out.time_value;
+  // an hour alone is not a valid FHIR time: read it as hh:00 first
+  if (t.precision == 4) {
+    t.fields[4] = 0;
+    t.precision = 5;
+  }
+  for (int f = t.precision; f < level; ++f) {
+    auto i = static_cast<std::size_t>(f);
+    switch (f) {
+      case 1:
+        t.fields[i] = high ? 12 : 1;
+        break;
+      case 2:
+        t.fields[i] = high ? days_in_month(t.fields[0], t.fields[1]) : 1;
+        break;
+      case 3:
+        t.fields[i] = high ? 23 : 0;
+        break;
+      case 4:
+      case 5:
+        t.fields[i] = high ? 59 : 0;
+        break;
+      default:
+        t.fields[i] = high ? 999 : 0;
+        break;
+    }
+  }
+  t.precision = level;
+  if (v.kind == value_kind::date_time) {
+    if (level < 4)
+      t.tz_minutes.reset();
+    else if (!t.tz_minutes)
+      t.tz_minutes = high ? -12 * 60 : 14 * 60;  // the widest offsets
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<value> boundary(const value& v, std::optional<std::int64_t> precision, bool high) {
+  switch (v.kind) {
+    case value_kind::integer:
+    case value_kind::decimal:
+    case value_kind::quantity:
+      return decimal_boundary(v, precision, high);
+    case value_kind::date:
+    case value_kind::date_time:
+    case value_kind::time:
+      return temporal_boundary(v, precision, high);
+    default:
+      return std::nullopt;
+  }
 }
 
 std::optional<bool> equals(const value& a, const value& b) {
@@ -475,17 +588,12 @@ std::optional<bool> equals(const value& a, const value& b) {
     return false;
   }
   if (a.kind == value_kind::quantity && b.kind == value_kind::quantity) {
-    auto pair = comparable_quantities(a, b);
+    auto pair = in_base_units(a, b);
     if (!pair) {
-      auto cal = [](const value& q) {
-        auto c = calendar_unit(q.text);
-        return c == "year" || c == "month";
-      };
-      auto ucum = [](const value& q) { return q.text == "a" || q.text == "mo"; };
-      if ((cal(a) && ucum(b)) || (cal(b) && ucum(a))) return std::nullopt;
+      if (calendar_against_ucum(a, b)) return std::nullopt;
       return false;
     }
-    return std::fabs(pair->first - pair->second) < 1e-9 * std::max(1.0, std::fabs(pair->first));
+    return nearly_equal(pair->a, pair->b);
   }
   if (is_temporal(a) || is_temporal(b)) {
     auto pair = temporal_pair(a, b);
@@ -518,19 +626,21 @@ bool equivalent(const value& a, const value& b) {
     auto e = equals(a, b);
     return e.value_or(false);
   }
-  if (a.kind == value_kind::quantity && b.kind == value_kind::quantity) {
-    auto pair = comparable_quantities(a, b);
+  auto qa = node_as_quantity(a);
+  auto qb = node_as_quantity(b);
+  if (qa && qb) {
+    auto pair = in_base_units(*qa, *qb);
     if (!pair) {
       // a calendar year/month is equivalent to UCUM 'a'/'mo'
-      auto cal_a = calendar_unit(a.text);
-      auto cal_b = calendar_unit(b.text);
-      auto same = [](std::string_view cal, std::string_view ucum) {
-        return (cal == "year" && ucum == "a") || (cal == "month" && ucum == "mo");
+      auto cal_a = calendar_unit(qa->text);
+      auto cal_b = calendar_unit(qb->text);
+      auto same = [](std::string_view cal, std::string_view unit) {
+        return (cal == "year" && unit == "a") || (cal == "month" && unit == "mo");
       };
-      if ((same(cal_a, b.text) || same(cal_b, a.text)) && a.decimal == b.decimal) return true;
-      return false;
+      return (same(cal_a, qb->text) || same(cal_b, qa->text)) && qa->decimal == qb->decimal;
     }
-    return std::fabs(pair->first - pair->second) < 1e-6 * std::max(1.0, std::fabs(pair->first));
+    // equal at the precision of the less precise quantity
+    return std::round(pair->a / pair->ulp) == std::round(pair->b / pair->ulp);
   }
   return equals(a, b).value_or(false);
 }
@@ -557,9 +667,10 @@ std::optional<int> compare(const value& a, const value& b, bool& comparable) {
   auto qa = node_as_quantity(a);
   auto qb = node_as_quantity(b);
   if (qa && qb) {
-    auto pair = comparable_quantities(*qa, *qb);
+    auto pair = in_base_units(*qa, *qb);
     if (!pair) return std::nullopt;
-    return sign_of(pair->first - pair->second);
+    if (nearly_equal(pair->a, pair->b)) return 0;
+    return sign_of(pair->a - pair->b);
   }
   comparable = false;
   return std::nullopt;
