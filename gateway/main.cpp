@@ -2,18 +2,23 @@
 // store, starts the delivery workers and the HTTP server, and on SIGTERM/SIGINT stops accepting, lets
 // in-flight requests finish within the configured deadline, drains the store's writer and exits 0.
 //
-//   homebase --config FILE       serve; prints "LISTENING <port>" once the socket is bound
-//   homebase --check-config FILE validate a config file and exit
+//   homebase --config FILE                   serve; prints "LISTENING <port>" once the socket is bound
+//   homebase --check-config FILE             validate a config file and exit
+//   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
+//                                            no server, no store
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "config/gateway_config.hpp"
+#include "fhir/definitions/type_registry.hpp"
+#include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -26,7 +31,8 @@ using namespace homebase;
 namespace {
 
 int usage() {
-  std::cerr << "usage: homebase --config FILE | --check-config FILE | --version\n";
+  std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
+               "--version\n";
   return 2;
 }
 
@@ -51,6 +57,9 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
 
 int serve(const std::string& config_path) {
   auto file_config = config::load_file(config_path);
+  // The R4 model the validator uses, loaded now rather than on the first request (throws only when the
+  // embedded model is broken, and then the gateway must not start).
+  (void)fhir::definitions::type_registry::r4();
   asio::io_context ioc(file_config->server.io_threads);
   auto server = std::make_shared<gateway::http::server>(ioc, file_config->server);
   auto config = config::with_bound_port(file_config, server->port());
@@ -93,6 +102,15 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::cout << "homebase 0.1.0\n";
     return 0;
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "validate") == 0) {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+      return gateway::cli::run_validate_command(args, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << "homebase validate: " << e.what() << "\n";
+      return 2;
+    }
   }
   if (argc != 3) return usage();
   std::string option = argv[1];

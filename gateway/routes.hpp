@@ -4,6 +4,8 @@
 //   GET  /readyz                       store reachable
 //   GET  /fhir/metadata                CapabilityStatement
 //   POST /fhir/$process-message        message_intake
+//   POST /fhir/$validate               validate_operation (any resource)
+//   POST /fhir/{type}/$validate        validate_operation (a resource of {type}; unknown type 404)
 //   GET  /admin/messages[/{id}]        admin_api
 //   POST /admin/messages/{id}/retry    message_intake::retry
 #pragma once
@@ -12,6 +14,7 @@
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
+#include "gateway/pipeline/validate_operation.hpp"
 
 namespace homebase::gateway {
 
@@ -25,6 +28,7 @@ class routes final : public http::request_handler {
   store::sqlite_store& store_;
   pipeline::message_intake& intake_;
   admin::admin_api admin_;
+  pipeline::validate_operation validate_;
   std::string metadata_;
 };
 

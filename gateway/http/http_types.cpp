@@ -1,5 +1,7 @@
 #include "gateway/http/http_types.hpp"
 
+#include <cctype>
+
 namespace homebase::gateway::http {
 
 response make_response(bhttp::status status, std::string body, std::string_view content_type,
@@ -21,6 +23,15 @@ response make_error(bhttp::status status, std::string_view code, std::string dia
   fhir::operation_outcome outcome(fhir::issue_severity::error, std::string(code), std::move(diagnostics),
                                   std::move(expression));
   return make_outcome(status, outcome, version);
+}
+
+bool is_fhir_json(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  auto media = content_type.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  std::string lower(media);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/fhir+json" || lower == "application/json" || lower == "application/json+fhir";
 }
 
 std::string_view target_path(std::string_view target) {

@@ -24,6 +24,10 @@ inline constexpr std::string_view fhir_json = "application/fhir+json; charset=ut
 [[nodiscard]] response make_error(bhttp::status status, std::string_view code, std::string diagnostics,
                                   std::string expression = {}, unsigned version = 11);
 
+// Whether a Content-Type names FHIR JSON: application/fhir+json (or application/json, or the DSTU2 name
+// application/json+fhir), with any parameters such as charset.
+[[nodiscard]] bool is_fhir_json(std::string_view content_type);
+
 // The path of a request target without its query ("/fhir/metadata?x=1" -> "/fhir/metadata").
 [[nodiscard]] std::string_view target_path(std::string_view target);
 // The value of a query parameter, percent-decoded; empty when absent.

@@ -48,7 +48,10 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Key("mode");
   w.String("server");
   w.Key("documentation");
-  w.String("Only the system operation $process-message is implemented; no resource interactions.");
+  w.String(
+      "Only the operations $process-message (system level) and $validate (system level and on every R4 "
+      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) are implemented; no "
+      "resource interactions.");
   w.Key("operation");
   w.StartArray();
   w.StartObject();
@@ -56,6 +59,16 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String("process-message");
   w.Key("definition");
   w.String("http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
+  w.String("validate");
+  w.Key("definition");
+  w.String("http://hl7.org/fhir/OperationDefinition/Resource-validate");
+  w.Key("documentation");
+  w.String(
+      "Validates a resource against the R4 definitions (structure, cardinality, formats, required "
+      "bindings, invariants); answers 200 with an OperationOutcome.");
   w.EndObject();
   w.EndArray();
   w.EndObject();

@@ -1,5 +1,6 @@
 // capability_statement: GET /fhir/metadata, listing exactly what this gateway implements:
-// the system operation $process-message and the message events it receives (reliable messaging).
+// the system operation $process-message and the message events it receives (reliable messaging), and the
+// operation $validate.
 #pragma once
 
 #include <string>
