@@ -22,15 +22,6 @@ using fhir::issue_severity;
 
 namespace {
 
-bool is_fhir_json(std::string_view content_type) {
-  auto semi = content_type.find(';');
-  auto media = content_type.substr(0, semi);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  std::string lower(media);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/fhir+json" || lower == "application/json" || lower == "application/json+fhir";
-}
-
 std::vector<store::identifier_key> keys_of(const model::child& c) {
   std::vector<store::identifier_key> keys;
   for (const auto& id : c.identifiers)
@@ -84,7 +75,8 @@ struct ingest_state {
   fhir::message_envelope envelope;
   std::string partner_id;
   mappers::inbound::translation translation;
-  child_update fresh;  // derived on the I/O thread, as if the child were new
+  std::vector<fhir::issue> validation_notes;  // warnings of the validation, reported in the response
+  child_update fresh;                         // derived on the I/O thread, as if the child were new
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
   std::string received_at;
@@ -99,8 +91,14 @@ message_intake::message_intake(config::config_ptr config, store::sqlite_store& s
                                std::function<void(const std::string&)> delivered_to)
     : config_(std::move(config)), store_(store), notify_(std::move(delivered_to)) {}
 
+fhir::validation_options ingest_validation_options(const config::partner& partner) {
+  fhir::validation_options options;
+  options.unknown_elements_are_warnings = partner.validation == config::validation_mode::lenient;
+  return options;
+}
+
 asio::awaitable<http::response> message_intake::process(http::request& req) {
-  if (!is_fhir_json(req[bhttp::field::content_type]))
+  if (!http::is_fhir_json(req[bhttp::field::content_type]))
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
                                    std::string(req[bhttp::field::content_type]) + "'");
@@ -129,6 +127,20 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
         "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
         "Bundle.entry[0].resource.source.endpoint");
   state->partner_id = partner->id;
+
+  // R4 validation of the whole Bundle. It needs the partner (strict or lenient), so it follows the
+  // partner check; an unknown sender is refused before its message costs a validation.
+  fhir::operation_outcome validation;
+  validator_.validate(doc, validation, ingest_validation_options(*partner), "Bundle");
+  state->validation_notes = response_notes(validation);
+  if (validation.has_errors()) {
+    // Every error with its path, then the warnings a response would report.
+    fhir::operation_outcome rejected;
+    for (const auto& i : validation.issues())
+      if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) rejected.add(i);
+    for (const auto& i : state->validation_notes) rejected.add(i);
+    co_return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
+  }
 
   if (!mappers::inbound::is_discharge_event(env.event_system, env.event_code))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
@@ -198,7 +210,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   if (!state->destination.empty() && notify_) notify_(state->destination);
   if (state->kind == ingest_kind::duplicate) {
     auto original = rebuild_response_message(std::move(state->prior_body), config_->server.public_base_url,
-                                             state->received_at, state->route_note);
+                                             state->received_at, state->route_note, validator_);
     if (!original)
       co_return http::make_error(
           bhttp::status::internal_server_error, "exception",
@@ -207,8 +219,8 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   }
   co_return http::make_response(
       bhttp::status::ok,
-      build_response_message({&env, &state->translation.notes, config_->server.public_base_url,
-                              state->received_at, state->route_note}),
+      build_response_message({&env, &state->translation.notes, &state->validation_notes,
+                              config_->server.public_base_url, state->received_at, state->route_note}),
       http::fhir_json);
 }
 

@@ -1,7 +1,9 @@
 // message_intake: `POST /fhir/$process-message`, the path of one inbound message (docs/ARCHITECTURE.md):
-//   content type -> JSON (limits) -> message Bundle rules -> partner -> event -> translation (pure, on the
-//   connection's strand) -> one store transaction on the writer thread (duplicate check, merge into the
-//   child's record, routing, inbox row, outbox row) -> commit -> response message.
+//   content type -> JSON (limits) -> message Bundle rules -> partner -> R4 validation of the whole Bundle
+//   (fhir/validation; strict, or lenient per partner; any error: 422 listing every issue, nothing kept;
+//   warnings go into the response) -> event -> translation (pure, on the connection's strand) -> one store
+//   transaction on the writer thread (duplicate check, merge into the child's record, routing, inbox row,
+//   outbox row) -> commit -> response message.
 // The response is sent only after the commit (persist, then acknowledge). A message whose
 // Bundle.id + MessageHeader.id was seen before gets the original response and no second delivery.
 #pragma once
@@ -11,10 +13,14 @@
 #include <string>
 
 #include "config/gateway_config.hpp"
+#include "fhir/validation/validator.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::pipeline {
+
+// How a partner's messages are validated: strict, or lenient (unknown elements are warnings).
+[[nodiscard]] fhir::validation_options ingest_validation_options(const config::partner& partner);
 
 class message_intake {
  public:
@@ -31,6 +37,7 @@ class message_intake {
   config::config_ptr config_;
   store::sqlite_store& store_;
   std::function<void(const std::string&)> notify_;
+  fhir::validator validator_;  // immutable; shared by every connection's strand
 };
 
 }  // namespace homebase::gateway::pipeline

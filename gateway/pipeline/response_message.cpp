@@ -18,6 +18,8 @@ void str(writer_t& w, std::string_view s) {
 
 fhir::operation_outcome details_of(const response_inputs& in) {
   fhir::operation_outcome details;
+  if (in.validation_notes != nullptr)
+    for (const auto& i : *in.validation_notes) details.add(i);
   if (in.notes != nullptr)
     for (const auto& n : *in.notes)
       details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
@@ -127,17 +129,32 @@ std::string build_response_message(const response_inputs& in) {
   return {b.GetString(), b.GetSize()};
 }
 
+std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validation) {
+  std::vector<fhir::issue> notes;
+  for (const auto& i : validation.issues())
+    if (i.severity == issue_severity::warning && i.code != "processing" &&
+        !i.diagnostics.starts_with("dom-6:"))
+      notes.push_back(i);
+  return notes;
+}
+
 std::optional<std::string> rebuild_response_message(std::string body, const std::string& gateway_endpoint,
                                                     const std::string& received_at,
-                                                    const std::string& route_note) {
+                                                    const std::string& route_note,
+                                                    const fhir::validator& validator) {
   rapidjson::Document doc;
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
   auto check = fhir::check_message_bundle(doc);
   if (check.http_status != 200) return std::nullopt;
+  fhir::operation_outcome validation;
+  fhir::validation_options lenient;
+  lenient.unknown_elements_are_warnings = true;
+  validator.validate(doc, validation, lenient, "Bundle");
+  auto notes = response_notes(validation);
   auto translated = mappers::inbound::translate_discharge(doc);
   if (!translated.ok) return std::nullopt;
   return build_response_message(
-      {&check.envelope, &translated.value.notes, gateway_endpoint, received_at, route_note});
+      {&check.envelope, &translated.value.notes, &notes, gateway_endpoint, received_at, route_note});
 }
 
 }  // namespace homebase::gateway::pipeline

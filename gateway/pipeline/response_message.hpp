@@ -1,11 +1,12 @@
 // response_message: the message Bundle the gateway answers $process-message with (messaging.html): a new
 // Bundle and MessageHeader whose response.identifier quotes the request's MessageHeader.id, code "ok",
-// and, when there is anything to report (content not mapped, held as unroutable), an OperationOutcome
-// referenced from response.details.
+// and, when there is anything to report (validation warnings, content not mapped, held as unroutable), an
+// OperationOutcome referenced from response.details.
 //
 // The response is a pure function of what the store keeps (the raw body, the time it was received and
-// the routing note) and of the gateway's public base URL: its ids are name-based UUIDs derived from the
-// request's MessageHeader.id. So it is not stored; a duplicate request gets it rebuilt, byte for byte.
+// the routing note), of the gateway's public base URL and of the validator: its ids are name-based UUIDs
+// derived from the request's MessageHeader.id. So it is not stored; a duplicate request gets it rebuilt, byte
+// for byte.
 #pragma once
 
 #include <optional>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include "fhir/message_bundle.hpp"
+#include "fhir/operation_outcome.hpp"
+#include "fhir/validation/validator.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 
 namespace homebase::gateway::pipeline {
@@ -20,19 +23,29 @@ namespace homebase::gateway::pipeline {
 struct response_inputs {
   const fhir::message_envelope* envelope = nullptr;
   const std::vector<mappers::inbound::mapping_note>* notes = nullptr;
-  std::string gateway_endpoint;  // config server.public_base_url
-  std::string received_at;       // ISO time the message was first received
-  std::string route_note;        // non-empty: held as unroutable, and why
+  const std::vector<fhir::issue>* validation_notes = nullptr;  // from response_notes()
+  std::string gateway_endpoint;                                // config server.public_base_url
+  std::string received_at;                                     // ISO time the message was first received
+  std::string route_note;                                      // non-empty: held as unroutable, and why
 };
 
 [[nodiscard]] std::string build_response_message(const response_inputs& in);
 
-// Rebuilds the response of a stored message from its raw body (parsed and translated again).
-// Returns nothing when the body no longer parses or translates (a gateway too different from the one
-// that accepted it).
-[[nodiscard]] std::optional<std::string> rebuild_response_message(std::string body,
-                                                                  const std::string& gateway_endpoint,
-                                                                  const std::string& received_at,
-                                                                  const std::string& route_note);
+// The warnings of a message's validation that its response reports (and a 422 lists after the errors):
+// every warning except those that only say a constraint could not be evaluated (code `processing`: a
+// limit of the gateway, nothing the sender can act on) and dom-6 ("a resource should have narrative", a
+// best-practice guideline that message content rarely meets: it would add one note per entry). Errors
+// never get here: they reject the message. $validate and `homebase validate` report everything.
+[[nodiscard]] std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validation);
+
+// Rebuilds the response of a stored message from its raw body (parsed, validated and translated again).
+// The body is validated leniently (unknown elements as warnings): for a message that was accepted, that
+// gives the warnings it got whichever mode its partner had, since strict and lenient differ only on
+// unknown elements, which a strict partner's accepted message does not have.
+// Returns nothing when the body no longer parses or translates (a gateway too different from the one that
+// accepted it).
+[[nodiscard]] std::optional<std::string> rebuild_response_message(
+    std::string body, const std::string& gateway_endpoint, const std::string& received_at,
+    const std::string& route_note, const fhir::validator& validator = fhir::validator());
 
 }  // namespace homebase::gateway::pipeline

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <fstream>
 #include <sstream>
@@ -50,6 +52,42 @@ TEST(response_message, answers_the_request_header_with_ok_and_reports_notes) {
   // A new id for the response Bundle and header, never the request's.
   EXPECT_STRNE(doc["id"].GetString(), "463c11b8-8b3d-55cf-bae1-9dd92814045b");
   EXPECT_STRNE(header["id"].GetString(), "d22fb1b9-e92c-5387-a88c-62b262a6f465");
+}
+
+TEST(response_message, validation_warnings_are_reported_but_not_best_practice_or_engine_limits) {
+  fhir::operation_outcome validation;
+  validation.add(fhir::issue_severity::error, "value", "an error", "Bundle.entry[1].resource.gender");
+  validation.add(fhir::issue_severity::warning, "structure", "Unknown element 'x'",
+                 "Bundle.entry[1].resource.x");
+  validation.add(fhir::issue_severity::warning, "invariant", "dom-6: A resource should have narrative",
+                 "Bundle.entry[1].resource");
+  validation.add(fhir::issue_severity::warning, "processing", "ctm-1: the constraint could not be evaluated",
+                 "Bundle.entry[2].resource");
+  validation.add(fhir::issue_severity::information, "informational", "fyi", "Bundle");
+  auto notes = response_notes(validation);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].expression, "Bundle.entry[1].resource.x");
+}
+
+TEST(response_message, the_rebuilt_response_carries_the_warnings_of_a_lenient_validation) {
+  rapidjson::Document doc;
+  doc.Parse(seed().c_str());
+  doc["entry"][1]["resource"].AddMember("favouriteColour", "blue", doc.GetAllocator());
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  doc.Accept(w);
+  auto text = rebuild_response_message(b.GetString(), "https://h/fhir", "2026-11-23T01:00:00.000Z", "");
+  ASSERT_TRUE(text);
+  EXPECT_NE(text->find(
+                R"("severity":"warning","code":"structure","diagnostics":"Unknown element 'favouriteColour'")"
+                R"(,"expression":["Bundle.entry[1].resource.favouriteColour"])"),
+            std::string::npos)
+      << *text;
+  // The seed itself gets no validation note: its only warnings are dom-6 (no narrative).
+  auto plain = rebuild_response_message(seed(), "https://h/fhir", "2026-11-23T01:00:00.000Z", "");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->find("dom-6"), std::string::npos) << *plain;
+  EXPECT_EQ(plain->find(R"("code":"structure")"), std::string::npos) << *plain;
 }
 
 TEST(response_message, a_body_that_no_longer_parses_cannot_be_rebuilt) {
