@@ -100,7 +100,8 @@ struct gateway_options {
   bool tls = false;
   std::string second_home_base{};  // a second medical home ("riverside"), when not empty
   std::string second_home_npi{};
-  long inflight_body_budget = 0;  // server.inflight_body_budget_bytes when > 0
+  long inflight_body_budget = 0;     // server.inflight_body_budget_bytes when > 0
+  std::string partner_validation{};  // partners[0].validation (strict | lenient) when not empty
 };
 
 struct gateway_process {
