@@ -212,7 +212,7 @@ void engine::append_member(const rapidjson::Value* json, const rapidjson::Value*
   add(json, element_at(0));
 }
 
-void engine::navigate(const value& item, std::string_view name, collection& out) const {
+void engine::navigate(const value& item, std::string_view name, collection& out) {
   if (item.element != nullptr && (item.kind != value_kind::node || item.node == nullptr)) {
     // a primitive: its id and extensions live in the "_name" object
     if (name == "extension" || name == "id")
@@ -255,10 +255,22 @@ void engine::navigate(const value& item, std::string_view name, collection& out)
   }
 }
 
-bool engine::navigate_with_model(const value& item, std::string_view name, collection& out) const {
+bool engine::navigate_with_model(const value& item, std::string_view name, collection& out) {
   const fhirpath::model& m = *env_.model;
   const rapidjson::Value& object = *item.node;
   if (auto info = m.child(item.model_key, name)) {
+    if (env_.strict) {
+      // FHIRPath names a choice element without its type: `value`, not `valueQuantity`
+      for (std::size_t i = 1; i < name.size(); ++i) {
+        if (is_upper(name[i]) && m.is_choice(item.model_key, name.substr(0, i))) {
+          fail(error_kind::semantic,
+               "'" + std::string(name) + "': a choice element is named '" + std::string(name.substr(0, i)) +
+                   "'",
+               0);
+          return true;
+        }
+      }
+    }
     const rapidjson::Value* member = nullptr;
     const rapidjson::Value* elements = nullptr;
     for (const auto& entry : object.GetObject()) {
@@ -288,10 +300,17 @@ bool engine::navigate_with_model(const value& item, std::string_view name, colle
     }
     return true;
   }
-  return false;  // not an element the model knows: plain JSON navigation
+  // an element the model does not know (probing "id", which every element and resource has, tells
+  // whether the model knows the parent at all)
+  if (env_.strict && m.child(item.model_key, "id").has_value()) {
+    fail(error_kind::semantic,
+         "'" + std::string(name) + "' is not an element of " + std::string(item.model_key), 0);
+    return true;
+  }
+  return false;  // plain JSON navigation
 }
 
-void engine::children_of(const value& item, collection& out) const {
+void engine::children_of(const value& item, collection& out) {
   if (item.element != nullptr && (item.kind != value_kind::node || item.node == nullptr)) {
     navigate(item, "id", out);
     navigate(item, "extension", out);
@@ -322,8 +341,8 @@ void engine::children_of(const value& item, collection& out) const {
 
 bool engine::known_type(std::string_view type_name) const {
   if (env_.model == nullptr) return true;
-  std::string_view sys = system_name(type_name);
-  if (!sys.empty()) return is_system_type(sys);
+  // System.X is never an unknown name: a type outside the System namespace just does not match
+  if (!system_name(type_name).empty()) return true;
   if (type_name.substr(0, 5) == "FHIR.") return env_.model->is_type(type_name.substr(5));
   return is_system_type(type_name) || env_.model->is_type(type_name);
 }

@@ -46,9 +46,11 @@ class engine {
   collection eval_on(const node& n, std::span<const value> input, const frame& ctx);
 
   // Children of `item` named `name` (choice types resolved); appends to `out`.
-  void navigate(const value& item, std::string_view name, collection& out) const;
+  // In strict mode (environment::strict, with a model) an element the model does not know, or a choice
+  // element named with its type ("valueQuantity"), is a semantic error.
+  void navigate(const value& item, std::string_view name, collection& out);
   // All child items of `item`, in document order.
-  void children_of(const value& item, collection& out) const;
+  void children_of(const value& item, collection& out);
   // Whether `item` is of the named type (System.X, FHIR.x or bare name): `exact` for as()/ofType() on
   // FHIR primitives (see engine.cpp), else the type or a type derived from it.
   [[nodiscard]] bool is_type(const value& item, std::string_view type_name, bool exact = false) const;
@@ -78,7 +80,7 @@ class engine {
 
  private:
   // navigate() for an item the model knows; false when the model does not know the element.
-  bool navigate_with_model(const value& item, std::string_view name, collection& out) const;
+  bool navigate_with_model(const value& item, std::string_view name, collection& out);
   collection eval_binary(const node& n, const frame& ctx);
   collection eval_variable(const node& n);
   collection arithmetic(const node& n, const value& a, const value& b);

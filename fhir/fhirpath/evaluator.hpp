@@ -30,6 +30,9 @@ struct environment {
   // of every node, is/as/ofType follow the type hierarchy (unknown type names are errors), and
   // memberOf()/conformsTo() can answer. Without one, types are guessed from JSON shapes and choice names.
   const fhirpath::model* model = nullptr;
+  // Strict mode (needs a model): navigating to an element the model does not know, or naming a choice
+  // element with its type ("valueQuantity" for value[x]), is a semantic error instead of an empty result.
+  bool strict = false;
 };
 
 // Where an expression is evaluated: the element a constraint is defined on, and the resources around it.

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "fhir/fhirpath/model.hpp"
@@ -65,6 +66,11 @@ class fake_model final : public model {
     element("Bundle.entry", "fullUrl", "uri");
     element("Bundle.entry", "resource", "Resource");
 
+    for (const char* t : {"Patient.contact", "HumanName", "Observation.component", "Quantity", "Age",
+                          "Period", "CodeableConcept", "Coding", "Reference", "Extension", "Bundle.entry"}) {
+      element(t, "id", "string");
+      if (std::string_view(t) != "Extension") element(t, "extension", "Extension", true);
+    }
     parents_ = {{"code", "string"},
                 {"id", "string"},
                 {"markdown", "string"},

@@ -95,7 +95,8 @@ TEST_F(fhirpath_model, unknown_type_names_are_errors) {
   EXPECT_EQ(eval("Patient.gender.as(string1)").substr(0, 6), "error:");
   EXPECT_EQ(eval("Patient.gender.ofType(string1)").substr(0, 6), "error:");
   EXPECT_EQ(eval("Patient.gender is string1").substr(0, 6), "error:");
-  EXPECT_EQ(eval("Patient.gender is System.Strin").substr(0, 6), "error:");
+  EXPECT_EQ(eval("Patient.is(System.Patient)"), "[false]");  // System.X: never an unknown name
+  EXPECT_EQ(eval("Patient.gender is System.Strin"), "[false]");
   EXPECT_EQ(eval("Patient.gender.is(FHIR.Quantity)"), "[false]");
   // without a model the same names are not checked
   environment plain;
@@ -108,6 +109,20 @@ TEST_F(fhirpath_model, primitive_extensions_and_value_less_primitives) {
   EXPECT_EQ(eval("Patient.contact.name.family.extension.value"), "[VV]");
   EXPECT_EQ(eval("Patient.descendants().ofType(HumanName).count()"), "[3]");
   EXPECT_EQ(eval("Patient.descendants().ofType(Quantity).value"), "[52,185]");  // an Age is a Quantity
+}
+
+TEST_F(fhirpath_model, strict_mode_rejects_unknown_and_typed_choice_names) {
+  EXPECT_EQ(eval("Patient.name.given1"), "[]");
+  EXPECT_EQ(eval("Patient.contained.valueQuantity.value"), "[185]");  // lenient by default
+  environment strict = env_;
+  strict.strict = true;
+  EXPECT_EQ(eval("Patient.name.given1", &strict).substr(0, 6), "error:");
+  EXPECT_EQ(eval("Encounter.name.given", &strict).substr(0, 6), "error:");  // wrong context type
+  EXPECT_EQ(eval("Patient.contained.valueQuantity.value", &strict).substr(0, 6), "error:");
+  EXPECT_EQ(eval("Patient.contained.value.value", &strict), "[185]");
+  EXPECT_EQ(eval("Patient.birthDate.extension.url", &strict), "[http://x/birthTime]");
+  // elements under a key the model does not know stay plain JSON
+  EXPECT_EQ(eval("Patient.extension.value.unit", &strict), "[a]");
 }
 
 TEST_F(fhirpath_model, member_of_and_conforms_to_ask_the_model) {
