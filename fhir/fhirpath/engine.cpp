@@ -145,36 +145,41 @@ collection engine::fail(error_kind kind, std::string message, std::size_t positi
 
 value engine::wrap(const rapidjson::Value& json, std::string_view fhir_type,
                    std::string_view model_key) const {
-  value v;
+  value v;  // filled in place: this runs for every node navigation visits
+  v.node = &json;
   if (json.IsObject()) {
     const rapidjson::Value* rt = find_member(json, "resourceType");
     if (rt != nullptr && rt->IsString()) {
       fhir_type = json_text(*rt);
       if (env_.model != nullptr) model_key = fhir_type;  // a resource's definitions live under its type
     }
-    v = value::make_node(&json, fhir_type);
+    v.kind = value_kind::node;
   } else if (json.IsBool()) {
-    v = value::make_boolean(json.GetBool());
+    v.kind = value_kind::boolean;
+    v.boolean = json.GetBool();
   } else if (json.IsInt64() && fhir_type != "decimal") {
-    v = value::make_integer(json.GetInt64());
+    v.kind = value_kind::integer;
+    v.integer = json.GetInt64();
   } else if (json.IsNumber()) {
-    double d = json.GetDouble();
-    v = value::make_decimal(d, infer_scale(d));
+    v.kind = value_kind::decimal;
+    v.decimal = json.GetDouble();
+    v.scale = infer_scale(v.decimal);
   } else if (json.IsString()) {
-    std::string_view s = json_text(json);
-    v = value::make_string_view(s);
+    v.kind = value_kind::string;
+    v.text = json_text(json);
     if (fhir_type == "date" || fhir_type == "dateTime" || fhir_type == "instant" || fhir_type == "time") {
       value_kind k = fhir_type == "date" ? value_kind::date
                                          : (fhir_type == "time" ? value_kind::time : value_kind::date_time);
-      auto t = parse_temporal(s, k);
-      if (t) v = value::make_temporal(k, *t);
+      if (auto t = parse_temporal(v.text, k)) {
+        v.kind = k;
+        v.time_value = *t;
+      }
     }
   } else {
-    v = value::make_node(&json, fhir_type);
+    v.kind = value_kind::node;
   }
   v.fhir_type = fhir_type;
   v.model_key = model_key;
-  v.node = &json;
   return v;
 }
 
