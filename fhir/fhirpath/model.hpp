@@ -8,6 +8,18 @@
 // name for resources and data types ("Patient", "HumanName") or a definition path for backbone elements
 // ("Patient.contact", "Questionnaire.item"). All string_views returned point into storage owned by the
 // model, which outlives every evaluation.
+//
+// How the engine uses it (fhir/fhirpath/engine.cpp):
+// - navigation calls child(key, name) per step; a resource (a JSON object with resourceType) takes its
+//   resourceType as key and type, whatever child() said ("Resource" for Bundle.entry.resource);
+// - for a name child() does not know, is_choice(key, name) lets it find "valueQuantity" for `value`,
+//   calling child(key, "valueQuantity") for the type; anything else falls back to plain JSON navigation;
+// - is() and the `is` operator use derives_from(); as() and ofType() too, except that a FHIR primitive
+//   must match exactly (code.as(string) is empty, as the R4 suite expects);
+// - with environment::strict, child(key, "id") tells whether the model knows `key` at all before an
+//   unknown name is reported, so every element and resource key should answer for "id";
+// - is_type() decides which type names are errors in is/as/ofType (System.X names never are);
+// - these are called once or twice per navigation step: keep them to a hash lookup.
 #pragma once
 
 #include <optional>
