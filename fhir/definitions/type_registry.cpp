@@ -94,14 +94,17 @@ std::variant<std::unique_ptr<type_registry>, std::string> type_registry::load(st
         def->guard = analyse_constraint(def->expression_text);
         if (def->guard.guardable) {
           // The verdict on a node without any of the navigated members: evaluate once on {}.
+          // (Untyped: a guardable expression navigates nothing that exists, so types cannot matter.)
           rapidjson::Value empty(rapidjson::kObjectType);
-          auto verdict = fhirpath::evaluate(*def->expression, empty);
+          fhirpath::focus where;
+          where.node = &empty;
+          where.resource = &empty;
+          where.root_resource = &empty;
+          auto verdict = fhirpath::evaluate_constraint(*def->expression, where, fhirpath::environment{});
           if (!verdict.ok()) {
             def->guard.guardable = false;
           } else {
-            const auto& items = verdict.value();
-            def->passes_when_absent =
-                !(items.size() == 1 && items[0].kind == fhirpath::value_kind::boolean && !items[0].boolean);
+            def->passes_when_absent = verdict.value();
           }
         }
       } else {

@@ -736,7 +736,8 @@ collection call::run() {
       if (!arity(2, 3)) return {};
       if (input_.size() > 1) return error("input must be a single item");
       frame inner = ctx_;
-      if (!input_.empty()) inner.this_items = input_;
+      inner.this_items =
+          input_;  // arguments see the input, also when it is empty (ctm-1: resolve().iif(empty(), ...))
       auto branch = [&](size_t i) { return e_.eval(*fn_.children[i], inner); };
       collection condition = branch(0);
       if (condition.size() > 1 || (condition.size() == 1 && condition[0].kind != value_kind::boolean))

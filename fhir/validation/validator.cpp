@@ -80,7 +80,9 @@ bool has_string(const rapidjson::Value& v, std::string_view text) {
 class walker {
  public:
   walker(const type_registry& registry, const validation_options& options, operation_outcome& out)
-      : reg_(registry), opt_(options), out_(out) {}
+      : reg_(registry), opt_(options), out_(out) {
+    env_.model = &reg_;
+  }
 
   void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
 
@@ -143,14 +145,17 @@ class walker {
                    const element_definition* el, const element_definition* type_root);
   void required_elements(const rapidjson::Value& json, const element_definition& scope);
   void contained_references(const rapidjson::Value& resource);
-  fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
-                                                             const rapidjson::Value& node,
-                                                             std::string_view key,
-                                                             std::string_view type) const {
-    (void)key;
-    (void)type;
-    // Interim: the element as %context and %resource, no model (until the focus API lands).
-    return fhirpath::evaluate(expr, node, env_);
+  // The element's invariants at `node`, with the R4 model for typed navigation.
+  [[nodiscard]] fhirpath::result<bool> evaluate_constraint(const fhirpath::expression& expr,
+                                                           const rapidjson::Value& node, std::string_view key,
+                                                           std::string_view type) const {
+    fhirpath::focus where;
+    where.node = &node;
+    where.model_key = key;
+    where.type = type;
+    where.resource = ctx_.resource;
+    where.root_resource = ctx_.root;
+    return fhirpath::evaluate_constraint(expr, where, env_);
   }
   fhirpath::environment env_;
 
@@ -598,10 +603,7 @@ void walker::constraints(const rapidjson::Value& node, std::string_view key, std
              c->key + ": the constraint could not be evaluated: " + result.failure().message);
       return;
     }
-    const auto& items = result.value();
-    const bool failed =
-        items.size() == 1 && items[0].kind == fhirpath::value_kind::boolean && !items[0].boolean;
-    if (failed) report(c->severity, "invariant", c->key + ": " + c->human);
+    if (!result.value()) report(c->severity, "invariant", c->key + ": " + c->human);
   };
   if (el) {
     for (const auto* c : el->constraints) run(c);

@@ -171,6 +171,20 @@ TEST(Validator, InvariantsOfResourcesAndDataTypesUseTheirOwnSeverity) {
   EXPECT_TRUE(period.has(issue_severity::error, "invariant", "Encounter.period")) << period.dump();  // per-1
 }
 
+TEST(Validator, InvariantsResolveReferencesInsideTheResource) {
+  // ctm-1: onBehalfOf only when the member is a Practitioner; resolve() finds contained resources and
+  // leaves references it cannot follow alone (iif(empty(), true, ...)).
+  const auto contained =
+      check(R"({"resourceType":"CareTeam","contained":[{"resourceType":"Patient","id":"p1"}],
+    "participant":[{"member":{"reference":"#p1"},"onBehalfOf":{"reference":"Organization/o1"}}]})");
+  EXPECT_TRUE(contained.has(issue_severity::error, "invariant", "CareTeam.participant[0]"))
+      << contained.dump();
+  const auto elsewhere = check(R"({"resourceType":"CareTeam",
+    "participant":[{"member":{"reference":"urn:uuid:659d55a3-a276-5a51-a21f-39a694ac4fad"},
+    "onBehalfOf":{"reference":"Organization/o1"}}]})");
+  EXPECT_EQ(elsewhere.errors(), 0u) << elsewhere.dump();
+}
+
 TEST(Validator, BundleEntriesAreValidatedAtTheirPaths) {
   const auto c = check(R"({"resourceType":"Bundle","type":"collection","entry":[
     {"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":{"resourceType":"Patient","gender":"x"}},
