@@ -330,3 +330,44 @@ TEST(json_lossless, the_result_can_be_reused_for_another_parse) {
 
 }  // namespace
 }  // namespace homebase::fhir
+
+namespace homebase::fhir {
+namespace {
+
+// UTF-8 is checked before parsing (RFC 3629), at the offset of the first bad sequence.
+TEST(json_document, checks_utf8_by_rfc3629_at_the_offending_byte) {
+  struct sample {
+    std::string bytes;
+    bool valid;
+  };
+  const sample samples[] = {
+      {"\xC3\xA9", true},           // é
+      {"\xE2\x82\xAC", true},       // €
+      {"\xF0\x9F\x98\x80", true},   // U+1F600
+      {"\xF4\x8F\xBF\xBF", true},   // U+10FFFF
+      {"\xC0\xAF", false},          // overlong '/'
+      {"\xE0\x80\xAF", false},      // overlong
+      {"\xED\xA0\x80", false},      // surrogate U+D800
+      {"\xF4\x90\x80\x80", false},  // above U+10FFFF
+      {"\xF5\x80\x80\x80", false},  // invalid lead byte
+      {"\xE2\x82", false},          // truncated
+      {"\x80", false},              // lone continuation byte
+  };
+  for (const auto& s : samples) {
+    // Long ASCII prefix so the word-at-a-time path runs before the sequence.
+    const std::string text = "{\"resourceType\":\"Patient\",\"text\":\"abcdefghijklmnop" + s.bytes + "\"}";
+    rapidjson::Document d;
+    auto error = parse_json(text, d);
+    EXPECT_EQ(!error.has_value(), s.valid) << text;
+    if (error) {
+      EXPECT_EQ(error->message, "invalid UTF-8 in a JSON string");
+      EXPECT_EQ(error->offset, text.find(s.bytes)) << text;
+    }
+    std::string buffer = text;
+    rapidjson::Document in_place;
+    EXPECT_EQ(!parse_json_in_place(buffer, in_place).has_value(), s.valid) << text;
+  }
+}
+
+}  // namespace
+}  // namespace homebase::fhir
