@@ -275,6 +275,48 @@ TEST(CorpusValidation, EveryMutationIsCaughtAtItsPath) {
   EXPECT_GE(kinds["missing-required"], 60);
 }
 
+// The native Bundle rules (bdl-3, -4, -5, -7, -8) give the same issues as their FHIRPath expressions,
+// on every corpus file and mutation, and on Bundles built to break each rule.
+TEST(CorpusValidation, NativeBundleRulesAgreeWithTheirFhirPath) {
+  auto issues_of = [](const std::string& text, bool native) {
+    rapidjson::Document d;
+    EXPECT_FALSE(parse_json(text, d, {128}));
+    operation_outcome o;
+    validation_options options;
+    options.native_bundle_rules = native;
+    validator().validate(d, o, options);
+    std::vector<std::string> out;
+    for (const auto& i : o.issues()) {
+      if (i.diagnostics.starts_with("bdl-")) out.push_back(i.expression + " " + i.diagnostics);
+    }
+    return out;
+  };
+  std::vector<std::string> texts;
+  for (const auto& path : corpus()) texts.push_back(read_file(path));
+  for (const auto& m : all_mutations()) texts.push_back(m.text);
+  const std::string p = R"({"resourceType":"Patient","id":"p1"})";
+  texts.push_back(
+      R"({"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":)" +
+      p + R"(}]})");
+  texts.push_back(
+      R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"http://x/fhir/Patient/p1/_history/2","resource":)" +
+      p +
+      R"(,"request":{"method":"PUT","url":"Patient/p1"}},{"fullUrl":"http://x/fhir/Patient/p1/_history/2","resource":)" +
+      p + R"(},{}]})");
+  texts.push_back(R"({"resourceType":"Bundle","type":"batch-response","entry":[{"resource":)" + p + R"(}]})");
+  texts.push_back(R"({"resourceType":"Bundle","entry":[{"resource":)" + p + R"(}]})");
+  texts.push_back(
+      R"({"resourceType":"Bundle","type":"searchset","entry":[{"fullUrl":"http://x/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","meta":{"versionId":"1"}}},{"fullUrl":"http://x/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","meta":{"versionId":"2"}}}]})");
+  std::size_t with_issues = 0;
+  for (const auto& text : texts) {
+    const auto native = issues_of(text, true);
+    const auto fhirpath = issues_of(text, false);
+    EXPECT_EQ(native, fhirpath) << text.substr(0, 300);
+    with_issues += native.empty() ? 0 : 1;
+  }
+  EXPECT_GE(with_issues, 5u) << "the hand-built Bundles break bdl-3, -4, -5, -7 and -8";
+}
+
 // ---- agreement with the independent engines ------------------------------------------------------
 
 struct verdicts {
