@@ -3,7 +3,7 @@
 // validateResource() (all invariants it knows) on the seed NICU discharge message and the Synthea
 // bundle. Prints the median time per validation and MB/s. Uses the pinned packages of tests/tools
 // (run `npm ci` there first, as deploy/install-deps.sh --test does).
-//   node bench/medplum_validation.mjs [ROUNDS]
+//   node bench/medplum_validation.mjs [ROUNDS [WARMUP]]   (defaults 50 and 30)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,7 +19,8 @@ const inputs = [
   ['seed NICU discharge', 'tests/fixtures/anjali-nicu-discharge.json'],
   ['Synthea bundle', 'tests/fixtures/external/synthea/Carlene_Schamberger_cc19113f-aa63-434b-ab4e-62a5f97f1f0b.json'],
 ];
-const rounds = Number(process.argv[2] ?? 30);
+const rounds = Number(process.argv[2] ?? 50);
+const warmup = Number(process.argv[3] ?? 30);
 
 for (const [name, file] of inputs) {
   const text = readFileSync(join(root, file), 'utf8');
@@ -32,7 +33,7 @@ for (const [name, file] of inputs) {
       // validateResource throws an OperationOutcomeError when it finds errors; the time is what counts
     }
   };
-  for (let i = 0; i < 5; i++) once();  // warm-up (JIT)
+  for (let i = 0; i < warmup; i++) once();  // warm-up: let the JIT settle first
   const times = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = process.hrtime.bigint();
@@ -41,5 +42,5 @@ for (const [name, file] of inputs) {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  console.log(`medplum ${name}: ${bytes} bytes, median ${median.toFixed(2)} ms, ${(bytes / 1e6 / (median / 1e3)).toFixed(2)} MB/s (${rounds} rounds)`);
+  console.log(`medplum ${name}: ${bytes} bytes, median ${median.toFixed(3)} ms, ${(bytes / 1e6 / (median / 1e3)).toFixed(2)} MB/s (${rounds} rounds after ${warmup} warm-up)`);
 }
