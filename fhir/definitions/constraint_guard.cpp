@@ -95,6 +95,10 @@ constraint_guard analyse_constraint(std::string_view e) {
   return g;
 }
 
+bool invariant_holds(const fhirpath::collection& result) {
+  return !(result.size() == 1 && result[0].kind == fhirpath::value_kind::boolean && !result[0].boolean);
+}
+
 bool member_matches(std::string_view key, std::string_view name) {
   if (!key.empty() && key[0] == '_') key.remove_prefix(1);
   if (!key.starts_with(name)) return false;

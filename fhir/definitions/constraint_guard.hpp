@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fhir/fhirpath/value.hpp"
+
 namespace homebase::fhir::definitions {
 
 struct constraint_guard {
@@ -19,6 +21,13 @@ struct constraint_guard {
 };
 
 [[nodiscard]] constraint_guard analyse_constraint(std::string_view expression);
+
+// Whether an invariant's result means it holds. Only a single `false` violates it. An empty result holds:
+// the expression found nothing to check (ras-2, "probability is decimal implies ...", on a prediction
+// without probability; bdl-8 on an entry without fullUrl), which is how the official R4 examples pass.
+// A non-Boolean single item holds by singleton evaluation; several items hold as well (the R4
+// invariants are Boolean expressions; such a result would be a defect of the expression, not the data).
+[[nodiscard]] bool invariant_holds(const fhirpath::collection& result);
 
 // Whether a JSON member key may be reached by navigating `name` (itself, its primitive companion
 // "_name", or a choice type "nameQuantity").

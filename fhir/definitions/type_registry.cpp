@@ -100,11 +100,11 @@ std::variant<std::unique_ptr<type_registry>, std::string> type_registry::load(st
           where.node = &empty;
           where.resource = &empty;
           where.root_resource = &empty;
-          auto verdict = fhirpath::evaluate_constraint(*def->expression, where, fhirpath::environment{});
+          auto verdict = fhirpath::evaluate(*def->expression, where, fhirpath::environment{});
           if (!verdict.ok()) {
             def->guard.guardable = false;
           } else {
-            def->passes_when_absent = verdict.value();
+            def->passes_when_absent = invariant_holds(verdict.value());
           }
         }
       } else {

@@ -231,16 +231,17 @@ class walker {
   void required_elements(const rapidjson::Value& json, const element_definition& scope);
   void contained_references(const rapidjson::Value& resource);
   // The element's invariants at `node`, with the R4 model for typed navigation.
-  [[nodiscard]] fhirpath::result<bool> evaluate_constraint(const fhirpath::expression& expr,
-                                                           const rapidjson::Value& node, std::string_view key,
-                                                           std::string_view type) const {
+  [[nodiscard]] fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
+                                                                           const rapidjson::Value& node,
+                                                                           std::string_view key,
+                                                                           std::string_view type) const {
     fhirpath::focus where;
     where.node = &node;
     where.model_key = key;
     where.type = type;
     where.resource = ctx_.resource;
     where.root_resource = ctx_.root;
-    return fhirpath::evaluate_constraint(expr, where, env_);
+    return fhirpath::evaluate(expr, where, env_);
   }
   fhirpath::environment env_;
 
@@ -565,7 +566,9 @@ void walker::complex(const rapidjson::Value& v, const member_match& m, const typ
     for (const auto& member : v.GetObject()) {
       const std::string_view key = sv(member.name);
       has_extension = has_extension || key == "extension";
-      has_value = has_value || (key.starts_with("value") && key.size() > 5);
+      // value[x], or only its primitive companion ("_valueString" with extensions and no value)
+      has_value = has_value || (key.starts_with("value") && key.size() > 5) ||
+                  (key.starts_with("_value") && key.size() > 6);
     }
     if (has_extension == has_value)
       error("invariant", "ext-1: Must have either extensions or value[x], not both");
@@ -693,7 +696,8 @@ void walker::constraints(const rapidjson::Value& node, std::string_view key, std
              c->key + ": the constraint could not be evaluated: " + result.failure().message);
       return;
     }
-    if (!result.value()) report(c->severity, "invariant", c->key + ": " + c->human);
+    if (!definitions::invariant_holds(result.value()))
+      report(c->severity, "invariant", c->key + ": " + c->human);
   };
   if (el) {
     for (const auto* c : el->constraints) run(c);

@@ -185,6 +185,27 @@ TEST(Validator, InvariantsResolveReferencesInsideTheResource) {
   EXPECT_EQ(elsewhere.errors(), 0u) << elsewhere.dump();
 }
 
+TEST(Validator, AnInvariantThatFindsNothingToCheckHolds) {
+  // ras-2 "probability is decimal implies (probability as decimal) <= 100": empty without a probability.
+  const auto none =
+      check(R"({"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/p1"},
+    "prediction":[{"qualitativeRisk":{"text":"moderate"}}]})");
+  EXPECT_EQ(none.errors(), 0u) << none.dump();
+  const auto high =
+      check(R"({"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/p1"},
+    "prediction":[{"probabilityDecimal":120}]})");
+  EXPECT_TRUE(high.has(issue_severity::error, "invariant", "RiskAssessment.prediction[0]")) << high.dump();
+}
+
+TEST(Validator, AnExtensionWhoseValueHasOnlyExtensionsHasAValue) {
+  const auto c = check(R"({"resourceType":"Patient","extension":[{"url":"http://example.org/x",
+    "_valueString":{"extension":[{"url":"http://example.org/y","valueCode":"nl"}]}}]})");
+  EXPECT_EQ(c.errors(), 0u) << c.dump();
+  const auto both = check(R"({"resourceType":"Patient","extension":[{"url":"http://example.org/x",
+    "valueString":"a","extension":[{"url":"http://example.org/y","valueCode":"nl"}]}]})");
+  EXPECT_TRUE(both.has(issue_severity::error, "invariant", "Patient.extension[0]")) << both.dump();
+}
+
 TEST(Validator, BundleEntriesAreValidatedAtTheirPaths) {
   const auto c = check(R"({"resourceType":"Bundle","type":"collection","entry":[
     {"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":{"resourceType":"Patient","gender":"x"}},
