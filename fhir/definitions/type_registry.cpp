@@ -37,7 +37,28 @@ std::string capitalised(std::string_view type_code) {
   return s;
 }
 
+// R4 invariants whose expression is wrong as published, corrected as later FHIR versions did. Applied
+// only when the text matches exactly, so a changed input is noticed (type_registry_test checks each).
+struct expression_correction {
+  std::string_view key;
+  std::string_view published;
+  std::string_view corrected;
+};
+constexpr expression_correction corrections[] = {
+    // "Boolean" is System.Boolean, which no FHIR element is (the FHIRPath suite's testType12 requires
+    // that); the intent is the FHIR primitive, as R4B/R5 write it.
+    {"que-7", "operator = 'exists' implies (answer is Boolean)",
+     "operator = 'exists' implies (answer is boolean)"},
+};
+
 }  // namespace
+
+std::string_view corrected_expression(std::string_view key, std::string_view text) {
+  for (const auto& c : corrections) {
+    if (c.key == key && c.published == text) return c.corrected;
+  }
+  return text;
+}
 
 bool value_set::contains(std::string_view system, std::string_view code) const {
   std::string k;
@@ -86,7 +107,7 @@ std::variant<std::unique_ptr<type_registry>, std::string> type_registry::load(st
       def->key = c[0].GetString();
       def->severity =
           std::string_view(c[1].GetString()) == "warning" ? issue_severity::warning : issue_severity::error;
-      def->expression_text = c[2].GetString();
+      def->expression_text = std::string(corrected_expression(c[0].GetString(), c[2].GetString()));
       def->human = c[3].GetString();
       auto parsed = fhirpath::expression::parse(def->expression_text);
       if (parsed.ok()) {
@@ -300,7 +321,11 @@ std::optional<fhirpath::child_info> type_registry::child(std::string_view parent
   if (!m) return std::nullopt;
   fhirpath::child_info info;
   info.key = key_of(*m);
-  info.type = m->type ? std::string_view(m->type->code) : std::string_view{};
+  const type_choice* t = m->type;
+  if (!t && m->element->content_reference && !m->element->content_reference->types.empty()) {
+    t = &m->element->content_reference->types.front();  // Questionnaire.item.item is a Questionnaire.item
+  }
+  info.type = t ? std::string_view(t->code) : std::string_view{};
   info.repeats = m->element->max > 1;
   return info;
 }

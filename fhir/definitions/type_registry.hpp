@@ -116,6 +116,10 @@ struct registry_stats {
   std::size_t value_sets_not_expandable = 0;
 };
 
+// The expression the registry uses for R4 constraint `key` published as `text`: `text` itself, or its
+// correction where R4 published a wrong expression (que-7; see type_registry.cpp).
+[[nodiscard]] std::string_view corrected_expression(std::string_view key, std::string_view text);
+
 class type_registry final : public fhirpath::model {
  public:
   // The R4 registry from the embedded model, loaded on first use (thread-safe). Call it once at

@@ -451,6 +451,12 @@ void walker::member_value(const rapidjson::Value& v, const member_match& m,
 }
 
 void walker::item(const rapidjson::Value& v, const member_match& m) {
+  if (!m.type && m.element->content_reference && !m.element->content_reference->types.empty()) {
+    // Questionnaire.item.item: untyped in the snapshot, it is a Questionnaire.item.
+    const member_match referenced{m.element, &m.element->content_reference->types.front()};
+    if (referenced.type->type) complex(v, referenced, *referenced.type->type);
+    return;
+  }
   if (!m.type || !m.type->type) return;  // an element the definitions leave untyped
   const type_definition& type = *m.type->type;
   if (type.kind == type_kind::primitive) {
@@ -579,7 +585,10 @@ void walker::complex(const rapidjson::Value& v, const member_match& m, const typ
       (code == "CodeableConcept" || code == "Coding")) {
     codeable(v, *m.element, code);
   }
-  constraints(v, type_registry::key_of(m), code, m.element, own_scope ? nullptr : effective->root);
+  // A content reference brings the referenced element's invariants (que-1.. on every nested item).
+  const element_definition* second =
+      m.element->content_reference ? m.element->content_reference : (own_scope ? nullptr : effective->root);
+  constraints(v, type_registry::key_of(m), code, m.element, second);
 }
 
 void walker::reference(const rapidjson::Value& v, const type_choice& t) {

@@ -92,6 +92,19 @@ TEST(TypeRegistry, ConstraintsKeepSeverityAndCompiledExpression) {
   EXPECT_TRUE(dom6) << "dom-6 (narrative) is a warning in R4";
 }
 
+TEST(TypeRegistry, PublishedExpressionErrorsAreCorrected) {
+  // que-7 as published tests "answer is Boolean" (System.Boolean), which no FHIR answer is.
+  bool found = false;
+  for (const auto& c : r4().constraints()) {
+    if (c->key != "que-7") continue;
+    found = true;
+    EXPECT_EQ(c->expression_text, "operator = 'exists' implies (answer is boolean)")
+        << "the published text changed: check the correction in type_registry.cpp";
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(corrected_expression("per-1", "start <= end"), "start <= end");
+}
+
 TEST(TypeRegistry, ProfilesOfDataTypesAreTypesWithTheirOwnConstraints) {
   const type_definition* simple = r4().find_type("SimpleQuantity");
   ASSERT_NE(simple, nullptr);

@@ -206,6 +206,16 @@ TEST(Validator, AnExtensionWhoseValueHasOnlyExtensionsHasAValue) {
   EXPECT_TRUE(both.has(issue_severity::error, "invariant", "Patient.extension[0]")) << both.dump();
 }
 
+TEST(Validator, ContentReferencesAreValidatedLikeTheElementTheyName) {
+  const auto c =
+      check(R"({"resourceType":"Questionnaire","status":"active","item":[{"linkId":"1","type":"group",
+    "item":[{"text":"no linkId","type":"string"},{"linkId":"1.2","type":"display","required":true,"colour":1}]}]})");
+  EXPECT_TRUE(c.has(issue_severity::error, "required", "Questionnaire.item[0].item[0].linkId")) << c.dump();
+  EXPECT_TRUE(c.has(issue_severity::error, "structure", "Questionnaire.item[0].item[1].colour")) << c.dump();
+  // que-6 (on Questionnaire.item): required only when the item is not a display item.
+  EXPECT_TRUE(c.has(issue_severity::error, "invariant", "Questionnaire.item[0].item[1]")) << c.dump();
+}
+
 TEST(Validator, BundleEntriesAreValidatedAtTheirPaths) {
   const auto c = check(R"({"resourceType":"Bundle","type":"collection","entry":[
     {"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":{"resourceType":"Patient","gender":"x"}},
