@@ -171,10 +171,17 @@ class walker {
 
   void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
 
+  // Errors and other issues are capped separately, so that warnings never hide that errors exist; and
+  // when errors were dropped the closing issue is itself an error.
   void finish() {
+    if (dropped_errors_ > 0) {
+      out_.add(issue_severity::error, "too-costly",
+               std::to_string(dropped_errors_) + " further errors were not reported (limit " +
+                   std::to_string(opt_.max_issues) + ")");
+    }
     if (dropped_ > 0) {
       out_.add(issue_severity::warning, "too-costly",
-               std::to_string(dropped_) + " further issues were not reported (limit " +
+               std::to_string(dropped_) + " further warnings were not reported (limit " +
                    std::to_string(opt_.max_issues) + ")");
     }
   }
@@ -186,11 +193,13 @@ class walker {
   };
 
   void report(issue_severity severity, std::string_view code, std::string diagnostics) {
-    if (reported_ >= opt_.max_issues) {
-      ++dropped_;
+    const bool is_error = severity == issue_severity::error || severity == issue_severity::fatal;
+    std::size_t& reported = is_error ? reported_errors_ : reported_;
+    if (reported >= opt_.max_issues) {
+      ++(is_error ? dropped_errors_ : dropped_);
       return;
     }
-    ++reported_;
+    ++reported;
     out_.add(severity, std::string(code), std::move(diagnostics), path_);
   }
   void error(std::string_view code, std::string diagnostics) {
@@ -250,8 +259,10 @@ class walker {
   operation_outcome& out_;
   std::string path_;
   resource_context ctx_;
-  std::size_t reported_ = 0;
+  std::size_t reported_ = 0;  // warnings and information
   std::size_t dropped_ = 0;
+  std::size_t reported_errors_ = 0;
+  std::size_t dropped_errors_ = 0;
 };
 
 void walker::resource(const rapidjson::Value& json, std::string_view expected,

@@ -27,7 +27,8 @@ struct validation_options {
   // Check bdl-3, -4, -5, -7 and -8 natively (same verdicts, much faster); off evaluates their FHIRPath,
   // which the tests use to compare both.
   bool native_bundle_rules = true;
-  // Stop reporting after this many issues (hostile input); one more issue says how many were dropped.
+  // Stop reporting after this many errors, and separately this many other issues (hostile input); one
+  // more issue of each kind says how many were dropped (an error when errors were dropped).
   std::size_t max_issues = 500;
 };
 

@@ -3,12 +3,10 @@
 // verdicts agree with two independent engines (medplum and the official R4 JSON schema under ajv, run
 // by tests/tools/validate-corpus.mjs) except for the disagreements listed with a reason in
 // agreement-exceptions.txt. Lists are exact: an entry that no longer applies fails the test.
-#include <fnmatch.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <stdio.h>  // popen
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "corpus_support.hpp"
 #include "fhir/json_document.hpp"
 #include "fhir/validation/validator.hpp"
 
@@ -28,14 +27,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using definitions::type_kind;
+using testing::errors_of;
+using testing::independent_verdicts;
+using testing::read_file;
+using testing::read_list;
+using testing::run_independent;
+using testing::validate_text;
 
 const std::string kData = HOMEBASE_TEST_DATA_DIR;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string to_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  v.Accept(w);
+  return {b.GetString(), b.GetSize()};
 }
 
 std::string data_relative(const fs::path& p) {
@@ -54,47 +59,6 @@ std::vector<fs::path> corpus() {
   }
   std::sort(files.begin(), files.end());
   return files;
-}
-
-// "name # reason" lines; the reason is required.
-std::map<std::string, std::string> read_list(const std::string& path) {
-  std::map<std::string, std::string> entries;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto hash = line.find(" # ");
-    EXPECT_NE(hash, std::string::npos) << path << ": entry without a reason: " << line;
-    if (hash == std::string::npos) continue;
-    entries.emplace(line.substr(0, hash), line.substr(hash + 3));
-  }
-  return entries;
-}
-
-std::vector<const issue*> errors_of(const operation_outcome& o) {
-  std::vector<const issue*> out;
-  for (const auto& i : o.issues()) {
-    if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) out.push_back(&i);
-  }
-  return out;
-}
-
-operation_outcome validate_text(const std::string& text) {
-  rapidjson::Document d;
-  operation_outcome o;
-  if (auto e = parse_json(text, d, {128})) {
-    o.add(issue_severity::error, "invalid", e->message);
-    return o;
-  }
-  validator().validate(d, o);
-  return o;
-}
-
-std::string to_text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  v.Accept(w);
-  return {b.GetString(), b.GetSize()};
 }
 
 TEST(CorpusValidation, EveryExternalFileValidatesWithoutErrors) {
@@ -319,37 +283,6 @@ TEST(CorpusValidation, NativeBundleRulesAgreeWithTheirFhirPath) {
 
 // ---- agreement with the independent engines ------------------------------------------------------
 
-struct verdicts {
-  std::map<std::string, bool> medplum;  // key -> valid
-  std::map<std::string, bool> schema;
-};
-
-// Runs tests/tools/validate-corpus.mjs on `dir`; keys are file names relative to `dir`.
-verdicts run_independent(const fs::path& dir) {
-  verdicts v;
-  const std::string command =
-      "node '" + kData + "/tools/validate-corpus.mjs' --errors-only '" + dir.string() + "' 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (!pipe) return v;
-  std::string output;
-  char buffer[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  ::pclose(pipe);
-  std::istringstream lines(output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    rapidjson::Document d;
-    d.Parse(line.c_str());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("medplum")) continue;
-    const std::string key = fs::relative(fs::path(d["file"].GetString()), dir).generic_string();
-    v.medplum[key] = d["medplum"]["valid"].GetBool();
-    v.schema[key] = d["schema"]["valid"].GetBool();
-  }
-  return v;
-}
-
 TEST(CorpusValidation, AgreesWithTheIndependentEnginesOutsideTheListedDisagreements) {
   // The corpus and its mutations, side by side in one temporary directory.
   const fs::path dir = fs::temp_directory_path() / ("homebase-agreement-" + std::to_string(::getpid()));
@@ -368,7 +301,7 @@ TEST(CorpusValidation, AgreesWithTheIndependentEnginesOutsideTheListedDisagreeme
     std::ofstream(dir / key, std::ios::binary) << m.text;
     ours[key] = errors_of(validate_text(m.text)).empty();
   }
-  const verdicts theirs = run_independent(dir);
+  const independent_verdicts theirs = run_independent(dir);
   ASSERT_EQ(theirs.medplum.size(), ours.size())
       << "validate-corpus.mjs did not answer for every file (is `npm ci` done in tests/tools?)";
 
@@ -387,14 +320,8 @@ TEST(CorpusValidation, AgreesWithTheIndependentEnginesOutsideTheListedDisagreeme
         ++agreements;
         continue;
       }
-      const std::string* reason = nullptr;
-      for (const auto& [pattern, why] : listed) {
-        if (::fnmatch(pattern.c_str(), entry.c_str(), 0) == 0) {
-          reason = &why;
-          used[pattern]++;
-          break;
-        }
-      }
+      const std::string* reason = testing::matching_entry(listed, entry);
+      if (reason) used[*reason]++;
       if (!reason) {
         ADD_FAILURE() << entry << ": homebase says " << (valid ? "valid" : "invalid") << ", " << engine
                       << " says " << (it->second ? "valid" : "invalid");

@@ -262,8 +262,27 @@ TEST(Validator, IssuesAreCappedOnHostileInput) {
   validation_options options;
   options.max_issues = 100;
   const auto c = check(json, options);
-  EXPECT_EQ(c.outcome.issues().size(), 101u);
+  ASSERT_EQ(c.outcome.issues().size(), 102u);  // 100 errors, dom-6, then the dropped-errors error
   EXPECT_EQ(c.outcome.issues().back().code, "too-costly");
+  EXPECT_EQ(c.outcome.issues().back().severity, issue_severity::error);
+  EXPECT_NE(c.outcome.issues().back().diagnostics.find("1900 further errors"), std::string::npos)
+      << c.outcome.issues().back().diagnostics;
+}
+
+TEST(Validator, WarningsBeyondTheCapNeverHideAnError) {
+  // A Bundle of many narrative-less resources (one dom-6 warning each) that also breaks bdl-7, which is
+  // checked last: the error must survive the cap.
+  std::string json = R"({"resourceType":"Bundle","type":"collection","entry":[)";
+  for (int i = 0; i < 30; ++i) {
+    json += std::string(i ? "," : "") +
+            R"({"fullUrl":"http://x/fhir/Patient/same","resource":{"resourceType":"Patient"}})";
+  }
+  json += "]}";
+  validation_options options;
+  options.max_issues = 10;
+  const auto c = check(json, options);
+  EXPECT_TRUE(c.has(issue_severity::error, "invariant", "Bundle")) << c.dump();
+  EXPECT_TRUE(c.outcome.has_errors());
 }
 
 }  // namespace
