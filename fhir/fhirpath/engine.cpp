@@ -80,31 +80,6 @@ std::string_view system_name(std::string_view type_name) {
   return {};
 }
 
-std::string_view kind_name(value_kind k) {
-  switch (k) {
-    case value_kind::boolean:
-      return "Boolean";
-    case value_kind::string:
-      return "String";
-    case value_kind::integer:
-      return "Integer";
-    case value_kind::decimal:
-      return "Decimal";
-    case value_kind::date:
-      return "Date";
-    case value_kind::date_time:
-      return "DateTime";
-    case value_kind::time:
-      return "Time";
-    case value_kind::quantity:
-      return "Quantity";
-    case value_kind::node:
-    case value_kind::type_info:
-      return "";
-  }
-  return "";
-}
-
 constexpr std::array<std::string_view, 8> system_types{"Boolean", "String",   "Integer", "Decimal",
                                                        "Date",    "DateTime", "Time",    "Quantity"};
 
@@ -375,12 +350,12 @@ bool engine::is_type(const value& item, std::string_view type_name, bool exact) 
     return is_resource && (name == "Resource" || name == "DomainResource");
   }
   bool from_json_tree = item.node != nullptr;
-  if (!sys.empty()) return !from_json_tree && kind_name(item.kind) == name;
+  if (!sys.empty()) return !from_json_tree && system_type_name(item.kind) == name;
   if (!item.fhir_type.empty()) return item.fhir_type == name;
   if (from_json_tree && !is_primitive_type(name)) return false;
   // a system value or a JSON primitive of unknown FHIR type
-  if (kind_name(item.kind) == name) return true;
-  std::string_view kind = kind_name(item.kind);
+  if (system_type_name(item.kind) == name) return true;
+  std::string_view kind = system_type_name(item.kind);
   bool capitalised = !name.empty() && kind.size() == name.size() &&
                      kind[0] == std::toupper(static_cast<unsigned char>(name[0])) &&
                      kind.substr(1) == name.substr(1);

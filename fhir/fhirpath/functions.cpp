@@ -388,31 +388,6 @@ std::string unescape_text(std::string_view s, bool html) {
   return out;
 }
 
-std::string_view system_type_name(value_kind k) {
-  switch (k) {
-    case value_kind::boolean:
-      return "Boolean";
-    case value_kind::string:
-      return "String";
-    case value_kind::integer:
-      return "Integer";
-    case value_kind::decimal:
-      return "Decimal";
-    case value_kind::date:
-      return "Date";
-    case value_kind::date_time:
-      return "DateTime";
-    case value_kind::time:
-      return "Time";
-    case value_kind::quantity:
-      return "Quantity";
-    case value_kind::node:
-    case value_kind::type_info:
-      break;
-  }
-  return "Object";
-}
-
 collection decimal_result(double d) {
   if (std::isnan(d) || std::isinf(d)) return {};
   return {value::make_decimal(d, infer_scale(d))};
@@ -1315,7 +1290,9 @@ collection call::type_of() {
       }
       out.push_back(value::make_type_info("FHIR", name));
     } else {
-      out.push_back(value::make_type_info("System", system_type_name(v.kind)));
+      out.push_back(value::make_type_info("System", system_type_name(v.kind).empty()
+                                                        ? std::string_view("Object")
+                                                        : system_type_name(v.kind)));
     }
   }
   return out;

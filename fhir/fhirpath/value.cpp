@@ -721,4 +721,29 @@ std::optional<value> add_duration(const value& t, const value& q, int sign) {
   return result;
 }
 
+std::string_view system_type_name(value_kind k) {
+  switch (k) {
+    case value_kind::boolean:
+      return "Boolean";
+    case value_kind::string:
+      return "String";
+    case value_kind::integer:
+      return "Integer";
+    case value_kind::decimal:
+      return "Decimal";
+    case value_kind::date:
+      return "Date";
+    case value_kind::date_time:
+      return "DateTime";
+    case value_kind::time:
+      return "Time";
+    case value_kind::quantity:
+      return "Quantity";
+    case value_kind::node:
+    case value_kind::type_info:
+      break;
+  }
+  return {};
+}
+
 }  // namespace homebase::fhir::fhirpath

@@ -72,6 +72,10 @@ using collection = std::vector<value>;
 // Digits after the decimal point needed to print `d` exactly as rapidjson read it (at most 8).
 [[nodiscard]] int infer_scale(double d);
 
+// The System type name of a system value ("Boolean", "DateTime", "Quantity"); empty for FHIR nodes and
+// type information.
+[[nodiscard]] std::string_view system_type_name(value_kind k);
+
 // Renders as FHIRPath toString() does ("1.0", "2019-02-03", "5 'mg'", "true").
 [[nodiscard]] std::string to_text(const value& v);
 
