@@ -11,6 +11,7 @@
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
+#include "fhir/validation/validator.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
@@ -80,6 +81,19 @@ void check_message_bundle(benchmark::State& state) {
   set_bytes(state, static_cast<int>(state.range(0)));
 }
 
+// The R4 validation of the whole message, as intake runs it (strict, invariants included).
+void validate_r4(benchmark::State& state) {
+  rapidjson::Document doc;
+  (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
+  const homebase::fhir::validator validator;
+  for (auto _ : state) {
+    homebase::fhir::operation_outcome outcome;
+    validator.validate(doc, outcome);
+    benchmark::DoNotOptimize(outcome.issues().size());
+  }
+  set_bytes(state, static_cast<int>(state.range(0)));
+}
+
 void translate_discharge(benchmark::State& state) {
   rapidjson::Document doc;
   (void)homebase::fhir::parse_json(message(static_cast<int>(state.range(0))), doc);
@@ -117,6 +131,7 @@ BENCHMARK(rapidjson_dom_parse)->Arg(0)->Arg(1);
 BENCHMARK(parse_json_checked)->Arg(0)->Arg(1);
 BENCHMARK(parse_json_in_place_checked)->Arg(0)->Arg(1);
 BENCHMARK(check_message_bundle)->Arg(0)->Arg(1);
+BENCHMARK(validate_r4)->Arg(0)->Arg(1);
 BENCHMARK(translate_discharge)->Arg(0)->Arg(1);
 BENCHMARK(encode_record)->Arg(0)->Arg(1);
 BENCHMARK(decode_record)->Arg(0)->Arg(1);
