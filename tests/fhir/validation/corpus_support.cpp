@@ -89,4 +89,35 @@ const std::string* matching_entry(const std::map<std::string, std::string>& list
   return nullptr;
 }
 
+std::size_t check_agreement(const std::map<std::string, bool>& ours, const independent_verdicts& theirs,
+                            const std::string& list_path) {
+  const auto listed = read_list(list_path);
+  std::map<std::string, int> used;
+  std::size_t agreements = 0;
+  for (const auto& [key, valid] : ours) {
+    for (const auto& [engine, table] :
+         {std::pair<std::string, const std::map<std::string, bool>*>{"medplum", &theirs.medplum},
+          {"schema", &theirs.schema}}) {
+      auto it = table->find(key);
+      if (it == table->end()) {
+        ADD_FAILURE() << key << ": no " << engine << " verdict from validate-corpus.mjs";
+        continue;
+      }
+      const std::string entry = key + " " + engine;
+      if (it->second == valid) {
+        ++agreements;
+      } else if (const std::string* pattern = matching_entry(listed, entry)) {
+        used[*pattern]++;
+      } else {
+        ADD_FAILURE() << entry << ": homebase says " << (valid ? "valid" : "invalid") << ", " << engine
+                      << " says " << (it->second ? "valid" : "invalid");
+      }
+    }
+  }
+  for (const auto& [pattern, reason] : listed) {
+    EXPECT_GT(used[pattern], 0) << list_path << ": '" << pattern << "' matches no disagreement any more";
+  }
+  return agreements;
+}
+
 }  // namespace homebase::fhir::testing

@@ -33,4 +33,10 @@ independent_verdicts run_independent(const std::filesystem::path& dir);
 // The entry of `listed` (shell patterns) that matches `entry`, or null.
 const std::string* matching_entry(const std::map<std::string, std::string>& listed, const std::string& entry);
 
+// Compares Homebase's verdicts (`ours`: key -> valid) with both engines'. A disagreement fails the
+// calling test unless an entry of the list at `list_path` ("<key or pattern> <engine> # reason")
+// matches it; an entry that matches nothing fails too. Returns the number of agreements.
+std::size_t check_agreement(const std::map<std::string, bool>& ours, const independent_verdicts& theirs,
+                            const std::string& list_path);
+
 }  // namespace homebase::fhir::testing

@@ -306,32 +306,8 @@ TEST(CorpusValidation, AgreesWithTheIndependentEnginesOutsideTheListedDisagreeme
       << "validate-corpus.mjs did not answer for every file (is `npm ci` done in tests/tools?)";
 
   // Entries are "<file or pattern> <engine> # reason"; patterns use shell wildcards.
-  const auto listed = read_list(kData + "/fhir/validation/agreement-exceptions.txt");
-  std::map<std::string, int> used;
-  std::size_t agreements = 0;
-  for (const auto& [key, valid] : ours) {
-    for (const auto& [engine, table] :
-         {std::pair<std::string, const std::map<std::string, bool>*>{"medplum", &theirs.medplum},
-          {"schema", &theirs.schema}}) {
-      auto it = table->find(key);
-      ASSERT_NE(it, table->end()) << key;
-      const std::string entry = key + " " + engine;
-      if (it->second == valid) {
-        ++agreements;
-        continue;
-      }
-      const std::string* reason = testing::matching_entry(listed, entry);
-      if (reason) used[*reason]++;
-      if (!reason) {
-        ADD_FAILURE() << entry << ": homebase says " << (valid ? "valid" : "invalid") << ", " << engine
-                      << " says " << (it->second ? "valid" : "invalid");
-      }
-    }
-  }
-  for (const auto& [pattern, reason] : listed) {
-    EXPECT_GT(used[pattern], 0) << "agreement-exceptions.txt: '" << pattern
-                                << "' matches no disagreement any more";
-  }
+  const std::size_t agreements =
+      testing::check_agreement(ours, theirs, kData + "/fhir/validation/agreement-exceptions.txt");
   EXPECT_GT(agreements, 1000u);
   fs::remove_all(dir);
 }
