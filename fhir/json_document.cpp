@@ -67,10 +67,52 @@ std::size_t first_invalid_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The code unit of the \uXXXX escape at `at` (the backslash), or -1.
+int escaped_unit(std::string_view text, std::size_t at) {
+  if (at + 6 > text.size() || text[at + 1] != 'u') return -1;
+  int unit = 0;
+  for (std::size_t k = at + 2; k < at + 6; ++k) {
+    const int h = hex_value(text[k]);
+    if (h < 0) return -1;
+    unit = unit * 16 + h;
+  }
+  return unit;
+}
+
+// Offset of a \uDC00-\uDFFF escape that does not follow a high-surrogate escape: RapidJSON checks high
+// surrogates only, and would decode a lone low one into bytes that are not UTF-8.
+std::size_t lone_low_surrogate(std::string_view text) {
+  int previous = -1;  // code unit of the escape just before, if adjacent
+  for (std::size_t i = text.find('\\'); i != std::string_view::npos; i = text.find('\\', i)) {
+    if (i + 1 >= text.size()) break;
+    if (text[i + 1] != 'u') {
+      previous = -1;
+      i += 2;  // "\\" or another escape: its second character is not an escape start
+      continue;
+    }
+    const int unit = escaped_unit(text, i);
+    if (unit >= 0xDC00 && unit <= 0xDFFF && !(previous >= 0xD800 && previous <= 0xDBFF)) return i;
+    previous = unit;
+    i += 6;
+    if (i >= text.size() || text[i] != '\\') previous = -1;
+  }
+  return std::string_view::npos;
+}
+
 std::optional<json_error> check_utf8(std::string_view text) {
   const std::size_t bad = first_invalid_utf8(text);
-  if (bad == std::string_view::npos) return std::nullopt;
-  return json_error{"invalid UTF-8 in a JSON string", bad};
+  if (bad != std::string_view::npos) return json_error{"invalid UTF-8 in a JSON string", bad};
+  const std::size_t lone = lone_low_surrogate(text);
+  if (lone != std::string_view::npos)
+    return json_error{"a \\u escape of a lone low surrogate (DC00-DFFF)", lone};
+  return std::nullopt;
 }
 
 // Walks the tree without recursion; reports the first excess of depth or a repeated key.

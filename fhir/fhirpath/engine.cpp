@@ -393,8 +393,18 @@ collection engine::eval_variable(const node& n) {
   return fail(error_kind::semantic, "unknown variable %" + n.name, n.position);
 }
 
+bool engine::charge(std::size_t steps, std::size_t position) {
+  steps_ += steps;
+  if (env_.max_steps == 0 || steps_ <= env_.max_steps) return true;
+  if (!error_) {
+    fail(error_kind::execution,
+         "too costly: more than " + std::to_string(env_.max_steps) + " evaluation steps", position);
+  }
+  return false;
+}
+
 collection engine::eval(const node& n, const frame& ctx) {
-  if (error_) return {};
+  if (error_ || !charge(1, n.position)) return {};
   switch (n.kind) {
     case node_kind::literal:
       return {n.literal_value};
@@ -631,6 +641,8 @@ collection engine::eval_binary(const node& n, const frame& ctx) {
   if (error_) return {};
   switch (op) {
     case operator_id::union_op: {
+      const std::size_t all = left.size() + right.size();
+      if (!charge(all * all / 2, n.position)) return {};
       collection out;
       out.reserve(left.size() + right.size());
       for (const auto* side : {&left, &right})

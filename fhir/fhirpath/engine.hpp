@@ -69,6 +69,10 @@ class engine {
   // so that callers can `return fail(...)`.
   collection fail(error_kind kind, std::string message, std::size_t position);
   [[nodiscard]] bool failed() const { return error_.has_value(); }
+
+  // Counts `steps` of work against environment::max_steps; past it, fails with "too costly: ..." and
+  // returns false. Each evaluated node is one step, each comparison of a set operation one more.
+  bool charge(std::size_t steps, std::size_t position);
   [[nodiscard]] const std::optional<error>& failure() const { return error_; }
 
   // The instant of this evaluation (read once, on first use).
@@ -95,6 +99,7 @@ class engine {
   const rapidjson::Value* root_resource_;
   std::optional<temporal> now_;
   std::optional<error> error_;
+  std::size_t steps_ = 0;
 };
 
 // Implemented in functions.cpp: calls function `fn` (a node of kind function) on `input`.

@@ -30,6 +30,10 @@ struct environment {
   // of every node, is/as/ofType follow the type hierarchy (unknown type names are errors), and
   // memberOf()/conformsTo() can answer. Without one, types are guessed from JSON shapes and choice names.
   const fhirpath::model* model = nullptr;
+  // Work allowed to one evaluation, in steps (each evaluated node, and each comparison inside distinct(),
+  // isDistinct(), intersect(), exclude(), subsetOf(), repeat() and '|'); 0 means no limit. Past it the
+  // evaluation fails with an execution error whose message starts with "too costly".
+  std::size_t max_steps = 0;
   // Strict mode (needs a model): navigating to an element the model does not know, or naming a choice
   // element with its type ("valueQuantity" for value[x]), is a semantic error instead of an empty result.
   bool strict = false;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <unordered_set>
 #include <utility>
 
 #include "fhir/fhirpath/engine.hpp"
@@ -153,11 +154,28 @@ bool contains_item(std::span<const value> c, const value& v) {
   return std::any_of(c.begin(), c.end(), [&](const value& x) { return equals(x, v).value_or(false); });
 }
 
+// Whether every item is a String (codes, ids, urls: what R4's uniqueness invariants compare).
+bool all_strings(std::span<const value> c) {
+  return std::all_of(c.begin(), c.end(), [](const value& v) { return v.kind == value_kind::string; });
+}
+
 collection distinct_of(std::span<const value> c) {
   collection out;
+  if (all_strings(c)) {  // linear: String equality is equality of the text
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(c.size());
+    for (const auto& v : c)
+      if (seen.insert(v.text).second) out.push_back(v);
+    return out;
+  }
   for (const auto& v : c)
     if (!contains_item(out, v)) out.push_back(v);
   return out;
+}
+
+// The comparisons distinct_of() makes: linear for Strings, quadratic otherwise.
+std::size_t distinct_cost(std::span<const value> c) {
+  return all_strings(c) ? c.size() : c.size() * c.size() / 2;
 }
 
 std::optional<std::int64_t> parse_integer(std::string_view s) {
@@ -582,10 +600,10 @@ collection call::run() {
       if (!arity(0, 0)) return {};
       return {value::make_integer(static_cast<std::int64_t>(input_.size()))};
     case function_id::is_distinct:
-      if (!arity(0, 0)) return {};
+      if (!arity(0, 0) || !e_.charge(distinct_cost(input_), fn_.position)) return {};
       return {make_bool(distinct_of(input_).size() == input_.size())};
     case function_id::distinct:
-      if (!arity(0, 0)) return {};
+      if (!arity(0, 0) || !e_.charge(distinct_cost(input_), fn_.position)) return {};
       return distinct_of(input_);
     case function_id::subset_of:
     case function_id::superset_of: {
@@ -594,6 +612,7 @@ collection call::run() {
       bool subset = id == function_id::subset_of;
       std::span<const value> small = subset ? input_ : std::span<const value>(other);
       std::span<const value> big = subset ? std::span<const value>(other) : input_;
+      if (!e_.charge(small.size() * big.size(), fn_.position)) return {};
       for (const auto& v : small)
         if (!contains_item(big, v)) return {make_bool(false)};
       return {make_bool(true)};
@@ -626,6 +645,7 @@ collection call::run() {
         collection next;
         for (size_t i = 0; i < work.size(); ++i) {
           for (auto& r : arg_for(0, work[i], static_cast<std::int64_t>(i))) {
+            if (!e_.charge(out.size(), fn_.position)) return {};
             if (contains_item(out, r)) continue;
             out.push_back(r);
             next.push_back(std::move(r));
@@ -689,6 +709,7 @@ collection call::run() {
     case function_id::exclude: {
       if (!arity(1, 1)) return {};
       collection other = arg(0);
+      if (!e_.charge(input_.size() * (other.size() + input_.size()), fn_.position)) return {};
       collection out;
       for (const auto& v : input_) {
         bool in_other = contains_item(other, v);
@@ -704,6 +725,7 @@ collection call::run() {
       collection all = input_copy();
       collection other = arg(0);
       all.insert(all.end(), other.begin(), other.end());
+      if (id == function_id::union_fn && !e_.charge(distinct_cost(all), fn_.position)) return {};
       return id == function_id::union_fn ? distinct_of(all) : all;
     }
     // utility / logic

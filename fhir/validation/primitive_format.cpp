@@ -183,17 +183,23 @@ bool valid_uuid(std::string_view s) {
   return true;
 }
 
-// (\s*([0-9a-zA-Z\+/=]){4}\s*)+ : groups of four characters, whitespace only between groups.
+// (\s*([0-9a-zA-Z\+/=]){4}\s*)+ : groups of four characters, whitespace only between groups; beyond the
+// regex, '=' only as padding: the last one or two characters of the last group ("AB==", "ABC=").
 bool valid_base64(std::string_view s) {
   std::size_t in_group = 0;
   std::size_t groups = 0;
+  std::size_t padding = 0;  // '=' seen so far; nothing but '=' may follow one
   for (char c : s) {
     if (is_space(c)) {
-      if (in_group != 0) return false;
+      if (in_group != 0) return false;  // between groups only (also after the padding)
       continue;
     }
-    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' || c == '/' ||
-          c == '=')) {
+    if (c == '=') {
+      if (in_group < 2) return false;  // '=' cannot stand in the first two places of a group
+      ++padding;
+    } else if (padding > 0) {
+      return false;
+    } else if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' || c == '/')) {
       return false;
     }
     if (++in_group == 4) {

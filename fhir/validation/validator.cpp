@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fhir/fhirpath/evaluator.hpp"
@@ -133,6 +136,27 @@ bool navigates_present_member(const rapidjson::Value& node, const std::vector<st
   return false;
 }
 
+// Adds every string value below `v` that starts with '#' to `out`.
+void collect_local_strings(const rapidjson::Value& v, std::unordered_set<std::string_view>& out) {
+  std::vector<const rapidjson::Value*> stack{&v};
+  while (!stack.empty()) {
+    const rapidjson::Value* n = stack.back();
+    stack.pop_back();
+    auto visit = [&](const rapidjson::Value& item) {
+      if (item.IsString()) {
+        if (item.GetStringLength() > 0 && item.GetString()[0] == '#') out.insert(sv(item));
+      } else if (item.IsObject() || item.IsArray()) {
+        stack.push_back(&item);
+      }
+    };
+    if (n->IsObject()) {
+      for (const auto& m : n->GetObject()) visit(m.value);
+    } else if (n->IsArray()) {
+      for (const auto& item : n->GetArray()) visit(item);
+    }
+  }
+}
+
 // Whether any string value below `v` equals `text` (or, when `text` is empty, any "reference" member
 // equals "#").
 bool has_string(const rapidjson::Value& v, std::string_view text) {
@@ -167,6 +191,8 @@ class walker {
   walker(const type_registry& registry, const validation_options& options, operation_outcome& out)
       : reg_(registry), opt_(options), out_(out) {
     env_.model = &reg_;
+    // About 10-50 ms of work; no R4 invariant needs more on a real message (hostile ones do).
+    env_.max_steps = 1'000'000;
   }
 
   void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
@@ -231,7 +257,9 @@ class walker {
   void member_value(const rapidjson::Value& v, const member_match& m, const rapidjson::Value* extensions);
   void item(const rapidjson::Value& v, const member_match& m);
   void primitive(const rapidjson::Value& v, const member_match& m);
-  void primitive_element(const rapidjson::Value& v);
+  // A primitive's "_name" companion; ele-1 holds when the primitive has a value or the companion has
+  // extensions.
+  void primitive_element(const rapidjson::Value& v, bool has_value);
   void complex(const rapidjson::Value& v, const member_match& m, const type_definition& type);
   void reference(const rapidjson::Value& v, const type_choice& t);
   void codeable(const rapidjson::Value& v, const element_definition& el, std::string_view type);
@@ -239,6 +267,23 @@ class walker {
                    const element_definition* el, const element_definition* type_root);
   void required_elements(const rapidjson::Value& json, const element_definition& scope);
   void contained_references(const rapidjson::Value& resource);
+  // The ids of the contained resources of `root`, collected once per root (hostile input may hold tens of
+  // thousands of contained resources and references).
+  const std::unordered_set<std::string_view>& contained_ids(const rapidjson::Value& root) {
+    auto [it, added] = contained_ids_.try_emplace(&root);
+    if (added) {
+      auto contained = root.FindMember("contained");
+      if (contained != root.MemberEnd() && contained->value.IsArray()) {
+        for (const auto& c : contained->value.GetArray()) {
+          if (!c.IsObject()) continue;
+          auto id = c.FindMember("id");
+          if (id != c.MemberEnd() && id->value.IsString()) it->second.insert(sv(id->value));
+        }
+      }
+    }
+    return it->second;
+  }
+  std::unordered_map<const rapidjson::Value*, std::unordered_set<std::string_view>> contained_ids_;
   // The element's invariants at `node`, with the R4 model for typed navigation.
   [[nodiscard]] fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
                                                                            const rapidjson::Value& node,
@@ -301,9 +346,18 @@ void walker::resource(const rapidjson::Value& json, std::string_view expected,
 }
 
 void walker::object(const rapidjson::Value& json, const element_definition& scope, bool resource_root) {
-  // Choice elements seen in this object (at most one key each).
-  std::array<const element_definition*, 8> choices{};
+  // Choice elements seen in this object, with the type chosen (one type each; "valueString" and its
+  // "_valueString" companion are the same choice).
+  std::array<const member_match*, 8> choices{};
   std::size_t choice_count = 0;
+  auto repeated_choice = [&](const member_match* match) {
+    if (!match->element->choice) return false;
+    for (std::size_t i = 0; i < choice_count; ++i) {
+      if (choices[i]->element == match->element) return choices[i]->type != match->type;
+    }
+    if (choice_count < choices.size()) choices[choice_count++] = match;
+    return false;
+  };
 
   for (const auto& m : json.GetObject()) {
     const std::string_view key = sv(m.name);
@@ -315,6 +369,10 @@ void walker::object(const rapidjson::Value& json, const element_definition& scop
       if (!match || !match->type || !match->type->type || match->type->type->kind != type_kind::primitive) {
         report(opt_.unknown_elements_are_warnings ? issue_severity::warning : issue_severity::error,
                "structure", "Unknown element '" + std::string(key) + "'");
+        continue;
+      }
+      if (repeated_choice(match)) {
+        error("structure", "Only one type of '" + match->element->name + "[x]' may be present");
         continue;
       }
       const rapidjson::Value* values = nullptr;
@@ -335,13 +393,11 @@ void walker::object(const rapidjson::Value& json, const element_definition& scop
         for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
           if (m.value[i].IsNull()) continue;
           path_guard at(path_, i);
-          primitive_element(m.value[i]);
+          const bool has_value = values && values->IsArray() && i < values->Size() && !(*values)[i].IsNull();
+          primitive_element(m.value[i], has_value);
         }
       } else {
-        primitive_element(m.value);
-      }
-      if (!values) {
-        // An extension-only primitive still counts for cardinality; nothing more to check.
+        primitive_element(m.value, values != nullptr && !values->IsNull());
       }
       continue;
     }
@@ -352,15 +408,9 @@ void walker::object(const rapidjson::Value& json, const element_definition& scop
              "structure", "Unknown element '" + std::string(key) + "'");
       continue;
     }
-    if (match->element->choice) {
-      bool repeated = false;
-      for (std::size_t i = 0; i < choice_count; ++i) repeated = repeated || choices[i] == match->element;
-      if (repeated) {
-        path_guard guard(path_, key);
-        error("structure", "Only one type of '" + match->element->name + "[x]' may be present");
-      } else if (choice_count < choices.size()) {
-        choices[choice_count++] = match->element;
-      }
+    if (repeated_choice(match)) {
+      path_guard guard(path_, key);
+      error("structure", "Only one type of '" + match->element->name + "[x]' may be present");
     }
     const rapidjson::Value* extensions = nullptr;
     if (match->type && match->type->type && match->type->type->kind == type_kind::primitive) {
@@ -381,13 +431,16 @@ void walker::object(const rapidjson::Value& json, const element_definition& scop
 // canonical or uri), or itself refers to its container ("#").
 void walker::contained_references(const rapidjson::Value& resource) {
   auto contained = resource.FindMember("contained");
-  if (contained == resource.MemberEnd() || !contained->value.IsArray()) return;
+  if (contained == resource.MemberEnd() || !contained->value.IsArray() || contained->value.Empty()) return;
+  // Every "#..." string of the resource, in one pass (then each contained resource is one lookup).
+  std::unordered_set<std::string_view> local_strings;
+  collect_local_strings(resource, local_strings);
   for (const auto& c : contained->value.GetArray()) {
     if (!c.IsObject()) continue;
     auto id = c.FindMember("id");
     if (id == c.MemberEnd() || !id->value.IsString()) continue;
     const std::string local = "#" + std::string(sv(id->value));
-    if (has_string(resource, local) || has_string(c, "#")) continue;
+    if (local_strings.count(local) != 0 || has_string(c, "#")) continue;
     error("invariant",
           "dom-3: If the resource is contained in another resource, it SHALL be referred to from elsewhere "
           "in the "
@@ -402,7 +455,9 @@ void walker::required_elements(const rapidjson::Value& json, const element_defin
     bool present = false;
     if (child->choice) {
       for (const auto& m : json.GetObject()) {
-        const member_match* match = scope.find_member(sv(m.name));
+        std::string_view key = sv(m.name);
+        if (key.size() > 1 && key[0] == '_') key.remove_prefix(1);  // _occurrenceDateTime with extensions
+        const member_match* match = scope.find_member(key);
         if (match && match->element == child) present = true;
       }
     } else {
@@ -489,6 +544,17 @@ void walker::primitive(const rapidjson::Value& v, const member_match& m) {
   const bool resource_id = m.element->name == "id" && m.element->owner->kind == type_kind::resource &&
                            m.element->path.find('.') == m.element->path.rfind('.');
   const std::string_view type = resource_id ? std::string_view("id") : std::string_view(t.code);
+  if (v.IsString() && json_kind_of(type) == json_kind::string) {
+    if (v.GetStringLength() == 0) {
+      error("value", "'" + m.element->name + "' must not be an empty string (R4 JSON)");
+      return;
+    }
+    constexpr std::size_t one_megabyte = 1024 * 1024;
+    if (v.GetStringLength() > one_megabyte && type != "xhtml" && type != "base64Binary") {
+      error("value", "'" + m.element->name + "' is longer than 1 MB, the R4 limit for strings");
+      return;
+    }
+  }
   if (!valid_primitive(type, v)) {
     const json_kind want = json_kind_of(type);
     const bool kind_ok = (want == json_kind::string && v.IsString()) ||
@@ -518,9 +584,11 @@ void walker::primitive(const rapidjson::Value& v, const member_match& m) {
                                 m.element->binding_url);
     }
   }
+  // Invariants on primitive elements: txt-1/txt-2 (htmlChecks on Narrative.div), eld-3.
+  if (!m.element->constraints.empty()) constraints(v, t.code, t.code, m.element, nullptr);
 }
 
-void walker::primitive_element(const rapidjson::Value& v) {
+void walker::primitive_element(const rapidjson::Value& v, bool has_value) {
   if (!v.IsObject()) {
     error("structure", "A primitive's '_' companion must be an object (id, extension), not " +
                            std::string(json_kind_name(v)));
@@ -551,7 +619,8 @@ void walker::primitive_element(const rapidjson::Value& v) {
                  "' (a primitive's '_' companion has only id and extension)");
     }
   }
-  if (!has_content) error("invariant", "ele-1: All FHIR elements must have a @value or children");
+  if (!has_content && !has_value)
+    error("invariant", "ele-1: All FHIR elements must have a @value or children");
 }
 
 void walker::complex(const rapidjson::Value& v, const member_match& m, const type_definition& type) {
@@ -608,24 +677,20 @@ void walker::reference(const rapidjson::Value& v, const type_choice& t) {
   const std::string_view ref = sv(it->value);
   if (ref.empty()) return;
   if (ref[0] == '#') {
-    // ref-1: a local reference names a contained resource of the root resource ("#" alone, from inside
-    // a contained resource, names the container).
-    if (ref.size() == 1 && ctx_.root != ctx_.resource) return;
-    auto contained = ctx_.root->FindMember("contained");
-    if (contained != ctx_.root->MemberEnd() && contained->value.IsArray()) {
-      for (const auto& c : contained->value.GetArray()) {
-        if (!c.IsObject()) continue;
-        auto id = c.FindMember("id");
-        if (id != c.MemberEnd() && id->value.IsString() && sv(id->value) == ref.substr(1)) return;
-      }
-    }
+    // ref-1: a local reference names a contained resource of the root resource. "#" alone names the
+    // container (and its FHIRPath, '#'.substring(1), is empty, which holds).
+    if (ref.size() == 1) return;
+    if (contained_ids(*ctx_.root).count(ref.substr(1)) != 0) return;
     error("invariant", "ref-1: SHALL have a contained resource if a local reference is provided ('" +
                            std::string(ref) + "' names no contained resource)");
     return;
   }
   path_guard guard(path_, "reference");
   if (ref.starts_with("urn:uuid:")) {
-    if (!valid_primitive_text("uuid", ref))
+    // Reference.reference is a string: upper-case hex (RFC 4122 reads UUIDs case-insensitively) is fine.
+    std::string lower(ref);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!valid_primitive_text("uuid", lower))
       error("value", "'" + std::string(ref) + "' is not a valid urn:uuid");
     return;
   }
@@ -648,8 +713,11 @@ void walker::reference(const rapidjson::Value& v, const type_choice& t) {
     std::string_view rest = ref.substr(cut + 1);
     const std::size_t slash = rest.find('/');
     const std::string_view id = rest.substr(0, slash);
+    constexpr std::string_view history = "/_history/";
+    const bool versioned = slash != std::string_view::npos;
     if (!valid_primitive_text("id", id) ||
-        (slash != std::string_view::npos && !rest.substr(slash).starts_with("/_history/"))) {
+        (versioned && (!rest.substr(slash).starts_with(history) ||
+                       !valid_primitive_text("id", rest.substr(slash + history.size()))))) {
       error("value",
             "The reference '" + std::string(ref) + "' is not of the form Type/id[/_history/version]");
       return;
@@ -712,8 +780,13 @@ void walker::constraints(const rapidjson::Value& node, std::string_view key, std
     }
     auto result = evaluate_constraint(*c->expression, node, key, type);
     if (!result.ok()) {
-      report(issue_severity::warning, "processing",
-             c->key + ": the constraint could not be evaluated: " + result.failure().message);
+      // Too costly fails closed (an error): otherwise a crafted message would pass unchecked.
+      if (result.failure().message.starts_with("too costly")) {
+        error("too-costly", c->key + ": the constraint could not be checked: " + result.failure().message);
+      } else {
+        report(issue_severity::warning, "processing",
+               c->key + ": the constraint could not be evaluated: " + result.failure().message);
+      }
       return;
     }
     if (!definitions::invariant_holds(result.value()))

@@ -334,6 +334,18 @@ TEST(json_lossless, the_result_can_be_reused_for_another_parse) {
 namespace homebase::fhir {
 namespace {
 
+TEST(json_document, refuses_a_lone_low_surrogate_escape) {
+  rapidjson::Document d;
+  const std::string lone = R"({"family":"x\udc00y"})";
+  auto error = parse_json(lone, d);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->offset, lone.find('\\'));
+  EXPECT_FALSE(parse_json(R"({"family":"x\ud83d\ude00y"})", d)) << "a surrogate pair is fine";
+  EXPECT_FALSE(parse_json(R"({"family":"x\\udc00y"})", d)) << "an escaped backslash then text is fine";
+  std::string in_place = lone;
+  EXPECT_TRUE(parse_json_in_place(in_place, d));
+}
+
 // UTF-8 is checked before parsing (RFC 3629), at the offset of the first bad sequence.
 TEST(json_document, checks_utf8_by_rfc3629_at_the_offending_byte) {
   struct sample {

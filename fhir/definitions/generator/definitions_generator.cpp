@@ -284,6 +284,11 @@ class generator {
       if (!r || str(*r, "resourceType") != "StructureDefinition") continue;
       const auto kind = str(*r, "kind");
       if (kind != "resource" && kind != "complex-type" && kind != "primitive-type") continue;
+      // The 4.0.1 files also carry SubscriptionStatus, an R4B (4.3.0) resource: not R4.
+      if (str(*r, "fhirVersion") != "4.0.1") {
+        skipped_.emplace_back(str(*r, "name"));
+        continue;
+      }
       structures_.push_back(r);
     }
   }
@@ -347,7 +352,9 @@ class generator {
   void report(std::ostream& out) const {
     out << "homebase_defgen: " << structures_.size() << " types, " << elements_ << " elements, "
         << constraints_.size() << " constraints, " << expanded_ << " value sets expanded, " << unexpandable_
-        << " not expandable from the R4 files\n";
+        << " not expandable from the R4 files";
+    for (const auto& name : skipped_) out << "; skipped " << name << " (not FHIR 4.0.1)";
+    out << "\n";
   }
 
  private:
@@ -473,6 +480,7 @@ class generator {
   }
 
   std::vector<const rapidjson::Value*> structures_;
+  std::vector<std::string> skipped_;  // StructureDefinitions of another FHIR version
   std::vector<constraint_key> constraints_;
   std::map<constraint_key, std::size_t> constraint_index_;
   std::set<std::string> bound_value_sets_;

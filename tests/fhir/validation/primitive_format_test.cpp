@@ -71,6 +71,15 @@ TEST(PrimitiveFormat, AgreesWithTheOfficialRegexes) {
   }
 }
 
+TEST(PrimitiveFormat, Base64PaddingOnlyEndsTheLastGroup) {
+  EXPECT_TRUE(valid_primitive_text("base64Binary", "AB=="));
+  EXPECT_TRUE(valid_primitive_text("base64Binary", "ABC="));
+  EXPECT_TRUE(valid_primitive_text("base64Binary", "ABCD AB== "));
+  EXPECT_FALSE(valid_primitive_text("base64Binary", "AB=C"));
+  EXPECT_FALSE(valid_primitive_text("base64Binary", "===="));
+  EXPECT_FALSE(valid_primitive_text("base64Binary", "AB== ABCD"));
+}
+
 TEST(PrimitiveFormat, DatesMustExist) {
   EXPECT_TRUE(valid_primitive_text("date", "2024-02-29"));
   EXPECT_FALSE(valid_primitive_text("date", "2023-02-29"));
