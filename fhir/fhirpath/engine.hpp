@@ -73,6 +73,7 @@ class engine {
   // Counts `steps` of work against environment::max_steps; past it, fails with "too costly: ..." and
   // returns false. Each evaluated node is one step, each comparison of a set operation one more.
   bool charge(std::size_t steps, std::size_t position);
+  [[nodiscard]] std::size_t steps() const { return steps_; }
   [[nodiscard]] const std::optional<error>& failure() const { return error_; }
 
   // The instant of this evaluation (read once, on first use).

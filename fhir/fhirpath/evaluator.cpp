@@ -21,6 +21,7 @@ result<collection> evaluate(const expression& expr, const focus& where, const en
     ctx.this_items = std::span<const value>(&e.context(), 1);
   }
   collection out = e.eval(expr.root(), ctx);
+  if (env.steps_used != nullptr) *env.steps_used += e.steps();
   if (e.failed()) return *e.failure();
   return out;
 }

@@ -34,6 +34,8 @@ struct environment {
   // isDistinct(), intersect(), exclude(), subsetOf(), repeat() and '|'); 0 means no limit. Past it the
   // evaluation fails with an execution error whose message starts with "too costly".
   std::size_t max_steps = 0;
+  // When set, each evaluation adds the steps it took here (a caller's budget across evaluations).
+  std::size_t* steps_used = nullptr;
   // Strict mode (needs a model): navigating to an element the model does not know, or naming a choice
   // element with its type ("valueQuantity" for value[x]), is a semantic error instead of an empty result.
   bool strict = false;

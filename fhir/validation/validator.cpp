@@ -191,8 +191,7 @@ class walker {
   walker(const type_registry& registry, const validation_options& options, operation_outcome& out)
       : reg_(registry), opt_(options), out_(out) {
     env_.model = &reg_;
-    // About 10-50 ms of work; no R4 invariant needs more on a real message (hostile ones do).
-    env_.max_steps = 1'000'000;
+    env_.steps_used = &steps_used_;
   }
 
   void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
@@ -288,16 +287,28 @@ class walker {
   [[nodiscard]] fhirpath::result<fhirpath::collection> evaluate_constraint(const fhirpath::expression& expr,
                                                                            const rapidjson::Value& node,
                                                                            std::string_view key,
-                                                                           std::string_view type) const {
+                                                                           std::string_view type) {
     fhirpath::focus where;
     where.node = &node;
     where.model_key = key;
     where.type = type;
     where.resource = ctx_.resource;
     where.root_resource = ctx_.root;
+    // Each invariant may take up to 1,000,000 steps (about 10-50 ms; no R4 invariant needs that much on a
+    // real message), and a whole message 20,000,000, so hostile input cannot hold a thread for long.
+    constexpr std::size_t per_invariant = 1'000'000;
+    constexpr std::size_t per_message = 20'000'000;
+    if (steps_used_ >= per_message) {
+      return fhirpath::error{fhirpath::error_kind::execution,
+                             "too costly: the message used up its budget of " + std::to_string(per_message) +
+                                 " evaluation steps",
+                             0};
+    }
+    env_.max_steps = std::min(per_invariant, per_message - steps_used_);
     return fhirpath::evaluate(expr, where, env_);
   }
   fhirpath::environment env_;
+  std::size_t steps_used_ = 0;
 
   const type_registry& reg_;
   const validation_options& opt_;

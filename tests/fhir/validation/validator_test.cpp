@@ -298,6 +298,30 @@ TEST(Validator, AnInvariantTooCostlyToEvaluateFailsClosed) {
   EXPECT_TRUE(c.has(issue_severity::error, "too-costly", "Observation")) << c.dump().substr(0, 500);
 }
 
+TEST(Validator, AMessageHasATotalBudgetForInvariants) {
+  // 30 Observations whose obs-7 each stays under the per-invariant budget (600 x 1,200 comparisons) but
+  // together exceed the message's: the first ones are checked, the last ones fail closed.
+  std::string codings;
+  for (int i = 0; i < 600; ++i) {
+    codings += std::string(i ? "," : "") + R"({"system":"http://x","code":"c)" + std::to_string(i) + "\"}";
+  }
+  const std::string observation = R"({"resourceType":"Observation","status":"final","code":{"coding":[)" +
+                                  codings + R"(]},"valueString":"v","component":[{"code":{"coding":[)" +
+                                  codings + "]}}]}";
+  std::string json = R"({"resourceType":"Bundle","type":"collection","entry":[)";
+  for (int i = 0; i < 30; ++i) json += std::string(i ? "," : "") + R"({"resource":)" + observation + "}";
+  json += "]}";
+  const auto c = check(json);
+  bool budget = false;
+  bool first_checked = true;
+  for (const auto& i : c.outcome.issues()) {
+    budget = budget || (i.code == "too-costly" && i.diagnostics.find("budget") != std::string::npos);
+    first_checked = first_checked && !(i.code == "too-costly" && i.expression == "Bundle.entry[0].resource");
+  }
+  EXPECT_TRUE(budget) << c.dump().substr(0, 600);
+  EXPECT_TRUE(first_checked) << c.dump().substr(0, 600);
+}
+
 TEST(Validator, BundleEntriesAreValidatedAtTheirPaths) {
   const auto c = check(R"({"resourceType":"Bundle","type":"collection","entry":[
     {"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520","resource":{"resourceType":"Patient","gender":"x"}},
