@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "gateway/delivery/http_client.hpp"
+#include "gateway/delivery/outbound_check.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
@@ -113,8 +114,12 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
           partner && !partner->source_endpoints.empty())
         source = partner->source_endpoints.front();
       const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row->header_id});
-      result = co_await client.post(url, payload, fhir_json);
-      outcome = policy_.classify(result.status, attempts);
+      if (auto problems = outbound_problems(payload)) {
+        result.error = *problems;  // the medical home receives only valid R4; no retry can help
+      } else {
+        result = co_await client.post(url, payload, fhir_json);
+        outcome = policy_.classify(result.status, attempts);
+      }
     } else {
       result.error = "the child's stored record cannot be read by this version";  // no retry can help
     }
