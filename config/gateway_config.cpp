@@ -53,6 +53,15 @@ class reader {
     out = std::chrono::milliseconds(ms);
   }
 
+  // The location of `node` as "ORIGIN:LINE: key", the prefix of every error of this file.
+  [[nodiscard]] std::string where(const YAML::Node& node, const std::string& key) const {
+    std::ostringstream s;
+    s << origin_;
+    if (node.IsDefined() && node.Mark().line >= 0) s << ":" << node.Mark().line + 1;
+    s << ": " << key;
+    return s.str();
+  }
+
   std::vector<business_identifier> identifiers(const YAML::Node& list, const std::string& where) {
     std::vector<business_identifier> out;
     if (!list.IsDefined() || list.IsNull()) return out;
@@ -185,7 +194,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < partners.size(); ++i) {
       auto node = partners[i];
       auto where = "partners[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "source_endpoints", "validation"});
+      r.only_keys(node, where, {"id", "name", "source_endpoints", "validation", "concept_maps"});
       partner p;
       r.get(node, "id", where, p.id);
       r.get(node, "name", where, p.name);
@@ -200,6 +209,21 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       if (!ids.insert("partner:" + p.id).second) r.fail(node["id"], where + ".id", "is used twice");
       if (p.source_endpoints.empty())
         r.fail(node, where + ".source_endpoints", "needs at least one endpoint");
+      auto maps = node["concept_maps"];
+      if (maps.IsDefined() && !maps.IsNull()) {
+        if (!maps.IsSequence()) r.fail(maps, where + ".concept_maps", "must be a list of ConceptMap files");
+        for (std::size_t j = 0; j < maps.size(); ++j) {
+          auto key = where + ".concept_maps[" + std::to_string(j) + "]";
+          if (!maps[j].IsScalar()) r.fail(maps[j], key, "must be a file name");
+          auto file = maps[j].as<std::string>();
+          if (file.empty()) r.fail(maps[j], key, "must not be empty");
+          concept_map_file f{resolve(base_dir, file), r.where(maps[j], key)};
+          std::error_code ec;
+          if (!std::filesystem::is_regular_file(f.path, ec))
+            r.fail(maps[j], key, "'" + f.path + "' is not a readable file");
+          p.concept_maps.push_back(std::move(f));
+        }
+      }
       cfg->partners.push_back(std::move(p));
     }
   }

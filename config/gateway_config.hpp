@@ -65,11 +65,18 @@ struct business_identifier {
 //   lenient: unknown elements are warnings (reported in the response, not rejected); other errors reject
 enum class validation_mode { strict, lenient };
 
+// A FHIR R4 ConceptMap file (JSON) that translates a partner's local codes (partners[].concept_maps).
+struct concept_map_file {
+  std::string path;    // resolved against the config file's directory
+  std::string origin;  // "FILE:LINE: partners[i].concept_maps[j]", to name the entry in start-up errors
+};
+
 struct partner {
   std::string id;
   std::string name;
   std::vector<std::string> source_endpoints;  // MessageHeader.source.endpoint values that identify it
   validation_mode validation = validation_mode::strict;
+  std::vector<concept_map_file> concept_maps;  // applied in this order at ingest (mappers/terminology)
 };
 
 struct medical_home {
@@ -97,7 +104,8 @@ using config_ptr = std::shared_ptr<const gateway_config>;
 // and whose public_base_url, when the file left it empty, is derived from the listen address.
 [[nodiscard]] config_ptr with_bound_port(const config_ptr& config, unsigned short port);
 
-// Loads and checks a YAML file. Relative paths in it (store, TLS files) are taken relative to the file.
+// Loads and checks a YAML file. Relative paths in it (store, TLS files, ConceptMaps) are taken relative
+// to the file. A ConceptMap file must exist; its content is checked when the gateway loads it.
 [[nodiscard]] config_ptr load_file(const std::string& path);
 // Loads from text; `origin` names the source in error messages.
 [[nodiscard]] config_ptr load_text(const std::string& yaml, const std::string& origin = "<text>",

@@ -74,5 +74,42 @@ TEST(gateway_config, tls_paths_are_relative_to_the_file) {
   EXPECT_EQ(with_bound_port(cfg, 443)->server.public_base_url, "https://127.0.0.1:443/fhir");
 }
 
+TEST(gateway_config, partner_concept_maps_are_files_relative_to_the_config) {
+  const std::string dir = std::string(HOMEBASE_TEST_DATA_DIR) + "/fixtures";
+  auto cfg = load_text(
+      "partners:\n  - id: a\n    source_endpoints: [x]\n    concept_maps:\n"
+      "      - concept-maps/st-elsewhere-local-codes.json\n      - concept-maps/invalid-equivalence.json\n"
+      "  - id: b\n    source_endpoints: [y]\n",
+      "test.yaml", dir);
+  ASSERT_EQ(cfg->partners[0].concept_maps.size(), 2u);
+  EXPECT_EQ(cfg->partners[0].concept_maps[0].path, dir + "/concept-maps/st-elsewhere-local-codes.json");
+  EXPECT_EQ(cfg->partners[0].concept_maps[1].path, dir + "/concept-maps/invalid-equivalence.json");
+  // Named in start-up errors about the map's content.
+  EXPECT_EQ(cfg->partners[0].concept_maps[1].origin, "test.yaml:6: partners[0].concept_maps[1]");
+  EXPECT_TRUE(cfg->partners[1].concept_maps.empty());
+}
+
+TEST(gateway_config, partner_concept_map_errors_name_the_key_and_line) {
+  auto expect = [](const std::string& yaml, const std::string& fragment) {
+    try {
+      (void)load_text(yaml, "test.yaml", std::string(HOMEBASE_TEST_DATA_DIR) + "/fixtures");
+      ADD_FAILURE() << "no error for:\n" << yaml;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  const std::string partner = "partners:\n  - id: p\n    source_endpoints: [x]\n";
+  expect(partner +
+             "    concept_maps:\n      - concept-maps/st-elsewhere-local-codes.json\n      - missing.json\n",
+         "test.yaml:6: partners[0].concept_maps[1]: '" + std::string(HOMEBASE_TEST_DATA_DIR) +
+             "/fixtures/missing.json' is not a readable file");
+  expect(partner + "    concept_maps: concept-maps/st-elsewhere-local-codes.json\n",
+         "test.yaml:4: partners[0].concept_maps: must be a list of ConceptMap files");
+  expect(partner + "    concept_maps:\n      - {file: x}\n",
+         "test.yaml:5: partners[0].concept_maps[0]: must be a file name");
+  expect(partner + "    concept_maps: [\"\"]\n", "partners[0].concept_maps[0]: must not be empty");
+  expect(partner + "    concept_maps: [concept-maps]\n", "partners[0].concept_maps[0]: '");
+}
+
 }  // namespace
 }  // namespace homebase::config
