@@ -22,6 +22,7 @@
 #include "gateway/delivery/delivery_service.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/pipeline/message_intake.hpp"
+#include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -60,13 +61,16 @@ int serve(const std::string& config_path) {
   // The R4 model the validator uses, loaded now rather than on the first request (throws only when the
   // embedded model is broken, and then the gateway must not start).
   (void)fhir::definitions::type_registry::r4();
+  // The partners' ConceptMaps, read and validated before anything listens (a bad one: config_error).
+  auto concept_maps = gateway::pipeline::partner_concept_maps::load(*file_config, fhir::validator());
   asio::io_context ioc(file_config->server.io_threads);
   auto server = std::make_shared<gateway::http::server>(ioc, file_config->server);
   auto config = config::with_bound_port(file_config, server->port());
   gateway::store::sqlite_store store({config->store.path, config->store.max_batch});
   gateway::delivery::delivery_service delivery(ioc, config, store);
   gateway::pipeline::message_intake intake(
-      config, store, [&delivery](const std::string& destination) { delivery.notify(destination); });
+      config, store, [&delivery](const std::string& destination) { delivery.notify(destination); },
+      concept_maps);
   gateway::routes routes(config, store, intake);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -116,7 +120,8 @@ int main(int argc, char** argv) {
   std::string option = argv[1];
   try {
     if (option == "--check-config") {
-      (void)config::load_file(argv[2]);
+      auto checked = config::load_file(argv[2]);
+      (void)gateway::pipeline::partner_concept_maps::load(*checked, fhir::validator());
       std::cout << "config OK\n";
       return 0;
     }

@@ -47,7 +47,7 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
     : config_(config),
       store_(store),
       intake_(intake),
-      admin_(store, config->server.public_base_url),
+      admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }

@@ -94,8 +94,9 @@ http::response admin_api::show(std::int64_t id) {
   }
   // Mapping and routing notes: the issues of the OperationOutcome in the response sent to the partner.
   w.Key("notes");
-  auto rebuilt = pipeline::rebuild_response_message(store_.get_message_body(id), public_base_url_,
-                                                    m->received_at, m->route_note);
+  auto rebuilt = pipeline::rebuild_response_message(
+      store_.get_message_body(id), public_base_url_, m->received_at, m->route_note,
+      concept_maps_ ? &concept_maps_->for_partner(m->partner_id) : nullptr);
   rapidjson::Document response;
   response.Parse(rebuilt ? rebuilt->c_str() : "{}");
   bool written = false;

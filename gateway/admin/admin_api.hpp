@@ -8,14 +8,17 @@
 #include <cstdint>
 
 #include "gateway/http/http_types.hpp"
+#include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::admin {
 
 class admin_api {
  public:
-  admin_api(store::sqlite_store& store, std::string public_base_url)
-      : store_(store), public_base_url_(std::move(public_base_url)) {}
+  // `concept_maps`: the partners' maps, to rebuild a response's notes as they were sent (may be null).
+  admin_api(store::sqlite_store& store, std::string public_base_url,
+            pipeline::concept_maps_ptr concept_maps = nullptr)
+      : store_(store), public_base_url_(std::move(public_base_url)), concept_maps_(std::move(concept_maps)) {}
 
   [[nodiscard]] http::response list(const http::request& req);
   [[nodiscard]] http::response show(std::int64_t id);
@@ -23,6 +26,7 @@ class admin_api {
  private:
   store::sqlite_store& store_;
   std::string public_base_url_;
+  pipeline::concept_maps_ptr concept_maps_;
 };
 
 }  // namespace homebase::gateway::admin

@@ -12,6 +12,7 @@
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/model/record_merge.hpp"
+#include "mappers/terminology/coding_translation.hpp"
 
 namespace homebase::gateway::pipeline {
 
@@ -88,8 +89,13 @@ struct ingest_state {
 }  // namespace
 
 message_intake::message_intake(config::config_ptr config, store::sqlite_store& store,
-                               std::function<void(const std::string&)> delivered_to)
-    : config_(std::move(config)), store_(store), notify_(std::move(delivered_to)) {}
+                               std::function<void(const std::string&)> delivered_to,
+                               concept_maps_ptr concept_maps)
+    : config_(std::move(config)),
+      store_(store),
+      notify_(std::move(delivered_to)),
+      concept_maps_(concept_maps ? std::move(concept_maps)
+                                 : partner_concept_maps::load(*config_, validator_)) {}
 
 fhir::validation_options ingest_validation_options(const config::partner& partner) {
   fhir::validation_options options;
@@ -148,11 +154,17 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
                                    "' is not supported; see GET /fhir/metadata",
                                "Bundle.entry[0].resource.eventCoding");
 
+  // The partner's local codes get their standard equivalents next to them, before the translation, which
+  // recognises only standard codes. Only the parsed tree changes: the body is stored as it was received.
+  auto code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(),
+                                                            concept_maps_->for_partner(partner->id));
   auto translated = mappers::inbound::translate_discharge(doc);
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
                                "Bundle");
   state->translation = std::move(translated.value);
+  // Noted in the response like unmapped content, first (they happened first).
+  state->translation.notes.insert(state->translation.notes.begin(), code_notes.begin(), code_notes.end());
   state->fresh = derive(state->translation.record, *config_);
 
   auto config = config_;
@@ -210,7 +222,8 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   if (!state->destination.empty() && notify_) notify_(state->destination);
   if (state->kind == ingest_kind::duplicate) {
     auto original = rebuild_response_message(std::move(state->prior_body), config_->server.public_base_url,
-                                             state->received_at, state->route_note, validator_);
+                                             state->received_at, state->route_note,
+                                             &concept_maps_->for_partner(state->partner_id), validator_);
     if (!original)
       co_return http::make_error(
           bhttp::status::internal_server_error, "exception",

@@ -1,9 +1,10 @@
 // message_intake: `POST /fhir/$process-message`, the path of one inbound message (docs/ARCHITECTURE.md):
 //   content type -> JSON (limits) -> message Bundle rules -> partner -> R4 validation of the whole Bundle
 //   (fhir/validation; strict, or lenient per partner; any error: 422 listing every issue, nothing kept;
-//   warnings go into the response) -> event -> translation (pure, on the connection's strand) -> one store
-//   transaction on the writer thread (duplicate check, merge into the child's record, routing, inbox row,
-//   outbox row) -> commit -> response message.
+//   warnings go into the response) -> event -> the partner's ConceptMaps add standard codings next to its
+//   local codes (mappers/terminology; each translation is a note of the response) -> translation (pure, on
+//   the connection's strand) -> one store transaction on the writer thread (duplicate check, merge into the
+//   child's record, routing, inbox row, outbox row) -> commit -> response message.
 // The response is sent only after the commit (persist, then acknowledge). A message whose
 // Bundle.id + MessageHeader.id was seen before gets the original response and no second delivery.
 #pragma once
@@ -15,6 +16,7 @@
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::pipeline {
@@ -25,19 +27,25 @@ namespace homebase::gateway::pipeline {
 class message_intake {
  public:
   // `delivered_to` is called (any thread) with a destination id after a commit that queued work for it.
+  // `concept_maps`: the partners' ConceptMaps; when null they are loaded here from the config, which throws
+  // config::config_error for a bad one (start-up only).
   message_intake(config::config_ptr config, store::sqlite_store& store,
-                 std::function<void(const std::string&)> delivered_to);
+                 std::function<void(const std::string&)> delivered_to,
+                 concept_maps_ptr concept_maps = nullptr);
 
   boost::asio::awaitable<http::response> process(http::request& req);
 
   // Re-runs routing for an unroutable message, or requeues a dead-lettered one.
   boost::asio::awaitable<http::response> retry(std::int64_t message_id);
 
+  [[nodiscard]] const concept_maps_ptr& concept_maps() const { return concept_maps_; }
+
  private:
   config::config_ptr config_;
   store::sqlite_store& store_;
   std::function<void(const std::string&)> notify_;
-  fhir::validator validator_;  // immutable; shared by every connection's strand
+  fhir::validator validator_;      // immutable; shared by every connection's strand
+  concept_maps_ptr concept_maps_;  // immutable; likewise
 };
 
 }  // namespace homebase::gateway::pipeline

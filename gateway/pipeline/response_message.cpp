@@ -6,6 +6,7 @@
 #include "fhir/json_document.hpp"
 #include "fhir/operation_outcome.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
+#include "mappers/terminology/coding_translation.hpp"
 
 namespace homebase::gateway::pipeline {
 namespace {
@@ -138,10 +139,10 @@ std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validatio
   return notes;
 }
 
-std::optional<std::string> rebuild_response_message(std::string body, const std::string& gateway_endpoint,
-                                                    const std::string& received_at,
-                                                    const std::string& route_note,
-                                                    const fhir::validator& validator) {
+std::optional<std::string> rebuild_response_message(
+    std::string body, const std::string& gateway_endpoint, const std::string& received_at,
+    const std::string& route_note, const std::vector<mappers::terminology::concept_map>* concept_maps,
+    const fhir::validator& validator) {
   rapidjson::Document doc;
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
   auto check = fhir::check_message_bundle(doc);
@@ -151,8 +152,12 @@ std::optional<std::string> rebuild_response_message(std::string body, const std:
   lenient.unknown_elements_are_warnings = true;
   validator.validate(doc, validation, lenient, "Bundle");
   auto notes = response_notes(validation);
+  std::vector<mappers::inbound::mapping_note> code_notes;
+  if (concept_maps != nullptr)
+    code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
   auto translated = mappers::inbound::translate_discharge(doc);
   if (!translated.ok) return std::nullopt;
+  translated.value.notes.insert(translated.value.notes.begin(), code_notes.begin(), code_notes.end());
   return build_response_message(
       {&check.envelope, &translated.value.notes, &notes, gateway_endpoint, received_at, route_note});
 }

@@ -17,6 +17,7 @@
 #include "fhir/operation_outcome.hpp"
 #include "fhir/validation/validator.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/terminology/concept_map.hpp"
 
 namespace homebase::gateway::pipeline {
 
@@ -38,7 +39,8 @@ struct response_inputs {
 // never get here: they reject the message. $validate and `homebase validate` report everything.
 [[nodiscard]] std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validation);
 
-// Rebuilds the response of a stored message from its raw body (parsed, validated and translated again).
+// Rebuilds the response of a stored message from its raw body (parsed, validated, code-translated with
+// `concept_maps`, the sending partner's maps, and translated again, as at ingest).
 // The body is validated leniently (unknown elements as warnings): for a message that was accepted, that
 // gives the warnings it got whichever mode its partner had, since strict and lenient differ only on
 // unknown elements, which a strict partner's accepted message does not have.
@@ -46,6 +48,8 @@ struct response_inputs {
 // accepted it).
 [[nodiscard]] std::optional<std::string> rebuild_response_message(
     std::string body, const std::string& gateway_endpoint, const std::string& received_at,
-    const std::string& route_note, const fhir::validator& validator = fhir::validator());
+    const std::string& route_note,
+    const std::vector<mappers::terminology::concept_map>* concept_maps = nullptr,
+    const fhir::validator& validator = fhir::validator());
 
 }  // namespace homebase::gateway::pipeline

@@ -18,6 +18,58 @@ std::string seed() {
   return s.str();
 }
 
+// The seed with its body weight sent as the hospital's local code instead of LOINC 29463-7.
+std::string seed_with_local_weight_code() {
+  auto text = seed();
+  const std::string loinc = R"("system": "http://loinc.org",
+              "code": "29463-7",)";
+  auto at = text.find(loinc);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos)
+    text.replace(at, loinc.size(), R"("system": "http://hospital.example.org/codes",
+              "code": "WT",)");
+  return text;
+}
+
+std::vector<mappers::terminology::concept_map> hospital_maps() {
+  std::ifstream in(std::string(HOMEBASE_TEST_DATA_DIR) +
+                   "/fixtures/concept-maps/st-elsewhere-local-codes.json");
+  std::stringstream s;
+  s << in.rdbuf();
+  auto loaded = mappers::terminology::load_concept_map(std::string_view(s.str()), fhir::validator());
+  EXPECT_TRUE(loaded.map) << loaded.error;
+  std::vector<mappers::terminology::concept_map> maps;
+  if (loaded.map) maps.push_back(*loaded.map);
+  return maps;
+}
+
+TEST(response_message, rebuilt_with_the_partner_maps_it_lists_the_code_translations) {
+  auto maps = hospital_maps();
+  auto with_maps = rebuild_response_message(seed_with_local_weight_code(), "https://homebase.example/fhir",
+                                            "2026-11-23T01:00:00.000Z", "", &maps);
+  ASSERT_TRUE(with_maps);
+  EXPECT_NE(with_maps->find(
+                R"x("diagnostics":"translated http://hospital.example.org/codes|WT to )x"
+                R"x(http://loinc.org|29463-7 (ConceptMap )x"
+                R"x(http://hospital.example.org/fhir/ConceptMap/st-elsewhere-local-codes, equivalent)",)x"
+                R"x("expression":["Bundle.entry[32].resource.code.coding[0]"])x"),
+            std::string::npos)
+      << *with_maps;
+  // Translated, the weight is mapped: no "not mapped" note for it.
+  EXPECT_EQ(with_maps->find("Observation Body weight is not mapped"), std::string::npos) << *with_maps;
+  auto again = rebuild_response_message(seed_with_local_weight_code(), "https://homebase.example/fhir",
+                                        "2026-11-23T01:00:00.000Z", "", &maps);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*with_maps, *again);
+
+  // Without the maps the local code is unknown: the weight is reported as not mapped, nothing translated.
+  auto without = rebuild_response_message(seed_with_local_weight_code(), "https://homebase.example/fhir",
+                                          "2026-11-23T01:00:00.000Z", "");
+  ASSERT_TRUE(without);
+  EXPECT_NE(without->find("Observation Body weight is not mapped"), std::string::npos) << *without;
+  EXPECT_EQ(without->find("translated http"), std::string::npos);
+}
+
 TEST(response_message, rebuilt_from_the_stored_body_it_is_the_same_bytes) {
   auto first =
       rebuild_response_message(seed(), "https://homebase.example/fhir", "2026-11-23T01:00:00.000Z", "");

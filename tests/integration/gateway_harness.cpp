@@ -245,6 +245,10 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
     for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
     if (!options.partner_validation.empty()) y << "    validation: " << options.partner_validation << "\n";
+    if (!options.partner_concept_maps.empty()) {
+      y << "    concept_maps:\n";
+      for (const auto& m : options.partner_concept_maps) y << "      - " << m << "\n";
+    }
     y << "medical_homes:\n  - id: meadowbrook\n    name: Meadowbrook Pediatrics\n    fhir_base_url: "
       << options.medical_home_base << "\n    organization_identifiers:\n"
       << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << options.organization_value

@@ -146,6 +146,26 @@ TEST(coding_translation, several_maps_apply_in_order_without_duplicates) {
   EXPECT_EQ(out.json.find("29463-7"), out.json.rfind("29463-7"));  // once
 }
 
+TEST(coding_translation, the_translated_seed_message_is_still_valid_r4) {
+  auto text = read_text(data_path("fixtures/anjali-nicu-discharge.json"));
+  const std::string loinc = R"("system": "http://loinc.org",
+              "code": "29463-7",)";
+  auto at = text.find(loinc);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, loinc.size(), R"("system": "http://hospital.example.org/codes",
+              "code": "WT",)");
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  auto notes = translate_codings(doc, doc.GetAllocator(), fixture_maps());
+  ASSERT_EQ(notes.size(), 2u);  // LOINC and SNOMED
+  EXPECT_EQ(doc["entry"][32]["resource"]["code"]["coding"].Size(), 3u);
+  static const fhir::validator validator;
+  fhir::operation_outcome outcome;
+  validator.validate(doc, outcome, {}, "Bundle");
+  EXPECT_FALSE(outcome.has_errors()) << outcome.to_json();
+}
+
 TEST(coding_translation, no_maps_no_change) {
   auto out = apply_maps(weight, {});
   EXPECT_EQ(out.json, weight);
