@@ -63,9 +63,9 @@ struct focus {
                                           const environment& env = {});
 
 // Evaluates an invariant (an R4 constraint: true = OK) at `where`: true when the result is true (or, by
-// singleton evaluation, one non-Boolean item); false when it is false or empty (an invariant that does
-// not evaluate to true is not satisfied, as in the reference validator). Several items, or an evaluation
-// error, give an error.
+// singleton evaluation, one non-Boolean item); false when it is false or empty. Several items, or an
+// evaluation error, give an error. The validator reads an empty result the other way (it holds, see
+// definitions::invariant_holds): with this strict reading official R4 examples fail ras-2 and bdl-8.
 [[nodiscard]] result<bool> evaluate_constraint(const expression& expr, const focus& where,
                                                const environment& env);
 

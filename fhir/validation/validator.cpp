@@ -157,8 +157,7 @@ void collect_local_strings(const rapidjson::Value& v, std::unordered_set<std::st
   }
 }
 
-// Whether any string value below `v` equals `text` (or, when `text` is empty, any "reference" member
-// equals "#").
+// Whether any string value below `v` equals `text`.
 bool has_string(const rapidjson::Value& v, std::string_view text) {
   std::vector<const rapidjson::Value*> stack{&v};
   while (!stack.empty()) {
@@ -192,6 +191,7 @@ class walker {
       : reg_(registry), opt_(options), out_(out) {
     env_.model = &reg_;
     env_.steps_used = &steps_used_;
+    element_ = reg_.find_type("Element");
   }
 
   void resource(const rapidjson::Value& json, std::string_view expected, const rapidjson::Value* container);
@@ -309,6 +309,7 @@ class walker {
   }
   fhirpath::environment env_;
   std::size_t steps_used_ = 0;
+  const type_definition* element_ = nullptr;  // the members of a primitive's "_name" companion
 
   const type_registry& reg_;
   const validation_options& opt_;
@@ -577,8 +578,6 @@ void walker::primitive(const rapidjson::Value& v, const member_match& m) {
                                   ? "a JSON string"
                                   : (want == json_kind::number ? "a JSON number" : "true or false")) +
                              ", not " + std::string(json_kind_name(v)));
-    } else if (v.IsString() && v.GetStringLength() == 0) {
-      error("value", "'" + m.element->name + "' must not be an empty string");
     } else {
       std::string shown = v.IsString() ? std::string(sv(v)) : std::string();
       if (shown.size() > 80) shown = shown.substr(0, 80) + "...";
@@ -605,32 +604,9 @@ void walker::primitive_element(const rapidjson::Value& v, bool has_value) {
                            std::string(json_kind_name(v)));
     return;
   }
-  bool has_content = false;
-  for (const auto& m : v.GetObject()) {
-    const std::string_view key = sv(m.name);
-    if (key == "id") {
-      if (!m.value.IsString()) {
-        path_guard guard(path_, "id");
-        error("structure", "'id' must be a string");
-      }
-    } else if (key == "extension") {
-      has_content = true;
-      const type_definition* ext = reg_.find_type("Extension");
-      const type_definition* element = reg_.find_type("Element");
-      const member_match* match = element ? element->root->find_member("extension") : nullptr;
-      if (ext && match) {
-        path_guard guard(path_, "extension");
-        member_value(m.value, *match, nullptr);
-      }
-    } else {
-      path_guard guard(path_, key);
-      report(opt_.unknown_elements_are_warnings ? issue_severity::warning : issue_severity::error,
-             "structure",
-             "Unknown element '" + std::string(key) +
-                 "' (a primitive's '_' companion has only id and extension)");
-    }
-  }
-  if (!has_content && !has_value)
+  // Its members are those of Element (id, extension), checked like any other object.
+  if (element_ != nullptr) object(v, *element_->root, false);
+  if (!has_value && !v.HasMember("extension"))
     error("invariant", "ele-1: All FHIR elements must have a @value or children");
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -230,6 +231,9 @@ TEST(CorpusValidation, EveryMutationIsCaughtAtItsPath) {
     EXPECT_TRUE(caught) << m.name << ": no " << m.expected_code << " error at " << m.expected_path << "\n"
                         << outcome.to_json();
   }
+  std::printf("%zu mutations:", mutations.size());
+  for (const auto& [kind, n] : kinds) std::printf(" %s %d", kind.c_str(), n);
+  std::printf("\n");
   // Each kind of defect is exercised many times (the numbers depend on the corpus; they are floors).
   EXPECT_GE(kinds["unknown-element"], 150);
   EXPECT_GE(kinds["wrong-json-type"], 100);

@@ -271,8 +271,9 @@ TEST(Validator, TwoTypesOfOneChoiceAreRefusedAlsoThroughCompanions) {
   EXPECT_EQ(same.errors(), 0u) << same.dump();
 }
 
-TEST(Validator, ManyContainedResourcesAreCheckedInLinearTime) {
-  // 20,000 contained resources, each referred to: the native ref-1/dom-3 once took seconds here.
+TEST(Validator, TwentyThousandContainedResourcesAllReferredToAreValid) {
+  // ref-1 and dom-3 at scale: every local reference found, no contained resource reported unreferred.
+  // (Their cost, once quadratic here, is a matter for bench/, not for this test.)
   std::string json = R"({"resourceType":"Patient","contained":[)";
   for (int i = 0; i < 20000; ++i) {
     json += std::string(i ? "," : "") + R"({"resourceType":"Organization","id":"o)" + std::to_string(i) +
