@@ -1,4 +1,4 @@
-// coordination_record: the gateway's internal picture of one child, first cut (issue 2).
+// coordination_record: the gateway's internal picture of one child (issue 2 first cut, issue 4 model v2).
 //
 // What the hospital and the specialists send is translated into these plain values by mappers/inbound,
 // stored by gateway/store and translated to the medical home's FHIR by mappers/outbound.
@@ -63,6 +63,11 @@ struct child {
   // Added: business keys of the Observations that carried gestational age and birth weight.
   identifier gestational_age_key;
   identifier birth_weight_key;
+  // v2: free-text cultural and religious preferences (Patient religion extension, notes the family gave).
+  std::vector<std::string> cultural_preferences;
+  std::string status = "active";  // active | transferred | deceased
+  int multiple_birth_order = 0;   // Patient.multipleBirthInteger; 0: single birth or not said
+  bool multiple_birth = false;    // Patient.multipleBirthBoolean true, or an order was given
   friend bool operator==(const child&, const child&) = default;
 };
 
@@ -74,10 +79,22 @@ struct family_member {
   bool interpreter_needed = false;
   bool preferred_language = false;
   std::vector<contact_point> telecom;
+  bool legal_authority = false;  // v2: a personal representative (parent, legal guardian)
+  bool primary_contact = false;  // v2
   friend bool operator==(const family_member&, const family_member&) = default;
 };
 
-enum class team_role { pcp, care_coordinator, parent_partner, specialist, nicu_team, other };
+enum class team_role {
+  pcp,
+  care_coordinator,
+  parent_partner,
+  specialist,
+  nicu_team,
+  other,
+  ei_coordinator,  // v2: early intervention (IDEA Part C) service coordinator
+  school_nurse,    // v2
+  social_worker,   // v2
+};
 
 struct team_member {
   identifier key;  // practitioner identifier (NPI) or derived
@@ -89,6 +106,9 @@ struct team_member {
   std::string organization_name;
   // Added: the resource type of CareTeam.participant.member: Practitioner, Organization or RelatedPerson.
   std::string member_type = "Practitioner";
+  std::string period_start;  // v2: FHIR date/dateTime
+  std::string period_end;    // v2: set when the member left the team
+  std::string source;        // v2: discharge | visit_summary | referral | manual
   friend bool operator==(const team_member&, const team_member&) = default;
 };
 
@@ -96,8 +116,9 @@ struct plan_activity {
   identifier key;
   coding code;
   std::string description;
-  std::string status;     // CarePlan activity detail status
-  std::string scheduled;  // free text or a timing summary ("weekly")
+  std::string status;            // CarePlan activity detail status
+  std::string scheduled;         // free text or a timing summary ("weekly")
+  bool to_be_scheduled = false;  // v2: the hand-off lists it as still to be scheduled
   friend bool operator==(const plan_activity&, const plan_activity&) = default;
 };
 
@@ -112,6 +133,16 @@ struct appointment {
   std::string description;
   identifier practitioner;       // who the child sees, when known
   identifier based_on_referral;  // the referral this appointment fulfils, when known
+  // v2: why it was cancelled (THO appointment-cancellation-reason: pat-lt, prov, ...).
+  coding cancel_reason;
+  identifier replaces;                // v2: reschedule chain: the appointment this one replaces
+  identifier replaced_by;             // v2: ... and the one that replaced it
+  bool interpreter_required = false;  // v2: a decision-maker of the family needs an interpreter
+  bool interpreter_booked = false;    // v2: a translator participant is booked on the Appointment
+  std::string interpreter_language;   // v2: BCP-47
+  bool transport_needed = false;      // v2
+  bool transport_arranged = false;    // v2
+  std::string source;                 // v2: who last told us about it (partner id)
   friend bool operator==(const appointment&, const appointment&) = default;
 };
 
@@ -125,6 +156,17 @@ struct referral {
   std::string intent;
   std::string due_by;  // FHIR date or dateTime: the follow-up must happen by then
   std::string authored_on;
+  // v2: the coordination flow, BSeR/360X-aligned (fhir-rules §4): draft -> sent -> accepted | declined ->
+  // scheduled -> seen -> report_received -> closed; or cancelled, failed. `status` stays the FHIR status.
+  std::string flow = "draft";
+  std::string origin;          // nicu_discharge | pcp | specialist
+  std::string performer;       // the service it was sent to, display text
+  identifier performer_org;    // ... and its identifier, when known
+  identifier task_key;         // the referral Task's business identifier, when the flow is Task-based
+  std::string status_reason;   // why declined / cancelled / failed, text
+  std::string seen_on;         // date of the visit that fulfilled it
+  std::string report_ref;      // reference or identifier of the report that closed the loop
+  std::string loop_close_due;  // default: seen_on + 30 days (domain.md §5.3)
   friend bool operator==(const referral&, const referral&) = default;
 };
 
@@ -152,7 +194,103 @@ struct care_plan_info {
   std::string intent;
   std::string description;
   std::string period_start;
+  int version = 1;              // v2: bumped when an amended message changes the plan's content
+  std::string last_reviewed;    // v2
+  std::string next_review_due;  // v2
   friend bool operator==(const care_plan_info&, const care_plan_info&) = default;
+};
+
+// v2: the medical summary of the shared plan of care (problems, medications, devices) and the family's goals.
+struct problem {
+  identifier key;
+  coding code;  // SNOMED / ICD-10-CM
+  std::string text;
+  std::string clinical_status;  // active | resolved | ...
+  friend bool operator==(const problem&, const problem&) = default;
+};
+
+struct medication {
+  identifier key;
+  coding code;  // RxNorm
+  std::string text;
+  std::string dosage;  // Dosage.text
+  std::string status;  // MedicationStatement / MedicationRequest status
+  std::string source;  // who last told us (partner id)
+  friend bool operator==(const medication&, const medication&) = default;
+};
+
+struct device {
+  identifier key;
+  coding code;
+  std::string text;
+  std::string status;   // active | inactive | ...
+  std::string setting;  // e.g. "1/8 L/min nasal cannula"
+  friend bool operator==(const device&, const device&) = default;
+};
+
+struct family_goal {
+  identifier key;
+  std::string text;
+  std::string priority;  // high-priority | medium-priority | low-priority
+  std::string status;    // Goal.lifecycleStatus
+  friend bool operator==(const family_goal&, const family_goal&) = default;
+};
+
+// v2: work for the medical home's team, derived by mappers/coordination rules; sent as FHIR Task.
+struct action_item {
+  identifier key;               // stable: the rule and its subject, so a rule fires once per subject
+  std::string type;             // schedule_followup, parent_partner_outreach, book_interpreter, ...
+  std::string owner_role;       // care_coordinator, parent_partner, pcp, ...
+  std::string due;              // FHIR date or dateTime
+  std::string priority;         // routine | urgent | asap | stat
+  std::string status = "open";  // open | in_progress | done | cancelled | blocked
+  std::string description;
+  identifier focus;     // the referral, appointment, ... it is about (key), when any
+  std::string rule;     // id of the rule that made it
+  std::string created;  // instant
+  friend bool operator==(const action_item&, const action_item&) = default;
+};
+
+// v2: an item of the weekly case-conference agenda.
+struct conference_item {
+  identifier key;
+  std::string conference_date;  // FHIR date of the conference it is on
+  std::string reason;
+  std::string added_by;            // rule id or person
+  std::string status = "pending";  // pending | discussed
+  friend bool operator==(const conference_item&, const conference_item&) = default;
+};
+
+// v2: a social need (Gravity SDOH pattern), e.g. transportation.
+struct social_need {
+  identifier key;
+  std::string domain;                 // transportation, food, housing, ...
+  coding code;                        // SNOMED 713458007 / ICD-10-CM Z59.82 ...
+  std::string status = "identified";  // identified | referred | resolved | declined
+  friend bool operator==(const social_need&, const social_need&) = default;
+};
+
+// v2: the IDEA Part C clocks (domain.md §1.4): referral within 7 days of identification, IFSP in 45 days.
+struct ei_episode {
+  std::string identified_on;
+  std::string referred_on;
+  std::string referral_due_by;  // identified_on + 7 days
+  std::string acknowledged_on;
+  std::string ifsp_due_by;  // referred_on + 45 days
+  std::string ifsp_held_on;
+  bool family_declined = false;
+  identifier referral_key;
+  friend bool operator==(const ei_episode&, const ei_episode&) = default;
+};
+
+// v2: every change is an event with a time and a source, sent as Provenance.
+struct record_event {
+  std::string at;          // instant
+  std::string kind;        // DischargeRecordReceived, DischargeRecordAmended, ReferralStatusReceived, ...
+  std::string source;      // partner id, "rules" or "scheduler"
+  std::string message_id;  // MessageHeader.id (or document Bundle identifier) that caused it, when any
+  std::string detail;
+  friend bool operator==(const record_event&, const record_event&) = default;
 };
 
 struct encounter_info {
@@ -178,6 +316,16 @@ struct coordination_record {
   std::vector<appointment> appointments;
   std::vector<referral> referrals;
   std::vector<measurement> measurements;
+  // v2
+  std::vector<problem> problems;
+  std::vector<medication> medications;
+  std::vector<device> devices;
+  std::vector<family_goal> goals;
+  std::vector<action_item> actions;
+  std::vector<conference_item> agenda;
+  std::vector<social_need> social_needs;
+  std::optional<ei_episode> early_intervention;
+  std::vector<record_event> events;
   friend bool operator==(const coordination_record&, const coordination_record&) = default;
 };
 

@@ -10,12 +10,16 @@
 namespace homebase::mappers::model {
 namespace {
 
-// The stored format, version 1 (grammar: every struct is an object, every member optional):
-//   record   = {"v":1, "p":child, "e":encounter, "f":[family], "ct":care_team, "t":[member], "cp":plan,
-//               "a":[activity], "ap":[appointment], "r":[referral], "m":[measurement]}
-//   empty strings, false booleans, empty arrays, empty structs and absent optionals are left out;
-//   decode gives them their default value, so encode(decode(x)) == x for every record.
-constexpr int format_version = 1;
+// The stored format, version 2 (grammar: every struct is an object, every member optional):
+//   record   = {"v":2, "p":child, "e":encounter, "f":[family], "ct":care_team, "t":[member], "cp":plan,
+//               "a":[activity], "ap":[appointment], "r":[referral], "m":[measurement], "pb":[problem],
+//               "md":[medication], "dv":[device], "go":[goal], "ac":[action], "ag":[agenda item],
+//               "sn":[social need], "ei":ei_episode, "ev":[event]}
+//   empty strings, false booleans, zero numbers, empty arrays, empty structs and absent optionals are left
+//   out, except members whose default is not empty (written always); decode gives them their default value,
+//   so encode(decode(x)) == x for every record.
+// Version 1 (issue 2) is the same grammar without the v2 members; decode migrates it (migrate_v1).
+constexpr int format_version = 2;
 
 // schema<T>::each(x, visitor) names every member of T once; X is T or const T.
 template <class T>
@@ -82,6 +86,10 @@ struct schema<child> {
     v("pl", x.preferred_language);
     v("gak", x.gestational_age_key);
     v("bwk", x.birth_weight_key);
+    v("cu", x.cultural_preferences);
+    v.always("st", x.status);
+    v("mbo", x.multiple_birth_order);
+    v("mb", x.multiple_birth);
   }
 };
 template <>
@@ -95,6 +103,8 @@ struct schema<family_member> {
     v("i", x.interpreter_needed);
     v("pl", x.preferred_language);
     v("t", x.telecom);
+    v("la", x.legal_authority);
+    v("pc", x.primary_contact);
   }
 };
 template <>
@@ -109,6 +119,9 @@ struct schema<team_member> {
     v("o", x.organization);
     v("on", x.organization_name);
     v.always("mt", x.member_type);  // its default is not empty
+    v("ps", x.period_start);
+    v("pe", x.period_end);
+    v("so", x.source);
   }
 };
 template <>
@@ -120,6 +133,7 @@ struct schema<plan_activity> {
     v("d", x.description);
     v("st", x.status);
     v("sc", x.scheduled);
+    v("tbs", x.to_be_scheduled);
   }
 };
 template <>
@@ -136,6 +150,15 @@ struct schema<appointment> {
     v("d", x.description);
     v("pr", x.practitioner);
     v("bo", x.based_on_referral);
+    v("cr", x.cancel_reason);
+    v("rp", x.replaces);
+    v("rb", x.replaced_by);
+    v("ir", x.interpreter_required);
+    v("ib", x.interpreter_booked);
+    v("il", x.interpreter_language);
+    v("tn", x.transport_needed);
+    v("ta", x.transport_arranged);
+    v("so", x.source);
   }
 };
 template <>
@@ -151,6 +174,15 @@ struct schema<referral> {
     v("in", x.intent);
     v("due", x.due_by);
     v("au", x.authored_on);
+    v.always("fl", x.flow);
+    v("or", x.origin);
+    v("pf", x.performer);
+    v("pfo", x.performer_org);
+    v("tk", x.task_key);
+    v("sr", x.status_reason);
+    v("se", x.seen_on);
+    v("rr", x.report_ref);
+    v("lc", x.loop_close_due);
   }
 };
 template <>
@@ -183,6 +215,9 @@ struct schema<care_plan_info> {
     v("in", x.intent);
     v("d", x.description);
     v("ps", x.period_start);
+    v.always("ver", x.version);
+    v("lr", x.last_reviewed);
+    v("nr", x.next_review_due);
   }
 };
 template <>
@@ -212,6 +247,120 @@ struct schema<coordination_record> {
     v("ap", x.appointments);
     v("r", x.referrals);
     v("m", x.measurements);
+    v("pb", x.problems);
+    v("md", x.medications);
+    v("dv", x.devices);
+    v("go", x.goals);
+    v("ac", x.actions);
+    v("ag", x.agenda);
+    v("sn", x.social_needs);
+    v("ei", x.early_intervention);
+    v("ev", x.events);
+  }
+};
+template <>
+struct schema<problem> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("c", x.code);
+    v("t", x.text);
+    v("cs", x.clinical_status);
+  }
+};
+template <>
+struct schema<medication> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("c", x.code);
+    v("t", x.text);
+    v("ds", x.dosage);
+    v("st", x.status);
+    v("so", x.source);
+  }
+};
+template <>
+struct schema<device> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("c", x.code);
+    v("t", x.text);
+    v("st", x.status);
+    v("se", x.setting);
+  }
+};
+template <>
+struct schema<family_goal> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("t", x.text);
+    v("pr", x.priority);
+    v("st", x.status);
+  }
+};
+template <>
+struct schema<action_item> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("ty", x.type);
+    v("ow", x.owner_role);
+    v("du", x.due);
+    v("pr", x.priority);
+    v.always("st", x.status);
+    v("d", x.description);
+    v("fo", x.focus);
+    v("ru", x.rule);
+    v("cr", x.created);
+  }
+};
+template <>
+struct schema<conference_item> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("dt", x.conference_date);
+    v("rs", x.reason);
+    v("by", x.added_by);
+    v.always("st", x.status);
+  }
+};
+template <>
+struct schema<social_need> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("k", x.key);
+    v("dm", x.domain);
+    v("c", x.code);
+    v.always("st", x.status);
+  }
+};
+template <>
+struct schema<ei_episode> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("id", x.identified_on);
+    v("rf", x.referred_on);
+    v("rd", x.referral_due_by);
+    v("ak", x.acknowledged_on);
+    v("fd", x.ifsp_due_by);
+    v("fh", x.ifsp_held_on);
+    v("dc", x.family_declined);
+    v("rk", x.referral_key);
+  }
+};
+template <>
+struct schema<record_event> {
+  template <class X, class V>
+  static void each(X& x, V& v) {
+    v("at", x.at);
+    v("k", x.kind);
+    v("so", x.source);
+    v("mi", x.message_id);
+    v("d", x.detail);
   }
 };
 
@@ -235,6 +384,11 @@ class encoder {
     if (!value) return;
     writer_.Key(key);
     writer_.Bool(true);
+  }
+  void operator()(const char* key, int value) {
+    if (value == 0) return;
+    writer_.Key(key);
+    writer_.Int(value);
   }
   void operator()(const char* key, team_role value) {
     if (value == team_role::other) return;
@@ -265,6 +419,10 @@ class encoder {
   void always(const char* key, const std::string& value) {
     writer_.Key(key);
     write(value);
+  }
+  void always(const char* key, int value) {
+    writer_.Key(key);
+    writer_.Int(value);
   }
 
   void write(const std::string& value) {
@@ -297,10 +455,16 @@ class decoder {
   }
 
   void always(const char* key, std::string& out) { (*this)(key, out); }
+  void always(const char* key, int& out) { (*this)(key, out); }
 
   static bool read(const rapidjson::Value& value, std::string& out) {
     if (!value.IsString()) return false;
     out.assign(value.GetString(), value.GetStringLength());
+    return true;
+  }
+  static bool read(const rapidjson::Value& value, int& out) {
+    if (!value.IsInt()) return false;
+    out = value.GetInt();
     return true;
   }
   static bool read(const rapidjson::Value& value, bool& out) {
@@ -344,6 +508,22 @@ class decoder {
   bool ok_ = true;
 };
 
+// A version 1 record has no coordination flow on its referrals: it is derived from the FHIR request
+// status the hospital sent (an active ServiceRequest of a discharge is a referral that was sent).
+void migrate_v1(coordination_record& record) {
+  for (auto& r : record.referrals) {
+    if (r.status == "active" || r.status == "on-hold") {
+      r.flow = "sent";
+    } else if (r.status == "completed") {
+      r.flow = "seen";
+    } else if (r.status == "revoked" || r.status == "entered-in-error") {
+      r.flow = "cancelled";
+    } else {
+      r.flow = "draft";
+    }
+  }
+}
+
 }  // namespace
 
 std::string encode(const coordination_record& record) {
@@ -363,11 +543,12 @@ std::optional<coordination_record> decode(std::string_view json) {
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   auto version = doc.FindMember("v");
-  if (version == doc.MemberEnd() || !version->value.IsInt() || version->value.GetInt() != format_version) {
-    return std::nullopt;
-  }
+  if (version == doc.MemberEnd() || !version->value.IsInt()) return std::nullopt;
+  int v = version->value.GetInt();
+  if (v != 1 && v != format_version) return std::nullopt;
   coordination_record record;
   if (!decoder::read(doc, record)) return std::nullopt;
+  if (v == 1) migrate_v1(record);
   return record;
 }
 

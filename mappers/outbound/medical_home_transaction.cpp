@@ -447,6 +447,12 @@ std::string role_code_of(model::team_role role) {
       return "specialist";
     case model::team_role::nicu_team:
       return "nicu-team";
+    case model::team_role::ei_coordinator:
+      return "ei-coordinator";
+    case model::team_role::school_nurse:
+      return "school-nurse";
+    case model::team_role::social_worker:
+      return "social-worker";
     case model::team_role::other:
       break;
   }
