@@ -61,7 +61,7 @@ add("org-medical-home", {"resourceType": "Organization", "identifier": [{"system
 add("patient", {"resourceType": "Patient",
                 "identifier": [{"use": "usual", "type": cc("http://terminology.hl7.org/CodeSystem/v2-0203", "MR", "Medical record number"),
                                 "system": MRN_SYSTEM, "value": "{{MRN}}"}],
-                "active": True, "name": [{"use": "official", "family": "Synthetic", "given": ["Baby", "Girl"]}],
+                "active": True, "name": [{"use": "official", "family": "Synthetic-{{MRN}}", "given": ["Baby", "Girl"]}],
                 "gender": "female", "birthDate": "2025-08-14",
                 "_birthDate": {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
                                               "valueDateTime": "2025-08-14T03:12:00-05:00"}]},
@@ -73,7 +73,7 @@ for i, (rel, code, given, phone) in enumerate([("mother", "MTH", "Maria", "+1-55
     add("related-" + rel, {"resourceType": "RelatedPerson", "active": True, "patient": ref("patient"),
                            "relationship": [cc("http://terminology.hl7.org/CodeSystem/v3-RoleCode", code, rel)],
                            "name": [{"family": "Synthetic", "given": [given]}],
-                           "telecom": [{"system": "phone", "value": phone, "use": "mobile", "rank": i + 1}],
+                           "telecom": [{"system": "phone", "value": phone + ";ext={{MRN}}", "use": "mobile", "rank": i + 1}],
                            "address": [{"line": ["7 Maple Court"], "city": "Springfield", "state": "IL", "postalCode": "62702"}],
                            "communication": [{"language": cc("urn:ietf:bcp:47", "en-US", "English (United States)"), "preferred": True}]})
 add("encounter", {"resourceType": "Encounter", "status": "finished",

@@ -1,5 +1,7 @@
 #include "gateway/routes.hpp"
 
+#include <rapidjson/document.h>
+
 #include <charconv>
 #include <optional>
 
@@ -39,6 +41,20 @@ std::optional<std::string_view> validate_target(std::string_view path) {
 bool parse_id(std::string_view text, std::int64_t& id) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   return ec == std::errc() && p == text.data() + text.size() && id > 0;
+}
+
+// {"child": 12} -> 12; {"child": "new"} -> nullopt (a new child); anything else -> no answer.
+std::optional<std::optional<std::int64_t>> match_answer(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  auto child = doc.FindMember("child");
+  if (child == doc.MemberEnd()) return std::nullopt;
+  if (child->value.IsString() && std::string_view(child->value.GetString()) == "new")
+    return std::optional<std::int64_t>{};
+  if (child->value.IsInt64() && child->value.GetInt64() > 0)
+    return std::optional<std::int64_t>{child->value.GetInt64()};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -85,6 +101,10 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
                                  "the store is not reachable");
     co_return http::make_response(bhttp::status::ok, R"({"status":"ready"})", "application/json");
   }
+  if (path == "/admin/triage") {
+    if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+    co_return admin_.triage();
+  }
   if (path == "/admin/messages") {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
     co_return admin_.list(req);
@@ -94,6 +114,15 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
     auto rest = path.substr(messages_prefix.size());
     std::int64_t id = 0;
     constexpr std::string_view retry_suffix = "/retry";
+    constexpr std::string_view match_suffix = "/match";
+    if (rest.ends_with(match_suffix) && parse_id(rest.substr(0, rest.size() - match_suffix.size()), id)) {
+      if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+      auto child = match_answer(req.body());
+      if (!child)
+        co_return http::make_error(bhttp::status::bad_request, "structure",
+                                   R"(expected {"child": <child id>} or {"child": "new"})");
+      co_return co_await intake_.resolve_match(id, *child);
+    }
     if (rest.ends_with(retry_suffix) && parse_id(rest.substr(0, rest.size() - retry_suffix.size()), id)) {
       if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
       co_return co_await intake_.retry(id);

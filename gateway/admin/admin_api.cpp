@@ -35,6 +35,10 @@ void summary(writer_t& w, const store::stored_message& m) {
   str(w, m.status);
   w.Key("destination");
   str(w, m.destination);
+  if (m.status == "held_for_match") {
+    w.Key("match_candidates");
+    str(w, m.match_candidates);
+  }
 }
 
 long long to_number(const std::string& text, long long fallback) {
@@ -45,17 +49,117 @@ long long to_number(const std::string& text, long long fallback) {
 
 constexpr std::string_view json = "application/json";
 
+void coding(writer_t& w, const char* system, const char* code, const char* display) {
+  w.StartObject();
+  w.Key("coding");
+  w.StartArray();
+  w.StartObject();
+  w.Key("system");
+  w.String(system);
+  w.Key("code");
+  w.String(code);
+  w.Key("display");
+  w.String(display);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+}
+
+void input(writer_t& w, const char* type, const std::string& value) {
+  w.StartObject();
+  w.Key("type");
+  w.StartObject();
+  w.Key("text");
+  w.String(type);
+  w.EndObject();
+  w.Key("valueString");
+  str(w, value);
+  w.EndObject();
+}
+
+// One held message as the care coordinator's triage Task.
+void triage_task(writer_t& w, const store::stored_message& m) {
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("Task");
+  w.Key("id");
+  str(w, "match-" + std::to_string(m.id));
+  w.Key("status");
+  w.String("requested");
+  w.Key("intent");
+  w.String("order");
+  w.Key("priority");
+  w.String("urgent");
+  w.Key("code");
+  coding(w, "http://homebase.example.org/fhir/CodeSystem/action-type", "patient-match-review",
+         "Confirm which child a message is about");
+  w.Key("description");
+  str(w, "A message from " + m.partner_id +
+             " is held: " + std::string(pipeline::held_for_match_reason(m.route_note)) +
+             ". Answer with POST /admin/messages/" + std::to_string(m.id) +
+             "/match {\"child\": <id>} or {\"child\": \"new\"}.");
+  w.Key("authoredOn");
+  str(w, m.received_at);
+  w.Key("performerType");
+  w.StartArray();
+  coding(w, "http://homebase.example.org/fhir/CodeSystem/care-team-role", "care-coordinator",
+         "Care coordinator");
+  w.EndArray();
+  w.Key("input");
+  w.StartArray();
+  input(w, "held message", "/admin/messages/" + std::to_string(m.id));
+  std::string_view rest = m.match_candidates;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    input(w, "candidate child", "child " + std::string(rest.substr(0, comma)));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 }  // namespace
+
+http::response admin_api::triage() {
+  auto rows = store_.list_messages("held_for_match", 1000, 0);
+  rapidjson::StringBuffer b;
+  writer_t w(b);
+  w.StartObject();
+  w.Key("resourceType");
+  w.String("Bundle");
+  w.Key("type");
+  w.String("searchset");
+  w.Key("total");
+  w.Uint64(rows.size());
+  w.Key("entry");
+  w.StartArray();
+  for (const auto& m : rows) {
+    w.StartObject();
+    w.Key("fullUrl");
+    str(w, "urn:homebase:triage:match-" + std::to_string(m.id));
+    w.Key("resource");
+    triage_task(w, m);
+    w.Key("search");
+    w.StartObject();
+    w.Key("mode");
+    w.String("match");
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return http::make_response(bhttp::status::ok, {b.GetString(), b.GetSize()}, http::fhir_json);
+}
 
 http::response admin_api::list(const http::request& req) {
   auto status = http::query_param(req.target(), "status");
-  static const char* known[] = {"", "queued", "retrying", "sent", "dead", "unroutable"};
+  static const char* known[] = {"", "queued", "retrying", "sent", "dead", "unroutable", "held_for_match"};
   bool ok = false;
   for (const char* k : known) ok = ok || status == k;
   if (!ok)
     return http::make_error(
         bhttp::status::bad_request, "value",
-        "unknown status '" + status + "'; use queued, retrying, sent, dead or unroutable");
+        "unknown status '" + status + "'; use queued, retrying, sent, dead, unroutable or held_for_match");
   auto limit = to_number(http::query_param(req.target(), "limit"), 50);
   if (limit < 1 || limit > 1000) limit = 50;
   auto before = to_number(http::query_param(req.target(), "before"), 0);

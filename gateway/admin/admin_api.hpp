@@ -2,6 +2,9 @@
 //   GET /admin/messages[?status=S&limit=N&before=ID]  newest first, with a `next` link
 //   GET /admin/messages/{id}                            status, every delivery attempt, and the notes of the
 //                                                       response sent (rebuilt from the stored message)
+//   GET /admin/triage                                   messages held for patient matching, as a FHIR
+//                                                       searchset of the care coordinator's Tasks
+// Answering a held message (POST /admin/messages/{id}/match) is a write and lives in message_intake.
 // Retry (POST /admin/messages/{id}/retry) is a write and lives in pipeline/message_intake.
 #pragma once
 
@@ -22,6 +25,7 @@ class admin_api {
 
   [[nodiscard]] http::response list(const http::request& req);
   [[nodiscard]] http::response show(std::int64_t id);
+  [[nodiscard]] http::response triage();
 
  private:
   store::sqlite_store& store_;

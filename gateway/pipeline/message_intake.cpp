@@ -10,6 +10,7 @@
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/model/patient_match.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/model/record_merge.hpp"
 #include "mappers/terminology/coding_translation.hpp"
@@ -39,6 +40,10 @@ struct child_update {
   std::string record_json;
   const config::medical_home* home = nullptr;
   std::string route_reason;
+  // Patient matching could not decide which child the message is about: nothing was merged.
+  bool held = false;
+  std::string hold_reason;
+  std::string candidates;  // "3,5"
 };
 
 child_update derive(const model::coordination_record& record, const config::gateway_config& config) {
@@ -50,24 +55,89 @@ child_update derive(const model::coordination_record& record, const config::gate
   return u;
 }
 
-// Merges `incoming` into the stored record of its child, or creates the child. `fresh` is what a child
-// the gateway does not know yet would get (derived outside the writer thread); it is used as is when no
-// record exists, so that the writer re-derives only when a message merges into an existing record.
+std::vector<model::match_candidate> candidates_of(
+    const std::vector<std::pair<std::int64_t, std::string>>& rows, bool& unreadable) {
+  std::vector<model::match_candidate> out;
+  for (const auto& [id, json] : rows) {
+    auto record = model::decode(json);
+    if (!record) {
+      unreadable = true;
+      continue;
+    }
+    out.push_back({id, std::move(*record)});
+  }
+  return out;
+}
+
+// Which child the message is about (mappers/model/patient_match): by identifier, else among the children
+// born the same day that share a match key. Reads only what the decision needs.
+model::match_decision match(store::write_tx& tx, const model::coordination_record& incoming) {
+  bool unreadable = false;
+  auto by_identifier = candidates_of(tx.find_children(keys_of(incoming.patient)), unreadable);
+  std::vector<model::match_candidate> same_day;
+  if (by_identifier.empty() && !incoming.patient.birth_date.empty())
+    same_day = candidates_of(tx.children_matching(incoming.patient.birth_date, model::match_keys(incoming)),
+                             unreadable);
+  if (unreadable) {
+    model::match_decision d;
+    d.verdict = model::match_verdict::hold;
+    d.reason = "a stored record the message could be about cannot be read";
+    return d;
+  }
+  return model::match_child(incoming, by_identifier, same_day);
+}
+
+std::string joined(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return out;
+}
+
+// Merges `incoming` into the record of `child_id` (or creates a child when it has none) and saves it.
+// `fresh` is what a child the gateway does not know yet gets (derived outside the writer thread); it is
+// used as is for a new child, so that the writer re-derives only when a message merges into a record.
+child_update save_into(store::write_tx& tx, const model::coordination_record& incoming,
+                       const config::gateway_config& config, child_update fresh,
+                       std::optional<std::int64_t> child_id) {
+  std::optional<std::string> stored;
+  if (child_id) stored = tx.child_record(*child_id);
+  child_update u;
+  const model::coordination_record* saved = &incoming;
+  model::coordination_record merged;
+  if (!stored) {
+    u = std::move(fresh);
+    u.child_id = tx.save_child(std::nullopt, u.record_json, keys_of(incoming.patient));
+  } else {
+    auto decoded = model::decode(*stored);
+    merged = decoded ? std::move(*decoded) : incoming;
+    if (decoded) model::merge(merged, incoming);
+    u = derive(merged, config);
+    u.child_id = tx.save_child(*child_id, u.record_json, keys_of(merged.patient));
+    saved = &merged;
+  }
+  tx.add_match_keys(u.child_id, saved->patient.birth_date, model::match_keys(*saved));
+  return u;
+}
+
+// Finds the child the message is about and merges into it, creates it, or holds the message when the
+// match is not confident (nothing is merged then; a person decides, POST /admin/messages/{id}/match).
 child_update apply_to_child(store::write_tx& tx, const model::coordination_record& incoming,
                             const config::gateway_config& config, child_update fresh) {
-  auto existing = tx.find_child(keys_of(incoming.patient));
-  if (!existing) {
-    fresh.child_id = tx.save_child(std::nullopt, fresh.record_json, keys_of(incoming.patient));
-    return fresh;
+  auto decision = match(tx, incoming);
+  switch (decision.verdict) {
+    case model::match_verdict::hold: {
+      child_update u;
+      u.held = true;
+      u.hold_reason = decision.reason;
+      u.candidates = joined(decision.candidates);
+      return u;
+    }
+    case model::match_verdict::link:
+      return save_into(tx, incoming, config, std::move(fresh), decision.child_id);
+    case model::match_verdict::new_child:
+      break;
   }
-  model::coordination_record merged = incoming;
-  if (auto decoded = model::decode(existing->second)) {
-    merged = std::move(*decoded);
-    model::merge(merged, incoming);
-  }
-  auto u = derive(merged, config);
-  u.child_id = tx.save_child(existing->first, u.record_json, keys_of(merged.patient));
-  return u;
+  return save_into(tx, incoming, config, std::move(fresh), std::nullopt);
 }
 
 struct ingest_state {
@@ -186,21 +256,27 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     auto update = apply_to_child(tx, state->translation.record, *config, std::move(state->fresh));
 
     state->received_at = store::iso_utc(store::now_ms());
-    if (update.home == nullptr) state->route_note = update.route_reason;
+    if (update.held) {
+      state->route_note = held_for_match_note(update.hold_reason);
+    } else if (update.home == nullptr) {
+      state->route_note = update.route_reason;
+    }
     store::stored_message m;
     m.bundle_id = envelope.bundle_id;
     m.header_id = envelope.header_id;
     m.partner_id = state->partner_id;
     m.event_code = envelope.event_code;
     m.received_at = state->received_at;
-    m.status = update.home != nullptr ? "queued" : "unroutable";
+    m.status = update.held ? "held_for_match" : update.home != nullptr ? "queued" : "unroutable";
     m.destination = update.home != nullptr ? update.home->id : std::string();
-    m.child_id = update.child_id;
-    // What this message said is kept while it waits for a route; once routed, the raw body suffices.
-    if (update.home == nullptr) m.translation = model::encode(state->translation.record);
+    if (!update.held) m.child_id = update.child_id;
+    // What this message said is kept while it waits for a child or a route; once routed, the raw body
+    // suffices.
+    if (update.held || update.home == nullptr) m.translation = model::encode(state->translation.record);
     m.route_note = state->route_note;
+    m.match_candidates = update.candidates;
     auto message_id = tx.insert_message(m, state->body);
-    if (update.home != nullptr) {
+    if (!update.held && update.home != nullptr) {
       tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
       state->destination = update.home->id;
     }
@@ -238,17 +314,33 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
 }
 
 asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
+  co_return co_await resolve(message_id, std::nullopt);
+}
+
+asio::awaitable<http::response> message_intake::resolve_match(std::int64_t message_id,
+                                                              std::optional<std::int64_t> child_id) {
+  co_return co_await resolve(message_id, match_choice{child_id});
+}
+
+asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
+                                                        std::optional<match_choice> choice) {
   struct retry_state {
-    std::string outcome;  // not_found | nothing | routed | requeued | still_unroutable
+    // not_found | no_child | nothing | routed | requeued | still_unroutable | still_held
+    std::string outcome;
     std::string destination;
     std::string reason;
   };
   auto st = std::make_shared<retry_state>();
   auto config = config_;
-  store::sqlite_store::job reroute = [st, config, message_id](store::write_tx& tx) {
+  store::sqlite_store::job reroute = [st, config, message_id, choice](store::write_tx& tx) {
     auto m = tx.message_by_id(message_id);
     if (!m) {
       st->outcome = "not_found";
+      return true;
+    }
+    if (choice && m->status != "held_for_match") {
+      st->outcome = "nothing";
+      st->reason = "message is " + m->status + ", not held for patient matching";
       return true;
     }
     if (m->status == "dead") {
@@ -256,7 +348,7 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
       st->destination = m->destination;
       return tx.ok();
     }
-    if (m->status != "unroutable") {
+    if (m->status != "unroutable" && m->status != "held_for_match") {
       st->outcome = "nothing";
       st->reason = "message is " + m->status;
       return true;
@@ -267,11 +359,29 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
       st->reason = "stored translation cannot be read";
       return true;
     }
-    auto update = apply_to_child(tx, *incoming, *config, derive(*incoming, *config));
+    child_update update;
+    if (choice) {
+      // A person decided: this child (it must exist), or a new one.
+      if (choice->child_id && !tx.child_record(*choice->child_id)) {
+        st->outcome = "no_child";
+        st->reason = "no child " + std::to_string(*choice->child_id);
+        return true;
+      }
+      update = save_into(tx, *incoming, *config, derive(*incoming, *config), choice->child_id);
+    } else {
+      update = apply_to_child(tx, *incoming, *config, derive(*incoming, *config));
+    }
+    if (update.held) {
+      st->outcome = "still_held";
+      st->reason = update.hold_reason;
+      return true;  // nothing was merged
+    }
     if (update.home == nullptr) {
       st->outcome = "still_unroutable";
       st->reason = update.route_reason;
-      return true;  // the merge is idempotent; keeping it changes nothing
+      // The merge is idempotent; a message that was held now belongs to its child, waiting for a route.
+      tx.update_message(message_id, "unroutable", "", update.child_id);
+      return tx.ok();
     }
     tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
     tx.update_message(message_id, "queued", update.home->id, update.child_id);
@@ -287,8 +397,13 @@ asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
   if (st->outcome == "not_found")
     co_return http::make_error(bhttp::status::not_found, "not-found",
                                "no message " + std::to_string(message_id));
+  if (st->outcome == "no_child")
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-found", st->reason);
   if (st->outcome == "nothing")
     co_return http::make_error(bhttp::status::conflict, "conflict", "nothing to retry: " + st->reason);
+  if (st->outcome == "still_held")
+    co_return http::make_error(bhttp::status::conflict, "conflict",
+                               "still held for patient matching: " + st->reason);
   if (st->outcome == "still_unroutable")
     co_return http::make_error(bhttp::status::conflict, "not-found", "still unroutable: " + st->reason);
   if (notify_) notify_(st->destination);

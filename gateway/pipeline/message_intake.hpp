@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "config/gateway_config.hpp"
@@ -35,12 +36,22 @@ class message_intake {
 
   boost::asio::awaitable<http::response> process(http::request& req);
 
-  // Re-runs routing for an unroutable message, or requeues a dead-lettered one.
+  // Re-runs patient matching and routing for an unroutable or held message, or requeues a dead-lettered one.
   boost::asio::awaitable<http::response> retry(std::int64_t message_id);
+
+  // A person's answer for a message held for patient matching: it is about `child_id`, or (nullopt) about
+  // a child the gateway does not know yet. The message is then merged and routed like any other.
+  boost::asio::awaitable<http::response> resolve_match(std::int64_t message_id,
+                                                       std::optional<std::int64_t> child_id);
 
   [[nodiscard]] const concept_maps_ptr& concept_maps() const { return concept_maps_; }
 
  private:
+  struct match_choice {
+    std::optional<std::int64_t> child_id;  // nullopt: a new child
+  };
+  boost::asio::awaitable<http::response> resolve(std::int64_t message_id, std::optional<match_choice> choice);
+
   config::config_ptr config_;
   store::sqlite_store& store_;
   std::function<void(const std::string&)> notify_;

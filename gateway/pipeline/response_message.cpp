@@ -11,6 +11,8 @@
 namespace homebase::gateway::pipeline {
 namespace {
 
+constexpr std::string_view match_hold_prefix = "patient match: ";
+
 using fhir::issue_severity;
 using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
 void str(writer_t& w, std::string_view s) {
@@ -25,14 +27,32 @@ fhir::operation_outcome details_of(const response_inputs& in) {
     for (const auto& n : *in.notes)
       details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
                   n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
-  if (!in.route_note.empty())
+  if (is_held_for_match(in.route_note)) {
+    details.add(issue_severity::warning, "multiple-matches",
+                "accepted and held until a person confirms which child it is about: " +
+                    in.route_note.substr(match_hold_prefix.size()) +
+                    "; nothing was merged, a coordinator resolves it");
+  } else if (!in.route_note.empty()) {
     details.add(issue_severity::warning, "not-found",
                 "accepted and held as unroutable: " + in.route_note +
                     "; an operator re-routes it after a config change");
+  }
   return details;
 }
 
 }  // namespace
+
+std::string held_for_match_note(std::string_view reason) {
+  return std::string(match_hold_prefix) + std::string(reason);
+}
+
+bool is_held_for_match(std::string_view route_note) {
+  return route_note.starts_with(match_hold_prefix);
+}
+
+std::string_view held_for_match_reason(std::string_view route_note) {
+  return is_held_for_match(route_note) ? route_note.substr(match_hold_prefix.size()) : route_note;
+}
 
 std::string build_response_message(const response_inputs& in) {
   const auto& env = *in.envelope;

@@ -21,6 +21,13 @@
 
 namespace homebase::gateway::pipeline {
 
+// The route note of a message held for patient matching (status held_for_match): the response says that
+// a person will decide which child it is about, rather than that it is unroutable.
+[[nodiscard]] std::string held_for_match_note(std::string_view reason);
+[[nodiscard]] bool is_held_for_match(std::string_view route_note);
+// The reason part of such a note.
+[[nodiscard]] std::string_view held_for_match_reason(std::string_view route_note);
+
 struct response_inputs {
   const fhir::message_envelope* envelope = nullptr;
   const std::vector<mappers::inbound::mapping_note>* notes = nullptr;

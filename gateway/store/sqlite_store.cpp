@@ -1,5 +1,6 @@
 #include "gateway/store/sqlite_store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
@@ -60,14 +61,39 @@ CREATE TABLE attempts(
   response TEXT NOT NULL);
 CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
+    // 2: patient matching (mappers/model/patient_match). A child's match keys (its birth date with its
+    // family names and its parents' identifiers and phones) find the few children a message without a
+    // known identifier could be about, without reading every record; a message held for a person to
+    // decide keeps the children it could be about. Children stored before are keyed from their records.
+    R"sql(
+CREATE TABLE child_match_keys(
+  birth_date TEXT NOT NULL,
+  token TEXT NOT NULL,
+  child_id INTEGER NOT NULL REFERENCES children(id),
+  PRIMARY KEY(birth_date, token, child_id)) WITHOUT ROWID;
+INSERT OR IGNORE INTO child_match_keys
+  SELECT json_extract(c.record, '$.p.b'), 'family:' || lower(json_extract(n.value, '$.f')), c.id
+  FROM children c, json_each(c.record, '$.p.n') n
+  WHERE json_extract(c.record, '$.p.b') IS NOT NULL AND json_extract(n.value, '$.f') IS NOT NULL;
+INSERT OR IGNORE INTO child_match_keys
+  SELECT json_extract(c.record, '$.p.b'),
+         'parent:' || COALESCE(json_extract(f.value, '$.k.s'), '') || '|' || json_extract(f.value, '$.k.v'), c.id
+  FROM children c, json_each(c.record, '$.f') f
+  WHERE json_extract(c.record, '$.p.b') IS NOT NULL AND json_extract(f.value, '$.k.v') IS NOT NULL;
+INSERT OR IGNORE INTO child_match_keys
+  SELECT json_extract(c.record, '$.p.b'),
+         'telecom:' || COALESCE(json_extract(t.value, '$.s'), '') || '|' || json_extract(t.value, '$.v'), c.id
+  FROM children c, json_each(c.record, '$.f') f, json_each(f.value, '$.t') t
+  WHERE json_extract(c.record, '$.p.b') IS NOT NULL AND json_extract(t.value, '$.v') IS NOT NULL;
+ALTER TABLE messages ADD COLUMN match_candidates TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, "
-    "translation, "
-    "route_note";
+    "translation, route_note, match_candidates";
 
 stored_message read_message(const sqlite_statement& s) {
   stored_message m;
@@ -82,6 +108,7 @@ stored_message read_message(const sqlite_statement& s) {
   if (!s.column_null(8)) m.child_id = s.column_int(8);
   m.translation = s.column_text(9);
   m.route_note = s.column_text(10);
+  m.match_candidates = s.column_text(11);
   return m;
 }
 
@@ -94,6 +121,10 @@ std::optional<stored_message> one_message(sqlite3* db, const std::string& where,
 }
 
 }  // namespace
+
+int sqlite_store::latest_schema_version() {
+  return latest_version;
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -194,6 +225,70 @@ std::optional<std::pair<std::int64_t, std::string>> write_tx::find_child(
   return std::nullopt;
 }
 
+std::vector<std::pair<std::int64_t, std::string>> write_tx::find_children(
+    const std::vector<identifier_key>& identifiers) {
+  std::vector<std::pair<std::int64_t, std::string>> found;
+  auto& s = prepare(
+      "SELECT c.id, c.record FROM child_identifiers i JOIN children c ON c.id = i.child_id "
+      "WHERE i.system = ?1 AND i.value = ?2");
+  for (const auto& id : identifiers) {
+    s.reset();
+    s.bind(1, id.system).bind(2, id.value);
+    if (s.step() != SQLITE_ROW) continue;
+    auto child_id = s.column_int(0);
+    bool seen = std::any_of(found.begin(), found.end(), [&](const auto& f) { return f.first == child_id; });
+    if (!seen) found.emplace_back(child_id, s.column_text(1));
+  }
+  s.reset();
+  return found;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> write_tx::children_matching(
+    const std::string& birth_date, const std::vector<std::string>& tokens) {
+  std::vector<std::pair<std::int64_t, std::string>> found;
+  auto& s = prepare(
+      "SELECT c.id, c.record FROM child_match_keys k JOIN children c ON c.id = k.child_id "
+      "WHERE k.birth_date = ?1 AND k.token = ?2");
+  for (const auto& token : tokens) {
+    s.reset();
+    s.bind(1, birth_date).bind(2, token);
+    while (s.step() == SQLITE_ROW) {
+      auto child_id = s.column_int(0);
+      bool seen = std::any_of(found.begin(), found.end(), [&](const auto& f) { return f.first == child_id; });
+      if (!seen) found.emplace_back(child_id, s.column_text(1));
+    }
+  }
+  s.reset();
+  return found;
+}
+
+std::optional<std::string> write_tx::child_record(std::int64_t child_id) {
+  auto& s = prepare("SELECT record FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  std::optional<std::string> record;
+  if (s.step() == SQLITE_ROW) record = s.column_text(0);
+  s.reset();
+  return record;
+}
+
+void write_tx::add_match_keys(std::int64_t child_id, const std::string& birth_date,
+                              const std::vector<std::string>& tokens) {
+  if (birth_date.empty()) return;
+  auto& s = prepare("INSERT OR IGNORE INTO child_match_keys(birth_date, token, child_id) VALUES(?1, ?2, ?3)");
+  for (const auto& token : tokens) {
+    s.reset();
+    s.bind(1, birth_date).bind(2, token).bind(3, child_id);
+    check(s.step(), "add match key");
+  }
+}
+
+void write_tx::hold_message(std::int64_t id, const std::string& status, const std::string& route_note,
+                            const std::string& match_candidates) {
+  auto& s = prepare("UPDATE messages SET status = ?1, route_note = ?2, match_candidates = ?3 WHERE id = ?4");
+  s.bind(1, status).bind(2, route_note).bind(3, match_candidates).bind(4, id);
+  check(s.step(), "hold message");
+}
+
 std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::string& record,
                                   const std::vector<identifier_key>& identifiers) {
   auto now = iso_utc(now_ms());
@@ -221,8 +316,8 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, body, translation, route_note) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "destination, child_id, body, translation, route_note, match_candidates) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -233,7 +328,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
     s.bind(8, *m.child_id);
   else
     s.bind_null(8);
-  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note);
+  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note).bind(12, m.match_candidates);
   auto rc = s.step();
   s.reset();  // drop the borrowed body before the caller can free it
   if (!check(rc, "insert message")) return 0;

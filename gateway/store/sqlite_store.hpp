@@ -49,7 +49,9 @@ struct stored_message {
   std::string destination;  // medical home id, empty when unroutable
   std::optional<std::int64_t> child_id;
   std::string translation;  // record_codec JSON of what this message said; kept only while unroutable
-  std::string route_note;   // why the message was held as unroutable when it arrived; empty when routed
+  std::string
+      route_note;  // why the message was held (unroutable, or for patient matching); empty when routed
+  std::string match_candidates;  // status held_for_match: the children it could be about, "3,5"
 };
 
 struct attempt_row {
@@ -94,6 +96,18 @@ class write_tx {
   // Inserts (id empty) or updates a child; links every identifier to it. Returns the child id.
   std::int64_t save_child(std::optional<std::int64_t> id, const std::string& record,
                           const std::vector<identifier_key>& identifiers);
+  // Every child that any of these identifiers belongs to (distinct), with its record JSON.
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> find_children(
+      const std::vector<identifier_key>& identifiers);
+  // Children born on `birth_date` that have any of the match keys `tokens` (mappers::model::match_keys).
+  [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> children_matching(
+      const std::string& birth_date, const std::vector<std::string>& tokens);
+  [[nodiscard]] std::optional<std::string> child_record(std::int64_t child_id);
+  void add_match_keys(std::int64_t child_id, const std::string& birth_date,
+                      const std::vector<std::string>& tokens);
+  // Sets a message's status, note and match candidates (held_for_match, or back from it).
+  void hold_message(std::int64_t id, const std::string& status, const std::string& route_note,
+                    const std::string& match_candidates);
   std::int64_t insert_message(const stored_message& m, std::string_view body);
   void update_message(std::int64_t id, const std::string& status, const std::string& destination,
                       std::optional<std::int64_t> child_id);
@@ -153,6 +167,8 @@ class sqlite_store {
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
   [[nodiscard]] bool healthy();
   [[nodiscard]] int schema_version() const { return schema_version_; }
+  // The version this binary's migrations produce.
+  [[nodiscard]] static int latest_schema_version();
 
  private:
   void writer_loop();

@@ -51,7 +51,8 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   temp_db db;
   {
     sqlite_store store({db.path, 16});
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
+    EXPECT_GE(store.schema_version(), 2);
     EXPECT_TRUE(store.healthy());
     ASSERT_TRUE(run_job(store, [](write_tx& tx) {
       auto child = tx.save_child(std::nullopt, "{\"v\":1}", {{"mrn", "1"}});
@@ -61,7 +62,7 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
     }));
   }
   sqlite_store reopened({db.path, 16});
-  EXPECT_EQ(reopened.schema_version(), 1);
+  EXPECT_EQ(reopened.schema_version(), sqlite_store::latest_schema_version());
   auto m = reopened.get_message(1);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->route_note, "");
@@ -176,6 +177,27 @@ TEST(sqlite_store, refuses_a_database_from_a_newer_gateway) {
     sqlite3_close(raw);
   }
   EXPECT_THROW(sqlite_store({db.path, 16}), std::runtime_error);
+}
+
+// Patient matching reads children by identifier (all of them, distinct) and by birth date + match key.
+TEST(sqlite_store, finds_match_candidates_by_identifier_and_by_birth_date_and_key) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+    auto a = tx.save_child(std::nullopt, "{\"v\":2,\"n\":\"a\"}", {{"mrn", "1"}, {"mrn", "2"}});
+    auto b = tx.save_child(std::nullopt, "{\"v\":2,\"n\":\"b\"}", {{"mrn", "3"}});
+    tx.add_match_keys(a, "2024-01-17", {"family:sharma", "parent:s|RP1"});
+    tx.add_match_keys(b, "2024-01-17", {"family:lopez"});
+    tx.add_match_keys(b, "", {"family:sharma"});  // no birth date: not a candidate for anything
+    auto both = tx.find_children({{"mrn", "1"}, {"mrn", "2"}, {"mrn", "3"}, {"mrn", "9"}});
+    bool ok = both.size() == 2 && both[0].first == a && both[1].first == b;
+    auto same_day = tx.children_matching("2024-01-17", {"family:sharma", "parent:s|RP1"});
+    ok =
+        ok && same_day.size() == 1 && same_day[0].first == a && same_day[0].second == "{\"v\":2,\"n\":\"a\"}";
+    ok = ok && tx.children_matching("2024-01-18", {"family:sharma"}).empty();
+    ok = ok && tx.child_record(b) && !tx.child_record(99);
+    return ok && tx.ok();
+  }));
 }
 
 }  // namespace

@@ -39,7 +39,21 @@ inline std::string make_variant(const std::string& fixture_text, const variant& 
   for (auto& e : entries.GetArray()) {
     auto& r = e["resource"];
     std::string type = r["resourceType"].GetString();
-    if (type == "Patient" && !v.mrn.empty()) set(r["identifier"][0], "value", v.mrn);
+    if (type == "Patient" && !v.mrn.empty()) {
+      set(r["identifier"][0], "value", v.mrn);
+      // Another child is another family: patient matching would otherwise (rightly) take a child born the
+      // same day to the same mother under the same name for the seed's child with a new MRN.
+      if (r.HasMember("name"))
+        for (auto& n : r["name"].GetArray())
+          if (n.HasMember("family")) set(n, "family", std::string(n["family"].GetString()) + "-" + v.mrn);
+    }
+    if (type == "RelatedPerson" && !v.mrn.empty()) {
+      for (const char* list : {"identifier", "telecom"})
+        if (r.HasMember(list))
+          for (auto& item : r[list].GetArray())
+            if (item.HasMember("value"))
+              set(item, "value", std::string(item["value"].GetString()) + "-" + v.mrn);
+    }
     if (type == "Organization" && !v.gp_npi.empty() && r.HasMember("identifier")) {
       for (auto& id : r["identifier"].GetArray())
         if (std::string(id["system"].GetString()) == "http://hl7.org/fhir/sid/us-npi" &&
