@@ -6,6 +6,7 @@
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
+#include "gateway/pipeline/child_resources.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -39,6 +40,7 @@ struct child_update {
   std::string record_json;
   const config::medical_home* home = nullptr;
   std::string route_reason;
+  child_resources resources;  // what the record gives the medical home, for the read API's index
 };
 
 child_update derive(const model::coordination_record& record, const config::gateway_config& config) {
@@ -47,17 +49,20 @@ child_update derive(const model::coordination_record& record, const config::gate
   auto r = route_child(record, config);
   u.home = r.home;
   u.route_reason = r.reason;
+  u.resources = project_child_resources(record);
   return u;
 }
 
 // Merges `incoming` into the stored record of its child, or creates the child. `fresh` is what a child
 // the gateway does not know yet would get (derived outside the writer thread); it is used as is when no
 // record exists, so that the writer re-derives only when a message merges into an existing record.
+// The child's resource index is refreshed in the same transaction (read-your-writes for the read API).
 child_update apply_to_child(store::write_tx& tx, const model::coordination_record& incoming,
                             const config::gateway_config& config, child_update fresh) {
   auto existing = tx.find_child(keys_of(incoming.patient));
   if (!existing) {
     fresh.child_id = tx.save_child(std::nullopt, fresh.record_json, keys_of(incoming.patient));
+    store_child_resources(tx, fresh.child_id, fresh.resources, store::now_ms());
     return fresh;
   }
   model::coordination_record merged = incoming;
@@ -67,6 +72,7 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
   }
   auto u = derive(merged, config);
   u.child_id = tx.save_child(existing->first, u.record_json, keys_of(merged.patient));
+  store_child_resources(tx, u.child_id, u.resources, store::now_ms());
   return u;
 }
 
