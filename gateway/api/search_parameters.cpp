@@ -12,29 +12,53 @@ using k = param_kind;
 constexpr std::string_view types[] = {"Appointment",   "CarePlan",       "CareTeam", "Patient",
                                       "RelatedPerson", "ServiceRequest", "Task"};
 
-constexpr search_parameter appointment[] = {{"identifier", k::token, "identifier", ""},
-                                            {"patient", k::reference, "participant.actor", "Patient"},
-                                            {"status", k::status, "status", ""},
-                                            {"date", k::date, "start", ""}};
-constexpr search_parameter care_plan[] = {{"identifier", k::token, "identifier", ""},
-                                          {"patient", k::reference, "subject", "Patient"},
-                                          {"subject", k::reference, "subject", ""},
-                                          {"status", k::status, "status", ""},
-                                          {"date", k::date, "period", ""}};
-// CareTeam's parameters are CarePlan's (R4 shares `date`, `patient`, `subject`, `identifier`, `status`).
-constexpr search_parameter patient[] = {{"identifier", k::token, "identifier", ""},
-                                        {"birthdate", k::date, "birthDate", ""}};
-constexpr search_parameter related_person[] = {{"identifier", k::token, "identifier", ""},
-                                               {"patient", k::reference, "patient", "Patient"},
-                                               {"birthdate", k::date, "birthDate", ""}};
+// Names, elements and definitions as in R4 search-parameters.json.
+constexpr search_parameter appointment[] = {
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/Appointment-identifier"},
+    {"patient", k::reference, "participant.actor", "Patient",
+     "http://hl7.org/fhir/SearchParameter/Appointment-patient"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/Appointment-status"},
+    {"date", k::date, "start", "", "http://hl7.org/fhir/SearchParameter/Appointment-date"}};
+constexpr search_parameter care_plan[] = {
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
+    {"patient", k::reference, "subject", "Patient", "http://hl7.org/fhir/SearchParameter/clinical-patient"},
+    {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/CarePlan-subject"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/CarePlan-status"},
+    {"date", k::date, "period", "", "http://hl7.org/fhir/SearchParameter/clinical-date"}};
+constexpr search_parameter care_team[] = {
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
+    {"patient", k::reference, "subject", "Patient", "http://hl7.org/fhir/SearchParameter/clinical-patient"},
+    {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/CareTeam-subject"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/CareTeam-status"},
+    {"date", k::date, "period", "", "http://hl7.org/fhir/SearchParameter/clinical-date"}};
+constexpr search_parameter patient[] = {
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/Patient-identifier"},
+    {"birthdate", k::date, "birthDate", "", "http://hl7.org/fhir/SearchParameter/individual-birthdate"}};
+constexpr search_parameter related_person[] = {
+    {"identifier", k::token, "identifier", "",
+     "http://hl7.org/fhir/SearchParameter/RelatedPerson-identifier"},
+    {"patient", k::reference, "patient", "Patient",
+     "http://hl7.org/fhir/SearchParameter/RelatedPerson-patient"},
+    {"birthdate", k::date, "birthDate", "", "http://hl7.org/fhir/SearchParameter/individual-birthdate"}};
 constexpr search_parameter service_request[] = {
-    {"identifier", k::token, "identifier", ""}, {"patient", k::reference, "subject", "Patient"},
-    {"subject", k::reference, "subject", ""},   {"status", k::status, "status", ""},
-    {"authored", k::date, "authoredOn", ""},    {"occurrence", k::date, "occurrence[x]", ""}};
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
+    {"patient", k::reference, "subject", "Patient", "http://hl7.org/fhir/SearchParameter/clinical-patient"},
+    {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/ServiceRequest-subject"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/ServiceRequest-status"},
+    {"authored", k::date, "authoredOn", "", "http://hl7.org/fhir/SearchParameter/ServiceRequest-authored"},
+    {"occurrence", k::date, "occurrence[x]", "",
+     "http://hl7.org/fhir/SearchParameter/ServiceRequest-occurrence"}};
 constexpr search_parameter task[] = {
-    {"identifier", k::token, "identifier", ""}, {"patient", k::reference, "for", "Patient"},
-    {"subject", k::reference, "for", ""},       {"status", k::status, "status", ""},
-    {"authored-on", k::date, "authoredOn", ""}, {"period", k::date, "executionPeriod", ""}};
+    {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/Task-identifier"},
+    {"patient", k::reference, "for", "Patient", "http://hl7.org/fhir/SearchParameter/Task-patient"},
+    {"subject", k::reference, "for", "", "http://hl7.org/fhir/SearchParameter/Task-subject"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/Task-status"},
+    {"authored-on", k::date, "authoredOn", "", "http://hl7.org/fhir/SearchParameter/Task-authored-on"},
+    {"period", k::date, "executionPeriod", "", "http://hl7.org/fhir/SearchParameter/Task-period"}};
+
+constexpr std::string_view readable[] = {
+    "Appointment", "CarePlan",     "CareTeam",   "Condition",     "Encounter",      "Goal", "Observation",
+    "Patient",     "Practitioner", "Provenance", "RelatedPerson", "ServiceRequest", "Task"};
 
 std::string_view string_of(const rapidjson::Value& v) {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view();
@@ -83,6 +107,10 @@ void add_date_value(std::vector<search_value>& out, std::string_view param, cons
 
 }  // namespace
 
+std::span<const std::string_view> readable_types() {
+  return readable;
+}
+
 std::span<const std::string_view> searchable_types() {
   return types;
 }
@@ -93,7 +121,8 @@ bool is_searchable(std::string_view type) {
 
 std::span<const search_parameter> search_parameters_of(std::string_view type) {
   if (type == "Appointment") return appointment;
-  if (type == "CarePlan" || type == "CareTeam") return care_plan;
+  if (type == "CarePlan") return care_plan;
+  if (type == "CareTeam") return care_team;
   if (type == "Patient") return patient;
   if (type == "RelatedPerson") return related_person;
   if (type == "ServiceRequest") return service_request;

@@ -28,12 +28,16 @@ struct search_parameter {
   param_kind kind;
   std::string_view element;      // the member read: "subject", "participant.actor", "occurrence[x]", ...
   std::string_view target_type;  // reference: only references to this type count ("" = any)
+  std::string_view definition;   // the R4 SearchParameter's canonical URL
 };
 
 // One value of one parameter of one resource, as the index keeps it: token (identifier.system, value),
 // reference (target type, target id), date (the half-open range in UTC milliseconds).
 using search_value = store::index_value;
 
+// The resource types the outbound mapper produces today (read only, unless also searchable); the
+// CapabilityStatement lists them. The index itself keeps whatever types the Bundle holds.
+[[nodiscard]] std::span<const std::string_view> readable_types();
 // The resource types whose search the API serves.
 [[nodiscard]] std::span<const std::string_view> searchable_types();
 [[nodiscard]] bool is_searchable(std::string_view type);
