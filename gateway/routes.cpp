@@ -64,7 +64,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       store_(store),
       intake_(intake),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
-      validate_(config->server) {
+      validate_(config->server),
+      rest_(store, config->server.public_base_url) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
@@ -130,6 +131,36 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
     if (parse_id(rest, id)) {
       if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
       co_return admin_.show(id);
+    }
+  }
+  // The read API: /fhir/{type}, /fhir/{type}/_search, /fhir/{type}/{id}, for R4 resource types.
+  constexpr std::string_view fhir_prefix = "/fhir/";
+  if (path.starts_with(fhir_prefix)) {
+    auto rest = path.substr(fhir_prefix.size());
+    auto slash = rest.find('/');
+    auto type = rest.substr(0, slash);
+    if (pipeline::validate_operation::is_resource_type(type)) {
+      bool strict = api::fhir_rest_api::prefers_strict(req[bhttp::field::prefer]);
+      if (slash == std::string_view::npos) {
+        if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+        std::string_view target(req.target().data(), req.target().size());
+        auto q = target.find('?');
+        co_return rest_.search(type, q == std::string_view::npos ? std::string_view() : target.substr(q + 1),
+                               strict, req.version());
+      }
+      auto tail = rest.substr(slash + 1);
+      if (tail == "_search") {
+        if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+        auto content_type = req[bhttp::field::content_type];
+        if (!content_type.starts_with("application/x-www-form-urlencoded"))
+          co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
+                                     "_search expects Content-Type application/x-www-form-urlencoded");
+        co_return rest_.search(type, req.body(), strict, req.version());
+      }
+      if (tail.find('/') == std::string_view::npos && !tail.starts_with('$') && !tail.starts_with("%24")) {
+        if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+        co_return rest_.read(type, tail, req.version());
+      }
     }
   }
   co_return http::make_error(bhttp::status::not_found, "not-found", "no endpoint at " + std::string(path));

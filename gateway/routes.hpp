@@ -8,10 +8,14 @@
 //   POST /fhir/{type}/$validate        validate_operation (a resource of {type}; unknown type 404)
 //   GET  /admin/messages[/{id}]        admin_api
 //   POST /admin/messages/{id}/retry    message_intake::retry
+//   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
+//   GET  /fhir/{type}?...              api::fhir_rest_api::search
+//   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
 #pragma once
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
+#include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/validate_operation.hpp"
@@ -29,6 +33,7 @@ class routes final : public http::request_handler {
   pipeline::message_intake& intake_;
   admin::admin_api admin_;
   pipeline::validate_operation validate_;
+  api::fhir_rest_api rest_;
   std::string metadata_;
 };
 

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/api/search_parameters.hpp"
+
 namespace homebase::gateway::pipeline {
 
 std::string capability_statement(const config::gateway_config& config, const std::string& started_at) {
@@ -49,9 +51,69 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String("server");
   w.Key("documentation");
   w.String(
-      "Only the operations $process-message (system level) and $validate (system level and on every R4 "
-      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) are implemented; no "
-      "resource interactions.");
+      "The operations $process-message (system level) and $validate (system level and on every R4 "
+      "resource type, POST [base]/[type]/$validate; the base R4 profiles only), and read-only REST over "
+      "what the gateway builds for each child's medical home: read on every type it sends, search on "
+      "some. Search: repeated parameters AND, comma-separated values OR; dates take the R4 prefixes and "
+      "partial dates are ranges (a time without zone is UTC); unknown parameters are ignored unless "
+      "Prefer: handling=strict; _count defaults to 20, at most 100; results in the order the gateway "
+      "first stored them, paged by next links.");
+  w.Key("resource");
+  w.StartArray();
+  for (auto type : api::readable_types()) {
+    w.StartObject();
+    w.Key("type");
+    str(std::string(type));
+    w.Key("interaction");
+    w.StartArray();
+    for (const char* code : {"read", "search-type"}) {
+      if (std::string_view(code) == "search-type" && !api::is_searchable(type)) continue;
+      w.StartObject();
+      w.Key("code");
+      w.String(code);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("versioning");
+    w.String("versioned");
+    w.Key("readHistory");
+    w.Bool(false);
+    if (api::is_searchable(type)) {
+      const auto params = api::search_parameters_of(type);
+      std::vector<std::string> includes;
+      for (const auto& p : params)
+        if (p.kind == api::param_kind::reference)
+          includes.push_back(std::string(type) + ":" + std::string(p.name));
+      if (!includes.empty()) {
+        w.Key("searchInclude");
+        w.StartArray();
+        for (const auto& i : includes) str(i);
+        w.EndArray();
+      }
+      w.Key("searchParam");
+      w.StartArray();
+      auto param = [&](std::string_view name, std::string_view definition, std::string_view kind) {
+        w.StartObject();
+        w.Key("name");
+        str(std::string(name));
+        w.Key("definition");
+        str(std::string(definition));
+        w.Key("type");
+        str(std::string(kind));
+        w.EndObject();
+      };
+      param("_id", "http://hl7.org/fhir/SearchParameter/Resource-id", "token");
+      param("_lastUpdated", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated", "date");
+      for (const auto& p : params)
+        param(p.name, p.definition,
+              p.kind == api::param_kind::date        ? "date"
+              : p.kind == api::param_kind::reference ? "reference"
+                                                     : "token");
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("operation");
   w.StartArray();
   w.StartObject();

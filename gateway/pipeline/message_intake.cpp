@@ -6,6 +6,7 @@
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
+#include "gateway/pipeline/child_resources.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -40,6 +41,7 @@ struct child_update {
   std::string record_json;
   const config::medical_home* home = nullptr;
   std::string route_reason;
+  child_resources resources;  // what the record gives the medical home, for the read API's index
   // Patient matching could not decide which child the message is about: nothing was merged.
   bool held = false;
   std::string hold_reason;
@@ -52,6 +54,7 @@ child_update derive(const model::coordination_record& record, const config::gate
   auto r = route_child(record, config);
   u.home = r.home;
   u.route_reason = r.reason;
+  u.resources = project_child_resources(record);
   return u;
 }
 
@@ -107,12 +110,15 @@ child_update save_into(store::write_tx& tx, const model::coordination_record& in
   if (!stored) {
     u = std::move(fresh);
     u.child_id = tx.save_child(std::nullopt, u.record_json, keys_of(incoming.patient));
+    store_child_resources(tx, u.child_id, u.resources, store::now_ms());
   } else {
     auto decoded = model::decode(*stored);
     merged = decoded ? std::move(*decoded) : incoming;
     if (decoded) model::merge(merged, incoming);
     u = derive(merged, config);
     u.child_id = tx.save_child(*child_id, u.record_json, keys_of(merged.patient));
+    // The read API's index is refreshed in the same transaction (read-your-writes).
+    store_child_resources(tx, u.child_id, u.resources, store::now_ms());
     saved = &merged;
   }
   tx.add_match_keys(u.child_id, saved->patient.birth_date, model::match_keys(*saved));

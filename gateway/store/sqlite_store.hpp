@@ -8,6 +8,9 @@
 //   outbox(id, message_id, child_id, destination, status, attempts, next_attempt_ms, ...): "bring this
 //     child's record to this destination"; the payload is built from the record when it is sent
 //   attempts(id, outbox_id, at, http_status, error, response)
+//   fhir_resources(seq, type, id, child_id, patient_id, status, version, last_updated, json, ...): the
+//     resource index, what the medical home is sent for each child as FHIR resources (read API)
+//   fhir_search_values(resource_seq, param, system, value, low, high): their search parameter values
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
 // every job waiting (up to max_batch), runs each inside its own SAVEPOINT of one transaction, commits
@@ -75,6 +78,64 @@ struct outbox_row {
   std::vector<attempt_row> history;
 };
 
+// One value of a search parameter of an indexed resource: a token (system, value), a reference (target
+// type, target id) or a date range [low, high) in UTC milliseconds.
+struct index_value {
+  std::string param;
+  std::string system;
+  std::string value;
+  std::int64_t low = 0, high = 0;
+};
+
+// A row of the resource index.
+struct indexed_resource {
+  std::int64_t seq = 0;  // insertion order, never changes: the order of search results
+  std::string type;
+  std::string id;
+  std::int64_t child_id = 0;
+  std::string patient_id;  // the child's Patient resource id
+  std::string status;
+  std::int64_t version = 0;  // meta.versionId
+  std::int64_t last_updated_ms = 0;
+  std::string json;  // with meta
+};
+
+// What a writer stores for one resource whose content changed.
+struct indexed_write {
+  indexed_resource row;
+  std::int64_t content_hash = 0;  // of the resource without meta: unchanged content keeps its version
+  std::vector<index_value> values;
+};
+
+// A search of the index. Filters are AND-ed, the alternatives of one filter OR-ed (R4 search.html).
+struct index_filter {
+  enum class on { id, status, token, reference, date, last_updated };
+  struct alternative {
+    std::string system;  // token: "" with any_system false means "no system"; reference: target type or ""
+    std::string value;   // token value (empty with match_value false: any value), id, status, reference id
+    bool any_system = true;
+    bool match_value = true;
+    int prefix = 0;  // date, last_updated: an api::date_prefix, decided by api::date_matches
+    std::int64_t low = 0, high = 0;
+  };
+  on what = on::id;
+  std::string param;  // token, reference, date: the parameter's name in fhir_search_values
+  std::vector<alternative> any_of;
+};
+
+struct index_search {
+  std::string type;
+  std::vector<index_filter> filters;
+  int count = 20;
+  std::int64_t after_seq = 0;  // paging: only rows after this one
+};
+
+struct index_page {
+  std::int64_t total = 0;
+  std::vector<indexed_resource> rows;
+  bool more = false;  // rows beyond this page
+};
+
 // The write side, valid only inside a job on the writer thread.
 // Prepared statements of the writer connection, keyed by their SQL; owned by the writer thread.
 using statement_cache = std::unordered_map<std::string, sqlite_statement>;
@@ -117,6 +178,15 @@ class write_tx {
                       std::int64_t next_attempt_ms);
   // Requeues dead rows of a message; returns how many.
   int requeue_outbox(std::int64_t message_id, std::int64_t due_ms);
+  // The index row of (type, id): its seq, version and content hash.
+  struct index_version {
+    std::int64_t seq = 0;
+    std::int64_t version = 0;
+    std::int64_t content_hash = 0;
+  };
+  [[nodiscard]] std::optional<index_version> indexed_version(const std::string& type, const std::string& id);
+  // Inserts the row, or replaces the row at `prior_seq` (its seq stays), with its search values.
+  void put_indexed(const indexed_write& w, std::optional<std::int64_t> prior_seq);
 
   // false after any statement failed; the job's savepoint is then rolled back.
   [[nodiscard]] bool ok() const { return ok_; }
@@ -165,6 +235,10 @@ class sqlite_store {
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
   // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
+  // The resource index (read API).
+  [[nodiscard]] std::optional<indexed_resource> get_indexed(const std::string& type, const std::string& id);
+  // One page and the total, from one snapshot. nullopt when the store failed.
+  [[nodiscard]] std::optional<index_page> search_indexed(const index_search& search);
   [[nodiscard]] bool healthy();
   [[nodiscard]] int schema_version() const { return schema_version_; }
   // The version this binary's migrations produce.
