@@ -6,6 +6,7 @@
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
+#include "gateway/pipeline/coordination_step.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -39,10 +40,12 @@ struct child_update {
   std::string record_json;
   const config::medical_home* home = nullptr;
   std::string route_reason;
+  coordination_outcome coordination;  // the rules' work is in the record; its next due time is saved with it
 };
 
-child_update derive(const model::coordination_record& record, const config::gateway_config& config) {
+child_update derive(model::coordination_record record, const config::gateway_config& config) {
   child_update u;
+  u.coordination = run_coordination(record, config.coordination, store::now_ms(), "rules");
   u.record_json = model::encode(record);
   auto r = route_child(record, config);
   u.home = r.home;
@@ -58,6 +61,7 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
   auto existing = tx.find_child(keys_of(incoming.patient));
   if (!existing) {
     fresh.child_id = tx.save_child(std::nullopt, fresh.record_json, keys_of(incoming.patient));
+    save_coordination_due(tx, fresh.child_id, fresh.coordination);
     return fresh;
   }
   model::coordination_record merged = incoming;
@@ -67,6 +71,7 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
   }
   auto u = derive(merged, config);
   u.child_id = tx.save_child(existing->first, u.record_json, keys_of(merged.patient));
+  save_coordination_due(tx, u.child_id, u.coordination);
   return u;
 }
 

@@ -8,6 +8,7 @@
 //   outbox(id, message_id, child_id, destination, status, attempts, next_attempt_ms, ...): "bring this
 //     child's record to this destination"; the payload is built from the record when it is sent
 //   attempts(id, outbox_id, at, http_status, error, response)
+//   coordination_due(child_id, due_ms): when a time-driven coordination rule must next run for the child
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
 // every job waiting (up to max_batch), runs each inside its own SAVEPOINT of one transaction, commits
@@ -101,6 +102,14 @@ class write_tx {
                              std::int64_t due_ms);
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
                       std::int64_t next_attempt_ms);
+  // The stored record JSON of a child.
+  [[nodiscard]] std::optional<std::string> child_record(std::int64_t child_id);
+  // The child's next coordination due time (unix ms); nullopt: no clock pending.
+  [[nodiscard]] std::optional<std::int64_t> coordination_due(std::int64_t child_id);
+  // Sets (or, with nullopt, clears) the child's next coordination due time.
+  void set_coordination_due(std::int64_t child_id, std::optional<std::int64_t> due_ms);
+  // The newest message about the child: an outbox row the scheduler queues refers to it.
+  [[nodiscard]] std::optional<std::int64_t> latest_message_of_child(std::int64_t child_id);
   // Requeues dead rows of a message; returns how many.
   int requeue_outbox(std::int64_t message_id, std::int64_t due_ms);
 
@@ -151,6 +160,9 @@ class sqlite_store {
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
   // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
+  // The earliest coordination due time of any child (unix ms), and the children due by `now_ms`.
+  [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
+  [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
   [[nodiscard]] bool healthy();
   [[nodiscard]] int schema_version() const { return schema_version_; }
 

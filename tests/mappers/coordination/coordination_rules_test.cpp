@@ -7,6 +7,9 @@
 
 #include <algorithm>
 
+#include "mappers/inbound/discharge_translator.hpp"
+#include "tests/mappers/test_files.hpp"
+
 namespace homebase::mappers::coordination {
 namespace {
 
@@ -621,6 +624,42 @@ TEST(coordination_rules, rop_reschedule_past_the_due_date_escalates) {
   ok.appointments = {old, moved};
   (void)apply_rules(ok, only("rop_followup"), at("2024-03-11T15:00:00Z"));
   EXPECT_EQ(action(ok, "rop-escalation|A-EYE2"), nullptr);
+}
+
+}  // namespace
+}  // namespace homebase::mappers::coordination
+
+// ---- the seed story (domain.md §6 scenario 1) through the real translation ----
+
+namespace homebase::mappers::coordination {
+namespace {
+
+TEST(coordination_rules_seed, the_nicu_discharge_of_the_seed_story_gets_its_coordination_work) {
+  auto bundle = testing::load_fixture("fixtures/anjali-nicu-discharge.json");
+  auto translated = inbound::translate_discharge(bundle);
+  ASSERT_TRUE(translated.ok) << translated.message;
+  auto record = translated.value.record;
+  // The afternoon of the discharge (Wednesday 2024-03-06).
+  auto run = run_twice(record, config::coordination_settings{}, at("2024-03-06T18:00:00Z"));
+  // The PCP visit is booked a week out (2024-03-13): a task; every referral already has its appointment,
+  // the ophthalmology exam is booked, the family needs no interpreter, no visit is fulfilled yet.
+  std::vector<std::string> keys;
+  for (const auto& a : record.actions) keys.push_back(a.key.value);
+  EXPECT_EQ(keys, (std::vector<std::string>{"parent-partner-outreach|ENC-20240117-0042",
+                                            "pcp-visit|ENC-20240117-0042"}));
+  EXPECT_EQ(action(record, "pcp-visit|ENC-20240117-0042")->due, "2024-03-08");
+  ASSERT_EQ(record.agenda.size(), 1u);
+  EXPECT_EQ(record.agenda[0].conference_date, "2024-03-13");
+  EXPECT_FALSE(run.next_due);
+
+  // With a Spanish-speaking mother who needs an interpreter: one booking task per upcoming appointment.
+  record.family[0].interpreter_needed = true;
+  record.family[0].language = "es";
+  run_twice(record, config::coordination_settings{}, at("2024-03-06T18:00:00Z"));
+  auto interpreter_tasks = std::count_if(record.actions.begin(), record.actions.end(),
+                                         [](const action_item& a) { return a.rule == "interpreter"; });
+  EXPECT_EQ(interpreter_tasks, static_cast<long>(record.appointments.size()));
+  EXPECT_EQ(interpreter_tasks, 8);
 }
 
 }  // namespace
