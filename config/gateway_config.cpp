@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -53,6 +55,20 @@ class reader {
     out = std::chrono::milliseconds(ms);
   }
 
+  // A duration written with its unit (30d, 12h, 15m, 5s, 2w); a bare number is refused, since its unit
+  // would be a guess.
+  void get_duration(const YAML::Node& map, const char* key, const std::string& where,
+                    std::chrono::seconds& out) {
+    if (!map.IsDefined() || map.IsNull()) return;
+    auto node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    auto parsed = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
+    if (!parsed)
+      fail(node, where + "." + key,
+           "must be a positive duration with a unit (s, m, h, d, w), e.g. 30d or 5s");
+    out = *parsed;
+  }
+
   // The location of `node` as "ORIGIN:LINE: key", the prefix of every error of this file.
   [[nodiscard]] std::string where(const YAML::Node& node, const std::string& key) const {
     std::ostringstream s;
@@ -92,7 +108,122 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
+void load_coordination(reader& r, const YAML::Node& node, coordination_settings& c) {
+  const std::string top = "coordination";
+  r.only_keys(node, top,
+              {"enabled", "case_conference", "parent_partner_outreach", "pcp_visit", "schedule_followup",
+               "early_intervention", "interpreter", "transport", "appointment_burden", "referral_loop",
+               "weight_gain", "rop_followup"});
+  r.get(node, "enabled", top, c.enabled);
+  if (!node.IsDefined() || node.IsNull()) return;
+  auto section = [&](const char* name, std::initializer_list<const char*> keys, bool& enabled) {
+    auto n = node[name];
+    std::string where = top + "." + name;
+    std::vector<const char*> allowed{"enabled"};
+    allowed.insert(allowed.end(), keys.begin(), keys.end());
+    if (n.IsDefined() && !n.IsNull() && !n.IsMap()) r.fail(n, where, "must be a mapping");
+    if (n.IsDefined() && !n.IsNull())
+      for (const auto& kv : n) {
+        auto key = kv.first.as<std::string>();
+        if (std::find_if(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }) ==
+            allowed.end())
+          r.fail(kv.first, where + "." + key, "unknown key");
+      }
+    r.get(n, "enabled", where, enabled);
+    return std::make_pair(n, where);
+  };
+  {
+    auto [n, where] = section("case_conference", {"weekday"}, c.case_conference.enabled);
+    if (n.IsDefined() && n["weekday"].IsDefined() && !n["weekday"].IsNull()) {
+      static constexpr const char* names[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                              "thursday", "friday", "saturday"};
+      std::string day = n["weekday"].IsScalar() ? n["weekday"].Scalar() : std::string();
+      std::transform(day.begin(), day.end(), day.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      auto it = std::find(std::begin(names), std::end(names), day);
+      if (it == std::end(names))
+        r.fail(n["weekday"], where + ".weekday", "must be a day name, e.g. wednesday");
+      c.case_conference.weekday = static_cast<int>(it - std::begin(names));
+    }
+  }
+  {
+    auto [n, where] =
+        section("parent_partner_outreach", {"due_after_discharge"}, c.parent_partner_outreach.enabled);
+    r.get_duration(n, "due_after_discharge", where, c.parent_partner_outreach.due_after_discharge);
+  }
+  {
+    auto [n, where] = section("pcp_visit", {"within"}, c.pcp_visit.enabled);
+    r.get_duration(n, "within", where, c.pcp_visit.within);
+  }
+  {
+    auto [n, where] = section("schedule_followup", {"due_within"}, c.schedule_followup.enabled);
+    r.get_duration(n, "due_within", where, c.schedule_followup.due_within);
+  }
+  {
+    auto& ei = c.early_intervention;
+    auto [n, where] = section("early_intervention",
+                              {"referral_within", "acknowledgement_within", "ifsp_within"}, ei.enabled);
+    r.get_duration(n, "referral_within", where, ei.referral_within);
+    r.get_duration(n, "acknowledgement_within", where, ei.acknowledgement_within);
+    r.get_duration(n, "ifsp_within", where, ei.ifsp_within);
+  }
+  (void)section("interpreter", {}, c.interpreter.enabled);
+  (void)section("transport", {}, c.transport.enabled);
+  {
+    auto& b = c.appointment_burden;
+    auto [n, where] = section("appointment_burden", {"max_visits_per_week", "max_sites_per_day"}, b.enabled);
+    r.get(n, "max_visits_per_week", where, b.max_visits_per_week);
+    r.get(n, "max_sites_per_day", where, b.max_sites_per_day);
+    if (b.max_visits_per_week < 1)
+      r.fail(n["max_visits_per_week"], where + ".max_visits_per_week", "must be >= 1");
+    if (b.max_sites_per_day < 1) r.fail(n["max_sites_per_day"], where + ".max_sites_per_day", "must be >= 1");
+  }
+  {
+    auto [n, where] = section("referral_loop", {"close_within"}, c.referral_loop.enabled);
+    r.get_duration(n, "close_within", where, c.referral_loop.close_within);
+  }
+  {
+    auto& w = c.weight_gain;
+    auto [n, where] = section("weight_gain", {"min_grams_per_day", "window"}, w.enabled);
+    r.get(n, "min_grams_per_day", where, w.min_grams_per_day);
+    if (!(w.min_grams_per_day > 0 && w.min_grams_per_day < 1000))
+      r.fail(n["min_grams_per_day"], where + ".min_grams_per_day", "must be a number of grams above 0");
+    r.get_duration(n, "window", where, w.window);
+  }
+  (void)section("rop_followup", {}, c.rop_followup.enabled);
+}
+
 }  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.size() < 2 || text.size() > 12) return std::nullopt;
+  long long n = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  long long unit = 0;
+  switch (text.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3'600;
+      break;
+    case 'd':
+      unit = 86'400;
+      break;
+    case 'w':
+      unit = 7 * 86'400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (n <= 0 || n > 100LL * 365 * 86'400 / unit) return std::nullopt;  // beyond a century is a typo
+  return std::chrono::seconds(n * unit);
+}
 
 const partner* gateway_config::find_partner_by_endpoint(std::string_view source_endpoint) const {
   for (const auto& p : partners)
@@ -117,7 +248,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   reader r(origin);
   auto cfg = std::make_shared<gateway_config>();
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
-  r.only_keys(root, "", {"server", "store", "delivery", "partners", "medical_homes"});
+  r.only_keys(root, "", {"server", "store", "delivery", "partners", "medical_homes", "coordination"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
@@ -248,6 +379,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       cfg->medical_homes.push_back(std::move(h));
     }
   }
+  load_coordination(r, root["coordination"], cfg->coordination);
   return cfg;
 }
 

@@ -87,12 +87,66 @@ struct medical_home {
   std::vector<business_identifier> patients;                  // explicit mapping of child identifiers
 };
 
+// The coordination rules (mappers/coordination, domain.md §5.3): each can be switched off, and each
+// duration is written with its unit in the file (30d, 12h, 5s). Defaults are the clinical norms.
+struct coordination_settings {
+  using seconds = std::chrono::seconds;
+  static constexpr seconds days(long n) { return seconds(n * 86'400); }
+  bool enabled = true;  // false: no rule runs and the scheduler stays idle
+  struct {
+    bool enabled = true;
+    int weekday = 3;  // 0 = Sunday .. 6 = Saturday: the day of the weekly case conference
+  } case_conference;
+  struct {
+    bool enabled = true;
+    seconds due_after_discharge = days(7);
+  } parent_partner_outreach;
+  struct {
+    bool enabled = true;
+    seconds within = days(2);  // PCP visit after discharge
+  } pcp_visit;
+  struct {
+    bool enabled = true;
+    seconds due_within = days(7);  // when the item itself names no date
+  } schedule_followup;
+  struct {
+    bool enabled = true;
+    seconds referral_within = days(7);         // of identification (34 CFR 303.303)
+    seconds acknowledgement_within = days(7);  // of the referral, then escalate
+    seconds ifsp_within = days(45);            // of the referral (34 CFR 303.310)
+  } early_intervention;
+  struct {
+    bool enabled = true;
+  } interpreter;
+  struct {
+    bool enabled = true;
+  } transport;
+  struct {
+    bool enabled = true;
+    int max_visits_per_week = 3;
+    int max_sites_per_day = 2;
+  } appointment_burden;
+  struct {
+    bool enabled = true;
+    seconds close_within = days(30);  // of the visit: the report must be back
+  } referral_loop;
+  struct {
+    bool enabled = true;
+    double min_grams_per_day = 15;
+    seconds window = days(14);
+  } weight_gain;
+  struct {
+    bool enabled = true;
+  } rop_followup;
+};
+
 struct gateway_config {
   server_settings server;
   store_settings store;
   delivery_settings delivery;
   std::vector<partner> partners;
   std::vector<medical_home> medical_homes;
+  coordination_settings coordination;
 
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
@@ -103,6 +157,9 @@ using config_ptr = std::shared_ptr<const gateway_config>;
 // A copy of `config` whose server.port is the port actually bound (port 0 in the file picks a free one)
 // and whose public_base_url, when the file left it empty, is derived from the listen address.
 [[nodiscard]] config_ptr with_bound_port(const config_ptr& config, unsigned short port);
+
+// "30d", "12h", "15m", "5s", "2w" as seconds; nullopt when `text` is not a positive count with one unit.
+[[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 // Loads and checks a YAML file. Relative paths in it (store, TLS files, ConceptMaps) are taken relative
 // to the file. A ConceptMap file must exist; its content is checked when the gateway loads it.

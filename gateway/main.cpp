@@ -1,6 +1,7 @@
 // homebase: the composition root. Loads the config (exceptions allowed only here, at start-up), opens the
-// store, starts the delivery workers and the HTTP server, and on SIGTERM/SIGINT stops accepting, lets
-// in-flight requests finish within the configured deadline, drains the store's writer and exits 0.
+// store, starts the delivery workers, the coordination clock scheduler and the HTTP server, and on
+// SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the configured deadline, drains the
+// store's writer and exits 0.
 //
 //   homebase --config FILE                   serve; prints "LISTENING <port>" once the socket is bound
 //   homebase --check-config FILE             validate a config file and exit
@@ -24,6 +25,7 @@
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
+#include "gateway/scheduler/clock_scheduler.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace asio = boost::asio;
@@ -68,8 +70,15 @@ int serve(const std::string& config_path) {
   auto config = config::with_bound_port(file_config, server->port());
   gateway::store::sqlite_store store({config->store.path, config->store.max_batch});
   gateway::delivery::delivery_service delivery(ioc, config, store);
+  gateway::scheduler::clock_scheduler scheduler(
+      ioc, config, store, [&delivery](const std::string& destination) { delivery.notify(destination); });
+  // After an ingest commit: the home's worker has a row, and the child may have a new rule due time.
   gateway::pipeline::message_intake intake(
-      config, store, [&delivery](const std::string& destination) { delivery.notify(destination); },
+      config, store,
+      [&delivery, &scheduler](const std::string& destination) {
+        delivery.notify(destination);
+        scheduler.notify();
+      },
       concept_maps);
   gateway::routes routes(config, store, intake);
 
@@ -79,12 +88,14 @@ int serve(const std::string& config_path) {
     std::cerr << "homebase: signal " << signal << ", stopping\n";
     server->stop();
     delivery.stop();
+    scheduler.stop();
     drain_then_stop(ioc, server, delivery,
                     std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
 
   server->start(routes);
   delivery.start();
+  scheduler.start();  // due times already past (the gateway was down) fire at once
   std::cout << "LISTENING " << server->port() << std::endl;
   std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")
             << config->server.listen_address << ":" << server->port() << " (store " << config->store.path

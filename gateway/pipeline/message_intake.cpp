@@ -7,6 +7,7 @@
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
 #include "gateway/pipeline/child_resources.hpp"
+#include "gateway/pipeline/coordination_step.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -45,11 +46,13 @@ struct child_update {
   // Patient matching could not decide which child the message is about: nothing was merged.
   bool held = false;
   std::string hold_reason;
-  std::string candidates;  // "3,5"
+  std::string candidates;             // "3,5"
+  coordination_outcome coordination;  // the rules' work is in the record; its next due time is saved with it
 };
 
-child_update derive(const model::coordination_record& record, const config::gateway_config& config) {
+child_update derive(model::coordination_record record, const config::gateway_config& config) {
   child_update u;
+  u.coordination = run_coordination(record, config.coordination, store::now_ms(), "rules");
   u.record_json = model::encode(record);
   auto r = route_child(record, config);
   u.home = r.home;
@@ -110,6 +113,7 @@ child_update save_into(store::write_tx& tx, const model::coordination_record& in
   if (!stored) {
     u = std::move(fresh);
     u.child_id = tx.save_child(std::nullopt, u.record_json, keys_of(incoming.patient));
+    save_coordination_due(tx, u.child_id, u.coordination);
     store_child_resources(tx, u.child_id, u.resources, store::now_ms());
   } else {
     auto decoded = model::decode(*stored);
@@ -117,6 +121,7 @@ child_update save_into(store::write_tx& tx, const model::coordination_record& in
     if (decoded) model::merge(merged, incoming);
     u = derive(merged, config);
     u.child_id = tx.save_child(*child_id, u.record_json, keys_of(merged.patient));
+    save_coordination_due(tx, u.child_id, u.coordination);
     // The read API's index is refreshed in the same transaction (read-your-writes).
     store_child_resources(tx, u.child_id, u.resources, store::now_ms());
     saved = &merged;

@@ -116,6 +116,14 @@ CREATE TABLE fhir_search_values(
 CREATE INDEX fhir_search_values_resource ON fhir_search_values(resource_seq, param);
 CREATE INDEX fhir_search_values_value ON fhir_search_values(param, value);
 )sql",
+    // 4: coordination clocks: per child, the next time a time-driven coordination rule must run
+    // (gateway/scheduler/clock_scheduler). Written in the same transaction as the child's record.
+    R"sql(
+CREATE TABLE coordination_due(
+  child_id INTEGER PRIMARY KEY REFERENCES children(id),
+  due_ms INTEGER NOT NULL);
+CREATE INDEX coordination_due_time ON coordination_due(due_ms);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
@@ -567,6 +575,46 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
   }
 }
 
+std::optional<std::int64_t> write_tx::coordination_due(std::int64_t child_id) {
+  auto& s = prepare("SELECT due_ms FROM coordination_due WHERE child_id = ?1");
+  s.bind(1, child_id);
+  auto rc = s.step();
+  std::optional<std::int64_t> due;
+  if (rc == SQLITE_ROW)
+    due = s.column_int(0);
+  else
+    check(rc, "select coordination due");
+  s.reset();
+  return due;
+}
+
+void write_tx::set_coordination_due(std::int64_t child_id, std::optional<std::int64_t> due_ms) {
+  if (due_ms) {
+    auto& s = prepare(
+        "INSERT INTO coordination_due(child_id, due_ms) VALUES(?1, ?2) "
+        "ON CONFLICT(child_id) DO UPDATE SET due_ms = excluded.due_ms");
+    s.bind(1, child_id).bind(2, *due_ms);
+    check(s.step(), "set coordination due");
+  } else {
+    auto& s = prepare("DELETE FROM coordination_due WHERE child_id = ?1");
+    s.bind(1, child_id);
+    check(s.step(), "clear coordination due");
+  }
+}
+
+std::optional<std::int64_t> write_tx::latest_message_of_child(std::int64_t child_id) {
+  auto& s = prepare("SELECT MAX(id) FROM messages WHERE child_id = ?1");
+  s.bind(1, child_id);
+  auto rc = s.step();
+  std::optional<std::int64_t> id;
+  if (rc == SQLITE_ROW && !s.column_null(0))
+    id = s.column_int(0);
+  else
+    check(rc, "select latest message");
+  s.reset();
+  return id;
+}
+
 // ---- sqlite_store ----
 
 sqlite3* sqlite_store::open_connection(const std::string& path, bool writer) {
@@ -854,6 +902,24 @@ std::optional<index_page> sqlite_store::search_indexed(const index_search& q) {
   exec(read_db_, "COMMIT");
   if (!ok) return std::nullopt;
   return page;
+}
+
+std::optional<std::int64_t> sqlite_store::earliest_coordination_due() {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_, "SELECT MIN(due_ms) FROM coordination_due");
+  if (s.step() != SQLITE_ROW || s.column_null(0)) return std::nullopt;
+  return s.column_int(0);
+}
+
+std::vector<std::int64_t> sqlite_store::coordination_due_children(std::int64_t now_ms, int limit) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_,
+                     "SELECT child_id FROM coordination_due WHERE due_ms <= ?1 ORDER BY due_ms, child_id "
+                     "LIMIT ?2");
+  s.bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::int64_t> out;
+  while (s.step() == SQLITE_ROW) out.push_back(s.column_int(0));
+  return out;
 }
 
 bool sqlite_store::healthy() {

@@ -11,6 +11,7 @@
 //   fhir_resources(seq, type, id, child_id, patient_id, status, version, last_updated, json, ...): the
 //     resource index, what the medical home is sent for each child as FHIR resources (read API)
 //   fhir_search_values(resource_seq, param, system, value, low, high): their search parameter values
+//   coordination_due(child_id, due_ms): when a time-driven coordination rule must next run for the child
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
 // every job waiting (up to max_batch), runs each inside its own SAVEPOINT of one transaction, commits
@@ -176,6 +177,12 @@ class write_tx {
                              std::int64_t due_ms);
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
                       std::int64_t next_attempt_ms);
+  // The child's next coordination due time (unix ms); nullopt: no clock pending.
+  [[nodiscard]] std::optional<std::int64_t> coordination_due(std::int64_t child_id);
+  // Sets (or, with nullopt, clears) the child's next coordination due time.
+  void set_coordination_due(std::int64_t child_id, std::optional<std::int64_t> due_ms);
+  // The newest message about the child: an outbox row the scheduler queues refers to it.
+  [[nodiscard]] std::optional<std::int64_t> latest_message_of_child(std::int64_t child_id);
   // Requeues dead rows of a message; returns how many.
   int requeue_outbox(std::int64_t message_id, std::int64_t due_ms);
   // The index row of (type, id): its seq, version and content hash.
@@ -239,6 +246,9 @@ class sqlite_store {
   [[nodiscard]] std::optional<indexed_resource> get_indexed(const std::string& type, const std::string& id);
   // One page and the total, from one snapshot. nullopt when the store failed.
   [[nodiscard]] std::optional<index_page> search_indexed(const index_search& search);
+  // The earliest coordination due time of any child (unix ms), and the children due by `now_ms`.
+  [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
+  [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
   [[nodiscard]] bool healthy();
   [[nodiscard]] int schema_version() const { return schema_version_; }
   // The version this binary's migrations produce.

@@ -111,5 +111,86 @@ TEST(gateway_config, partner_concept_map_errors_name_the_key_and_line) {
   expect(partner + "    concept_maps: [concept-maps]\n", "partners[0].concept_maps[0]: '");
 }
 
+TEST(gateway_config, coordination_defaults_are_the_clinical_norms) {
+  auto cfg = load_text("server:\n  port: 0\n");
+  const auto& c = cfg->coordination;
+  using std::chrono::seconds;
+  EXPECT_TRUE(c.enabled);
+  EXPECT_EQ(c.case_conference.weekday, 3);
+  EXPECT_EQ(c.pcp_visit.within, seconds(2 * 86'400));
+  EXPECT_EQ(c.early_intervention.referral_within, seconds(7 * 86'400));
+  EXPECT_EQ(c.early_intervention.ifsp_within, seconds(45 * 86'400));
+  EXPECT_EQ(c.referral_loop.close_within, seconds(30 * 86'400));
+  EXPECT_EQ(c.appointment_burden.max_visits_per_week, 3);
+  EXPECT_EQ(c.appointment_burden.max_sites_per_day, 2);
+  EXPECT_EQ(c.weight_gain.min_grams_per_day, 15);
+  EXPECT_EQ(c.weight_gain.window, seconds(14 * 86'400));
+}
+
+TEST(gateway_config, example_config_states_the_coordination_defaults) {
+  auto example = load_file(std::string(HOMEBASE_TEST_DATA_DIR) + "/../config/homebase.example.yaml");
+  auto defaults = load_text("{}");
+  const auto& a = example->coordination;
+  const auto& b = defaults->coordination;
+  EXPECT_EQ(a.case_conference.weekday, b.case_conference.weekday);
+  EXPECT_EQ(a.parent_partner_outreach.due_after_discharge, b.parent_partner_outreach.due_after_discharge);
+  EXPECT_EQ(a.pcp_visit.within, b.pcp_visit.within);
+  EXPECT_EQ(a.schedule_followup.due_within, b.schedule_followup.due_within);
+  EXPECT_EQ(a.early_intervention.acknowledgement_within, b.early_intervention.acknowledgement_within);
+  EXPECT_EQ(a.referral_loop.close_within, b.referral_loop.close_within);
+  EXPECT_EQ(a.weight_gain.window, b.weight_gain.window);
+}
+
+TEST(gateway_config, coordination_rules_take_durations_with_units_and_switches) {
+  auto cfg = load_text(
+      "coordination:\n  case_conference:\n    weekday: Friday\n  referral_loop:\n    close_within: 5s\n"
+      "  pcp_visit:\n    enabled: false\n    within: 36h\n  weight_gain:\n    window: 2w\n"
+      "    min_grams_per_day: 12.5\n  early_intervention:\n    ifsp_within: 30m\n");
+  const auto& c = cfg->coordination;
+  EXPECT_EQ(c.case_conference.weekday, 5);
+  EXPECT_EQ(c.referral_loop.close_within, std::chrono::seconds(5));
+  EXPECT_FALSE(c.pcp_visit.enabled);
+  EXPECT_EQ(c.pcp_visit.within, std::chrono::seconds(36 * 3'600));
+  EXPECT_EQ(c.weight_gain.window, std::chrono::seconds(14 * 86'400));
+  EXPECT_DOUBLE_EQ(c.weight_gain.min_grams_per_day, 12.5);
+  EXPECT_EQ(c.early_intervention.ifsp_within, std::chrono::seconds(1'800));
+  EXPECT_TRUE(c.transport.enabled);
+  EXPECT_FALSE(load_text("coordination:\n  enabled: false\n")->coordination.enabled);
+}
+
+TEST(gateway_config, bad_coordination_values_name_the_file_line_and_key) {
+  expect_error(
+      "coordination:\n  referral_loop:\n    close_within: 30\n",
+      "test.yaml:3: coordination.referral_loop.close_within: must be a positive duration with a unit");
+  expect_error("coordination:\n  pcp_visit:\n    within: 2 days\n",
+               "test.yaml:3: coordination.pcp_visit.within");
+  expect_error("coordination:\n  pcp_visit:\n    within: 0d\n", "test.yaml:3: coordination.pcp_visit.within");
+  expect_error("coordination:\n  pcp_visit:\n    within: -2d\n",
+               "test.yaml:3: coordination.pcp_visit.within");
+  expect_error("coordination:\n  case_conference:\n    weekday: someday\n",
+               "test.yaml:3: coordination.case_conference.weekday: must be a day name");
+  expect_error("coordination:\n  transport:\n    enabled: maybe\n",
+               "test.yaml:3: coordination.transport.enabled: has the wrong type");
+  expect_error("coordination:\n  transprot: {}\n", "test.yaml:2: coordination.transprot: unknown key");
+  expect_error("coordination:\n  interpreter:\n    within: 2d\n",
+               "test.yaml:3: coordination.interpreter.within: unknown key");
+  expect_error("coordination:\n  appointment_burden:\n    max_visits_per_week: 0\n",
+               "test.yaml:3: coordination.appointment_burden.max_visits_per_week: must be >= 1");
+  expect_error("coordination:\n  weight_gain:\n    min_grams_per_day: -1\n",
+               "test.yaml:3: coordination.weight_gain.min_grams_per_day");
+  expect_error("coordination:\n  early_intervention: 7d\n",
+               "test.yaml:2: coordination.early_intervention: must be a mapping");
+}
+
+TEST(gateway_config, durations_parse_with_their_unit) {
+  EXPECT_EQ(parse_duration("5s"), std::chrono::seconds(5));
+  EXPECT_EQ(parse_duration("15m"), std::chrono::seconds(900));
+  EXPECT_EQ(parse_duration("1h"), std::chrono::seconds(3'600));
+  EXPECT_EQ(parse_duration("30d"), std::chrono::seconds(30 * 86'400));
+  EXPECT_EQ(parse_duration("2w"), std::chrono::seconds(14 * 86'400));
+  for (const char* bad : {"", "d", "5", "5x", "0s", "1.5d", " 5s", "99999999999d"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace homebase::config

@@ -200,5 +200,43 @@ TEST(sqlite_store, finds_match_candidates_by_identifier_and_by_birth_date_and_ke
   }));
 }
 
+TEST(sqlite_store, coordination_due_times_are_set_found_and_cleared_durably) {
+  temp_db db;
+  {
+    sqlite_store store({db.path, 16});
+    EXPECT_FALSE(store.earliest_coordination_due());
+    ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+      auto a = tx.save_child(std::nullopt, "{}", {{"mrn", "a"}});
+      auto b = tx.save_child(std::nullopt, "{}", {{"mrn", "b"}});
+      tx.set_coordination_due(a, 5'000);
+      tx.set_coordination_due(b, 9'000);
+      tx.set_coordination_due(b, 3'000);  // a later run moves it
+      return tx.ok();
+    }));
+  }
+  sqlite_store store({db.path, 16});
+  EXPECT_EQ(store.earliest_coordination_due(), 3'000);
+  EXPECT_EQ(store.coordination_due_children(4'000, 10), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(store.coordination_due_children(6'000, 10), (std::vector<std::int64_t>{2, 1}));
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+    EXPECT_EQ(tx.coordination_due(2), 3'000);
+    EXPECT_EQ(tx.child_record(2), "{}");
+    tx.set_coordination_due(2, std::nullopt);
+    EXPECT_FALSE(tx.coordination_due(2));
+    return tx.ok();
+  }));
+  EXPECT_EQ(store.earliest_coordination_due(), 5'000);
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+    EXPECT_FALSE(tx.latest_message_of_child(1));
+    auto first = tx.insert_message(message("1"), "b1");
+    auto m = message("2");
+    m.child_id = 1;
+    auto second = tx.insert_message(m, "b2");
+    EXPECT_GT(second, first);
+    EXPECT_EQ(tx.latest_message_of_child(1), second);
+    return tx.ok();
+  }));
+}
+
 }  // namespace
 }  // namespace homebase::gateway::store

@@ -1,0 +1,129 @@
+#include "gateway/scheduler/clock_scheduler.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+#include <memory>
+
+#include "gateway/pipeline/child_resources.hpp"
+#include "gateway/pipeline/coordination_step.hpp"
+#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/store/store_awaitable.hpp"
+#include "mappers/model/record_codec.hpp"
+
+namespace homebase::gateway::scheduler {
+
+namespace asio = boost::asio;
+namespace model = mappers::model;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr int batch_limit = 64;  // children per pass; the next pass follows at once
+}  // namespace
+
+clock_scheduler::clock_scheduler(asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store,
+                                 std::function<void(const std::string&)> delivered_to)
+    : strand_(asio::make_strand(ioc)),
+      timer_(strand_),
+      config_(std::move(config)),
+      store_(store),
+      notify_delivery_(std::move(delivered_to)) {}
+
+void clock_scheduler::start() {
+  if (!config_->coordination.enabled) return;
+  asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      std::cerr << "homebase: clock scheduler stopped: " << ex.what() << "\n";
+    }
+  });
+}
+
+void clock_scheduler::notify() {
+  asio::post(strand_, [this] {
+    woken_ = true;
+    timer_.cancel();
+  });
+}
+
+void clock_scheduler::stop() {
+  stopping_ = true;
+  asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+asio::awaitable<void> clock_scheduler::run() {
+  while (!stopping_) {
+    woken_ = false;
+    auto now = store::now_ms();
+    auto due = store_.coordination_due_children(now, batch_limit);
+    for (auto child_id : due) {
+      if (stopping_) co_return;
+      auto result = co_await fire(child_id);
+      if (!result.destination.empty() && notify_delivery_) notify_delivery_(result.destination);
+    }
+    if (static_cast<int>(due.size()) == batch_limit) continue;
+    auto next = store_.earliest_coordination_due();
+    now = store::now_ms();
+    auto wait = std::chrono::milliseconds(next ? std::max<std::int64_t>(*next - now, 0) : 0);
+    if (!next || wait > idle_poll) wait = idle_poll;
+    if (next && *next <= now) continue;
+    if (woken_ || stopping_) continue;
+    timer_.expires_after(wait);
+    co_await timer_.async_wait(nothrow);
+  }
+}
+
+asio::awaitable<clock_scheduler::fired> clock_scheduler::fire(std::int64_t child_id) {
+  auto result = std::make_shared<fired>();
+  result->child_id = child_id;
+  auto config = config_;
+  store::sqlite_store::job job = [result, config, child_id](store::write_tx& tx) {
+    auto now = store::now_ms();
+    // Looked at again inside the transaction: an ingest may have moved or cleared it meanwhile.
+    auto due = tx.coordination_due(child_id);
+    if (!due || *due > now) return tx.ok();
+    auto stored = tx.child_record(child_id);
+    auto record = stored ? model::decode(*stored) : std::nullopt;
+    if (!record) {
+      // A record this version cannot read cannot be evaluated; firing again would not change that.
+      tx.set_coordination_due(child_id, std::nullopt);
+      return tx.ok();
+    }
+    auto outcome = pipeline::run_coordination(*record, config->coordination, now, "scheduler");
+    if (outcome.changed) {
+      std::vector<store::identifier_key> keys;
+      for (const auto& id : record->patient.identifiers)
+        if (!id.system.empty() && !id.value.empty()) keys.push_back({id.system, id.value});
+      tx.save_child(child_id, model::encode(*record), keys);
+      // The read API sees the new work in the same transaction (read-your-writes, like ingest).
+      pipeline::refresh_child_resources(tx, child_id, *record, now);
+    }
+    pipeline::save_coordination_due(tx, child_id, outcome);
+    result->changed = outcome.changed;
+    if (outcome.changed) {
+      auto route = pipeline::route_child(*record, *config);
+      auto message_id = tx.latest_message_of_child(child_id);
+      // The row refers to the child's newest message: delivery sends the child's current record.
+      if (route.home != nullptr && message_id) {
+        tx.insert_outbox(*message_id, child_id, route.home->id, now);
+        result->destination = route.home->id;
+      }
+    }
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(job));
+  if (!committed) {
+    result->destination.clear();
+    // The due row is unchanged: back off briefly instead of spinning on a failing store.
+    timer_.expires_after(std::chrono::seconds(1));
+    co_await timer_.async_wait(nothrow);
+  }
+  co_return *result;
+}
+
+}  // namespace homebase::gateway::scheduler
