@@ -63,7 +63,8 @@ CREATE TABLE attempts(
 CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
     // 2: the resource index of the read API: each FHIR resource the medical home is sent for a child,
-    // with its version, and the values of its search parameters. Rows are never deleted.
+    // with its version, and the values of its search parameters (one B-tree keyed by resource, one by
+    // value: each index costs the writer on every intake). Rows of fhir_resources are never deleted.
     R"sql(
 CREATE TABLE fhir_resources(
   seq INTEGER PRIMARY KEY,
@@ -78,15 +79,14 @@ CREATE TABLE fhir_resources(
   content_hash INTEGER NOT NULL,
   json TEXT NOT NULL);
 CREATE UNIQUE INDEX fhir_resources_id ON fhir_resources(type, id);
-CREATE INDEX fhir_resources_child ON fhir_resources(child_id);
 CREATE TABLE fhir_search_values(
   resource_seq INTEGER NOT NULL REFERENCES fhir_resources(seq),
   param TEXT NOT NULL,
   system TEXT NOT NULL,
   value TEXT NOT NULL,
   low INTEGER NOT NULL,
-  high INTEGER NOT NULL);
-CREATE INDEX fhir_search_values_resource ON fhir_search_values(resource_seq, param);
+  high INTEGER NOT NULL,
+  PRIMARY KEY(resource_seq, param, system, value, low, high)) WITHOUT ROWID;
 CREATE INDEX fhir_search_values_value ON fhir_search_values(param, value);
 )sql",
 };
@@ -462,7 +462,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
     seq = sqlite3_last_insert_rowid(db_);
   }
   auto& v = prepare(
-      "INSERT INTO fhir_search_values(resource_seq, param, system, value, low, high) "
+      "INSERT OR IGNORE INTO fhir_search_values(resource_seq, param, system, value, low, high) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   for (const auto& value : w.values) {
     v.reset();
