@@ -175,22 +175,30 @@ std::string search_where(const index_search& q, std::vector<sql_arg>& args) {
         case index_filter::on::token:
         case index_filter::on::reference:
         case index_filter::on::date: {
-          one = "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ?";
-          args.emplace_back(f.param);
-          if (f.what == index_filter::on::date) {
-            one += " AND date_match(?, ?, ?, v.low, v.high)";
-            args.emplace_back(static_cast<std::int64_t>(alt.prefix));
-            args.emplace_back(alt.low);
-            args.emplace_back(alt.high);
-          } else {
+          if (f.what == index_filter::on::token || f.what == index_filter::on::reference) {
+            if (alt.match_value) {
+              // By value first (fhir_search_values_value), not by scanning every row of the type.
+              one =
+                  "r.seq IN (SELECT v.resource_seq FROM fhir_search_values v WHERE v.param = ? AND "
+                  "v.value = ?";
+              args.emplace_back(f.param);
+              args.emplace_back(alt.value);
+            } else {
+              one = "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ?";
+              args.emplace_back(f.param);
+            }
             if (!alt.any_system) {
               one += " AND v.system = ?";
               args.emplace_back(alt.system);
             }
-            if (alt.match_value) {
-              one += " AND v.value = ?";
-              args.emplace_back(alt.value);
-            }
+          } else {
+            one =
+                "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ? AND "
+                "date_match(?, ?, ?, v.low, v.high)";
+            args.emplace_back(f.param);
+            args.emplace_back(static_cast<std::int64_t>(alt.prefix));
+            args.emplace_back(alt.low);
+            args.emplace_back(alt.high);
           }
           one += ")";
           break;
