@@ -64,9 +64,9 @@ std::string json_string(std::string_view s) {
 child_resources project_child_resources(const mappers::model::coordination_record& record) {
   child_resources out;
   // No source in the options: meta.source would name the message, and the index keeps content only.
-  const std::string bundle = mappers::outbound::to_transaction_bundle(record, {});
+  std::string bundle = mappers::outbound::to_transaction_bundle(record, {});
   rapidjson::Document doc;
-  doc.Parse(bundle.data(), bundle.size());
+  doc.ParseInsitu(bundle.data());  // the strings stay in `bundle`: no copy of each
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("entry") || !doc["entry"].IsArray())
     return out;
   auto& alloc = doc.GetAllocator();
@@ -82,6 +82,7 @@ child_resources project_child_resources(const mappers::model::coordination_recor
                                  std::string(full_url.substr(urn_uuid.size())));
   }
 
+  rapidjson::StringBuffer buffer;  // reused for every resource
   for (auto& e : entries) {
     if (!e.IsObject() || !e.HasMember("fullUrl") || !e.HasMember("resource")) continue;
     auto full_url = string_of(e["fullUrl"]);
@@ -98,7 +99,7 @@ child_resources project_child_resources(const mappers::model::coordination_recor
     if (auto m = r.FindMember("resourceType"); m != r.MemberEnd()) r.EraseMember(m);
     if (auto m = r.FindMember("id"); m != r.MemberEnd()) r.EraseMember(m);
     if (auto m = r.FindMember("meta"); m != r.MemberEnd()) r.EraseMember(m);
-    rapidjson::StringBuffer buffer;
+    buffer.Clear();
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
     r.Accept(w);
     std::string_view rest(buffer.GetString(), buffer.GetSize());  // {...}

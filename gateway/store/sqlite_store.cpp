@@ -90,7 +90,8 @@ INSERT OR IGNORE INTO child_match_keys
 ALTER TABLE messages ADD COLUMN match_candidates TEXT NOT NULL DEFAULT '';
 )sql",
     // 3: the resource index of the read API: each FHIR resource the medical home is sent for a child,
-    // with its version, and the values of its search parameters. Rows are never deleted.
+    // with its version, and the values of its search parameters (one B-tree keyed by resource, one by
+    // value: each index costs the writer on every intake). Rows of fhir_resources are never deleted.
     R"sql(
 CREATE TABLE fhir_resources(
   seq INTEGER PRIMARY KEY,
@@ -105,15 +106,14 @@ CREATE TABLE fhir_resources(
   content_hash INTEGER NOT NULL,
   json TEXT NOT NULL);
 CREATE UNIQUE INDEX fhir_resources_id ON fhir_resources(type, id);
-CREATE INDEX fhir_resources_child ON fhir_resources(child_id);
 CREATE TABLE fhir_search_values(
   resource_seq INTEGER NOT NULL REFERENCES fhir_resources(seq),
   param TEXT NOT NULL,
   system TEXT NOT NULL,
   value TEXT NOT NULL,
   low INTEGER NOT NULL,
-  high INTEGER NOT NULL);
-CREATE INDEX fhir_search_values_resource ON fhir_search_values(resource_seq, param);
+  high INTEGER NOT NULL,
+  PRIMARY KEY(resource_seq, param, system, value, low, high)) WITHOUT ROWID;
 CREATE INDEX fhir_search_values_value ON fhir_search_values(param, value);
 )sql",
     // 4: coordination clocks: per child, the next time a time-driven coordination rule must run
@@ -210,22 +210,30 @@ std::string search_where(const index_search& q, std::vector<sql_arg>& args) {
         case index_filter::on::token:
         case index_filter::on::reference:
         case index_filter::on::date: {
-          one = "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ?";
-          args.emplace_back(f.param);
-          if (f.what == index_filter::on::date) {
-            one += " AND date_match(?, ?, ?, v.low, v.high)";
-            args.emplace_back(static_cast<std::int64_t>(alt.prefix));
-            args.emplace_back(alt.low);
-            args.emplace_back(alt.high);
-          } else {
+          if (f.what == index_filter::on::token || f.what == index_filter::on::reference) {
+            if (alt.match_value) {
+              // By value first (fhir_search_values_value), not by scanning every row of the type.
+              one =
+                  "r.seq IN (SELECT v.resource_seq FROM fhir_search_values v WHERE v.param = ? AND "
+                  "v.value = ?";
+              args.emplace_back(f.param);
+              args.emplace_back(alt.value);
+            } else {
+              one = "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ?";
+              args.emplace_back(f.param);
+            }
             if (!alt.any_system) {
               one += " AND v.system = ?";
               args.emplace_back(alt.system);
             }
-            if (alt.match_value) {
-              one += " AND v.value = ?";
-              args.emplace_back(alt.value);
-            }
+          } else {
+            one =
+                "EXISTS(SELECT 1 FROM fhir_search_values v WHERE v.resource_seq = r.seq AND v.param = ? AND "
+                "date_match(?, ?, ?, v.low, v.high)";
+            args.emplace_back(f.param);
+            args.emplace_back(static_cast<std::int64_t>(alt.prefix));
+            args.emplace_back(alt.low);
+            args.emplace_back(alt.high);
           }
           one += ")";
           break;
@@ -565,7 +573,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
     seq = sqlite3_last_insert_rowid(db_);
   }
   auto& v = prepare(
-      "INSERT INTO fhir_search_values(resource_seq, param, system, value, low, high) "
+      "INSERT OR IGNORE INTO fhir_search_values(resource_seq, param, system, value, low, high) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
   for (const auto& value : w.values) {
     v.reset();
