@@ -1,0 +1,128 @@
+// The scenario fixture expander (tokens, errors) and every scenario fixture, expanded, through the built
+// `homebase validate` command: each must have zero errors on today's date and on other days.
+#include "tests/integration/scenario_fixture.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <set>
+
+#include "tests/integration/gateway_harness.hpp"
+
+namespace homebase::testing {
+namespace {
+
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+constexpr sys_days leap_day = sys_days{year{2028} / February / 29};
+
+TEST(ScenarioFixture, ExpandsDatesRelativeToTheGivenDay) {
+  scenario_fixture f(leap_day);
+  auto r = f.expand(R"({"a":"{{D}}","b":"{{D+1}}","c":"{{D-60}}","d":"{{D+366}}"})");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.text, R"({"a":"2028-02-29","b":"2028-03-01","c":"2027-12-31","d":"2029-03-01"})");
+}
+
+TEST(ScenarioFixture, ExpandsDateTimesInUtc) {
+  scenario_fixture f(sys_days{year{2026} / December / 31});
+  auto r = f.expand("{{T+1 00:05}}|{{T 23:59}}|{{T-31 14:30}}");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.text, "2027-01-01T00:05:00Z|2026-12-31T23:59:00Z|2026-11-30T14:30:00Z");
+}
+
+TEST(ScenarioFixture, SameUuidNameSameValueWithinOneFixtureObject) {
+  scenario_fixture f(leap_day);
+  auto first = f.expand("{{UUID:bundle}} {{UUID:header}} {{UUID:bundle}}");
+  ASSERT_TRUE(first.ok) << first.error;
+  auto a = first.text.substr(0, 36);
+  auto b = first.text.substr(37, 36);
+  EXPECT_EQ(first.text.substr(74), a);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[14], '4');                                          // version 4
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);  // RFC 4122 variant
+  auto again = f.expand("{{UUID:bundle}}");
+  EXPECT_EQ(again.text, a);  // shared across files of one scenario
+  scenario_fixture other(leap_day);
+  EXPECT_NE(other.expand("{{UUID:bundle}}").text, a);  // fresh per run
+}
+
+TEST(ScenarioFixture, UnknownOrBrokenTokensAreErrors) {
+  scenario_fixture f(leap_day);
+  for (const char* bad :
+       {"{{X}}", "{{D+}}", "{{D+3d}}", "{{D 3}}", "{{T+1}}", "{{T+1 24:00}}", "{{T+1 9:30}}", "{{T+1 09:60}}",
+        "{{UUID:}}", "{{UUID:a b}}", "{{}}", "x {{D+1", "{{D+123456}}"}) {
+    auto r = f.expand(bad);
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_FALSE(r.error.empty()) << bad;
+    EXPECT_TRUE(r.text.empty()) << bad;
+  }
+  auto plain = f.expand(R"({"a":{"b":{}}})");  // JSON's own closing braces are not tokens
+  ASSERT_TRUE(plain.ok);
+  EXPECT_EQ(plain.text, R"({"a":{"b":{}}})");
+}
+
+TEST(ScenarioFixture, MissingFileIsAnError) {
+  scenario_fixture f(leap_day);
+  auto r = f.load(test_data("fixtures/scenarios/no-such-file.json"));
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("no-such-file.json"), std::string::npos);
+}
+
+// Number of error/fatal issues in the OperationOutcome(s) that `homebase validate` printed.
+int validator_errors(const std::string& output) {
+  int n = 0;
+  for (const char* needle : {R"("severity":"error")", R"("severity":"fatal")"})
+    for (auto at = output.find(needle); at != std::string::npos; at = output.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class EveryScenarioFixture : public ::testing::TestWithParam<sys_days> {};
+
+TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
+  auto root = test_data("fixtures/scenarios");
+  auto files = scenario_fixture_files(root);
+  ASSERT_GE(files.size(), 9u) << "no scenario fixtures under " << root;
+  temp_dir dir;
+  std::set<std::string> scenarios;
+  for (const auto& file : files) {
+    auto relative = fs::relative(file, root);
+    scenarios.insert(relative.begin()->string());
+    scenario_fixture fixture(GetParam());
+    auto expanded = fixture.load(file);
+    ASSERT_TRUE(expanded.ok) << expanded.error;
+    EXPECT_EQ(expanded.text.find("{{"), std::string::npos) << relative;
+    rapidjson::Document doc;
+    doc.Parse(expanded.text.c_str());
+    ASSERT_FALSE(doc.HasParseError()) << relative << " is not JSON after expansion";
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("resourceType")) << relative;
+    EXPECT_STREQ(doc["resourceType"].GetString(), "Bundle") << relative;
+
+    auto out_file = dir.path() / relative.filename();
+    write_file(out_file, expanded.text);
+    std::string output;
+    int status = run({homebase_binary(), "validate", out_file.string()}, output);
+    EXPECT_EQ(status, 0) << relative << "\n" << output;
+    EXPECT_EQ(validator_errors(output), 0) << relative << "\n" << output;
+  }
+  // Every scenario folder says what it sends and what must come out.
+  for (const auto& scenario : scenarios) {
+    if (fs::is_directory(root / scenario)) {
+      EXPECT_TRUE(fs::exists(root / scenario / "README.md")) << scenario << " has no README.md";
+    }
+  }
+}
+
+// Test names: Today, Day20280229, Day20310101.
+std::string day_name(const ::testing::TestParamInfo<sys_days>& param) {
+  if (param.index == 0) return "Today";
+  auto date = fhir_date(param.param);
+  return "Day" + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Days, EveryScenarioFixture,
+                         ::testing::Values(utc_today(), leap_day, sys_days{year{2031} / January / 1}),
+                         day_name);
+
+}  // namespace
+}  // namespace homebase::testing
