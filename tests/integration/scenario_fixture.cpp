@@ -143,4 +143,17 @@ std::vector<fs::path> scenario_fixture_files(const fs::path& root) {
   return files;
 }
 
+std::vector<fs::path> scenario_message_files(const fs::path& scenario_dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(scenario_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (it->is_regular_file() && it->path().extension() == ".json" && name.size() > 3 && is_digit(name[0]) &&
+        is_digit(name[1]) && name[2] == '-')
+      files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 }  // namespace homebase::testing

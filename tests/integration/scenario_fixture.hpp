@@ -49,4 +49,10 @@ class scenario_fixture {
 // Every *.json file below `root`, sorted by path (so 01-... comes before 02-... within a scenario).
 [[nodiscard]] std::vector<std::filesystem::path> scenario_fixture_files(const std::filesystem::path& root);
 
+// The main-path messages of one scenario folder, in the order they are sent: the *.json files directly in
+// `scenario_dir` whose names start with two digits (01-..., 02-...). Alternatives (alt-...) and variant
+// folders are left out; a test names them itself.
+[[nodiscard]] std::vector<std::filesystem::path> scenario_message_files(
+    const std::filesystem::path& scenario_dir);
+
 }  // namespace homebase::testing

@@ -70,6 +70,17 @@ TEST(ScenarioFixture, MissingFileIsAnError) {
   EXPECT_NE(r.error.find("no-such-file.json"), std::string::npos);
 }
 
+TEST(ScenarioFixture, MainPathMessagesInSendingOrder) {
+  auto dir = test_data("fixtures/scenarios/09-early-intervention-loop");
+  std::vector<std::string> names;
+  for (const auto& f : scenario_message_files(dir)) names.push_back(f.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"01-nicu-discharge.json", "02-ei-referral-sent.json",
+                                             "03-ei-referral-accepted.json", "04-ifsp-held.json"}));
+  auto first = scenario_message_files(test_data("fixtures/scenarios/01-nicu-discharge"));
+  ASSERT_EQ(first.size(), 2u);  // the alt- document is not on the main path
+  EXPECT_EQ(first[1].filename(), "02-nicu-discharge-twin-b.json");
+}
+
 // Number of error/fatal issues in the OperationOutcome(s) that `homebase validate` printed.
 int validator_errors(const std::string& output) {
   int n = 0;
