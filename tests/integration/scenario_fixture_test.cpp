@@ -120,7 +120,9 @@ TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
     ASSERT_TRUE(doc.IsObject() && doc.HasMember("resourceType")) << relative;
     EXPECT_STREQ(doc["resourceType"].GetString(), "Bundle") << relative;
 
-    auto out_file = dir.path() / relative.filename();
+    // Same layout as the fixtures (HOMEBASE_KEEP_TEST_DIRS keeps it for other validators).
+    auto out_file = dir.path() / relative;
+    fs::create_directories(out_file.parent_path());
     write_file(out_file, expanded.text);
     std::string output;
     int status = run({homebase_binary(), "validate", out_file.string()}, output);
