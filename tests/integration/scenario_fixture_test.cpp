@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "tests/integration/gateway_harness.hpp"
 
@@ -99,6 +101,53 @@ sys_days day_of(const std::string& text) {
   return sys_days{year{y} / month{m} / day{d}};
 }
 
+// Every "reference": "urn:uuid:..." below `v`.
+void urn_references(const rapidjson::Value& v, std::vector<std::string>& out) {
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      if (std::string_view(m.name.GetString()) == "reference" && m.value.IsString() &&
+          std::string_view(m.value.GetString()).starts_with("urn:uuid:"))
+        out.emplace_back(m.value.GetString());
+      else
+        urn_references(m.value, out);
+    }
+  } else if (v.IsArray()) {
+    for (const auto& e : v.GetArray()) urn_references(e, out);
+  }
+}
+
+// What the scenario READMEs promise about every message: a known event from a known partner, sent before
+// the test day (never from the future, whatever the hour), every urn:uuid reference carried in the Bundle.
+void check_message_promises(const rapidjson::Document& doc, const fs::path& relative, sys_days today) {
+  static const std::set<std::string> events{"nicu-discharge", "specialist-visit-summary", "referral-update",
+                                            "appointment-update"};
+  static const std::set<std::string> endpoints{"https://ehr.st-elsewhere-childrens.example.org/fhir",
+                                               "https://ehr.riverside-peds-pulm.example.org/fhir",
+                                               "https://partc.county-ei.example.org/fhir"};
+  std::string type = doc["type"].GetString();
+  ASSERT_TRUE(type == "message" || type == "document") << relative;
+  const auto& entries = doc["entry"];
+  const auto& first = entries[0]["resource"];
+  if (type == "message") {
+    ASSERT_STREQ(first["resourceType"].GetString(), "MessageHeader") << relative;
+    EXPECT_STREQ(first["eventCoding"]["system"].GetString(),
+                 "http://homebase.example.org/fhir/CodeSystem/message-event")
+        << relative;
+    EXPECT_TRUE(events.contains(first["eventCoding"]["code"].GetString())) << relative;
+    EXPECT_TRUE(endpoints.contains(first["source"]["endpoint"].GetString())) << relative;
+  } else {
+    EXPECT_STREQ(first["resourceType"].GetString(), "Composition") << relative;
+  }
+  // Expanded dateTimes are all ...Z with the same layout, so text order is time order.
+  EXPECT_LT(std::string(doc["timestamp"].GetString()), fhir_date(today) + "T00:00:00Z") << relative;
+  std::set<std::string> full_urls;
+  for (const auto& e : entries.GetArray()) full_urls.insert(e["fullUrl"].GetString());
+  std::vector<std::string> refs;
+  urn_references(doc, refs);
+  for (const auto& r : refs)
+    EXPECT_TRUE(full_urls.contains(r)) << relative << ": " << r << " not in the Bundle";
+}
+
 class EveryScenarioFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
@@ -119,6 +168,7 @@ TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
     ASSERT_FALSE(doc.HasParseError()) << relative << " is not JSON after expansion";
     ASSERT_TRUE(doc.IsObject() && doc.HasMember("resourceType")) << relative;
     EXPECT_STREQ(doc["resourceType"].GetString(), "Bundle") << relative;
+    check_message_promises(doc, relative, day_of(GetParam()));
 
     // Same layout as the fixtures (HOMEBASE_KEEP_TEST_DIRS keeps it for other validators).
     auto out_file = dir.path() / relative;
