@@ -43,10 +43,12 @@ bool parse_id(std::string_view text, std::int64_t& id) {
 
 }  // namespace
 
-routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake)
+routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
+               disclosure::disclosure_api* disclosure)
     : config_(config),
       store_(store),
       intake_(intake),
+      disclosure_(disclosure),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
@@ -61,6 +63,8 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     co_return co_await intake_.process(req);
   }
+  if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
+    co_return co_await disclosure_->handle(req);
   if (auto type = validate_target(path)) {
     if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
       std::string what(*type);  // built in steps: GCC 12 warns (-Wrestrict) on "'" + std::string(...)

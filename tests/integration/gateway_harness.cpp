@@ -261,6 +261,7 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
         << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: "
            "\""
         << options.second_home_npi << "\"\n";
+    y << options.extra_yaml;
     write_file(config, y.str());
   }
   scheme = options.tls ? "https" : "http";

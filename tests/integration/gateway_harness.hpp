@@ -103,6 +103,7 @@ struct gateway_options {
   long inflight_body_budget = 0;     // server.inflight_body_budget_bytes when > 0
   std::string partner_validation{};  // partners[0].validation (strict | lenient) when not empty
   std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
+  std::string extra_yaml{};                         // appended to the config as is (e.g. a schools: section)
 };
 
 struct gateway_process {
