@@ -100,7 +100,11 @@ disclosure_api::disclosure_api(config::config_ptr config, store::sqlite_store& s
     : config_(std::move(config)), store_(store), letter_queued_(std::move(letter_queued)) {}
 
 bool disclosure_api::owns(std::string_view path) {
-  return path == "/fhir/Consent" || path.starts_with(consent_prefix) || is_school_letter_path(path) ||
+  std::int64_t id = 0;
+  // Only Consent/{number}: Consent/$validate and the like stay with the other routes.
+  bool consent_instance =
+      path.starts_with(consent_prefix) && parse_id(path.substr(consent_prefix.size()), id);
+  return path == "/fhir/Consent" || consent_instance || is_school_letter_path(path) ||
          path == "/fhir/AuditEvent" || path.starts_with("/admin/school-letters/");
 }
 

@@ -49,9 +49,44 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String("server");
   w.Key("documentation");
   w.String(
-      "Only the operations $process-message (system level) and $validate (system level and on every R4 "
-      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) are implemented; no "
-      "resource interactions.");
+      "The operations $process-message (system level), $validate (system level and on every R4 "
+      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) and $school-letter; "
+      "the family's disclosure authorizations as Consent (create, update, read) and the disclosure "
+      "audit trail as AuditEvent (search by patient:identifier).");
+  w.Key("resource");
+  w.StartArray();
+  auto resource = [&](const char* type, std::initializer_list<const char*> interactions,
+                      const char* search_param) {
+    w.StartObject();
+    w.Key("type");
+    w.String(type);
+    w.Key("interaction");
+    w.StartArray();
+    for (const char* code : interactions) {
+      w.StartObject();
+      w.Key("code");
+      w.String(code);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (search_param != nullptr) {
+      w.Key("searchParam");
+      w.StartArray();
+      w.StartObject();
+      w.Key("name");
+      w.String(search_param);
+      w.Key("type");
+      w.String("reference");
+      w.Key("documentation");
+      w.String("only with the :identifier modifier: patient:identifier=system|value");
+      w.EndObject();
+      w.EndArray();
+    }
+    w.EndObject();
+  };
+  resource("Consent", {"create", "update", "read"}, nullptr);
+  resource("AuditEvent", {"search-type"}, "patient");
+  w.EndArray();
   w.Key("operation");
   w.StartArray();
   w.StartObject();
@@ -69,6 +104,17 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String(
       "Validates a resource against the R4 definitions (structure, cardinality, formats, required "
       "bindings, invariants); answers 200 with an OperationOutcome.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
+  w.String("school-letter");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter");
+  w.Key("documentation");
+  w.String(
+      "Requests an IEP/504 support letter or immunization proof for a configured school. The letter is "
+      "queued only when the family's authorization permits every requested section (else 422 with the "
+      "reason), checked again right before it is sent, and audited as an AuditEvent.");
   w.EndObject();
   w.EndArray();
   w.EndObject();

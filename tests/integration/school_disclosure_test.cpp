@@ -418,6 +418,14 @@ TEST_F(school_disclosure, BadConsentsAndRequestsAreAnsweredNotObeyed) {
                 .status,
             404);
   EXPECT_EQ(http_call("GET", gw.url("/fhir/AuditEvent")).status, 400);
+  // Consent/$validate is still the validate operation, not a Consent id.
+  auto validated = http_call("POST", gw.url("/fhir/Consent/$validate"),
+                             test_data(scenarios + "10-school-letter/consent-hipaa-504.json"));
+  EXPECT_EQ(validated.status, 200) << validated.body;
+  EXPECT_EQ(validated.body.find(R"("severity":"error")"), std::string::npos) << validated.body;
+  auto metadata = http_call("GET", gw.url("/fhir/metadata"));
+  EXPECT_NE(metadata.body.find(R"("name":"school-letter")"), std::string::npos);
+  EXPECT_NE(metadata.body.find(R"("type":"Consent")"), std::string::npos);
   EXPECT_TRUE(letters_received(school).empty());
 }
 
