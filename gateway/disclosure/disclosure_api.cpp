@@ -74,7 +74,6 @@ bool read_resource(const http::request& req, std::string_view type, const fhir::
 std::string consent_json(const consent_row& row) {
   rapidjson::Document doc;
   if (fhir::parse_json(row.body, doc) || !doc.IsObject()) return row.body;
-  auto& a = doc.GetAllocator();
   auto id = std::to_string(row.id);
   doc.RemoveMember("id");
   doc.RemoveMember("meta");
@@ -89,7 +88,6 @@ std::string consent_json(const consent_row& row) {
     if (std::string_view(m.name.GetString()) == "resourceType") continue;
     out.AddMember(rapidjson::Value(m.name, oa), rapidjson::Value(m.value, oa), oa);
   }
-  (void)a;
   return fhir::to_json(out);
 }
 

@@ -335,6 +335,10 @@ struct blocked_case {
   const char* reason;
 };
 
+void PrintTo(const blocked_case& c, std::ostream* out) {
+  *out << c.name;
+}
+
 class scenario12 : public school_disclosure, public ::testing::WithParamInterface<blocked_case> {};
 
 TEST_P(scenario12, DisclosureBlocked) {
