@@ -238,6 +238,19 @@ const partner* gateway_config::find_partner(std::string_view id) const {
   return nullptr;
 }
 
+const school* gateway_config::find_school(std::string_view system, std::string_view value) const {
+  for (const auto& sc : schools)
+    for (const auto& id : sc.organization_identifiers)
+      if (id.system == system && id.value == value) return &sc;
+  return nullptr;
+}
+
+const school* gateway_config::find_school_by_id(std::string_view id) const {
+  for (const auto& sc : schools)
+    if (sc.id == id) return &sc;
+  return nullptr;
+}
+
 config_ptr load_text(const std::string& yaml, const std::string& origin, const std::string& base_dir) {
   YAML::Node root;
   try {
@@ -248,7 +261,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   reader r(origin);
   auto cfg = std::make_shared<gateway_config>();
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
-  r.only_keys(root, "", {"server", "store", "delivery", "partners", "medical_homes", "coordination"});
+  r.only_keys(root, "",
+              {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
@@ -380,6 +394,28 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     }
   }
   load_coordination(r, root["coordination"], cfg->coordination);
+  auto schools = root["schools"];
+  if (schools.IsDefined() && !schools.IsNull()) {
+    if (!schools.IsSequence()) r.fail(schools, "schools", "must be a list");
+    for (std::size_t i = 0; i < schools.size(); ++i) {
+      auto node = schools[i];
+      auto where = "schools[" + std::to_string(i) + "]";
+      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers"});
+      school sc;
+      r.get(node, "id", where, sc.id);
+      r.get(node, "name", where, sc.name);
+      r.get(node, "fhir_base_url", where, sc.fhir_base_url);
+      if (sc.id.empty()) r.fail(node, where + ".id", "is required");
+      if (!ids.insert("school:" + sc.id).second) r.fail(node["id"], where + ".id", "is used twice");
+      if (!is_http_url(sc.fhir_base_url)) r.fail(node, where + ".fhir_base_url", "must be an http(s) URL");
+      while (sc.fhir_base_url.ends_with('/')) sc.fhir_base_url.pop_back();
+      sc.organization_identifiers =
+          r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
+      if (sc.organization_identifiers.empty())
+        r.fail(node, where + ".organization_identifiers", "needs at least one {system, value}");
+      cfg->schools.push_back(std::move(sc));
+    }
+  }
   return cfg;
 }
 

@@ -140,6 +140,15 @@ struct coordination_settings {
   } rop_followup;
 };
 
+// A school district that may receive letters (gateway/disclosure), only with the family's authorization.
+// Its Organization is of type `edu` (organization-type); a Consent names it by one of these identifiers.
+struct school {
+  std::string id;
+  std::string name;
+  std::string fhir_base_url;                                  // letters are posted to [base]/Bundle
+  std::vector<business_identifier> organization_identifiers;  // at least one
+};
+
 struct gateway_config {
   server_settings server;
   store_settings store;
@@ -147,9 +156,12 @@ struct gateway_config {
   std::vector<partner> partners;
   std::vector<medical_home> medical_homes;
   coordination_settings coordination;
+  std::vector<school> schools;
 
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
+  [[nodiscard]] const school* find_school(std::string_view system, std::string_view value) const;
+  [[nodiscard]] const school* find_school_by_id(std::string_view id) const;
 };
 
 using config_ptr = std::shared_ptr<const gateway_config>;

@@ -21,6 +21,8 @@
 #include "fhir/definitions/type_registry.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
+#include "gateway/disclosure/disclosure_api.hpp"
+#include "gateway/disclosure/letter_sender.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
@@ -43,10 +45,11 @@ int usage() {
 // io_context.
 void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::server> server,
                      const gateway::delivery::delivery_service& delivery,
+                     const gateway::disclosure::letter_sender& letters,
                      std::chrono::steady_clock::time_point deadline) {
   auto timer = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(20));
-  timer->async_wait([&ioc, server, &delivery, deadline, timer](const boost::system::error_code&) {
-    bool idle = server->in_flight() == 0 && delivery.in_flight() == 0;
+  timer->async_wait([&ioc, server, &delivery, &letters, deadline, timer](const boost::system::error_code&) {
+    bool idle = server->in_flight() == 0 && delivery.in_flight() == 0 && letters.in_flight() == 0;
     if (idle || std::chrono::steady_clock::now() >= deadline) {
       if (!idle)
         std::cerr << "homebase: shutdown deadline reached with " << server->in_flight() << " request(s) and "
@@ -54,7 +57,7 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
       ioc.stop();
       return;
     }
-    drain_then_stop(ioc, server, delivery, deadline);
+    drain_then_stop(ioc, server, delivery, letters, deadline);
   });
 }
 
@@ -80,7 +83,9 @@ int serve(const std::string& config_path) {
         scheduler.notify();
       },
       concept_maps);
-  gateway::routes routes(config, store, intake);
+  gateway::disclosure::letter_sender letters(ioc, config, store);
+  gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
+  gateway::routes routes(config, store, intake, &disclosure);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -89,13 +94,15 @@ int serve(const std::string& config_path) {
     server->stop();
     delivery.stop();
     scheduler.stop();
-    drain_then_stop(ioc, server, delivery,
+    letters.stop();
+    drain_then_stop(ioc, server, delivery, letters,
                     std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
 
   server->start(routes);
   delivery.start();
   scheduler.start();  // due times already past (the gateway was down) fire at once
+  letters.start();
   std::cout << "LISTENING " << server->port() << std::endl;
   std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")
             << config->server.listen_address << ":" << server->port() << " (store " << config->store.path

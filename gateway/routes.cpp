@@ -59,10 +59,12 @@ std::optional<std::optional<std::int64_t>> match_answer(const std::string& body)
 
 }  // namespace
 
-routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake)
+routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
+               disclosure::disclosure_api* disclosure)
     : config_(config),
       store_(store),
       intake_(intake),
+      disclosure_(disclosure),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server),
       rest_(store, config->server.public_base_url) {
@@ -78,6 +80,8 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     co_return co_await intake_.process(req);
   }
+  if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
+    co_return co_await disclosure_->handle(req);
   if (auto type = validate_target(path)) {
     if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
       std::string what(*type);  // built in steps: GCC 12 warns (-Wrestrict) on "'" + std::string(...)

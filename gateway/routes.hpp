@@ -11,11 +11,13 @@
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
+//   /fhir/Consent, /fhir/$school-letter, /fhir/AuditEvent, /admin/school-letters/{id}: disclosure_api
 #pragma once
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
+#include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/validate_operation.hpp"
@@ -24,13 +26,15 @@ namespace homebase::gateway {
 
 class routes final : public http::request_handler {
  public:
-  routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake);
+  routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
+         disclosure::disclosure_api* disclosure = nullptr);
   boost::asio::awaitable<http::response> handle(http::request& req) override;
 
  private:
   config::config_ptr config_;
   store::sqlite_store& store_;
   pipeline::message_intake& intake_;
+  disclosure::disclosure_api* disclosure_;  // may be null (no disclosure endpoints)
   admin::admin_api admin_;
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;

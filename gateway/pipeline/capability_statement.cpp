@@ -57,7 +57,9 @@ std::string capability_statement(const config::gateway_config& config, const std
       "some. Search: repeated parameters AND, comma-separated values OR; dates take the R4 prefixes and "
       "partial dates are ranges (a time without zone is UTC); unknown parameters are ignored unless "
       "Prefer: handling=strict; _count defaults to 20, at most 100; results in the order the gateway "
-      "first stored them, paged by next links.");
+      "first stored them, paged by next links. Also $school-letter, the family's disclosure authorizations "
+      "as Consent (create, update, read) and the disclosure audit trail as AuditEvent (search by "
+      "patient:identifier).");
   w.Key("resource");
   w.StartArray();
   for (auto type : api::readable_types()) {
@@ -113,6 +115,38 @@ std::string capability_statement(const config::gateway_config& config, const std
     }
     w.EndObject();
   }
+  // The disclosure side (gateway/disclosure): the family's authorizations and the audit trail.
+  auto disclosure_resource = [&](const char* type, std::initializer_list<const char*> interactions,
+                                 const char* search_param) {
+    w.StartObject();
+    w.Key("type");
+    w.String(type);
+    w.Key("interaction");
+    w.StartArray();
+    for (const char* code : interactions) {
+      w.StartObject();
+      w.Key("code");
+      w.String(code);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (search_param != nullptr) {
+      w.Key("searchParam");
+      w.StartArray();
+      w.StartObject();
+      w.Key("name");
+      w.String(search_param);
+      w.Key("type");
+      w.String("reference");
+      w.Key("documentation");
+      w.String("only with the :identifier modifier: patient:identifier=system|value");
+      w.EndObject();
+      w.EndArray();
+    }
+    w.EndObject();
+  };
+  disclosure_resource("Consent", {"create", "update", "read"}, nullptr);
+  disclosure_resource("AuditEvent", {"search-type"}, "patient");
   w.EndArray();
   w.Key("operation");
   w.StartArray();
@@ -131,6 +165,17 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String(
       "Validates a resource against the R4 definitions (structure, cardinality, formats, required "
       "bindings, invariants); answers 200 with an OperationOutcome.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
+  w.String("school-letter");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter");
+  w.Key("documentation");
+  w.String(
+      "Requests an IEP/504 support letter or immunization proof for a configured school. The letter is "
+      "queued only when the family's authorization permits every requested section (else 422 with the "
+      "reason), checked again right before it is sent, and audited as an AuditEvent.");
   w.EndObject();
   w.EndArray();
   w.EndObject();

@@ -124,6 +124,51 @@ CREATE TABLE coordination_due(
   due_ms INTEGER NOT NULL);
 CREATE INDEX coordination_due_time ON coordination_due(due_ms);
 )sql",
+    // 5: disclosure to schools (gateway/disclosure): the family's Consents as received (every version
+    // kept), school letters with their life cycle, and the AuditEvent of every send and every block.
+    R"sql(
+CREATE TABLE consents(
+  id INTEGER PRIMARY KEY,
+  child_id INTEGER NOT NULL REFERENCES children(id),
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX consents_child ON consents(child_id);
+CREATE TABLE consent_history(
+  consent_id INTEGER NOT NULL REFERENCES consents(id),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY(consent_id, version)) WITHOUT ROWID;
+CREATE TABLE school_letters(
+  id INTEGER PRIMARY KEY,
+  child_id INTEGER NOT NULL REFERENCES children(id),
+  school_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  request TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  consent_id INTEGER REFERENCES consents(id),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  document TEXT NOT NULL DEFAULT '',
+  response TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  sent_at TEXT NOT NULL DEFAULT '');
+CREATE INDEX school_letters_pending ON school_letters(next_attempt_ms, id)
+  WHERE status IN ('queued', 'retrying', 'sending');
+CREATE INDEX school_letters_consent ON school_letters(consent_id);
+CREATE TABLE audit_events(
+  id INTEGER PRIMARY KEY,
+  child_id INTEGER NOT NULL REFERENCES children(id),
+  letter_id INTEGER REFERENCES school_letters(id),
+  recorded TEXT NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX audit_events_child ON audit_events(child_id, id);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
@@ -799,6 +844,11 @@ std::vector<stored_message> sqlite_store::list_messages(const std::string& statu
   if (!status.empty()) s.bind(3, status);
   while (s.step() == SQLITE_ROW) out.push_back(read_message(s));
   return out;
+}
+
+void sqlite_store::read(const std::function<void(sqlite3*)>& reader) {
+  std::lock_guard lock(read_mutex_);
+  reader(read_db_);
 }
 
 std::optional<stored_message> sqlite_store::get_message(std::int64_t id) {

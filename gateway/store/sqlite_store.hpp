@@ -199,10 +199,14 @@ class write_tx {
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] const std::string& error() const { return error_; }
 
- private:
-  bool check(int rc, const char* what);
-  // The cached statement for `sql`, reset and with no bindings.
+  // For the tables other units own (gateway/disclosure): the cached statement for `sql`, reset and with
+  // no bindings; and `check` records a failed step so that the job rolls back.
   sqlite_statement& prepare(const std::string& sql);
+  bool check(int rc, const char* what);
+  [[nodiscard]] std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+  [[nodiscard]] int changes() const { return sqlite3_changes(db_); }
+
+ private:
   std::optional<stored_message> one_message(const std::string& where, const std::string* text,
                                             std::int64_t number, const std::string* partner_id = nullptr);
   sqlite3* db_;
@@ -250,6 +254,8 @@ class sqlite_store {
   [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
   [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
   [[nodiscard]] bool healthy();
+  // Runs `reader` with the read connection, under its mutex (reads of tables other units own).
+  void read(const std::function<void(sqlite3*)>& reader);
   [[nodiscard]] int schema_version() const { return schema_version_; }
   // The version this binary's migrations produce.
   [[nodiscard]] static int latest_schema_version();

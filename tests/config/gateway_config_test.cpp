@@ -194,3 +194,40 @@ TEST(gateway_config, durations_parse_with_their_unit) {
 
 }  // namespace
 }  // namespace homebase::config
+
+namespace homebase::config {
+namespace {
+
+TEST(gateway_config, schools_are_found_by_any_of_their_identifiers) {
+  auto cfg = load_text(
+      "schools:\n  - id: lincoln-usd\n    name: Lincoln Unified School District\n"
+      "    fhir_base_url: https://fhir.lincoln.example.org/fhir/\n    organization_identifiers:\n"
+      "      - system: http://homebase.example.org/fhir/sid/school-district\n        value: lincoln-usd\n"
+      "      - system: urn:ietf:rfc:3986\n        value: urn:nces:0622710\n");
+  ASSERT_EQ(cfg->schools.size(), 1U);
+  EXPECT_EQ(cfg->schools[0].fhir_base_url, "https://fhir.lincoln.example.org/fhir");
+  EXPECT_EQ(cfg->find_school("urn:ietf:rfc:3986", "urn:nces:0622710"), &cfg->schools[0]);
+  EXPECT_EQ(cfg->find_school("urn:ietf:rfc:3986", "urn:nces:0000000"), nullptr);
+  EXPECT_EQ(cfg->find_school_by_id("lincoln-usd"), &cfg->schools[0]);
+}
+
+TEST(gateway_config, school_errors_name_the_key) {
+  auto fails = [](const std::string& yaml, const std::string& fragment) {
+    try {
+      (void)load_text(yaml, "test.yaml");
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  fails("schools:\n  - id: s\n    fhir_base_url: http://x/fhir\n", "schools[0].organization_identifiers");
+  fails(
+      "schools:\n  - id: s\n    fhir_base_url: mailto:x\n    organization_identifiers: [{system: a, value: "
+      "b}]\n",
+      "schools[0].fhir_base_url");
+  fails("schools:\n  - id: s\n    fhir_base_url: http://x\n    type: edu\n", "schools[0].type: unknown key");
+  fails("schools: {}\n", "schools: must be a list");
+}
+
+}  // namespace
+}  // namespace homebase::config

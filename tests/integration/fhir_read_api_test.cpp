@@ -234,7 +234,8 @@ TEST_F(fhir_read_api, the_capability_statement_lists_read_and_search) {
     for (const auto& i : r["interaction"].GetArray())
       if (std::string(i["code"].GetString()) == "search-type") searched.insert(r["type"].GetString());
   }
-  EXPECT_EQ(searched, (std::set<std::string>{"Appointment", "CarePlan", "CareTeam", "Patient",
+  // The seven types of the resource index, and the disclosure audit trail (gateway/disclosure).
+  EXPECT_EQ(searched, (std::set<std::string>{"Appointment", "AuditEvent", "CarePlan", "CareTeam", "Patient",
                                              "RelatedPerson", "ServiceRequest", "Task"}));
 }
 

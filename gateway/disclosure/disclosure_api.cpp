@@ -1,0 +1,399 @@
+#include "gateway/disclosure/disclosure_api.hpp"
+
+#include <rapidjson/document.h>
+
+#include <charconv>
+
+#include "fhir/json_document.hpp"
+#include "gateway/disclosure/disclosure_store.hpp"
+#include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/store/store_awaitable.hpp"
+#include "mappers/disclosure/authorization.hpp"
+#include "mappers/disclosure/letter_request.hpp"
+#include "mappers/disclosure/school_letter.hpp"
+
+namespace homebase::gateway::disclosure {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+namespace md = mappers::disclosure;
+namespace model = mappers::model;
+using fhir::issue_severity;
+
+namespace {
+
+constexpr std::string_view consent_prefix = "/fhir/Consent/";
+
+bool parse_id(std::string_view text, std::int64_t& id) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  return ec == std::errc() && p == text.data() + text.size() && id > 0;
+}
+
+bool is_school_letter_path(std::string_view path) {
+  return path == "/fhir/$school-letter" || path == "/fhir/%24school-letter";
+}
+
+http::response not_allowed(std::string_view allow, std::string_view path) {
+  auto res =
+      http::make_error(bhttp::status::method_not_allowed, "not-supported",
+                       "method not allowed on " + std::string(path) + "; allowed: " + std::string(allow));
+  res.set(bhttp::field::allow, allow);
+  return res;
+}
+
+// Parses and validates a body as an R4 resource of `type`; on failure `error` is the answer.
+bool read_resource(const http::request& req, std::string_view type, const fhir::validator& validator,
+                   std::size_t max_depth, rapidjson::Document& doc, std::optional<http::response>& error) {
+  if (!http::is_fhir_json(req[bhttp::field::content_type])) {
+    error = http::make_error(bhttp::status::unsupported_media_type, "not-supported",
+                             "expected Content-Type application/fhir+json");
+    return false;
+  }
+  if (auto e = fhir::parse_json(req.body(), doc, {max_depth})) {
+    error = http::make_error(bhttp::status::bad_request, "structure",
+                             "malformed JSON at byte " + std::to_string(e->offset) + ": " + e->message);
+    return false;
+  }
+  if (!doc.IsObject()) {
+    error = http::make_error(bhttp::status::bad_request, "structure", "the body must be a JSON object");
+    return false;
+  }
+  fhir::operation_outcome outcome;
+  validator.validate(doc, outcome, {}, type);
+  if (outcome.has_errors()) {
+    fhir::operation_outcome errors;
+    for (const auto& i : outcome.issues())
+      if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) errors.add(i);
+    error = http::make_outcome(bhttp::status::unprocessable_entity, errors);
+    return false;
+  }
+  return true;
+}
+
+// The stored Consent with the gateway's id and version.
+std::string consent_json(const consent_row& row) {
+  rapidjson::Document doc;
+  if (fhir::parse_json(row.body, doc) || !doc.IsObject()) return row.body;
+  auto id = std::to_string(row.id);
+  doc.RemoveMember("id");
+  doc.RemoveMember("meta");
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& oa = out.GetAllocator();
+  out.AddMember("resourceType", "Consent", oa);
+  out.AddMember("id", rapidjson::Value(id.c_str(), oa), oa);
+  rapidjson::Value meta(rapidjson::kObjectType);
+  meta.AddMember("versionId", rapidjson::Value(std::to_string(row.version).c_str(), oa), oa);
+  out.AddMember("meta", meta, oa);
+  for (auto& m : doc.GetObject()) {
+    if (std::string_view(m.name.GetString()) == "resourceType") continue;
+    out.AddMember(rapidjson::Value(m.name, oa), rapidjson::Value(m.value, oa), oa);
+  }
+  return fhir::to_json(out);
+}
+
+}  // namespace
+
+disclosure_api::disclosure_api(config::config_ptr config, store::sqlite_store& store,
+                               std::function<void()> letter_queued)
+    : config_(std::move(config)), store_(store), letter_queued_(std::move(letter_queued)) {}
+
+bool disclosure_api::owns(std::string_view path) {
+  std::int64_t id = 0;
+  // Only Consent/{number}: Consent/$validate and the like stay with the other routes.
+  bool consent_instance =
+      path.starts_with(consent_prefix) && parse_id(path.substr(consent_prefix.size()), id);
+  return path == "/fhir/Consent" || consent_instance || is_school_letter_path(path) ||
+         path == "/fhir/AuditEvent" || path.starts_with("/admin/school-letters/");
+}
+
+asio::awaitable<http::response> disclosure_api::handle(http::request& req) {
+  auto path = http::target_path(req.target());
+  auto method = req.method();
+  if (path == "/fhir/Consent") {
+    if (method != bhttp::verb::post) co_return not_allowed("POST", path);
+    co_return co_await post_consent(req);
+  }
+  std::int64_t id = 0;
+  if (path.starts_with(consent_prefix)) {
+    if (!parse_id(path.substr(consent_prefix.size()), id))
+      co_return http::make_error(bhttp::status::not_found, "not-found", "no Consent at " + std::string(path));
+    if (method == bhttp::verb::put) co_return co_await put_consent(req, id);
+    if (method == bhttp::verb::get) co_return get_consent(id);
+    co_return not_allowed("GET, PUT", path);
+  }
+  if (is_school_letter_path(path)) {
+    if (method != bhttp::verb::post) co_return not_allowed("POST", path);
+    co_return co_await school_letter(req);
+  }
+  if (path == "/fhir/AuditEvent") {
+    if (method != bhttp::verb::get) co_return not_allowed("GET", path);
+    co_return audit_events(req);
+  }
+  constexpr std::string_view letters_prefix = "/admin/school-letters/";
+  if (path.starts_with(letters_prefix) && parse_id(path.substr(letters_prefix.size()), id)) {
+    if (method != bhttp::verb::get) co_return not_allowed("GET", path);
+    co_return letter_status(id);
+  }
+  co_return http::make_error(bhttp::status::not_found, "not-found", "no endpoint at " + std::string(path));
+}
+
+asio::awaitable<http::response> disclosure_api::post_consent(http::request& req) {
+  rapidjson::Document doc;
+  std::optional<http::response> error;
+  if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
+    co_return std::move(*error);
+  auto parsed = md::authorization_from_consent(doc, "");
+  if (!parsed.value)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "business-rule", parsed.error,
+                               parsed.expression);
+  struct state {
+    std::string body;
+    model::identifier patient;
+    std::string status;
+    std::optional<consent_row> row;
+  };
+  auto st = std::make_shared<state>();
+  st->body = std::move(req.body());
+  st->patient = parsed.value->patient;
+  st->status = parsed.value->status;
+  store::sqlite_store::job work = [st](store::write_tx& tx) {
+    auto child = load_child(tx, st->patient);
+    if (!child) return true;
+    auto now = store::iso_utc(store::now_ms());
+    auto id = insert_consent(tx, child->id, st->status, st->body, now);
+    child->record.events.push_back({now,
+                                    "AuthorizationGranted",
+                                    "disclosure",
+                                    {},
+                                    "Consent/" + std::to_string(id) + " (" + st->status + ") received"});
+    save_child(tx, *child);
+    st->row = find_consent(tx, id);
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(work));
+  if (!committed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the Consent could not be stored");
+  if (!st->row)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-found",
+                               "no child with identifier " + st->patient.system + "|" + st->patient.value,
+                               "Consent.patient.identifier");
+  auto res = http::make_response(bhttp::status::created, consent_json(*st->row), http::fhir_json);
+  res.set(bhttp::field::location, config_->server.public_base_url + "/Consent/" +
+                                      std::to_string(st->row->id) + "/_history/" +
+                                      std::to_string(st->row->version));
+  co_return res;
+}
+
+asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, std::int64_t id) {
+  rapidjson::Document doc;
+  std::optional<http::response> error;
+  if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
+    co_return std::move(*error);
+  if (auto it = doc.FindMember("id"); it != doc.MemberEnd() && it->value.IsString() &&
+                                      std::string_view(it->value.GetString()) != std::to_string(id))
+    co_return http::make_error(
+        bhttp::status::bad_request, "invalid",
+        "Consent.id '" + std::string(it->value.GetString()) + "' does not match the URL", "Consent.id");
+  auto parsed = md::authorization_from_consent(doc, std::to_string(id));
+  if (!parsed.value)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "business-rule", parsed.error,
+                               parsed.expression);
+  struct state {
+    std::string body;
+    md::authorization auth;
+    std::string outcome;  // "" ok | not_found | other_child
+    std::vector<std::string> notes;
+    std::optional<consent_row> row;
+  };
+  auto st = std::make_shared<state>();
+  st->body = std::move(req.body());
+  st->auth = std::move(*parsed.value);
+  auto config = config_;
+  store::sqlite_store::job work = [st, config, id](store::write_tx& tx) {
+    auto existing = find_consent(tx, id);
+    if (!existing) {
+      st->outcome = "not_found";
+      return true;
+    }
+    auto child = load_child(tx, st->auth.patient);
+    if (!child || child->id != existing->child_id) {
+      st->outcome = "other_child";
+      return true;
+    }
+    auto now = store::iso_utc(store::now_ms());
+    update_consent(tx, id, st->auth.status, st->body, now);
+    if (st->auth.status != "active") st->notes = revoke(tx, *config, id, now);
+    st->row = find_consent(tx, id);
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(work));
+  if (!committed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the Consent could not be stored");
+  if (st->outcome == "not_found")
+    co_return http::make_error(bhttp::status::not_found, "not-found", "no Consent/" + std::to_string(id));
+  if (st->outcome == "other_child")
+    co_return http::make_error(bhttp::status::unprocessable_entity, "business-rule",
+                               "Consent.patient must stay the same child", "Consent.patient");
+  auto res = http::make_response(bhttp::status::ok, consent_json(*st->row), http::fhir_json);
+  // What the revocation did to letters, for the caller (the letters' own status says it too).
+  std::string summary;
+  for (const auto& n : st->notes) summary += (summary.empty() ? "" : "; ") + n;
+  if (!summary.empty()) res.set("X-Homebase-Disclosure", summary);
+  co_return res;
+}
+
+http::response disclosure_api::get_consent(std::int64_t id) {
+  auto row = read_consent(store_, id);
+  if (!row)
+    return http::make_error(bhttp::status::not_found, "not-found", "no Consent/" + std::to_string(id));
+  return http::make_response(bhttp::status::ok, consent_json(*row), http::fhir_json);
+}
+
+asio::awaitable<http::response> disclosure_api::school_letter(http::request& req) {
+  rapidjson::Document doc;
+  std::optional<http::response> error;
+  if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
+    co_return std::move(*error);
+  auto parsed = md::letter_request_from_parameters(doc);
+  if (!parsed.value)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "invalid", parsed.error,
+                               parsed.expression);
+  const auto* school = config_->find_school(parsed.value->school.system, parsed.value->school.value);
+  if (school == nullptr)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-found",
+                               "no configured school has the identifier " + parsed.value->school.system +
+                                   "|" + parsed.value->school.value,
+                               "Parameters.parameter.where(name = 'school')");
+  struct state {
+    std::string body;
+    md::letter_request request;
+    std::string problem;  // a request error found against the record
+    request_outcome outcome;
+  };
+  auto st = std::make_shared<state>();
+  st->body = std::move(req.body());
+  st->request = std::move(*parsed.value);
+  auto config = config_;
+  store::sqlite_store::job work = [st, config, school](store::write_tx& tx) {
+    auto child = load_child(tx, st->request.patient);
+    if (!child) {
+      st->problem =
+          "no child with identifier " + st->request.patient.system + "|" + st->request.patient.value;
+      return true;
+    }
+    const auto& team = child->record.team;
+    if (std::none_of(team.begin(), team.end(), [&](const model::team_member& t) {
+          return t.key == st->request.signer &&
+                 (t.role == model::team_role::pcp || t.role == model::team_role::specialist);
+        })) {
+      st->problem = "the signer " + st->request.signer.system + "|" + st->request.signer.value +
+                    " is not a clinician (PCP or specialist) on the child's care team";
+      return true;
+    }
+    std::vector<model::coding> unknown;
+    (void)md::school_hours_medications(st->request, child->record, &unknown);
+    if (!unknown.empty()) {
+      st->problem =
+          "the medication " + unknown[0].system + "|" + unknown[0].code + " is not in the child's record";
+      return true;
+    }
+    st->outcome =
+        request_letter(tx, *child, *config, *school, st->request, st->body, store::iso_utc(store::now_ms()));
+    return tx.ok();
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(work));
+  if (!committed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the letter could not be stored");
+  if (!st->problem.empty())
+    co_return http::make_error(bhttp::status::unprocessable_entity, "processing", st->problem, "Parameters");
+  const auto& d = st->outcome.decision;
+  auto letter = std::to_string(st->outcome.letter_id);
+  if (!d.allowed) {
+    fhir::operation_outcome blocked(
+        issue_severity::error, d.reason == md::block_reason::expired ? "expired" : "forbidden",
+        "school letter " + letter + " blocked (" + std::string(md::to_string(d.reason)) + "): " + d.detail);
+    blocked.add(issue_severity::information, "informational",
+                "nothing was sent to " + school->name + "; the block is recorded as an AuditEvent");
+    co_return http::make_outcome(bhttp::status::unprocessable_entity, blocked);
+  }
+  if (letter_queued_) letter_queued_();
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  out.AddMember("resourceType", "Parameters", a);
+  rapidjson::Value params(rapidjson::kArrayType);
+  auto add = [&](const char* name, const char* type, rapidjson::Value v) {
+    rapidjson::Value p(rapidjson::kObjectType);
+    p.AddMember("name", rapidjson::StringRef(name), a);
+    p.AddMember(rapidjson::StringRef(type), v, a);
+    params.PushBack(p, a);
+  };
+  rapidjson::Value ident(rapidjson::kObjectType);
+  ident.AddMember(
+      "system", rapidjson::StringRef(md::school_letter_id_system.data(), md::school_letter_id_system.size()),
+      a);
+  ident.AddMember("value", rapidjson::Value(letter.c_str(), a), a);
+  add("letter", "valueIdentifier", std::move(ident));
+  add("status", "valueCode", rapidjson::Value("queued"));
+  add("authorization", "valueString", rapidjson::Value(("Consent/" + d.consent_id).c_str(), a));
+  out.AddMember("parameter", params, a);
+  auto res = http::make_response(bhttp::status::ok, fhir::to_json(out), http::fhir_json);
+  res.set(bhttp::field::location, "/admin/school-letters/" + letter);
+  co_return res;
+}
+
+http::response disclosure_api::audit_events(const http::request& req) {
+  auto token = http::query_param(req.target(), "patient:identifier");
+  auto bar = token.find('|');
+  if (token.empty() || bar == std::string::npos)
+    return http::make_error(bhttp::status::bad_request, "required",
+                            "search needs patient:identifier=system|value (the child's identifier)");
+  auto child = child_of_identifier(store_, token.substr(0, bar), token.substr(bar + 1));
+  std::vector<std::string> events;
+  if (child) events = audit_events_of_child(store_, *child);
+  std::string body =
+      R"({"resourceType":"Bundle","type":"searchset","total":)" + std::to_string(events.size());
+  body += R"(,"link":[{"relation":"self","url":")" + config_->server.public_base_url +
+          "/AuditEvent?patient:identifier=" + token + R"("}])";
+  if (!events.empty()) {
+    body += R"(,"entry":[)";
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      rapidjson::Document e;
+      std::string id;
+      if (!fhir::parse_json(events[i], e) && e.HasMember("id") && e["id"].IsString())
+        id = e["id"].GetString();
+      body += (i ? "," : "") + std::string(R"({"fullUrl":")") + config_->server.public_base_url +
+              "/AuditEvent/" + id + R"(","resource":)" + events[i] + R"(,"search":{"mode":"match"}})";
+    }
+    body += "]";
+  }
+  body += "}";
+  return http::make_response(bhttp::status::ok, std::move(body), http::fhir_json);
+}
+
+http::response disclosure_api::letter_status(std::int64_t id) {
+  auto l = read_letter(store_, id);
+  if (!l)
+    return http::make_error(bhttp::status::not_found, "not-found", "no school letter " + std::to_string(id));
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  auto s = [&](const std::string& v) {
+    return rapidjson::Value(v.c_str(), static_cast<rapidjson::SizeType>(v.size()), a);
+  };
+  out.AddMember("id", l->id, a);
+  out.AddMember("status", s(l->status), a);
+  out.AddMember("reason", s(l->reason), a);
+  out.AddMember("school", s(l->school_id), a);
+  out.AddMember("kind", s(l->kind), a);
+  out.AddMember("authorization", s(l->consent_id ? "Consent/" + std::to_string(*l->consent_id) : ""), a);
+  out.AddMember("attempts", l->attempts, a);
+  out.AddMember("created_at", s(l->created_at), a);
+  out.AddMember("updated_at", s(l->updated_at), a);
+  out.AddMember("sent_at", s(l->sent_at), a);
+  out.AddMember("school_response", s(l->response), a);
+  return http::make_response(bhttp::status::ok, fhir::to_json(out), "application/json");
+}
+
+}  // namespace homebase::gateway::disclosure

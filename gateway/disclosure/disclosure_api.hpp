@@ -1,0 +1,50 @@
+// disclosure_api: the HTTP side of disclosures to schools (docs/ARCHITECTURE.md, "The disclosure gate").
+//   POST /fhir/Consent                 the family's authorization (R4 Consent, validated; the child found by
+//                                      Consent.patient.identifier; unknown child 422) -> 201 + Location
+//   PUT  /fhir/Consent/{id}            a new version of it; status inactive is the written revocation:
+//                                      queued letters under it are cancelled, sent ones noted as disclosed
+//                                      in reliance (the OperationOutcome of the 200 lists them)
+//   GET  /fhir/Consent/{id}            the Consent as last received, with its id and version
+//   POST /fhir/$school-letter          Parameters (mappers/disclosure/letter_request.hpp) -> the gate ->
+//                                      200 Parameters {letter, status queued} | 422 OperationOutcome
+//                                      (blocked)
+//   GET  /fhir/AuditEvent?patient:identifier=system|value    every AuditEvent of the child (searchset)
+//   GET  /admin/school-letters/{id}    a letter's status, reason, attempts, and the document sent
+// Runs on the connection's strand; every store change is one writer job.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <string_view>
+
+#include "config/gateway_config.hpp"
+#include "fhir/validation/validator.hpp"
+#include "gateway/http/http_types.hpp"
+#include "gateway/store/sqlite_store.hpp"
+
+namespace homebase::gateway::disclosure {
+
+class disclosure_api {
+ public:
+  // `letter_queued` is called after a commit that queued a letter (wakes the sender).
+  disclosure_api(config::config_ptr config, store::sqlite_store& store, std::function<void()> letter_queued);
+
+  // Whether `path` is one of these endpoints; then `handle` answers it.
+  [[nodiscard]] static bool owns(std::string_view path);
+  boost::asio::awaitable<http::response> handle(http::request& req);
+
+ private:
+  boost::asio::awaitable<http::response> post_consent(http::request& req);
+  boost::asio::awaitable<http::response> put_consent(http::request& req, std::int64_t id);
+  http::response get_consent(std::int64_t id);
+  boost::asio::awaitable<http::response> school_letter(http::request& req);
+  http::response audit_events(const http::request& req);
+  http::response letter_status(std::int64_t id);
+
+  config::config_ptr config_;
+  store::sqlite_store& store_;
+  std::function<void()> letter_queued_;
+  fhir::validator validator_;
+};
+
+}  // namespace homebase::gateway::disclosure

@@ -1,0 +1,126 @@
+#include "gateway/disclosure/letter_sender.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+
+#include "gateway/delivery/http_client.hpp"
+#include "gateway/delivery/outbound_check.hpp"
+#include "gateway/disclosure/disclosure_store.hpp"
+#include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/store/store_awaitable.hpp"
+
+namespace homebase::gateway::disclosure {
+
+namespace asio = boost::asio;
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto idle_poll = std::chrono::seconds(5);
+}  // namespace
+
+letter_sender::letter_sender(asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store)
+    : config_(std::move(config)),
+      store_(store),
+      strand_(asio::make_strand(ioc)),
+      timer_(strand_),
+      tls_(asio::ssl::context::tls_client),
+      rng_(std::random_device{}()) {
+  const auto& d = config_->delivery;
+  policy_ = delivery::retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
+  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  tls_.set_default_verify_paths();
+  if (!d.ca_file.empty()) tls_.load_verify_file(d.ca_file);
+  tls_.set_verify_mode(d.verify_tls_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+}
+
+void letter_sender::start() {
+  if (config_->schools.empty()) return;
+  asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      std::cerr << "homebase: school letter sender stopped: " << ex.what() << "\n";
+    }
+  });
+}
+
+void letter_sender::notify() {
+  asio::post(strand_, [this] {
+    woken_ = true;
+    timer_.cancel();
+  });
+}
+
+void letter_sender::stop() {
+  stopping_ = true;
+  asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+asio::awaitable<void> letter_sender::run() {
+  delivery::http_client client(tls_, config_->delivery.request_timeout);
+  while (!stopping_) {
+    woken_ = false;
+    std::int64_t next_due = 0;
+    auto now = store::now_ms();
+    auto letter = next_due_letter(store_, now, next_due);
+    if (!letter) {
+      if (woken_) continue;
+      auto wait = std::min<std::int64_t>(next_due - now, std::chrono::milliseconds(idle_poll).count());
+      timer_.expires_after(std::chrono::milliseconds(wait));
+      co_await timer_.async_wait(nothrow);
+      continue;
+    }
+    ++in_flight_;
+    auto claim = std::make_shared<claim_outcome>();
+    auto id = letter->id;
+    auto config = config_;
+    store::sqlite_store::job claim_job = [claim, config, id](store::write_tx& tx) {
+      *claim = claim_letter(tx, *config, id, store::iso_utc(store::now_ms()));
+      return tx.ok();
+    };
+    bool committed = co_await store::run_in_store(store_, std::move(claim_job));
+    if (!committed || !claim->send) {
+      --in_flight_;
+      if (!committed) {
+        timer_.expires_after(config_->delivery.base_backoff);
+        co_await timer_.async_wait(nothrow);
+      }
+      continue;
+    }
+    int attempts = letter->attempts + 1;
+    std::string status, detail, response;
+    std::int64_t next_attempt = 0;
+    if (auto problems = delivery::outbound_problems(claim->document)) {
+      status = "dead";  // our defect: the school receives only valid R4, and no retry can help
+      detail = *problems;
+    } else {
+      auto result = co_await client.post(claim->school_url, claim->document, "application/fhir+json");
+      auto verdict = policy_.classify(result.status, attempts);
+      status = verdict == delivery::verdict::sent   ? "sent"
+               : verdict == delivery::verdict::dead ? "dead"
+                                                    : "retrying";
+      detail = result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error;
+      response = result.body;
+      if (verdict == delivery::verdict::retry)
+        next_attempt = store::now_ms() + policy_.backoff(attempts, rng_).count();
+    }
+    store::sqlite_store::job finish = [config, id, status, detail, response,
+                                       next_attempt](store::write_tx& tx) {
+      finish_letter(tx, *config, id, status, detail, response, next_attempt, store::iso_utc(store::now_ms()));
+      return tx.ok();
+    };
+    committed = co_await store::run_in_store(store_, std::move(finish));
+    --in_flight_;
+    if (!committed) {
+      timer_.expires_after(policy_.backoff(attempts, rng_));
+      co_await timer_.async_wait(nothrow);
+    }
+  }
+}
+
+}  // namespace homebase::gateway::disclosure

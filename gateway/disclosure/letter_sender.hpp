@@ -1,0 +1,48 @@
+// letter_sender: sends queued school letters, one at a time, on its own strand with its own timer
+// (letters are rare; one worker keeps the order simple and a school that is down only delays its own
+// letters, whose next attempt is pushed back by the retry policy). Each send is:
+//   claim (store job: the disclosure gate runs again on the committed Consents; the document is built
+//   from the permitted sections) -> outbound check (R4 validation) -> POST [school base]/Bundle ->
+//   finish (store job: sent + AuditEvent | retrying | dead).
+// A letter left `sending` by a stop is claimed again at start-up, and so judged again.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <random>
+
+#include "config/gateway_config.hpp"
+#include "gateway/delivery/retry_policy.hpp"
+#include "gateway/store/sqlite_store.hpp"
+
+namespace homebase::gateway::disclosure {
+
+class letter_sender {
+ public:
+  letter_sender(boost::asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store);
+  void start();
+  // Thread-safe: a letter was queued.
+  void notify();
+  void stop();
+  [[nodiscard]] int in_flight() const { return in_flight_.load(); }
+
+ private:
+  boost::asio::awaitable<void> run();
+
+  config::config_ptr config_;
+  store::sqlite_store& store_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer timer_;
+  boost::asio::ssl::context tls_;
+  delivery::retry_policy policy_;
+  std::mt19937_64 rng_;
+  bool woken_ = false;  // on strand
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> in_flight_{0};
+};
+
+}  // namespace homebase::gateway::disclosure

@@ -1,0 +1,281 @@
+#include "gateway/disclosure/letter_workflow.hpp"
+
+#include "fhir/json_document.hpp"
+#include "mappers/disclosure/disclosure_audit.hpp"
+#include "mappers/disclosure/school_letter.hpp"
+#include "mappers/model/record_codec.hpp"
+
+namespace homebase::gateway::disclosure {
+namespace {
+
+namespace model = mappers::model;
+namespace md = mappers::disclosure;
+
+constexpr std::string_view action_item_system = "http://homebase.example.org/fhir/sid/action-item";
+
+std::vector<store::identifier_key> keys_of(const model::coordination_record& r) {
+  std::vector<store::identifier_key> keys;
+  for (const auto& id : r.patient.identifiers)
+    if (!id.system.empty() && !id.value.empty()) keys.push_back({id.system, id.value});
+  return keys;
+}
+
+std::optional<md::letter_request> parse_request(const std::string& body) {
+  rapidjson::Document doc;
+  if (fhir::parse_json(body, doc)) return std::nullopt;
+  auto r = md::letter_request_from_parameters(doc);
+  return r.value;
+}
+
+const md::authorization* find_authorization(const std::vector<md::authorization>& list,
+                                            const std::string& id) {
+  for (const auto& a : list)
+    if (a.consent_id == id) return &a;
+  return nullptr;
+}
+
+void add_event(child_state& child, const std::string& now, std::string kind, std::string detail) {
+  child.record.events.push_back({now, std::move(kind), "disclosure", {}, std::move(detail)});
+}
+
+// The care coordinator is told of a letter that will not go, as an urgent Task in the child's record.
+void add_coordinator_task(child_state& child, std::int64_t letter_id, const std::string& now,
+                          std::string text) {
+  model::action_item item;
+  item.key = {std::string(action_item_system), "school-letter-cancelled|" + std::to_string(letter_id)};
+  for (const auto& a : child.record.actions)
+    if (a.key == item.key) return;
+  item.type = "review_school_letter";
+  item.owner_role = "care_coordinator";
+  item.due = now.substr(0, 10);
+  item.priority = "urgent";
+  item.description = std::move(text);
+  item.rule = "disclosure-gate";
+  item.created = now;
+  child.record.actions.push_back(std::move(item));
+}
+
+md::audit_facts facts_for(const config::gateway_config& config, const config::school& school,
+                          const md::letter_request& req, std::int64_t letter_id, const std::string& now) {
+  md::audit_facts f;
+  f.recorded = now;
+  f.purpose = req.purpose;
+  f.patient = req.patient;
+  f.school = req.school;
+  f.school_name = school.name;
+  f.school_url = school.fhir_base_url;
+  f.gateway_url = config.server.public_base_url;
+  f.letter_id = std::to_string(letter_id);
+  return f;
+}
+
+void audit(store::write_tx& tx, std::int64_t child_id, std::int64_t letter_id, md::audit_facts facts,
+           const std::vector<md::authorization>& auths) {
+  if (const auto* a = find_authorization(auths, facts.consent_id)) {
+    facts.grantor = a->grantor;
+    facts.grantor_display = a->grantor_display;
+  }
+  insert_audit(tx, child_id, letter_id, facts.recorded, [&](const std::string& id) {
+    facts.id = id;
+    return md::build_audit_event(facts);
+  });
+}
+
+}  // namespace
+
+std::optional<child_state> load_child(store::write_tx& tx, const model::identifier& key) {
+  auto found = tx.find_child({{key.system, key.value}});
+  if (!found) return std::nullopt;
+  auto record = model::decode(found->second);
+  if (!record) return std::nullopt;
+  return child_state{found->first, std::move(*record)};
+}
+
+std::optional<child_state> load_child_by_id(store::write_tx& tx, std::int64_t child_id) {
+  auto& s = tx.prepare("SELECT record FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  auto record = model::decode(s.column_text(0));
+  s.reset();
+  if (!record) return std::nullopt;
+  return child_state{child_id, std::move(*record)};
+}
+
+void save_child(store::write_tx& tx, const child_state& child) {
+  tx.save_child(child.id, model::encode(child.record), keys_of(child.record));
+}
+
+std::vector<md::authorization> authorizations_of(store::write_tx& tx, std::int64_t child_id) {
+  std::vector<md::authorization> out;
+  for (const auto& row : consents_of_child(tx, child_id)) {
+    rapidjson::Document doc;
+    if (fhir::parse_json(row.body, doc)) continue;
+    auto a = md::authorization_from_consent(doc, std::to_string(row.id));
+    if (a.value) {
+      a.value->status = row.status;  // the stored status is the one in force
+      out.push_back(std::move(*a.value));
+    }
+  }
+  return out;
+}
+
+std::vector<model::identifier> school_identifiers(const config::school& school) {
+  std::vector<model::identifier> out;
+  for (const auto& id : school.organization_identifiers) out.push_back({id.system, id.value});
+  return out;
+}
+
+request_outcome request_letter(store::write_tx& tx, child_state& child, const config::gateway_config& config,
+                               const config::school& school, const md::letter_request& request,
+                               const std::string& request_body, const std::string& now) {
+  auto auths = authorizations_of(tx, child.id);
+  request_outcome out;
+  out.decision = md::decide(request, school_identifiers(school), auths, child.record, now);
+  letter_row row;
+  row.child_id = child.id;
+  row.school_id = school.id;
+  row.kind = request.kind;
+  row.request = request_body;
+  row.status = out.decision.allowed ? "queued" : "blocked";
+  if (!out.decision.allowed)
+    row.reason = std::string(md::to_string(out.decision.reason)) + ": " + out.decision.detail;
+  if (!out.decision.consent_id.empty()) row.consent_id = std::stoll(out.decision.consent_id);
+  row.next_attempt_ms = store::now_ms();
+  row.created_at = now;
+  out.letter_id = insert_letter(tx, row);
+  if (out.decision.allowed) {
+    add_event(child, now, "SchoolLetterRequested",
+              "letter " + std::to_string(out.letter_id) + " (" + request.kind + ") to " + school.name +
+                  " queued under Consent/" + out.decision.consent_id);
+  } else {
+    add_event(child, now, "SchoolLetterBlocked",
+              "letter " + std::to_string(out.letter_id) + " to " + school.name + ": " + row.reason);
+    auto facts = facts_for(config, school, request, out.letter_id, now);
+    facts.outcome_desc = "blocked: " + row.reason;
+    facts.consent_id = out.decision.consent_id;
+    audit(tx, child.id, out.letter_id, std::move(facts), auths);
+  }
+  save_child(tx, child);
+  return out;
+}
+
+claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
+                           const std::string& now) {
+  claim_outcome out;
+  auto letter = find_letter(tx, letter_id);
+  if (!letter ||
+      (letter->status != "queued" && letter->status != "retrying" && letter->status != "sending")) {
+    out.reason = "no longer pending";
+    return out;
+  }
+  const auto* school = config.find_school_by_id(letter->school_id);
+  auto request = parse_request(letter->request);
+  auto child = load_child_by_id(tx, letter->child_id);
+  if (school == nullptr || !request || !child) {
+    out.reason = school == nullptr ? "school '" + letter->school_id + "' is no longer configured"
+                                   : "the stored request or record cannot be read";
+    update_letter(tx, letter_id, "dead", out.reason, now);
+    return out;
+  }
+  auto auths = authorizations_of(tx, child->id);
+  auto decision = md::decide(*request, school_identifiers(*school), auths, child->record, now);
+  if (!decision.allowed) {
+    out.reason = std::string(md::to_string(decision.reason)) + ": " + decision.detail;
+    update_letter(tx, letter_id, "cancelled", "checked again before sending: " + out.reason, now);
+    auto facts = facts_for(config, *school, *request, letter_id, now);
+    facts.outcome_desc = "cancelled before sending: " + out.reason;
+    facts.consent_id = decision.consent_id;
+    audit(tx, child->id, letter_id, std::move(facts), auths);
+    add_event(*child, now, "SchoolLetterCancelled",
+              "letter " + std::to_string(letter_id) + " to " + school->name + ": " + out.reason);
+    add_coordinator_task(*child, letter_id, now,
+                         "The " + request->kind + " letter to " + school->name +
+                             " was cancelled before sending (" + out.reason + "). Talk with the family.");
+    save_child(tx, *child);
+    return out;
+  }
+  const auto* permit = find_authorization(auths, decision.consent_id);
+  out.document = md::build_school_letter(*request, *permit, child->record,
+                                         {school->name, request->school, std::to_string(letter_id), now});
+  out.school_url = school->fhir_base_url + "/Bundle";
+  out.send = true;
+  auto& s = tx.prepare("UPDATE school_letters SET consent_id = ?1 WHERE id = ?2");
+  s.bind(1, std::stoll(decision.consent_id)).bind(2, letter_id);
+  tx.check(s.step(), "letter consent");
+  update_letter(tx, letter_id, "sending", "", now, false, letter->next_attempt_ms, &out.document);
+  return out;
+}
+
+void finish_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
+                   const std::string& status, const std::string& detail, const std::string& response,
+                   std::int64_t next_attempt_ms, const std::string& now) {
+  update_letter(tx, letter_id, status, status == "sent" ? "" : detail, now, true, next_attempt_ms, nullptr,
+                &response);
+  if (status != "sent") return;
+  auto letter = find_letter(tx, letter_id);
+  const auto* school = letter ? config.find_school_by_id(letter->school_id) : nullptr;
+  auto request = letter ? parse_request(letter->request) : std::nullopt;
+  auto child = letter ? load_child_by_id(tx, letter->child_id) : std::nullopt;
+  if (!letter || school == nullptr || !request || !child) return;
+  auto auths = authorizations_of(tx, child->id);
+  auto facts = facts_for(config, *school, *request, letter_id, now);
+  facts.disclosed = true;
+  facts.consent_id = letter->consent_id ? std::to_string(*letter->consent_id) : std::string();
+  std::string sections;
+  if (const auto* permit = find_authorization(auths, facts.consent_id))
+    for (auto c : md::letter_sections(*request, *permit))
+      sections += (sections.empty() ? "" : ", ") + std::string(md::to_string(c));
+  facts.outcome_desc = request->kind + " letter sent with sections: " + sections;
+  audit(tx, child->id, letter_id, std::move(facts), auths);
+  add_event(*child, now, "SchoolLetterSent",
+            "letter " + std::to_string(letter_id) + " to " + school->name + " (" + sections +
+                ") under Consent/" + (letter->consent_id ? std::to_string(*letter->consent_id) : ""));
+  save_child(tx, *child);
+}
+
+std::vector<std::string> revoke(store::write_tx& tx, const config::gateway_config& config,
+                                std::int64_t consent_id, const std::string& now) {
+  std::vector<std::string> notes;
+  auto consent = find_consent(tx, consent_id);
+  if (!consent) return notes;
+  auto child = load_child_by_id(tx, consent->child_id);
+  if (!child) return notes;
+  auto auths = authorizations_of(tx, child->id);
+  add_event(*child, now, "AuthorizationRevoked",
+            "Consent/" + std::to_string(consent_id) + " is now " + consent->status);
+  for (const auto& letter : letters_of_consent(tx, consent_id)) {
+    const auto* school = config.find_school_by_id(letter.school_id);
+    std::string school_name = school != nullptr ? school->name : letter.school_id;
+    auto id = std::to_string(letter.id);
+    if (letter.status == "queued" || letter.status == "retrying") {
+      auto reason = "Consent/" + std::to_string(consent_id) + " was revoked (status " + consent->status +
+                    ") before the letter was sent";
+      update_letter(tx, letter.id, "cancelled", reason, now);
+      if (school != nullptr) {
+        if (auto request = parse_request(letter.request)) {
+          auto facts = facts_for(config, *school, *request, letter.id, now);
+          facts.outcome_desc = "cancelled: " + reason;
+          facts.consent_id = std::to_string(consent_id);
+          audit(tx, child->id, letter.id, std::move(facts), auths);
+        }
+      }
+      add_event(*child, now, "SchoolLetterCancelled", "letter " + id + " to " + school_name + ": " + reason);
+      add_coordinator_task(*child, letter.id, now,
+                           "The " + letter.kind + " letter to " + school_name +
+                               " was cancelled: the family revoked its authorization. Talk with the family.");
+      notes.push_back("letter " + id + " to " + school_name + " cancelled: it had not been sent");
+    } else if (letter.status == "sent" || letter.status == "sending") {
+      auto note =
+          "letter " + id + " to " + school_name + " was " +
+          (letter.status == "sent" ? "sent on " + letter.sent_at : std::string("already being sent")) +
+          " in reliance on the authorization; it is not recalled (45 CFR 164.508(b)(5)); no further "
+          "letters go under this authorization";
+      add_event(*child, now, "DisclosedInReliance", note);
+      notes.push_back(note);
+    }
+  }
+  save_child(tx, *child);
+  return notes;
+}
+
+}  // namespace homebase::gateway::disclosure

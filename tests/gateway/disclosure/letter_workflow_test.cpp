@@ -1,0 +1,190 @@
+// letter_workflow on a real store (no HTTP): the gate's two runs, the revocation, and what each leaves
+// behind (letter status, AuditEvents, the coordinator's Task, the child's events).
+#include "gateway/disclosure/letter_workflow.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "config/gateway_config.hpp"
+#include "fhir/json_document.hpp"
+#include "mappers/model/record_codec.hpp"
+#include "tests/mappers/disclosure/disclosure_fixtures.hpp"
+#include "tests/mappers/disclosure/sofia_record.hpp"
+#include "tests/mappers/test_files.hpp"
+
+namespace homebase::gateway::disclosure {
+namespace {
+
+namespace fs = std::filesystem;
+namespace md = mappers::disclosure;
+
+class letter_workflow : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pattern = (fs::temp_directory_path() / "hb-letters-XXXXXX").string();
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    dir_ = mkdtemp(buffer.data());
+    store_ =
+        std::make_unique<store::sqlite_store>(store::sqlite_store::options{(dir_ / "t.db").string(), 16});
+    config_ = config::load_text(
+        "server:\n  public_base_url: http://127.0.0.1:8080/fhir\n"
+        "schools:\n  - id: lincoln-usd\n    name: Lincoln Unified School District\n"
+        "    fhir_base_url: http://127.0.0.1:8091/fhir\n    organization_identifiers:\n"
+        "      - system: http://homebase.example.org/fhir/sid/school-district\n        value: lincoln-usd\n");
+    run([](store::write_tx& tx) {
+      auto record = mappers::model::encode(homebase::testing::sofia_record());
+      tx.save_child(std::nullopt, record,
+                    {{homebase::testing::sofia_mrn_system, homebase::testing::sofia_mrn}});
+      return tx.ok();
+    });
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  bool run(store::sqlite_store::job job) {
+    std::promise<bool> done;
+    auto result = done.get_future();
+    EXPECT_TRUE(store_->submit(std::move(job), [&done](bool ok) { done.set_value(ok); }));
+    return result.get();
+  }
+
+  std::int64_t add_consent(const char* fixture) {
+    auto body = mappers::testing::read_text(mappers::testing::data_path(fixture));
+    std::int64_t id = 0;
+    run([&](store::write_tx& tx) {
+      rapidjson::Document doc;
+      EXPECT_FALSE(fhir::parse_json(body, doc));
+      id = insert_consent(tx, 1, doc["status"].GetString(), body, "2026-11-23T17:00:00Z");
+      return tx.ok();
+    });
+    return id;
+  }
+
+  request_outcome request(const char* fixture, const std::string& now = "2026-11-23T17:00:00Z") {
+    auto req = md::testing::load_request(fixture);
+    request_outcome out;
+    run([&](store::write_tx& tx) {
+      auto child = load_child(tx, req.patient);
+      EXPECT_TRUE(child);
+      out = request_letter(tx, *child, *config_, config_->schools[0], req, "{}", now);
+      return tx.ok();
+    });
+    // The stored request must be the real one: the claim reads it back.
+    run([&](store::write_tx& tx) {
+      auto& s = tx.prepare("UPDATE school_letters SET request = ?1 WHERE id = ?2");
+      s.bind(1, mappers::testing::read_text(mappers::testing::data_path(fixture))).bind(2, out.letter_id);
+      return tx.check(s.step(), "request");
+    });
+    return out;
+  }
+
+  claim_outcome claim(std::int64_t letter, const std::string& now) {
+    claim_outcome out;
+    run([&](store::write_tx& tx) {
+      out = claim_letter(tx, *config_, letter, now);
+      return tx.ok();
+    });
+    return out;
+  }
+
+  mappers::model::coordination_record record() {
+    mappers::model::coordination_record r;
+    run([&](store::write_tx& tx) {
+      r = load_child_by_id(tx, 1)->record;
+      return true;
+    });
+    return r;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::sqlite_store> store_;
+  config::config_ptr config_;
+};
+
+TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
+  add_consent(md::testing::consent_504);
+  auto out = request(md::testing::request_504);
+  ASSERT_TRUE(out.decision.allowed) << out.decision.detail;
+  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "queued");
+  auto c = claim(out.letter_id, "2026-11-24T08:00:00Z");
+  ASSERT_TRUE(c.send) << c.reason;
+  EXPECT_EQ(c.school_url, "http://127.0.0.1:8091/fhir/Bundle");
+  EXPECT_NE(c.document.find("\"type\":\"document\""), std::string::npos);
+  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "sending");
+  EXPECT_TRUE(audit_events_of_child(*store_, 1).empty());  // nothing audited until it is sent
+
+  run([&](store::write_tx& tx) {
+    finish_letter(tx, *config_, out.letter_id, "sent", "HTTP 201", "{}", 0, "2026-11-24T08:00:01Z");
+    return tx.ok();
+  });
+  auto letter = read_letter(*store_, out.letter_id);
+  EXPECT_EQ(letter->status, "sent");
+  EXPECT_EQ(letter->sent_at, "2026-11-24T08:00:01Z");
+  auto audit = audit_events_of_child(*store_, 1);
+  ASSERT_EQ(audit.size(), 1U);
+  EXPECT_NE(audit[0].find("\"code\":\"110106\""), std::string::npos);
+}
+
+TEST_F(letter_workflow, ABlockedLetterIsRecordedAndAudited) {
+  add_consent(md::testing::consent_expired);
+  auto out = request(md::testing::request_504);
+  EXPECT_FALSE(out.decision.allowed);
+  auto letter = read_letter(*store_, out.letter_id);
+  EXPECT_EQ(letter->status, "blocked");
+  EXPECT_NE(letter->reason.find("expired"), std::string::npos);
+  ASSERT_EQ(audit_events_of_child(*store_, 1).size(), 1U);
+  EXPECT_EQ(record().events.back().kind, "SchoolLetterBlocked");
+}
+
+TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
+  add_consent(md::testing::consent_504);
+  auto out = request(md::testing::request_504);
+  ASSERT_TRUE(out.decision.allowed);
+  // By the time the sender gets to it, the authorization has expired.
+  auto c = claim(out.letter_id, "2027-09-01T08:00:00Z");
+  EXPECT_FALSE(c.send);
+  EXPECT_NE(c.reason.find("expired"), std::string::npos) << c.reason;
+  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "cancelled");
+  auto r = record();
+  ASSERT_FALSE(r.actions.empty());
+  EXPECT_EQ(r.actions.back().type, "review_school_letter");
+  EXPECT_EQ(r.actions.back().owner_role, "care_coordinator");
+  EXPECT_EQ(audit_events_of_child(*store_, 1).size(), 1U);
+  // A second claim of a cancelled letter sends nothing and adds nothing.
+  EXPECT_FALSE(claim(out.letter_id, "2027-09-01T08:00:01Z").send);
+  EXPECT_EQ(record().actions.size(), r.actions.size());
+}
+
+TEST_F(letter_workflow, RevocationCancelsQueuedLettersAndNotesSentOnes) {
+  auto consent = add_consent(md::testing::consent_504);
+  auto sent = request(md::testing::request_504);
+  auto queued = request(md::testing::request_504);
+  run([&](store::write_tx& tx) {
+    update_letter(tx, sent.letter_id, "sent", "", "2026-11-23T17:05:00Z");
+    auto body = mappers::testing::read_text(mappers::testing::data_path(md::testing::consent_revoked));
+    update_consent(tx, consent, "inactive", body, "2026-11-23T18:00:00Z");
+    auto notes = revoke(tx, *config_, consent, "2026-11-23T18:00:00Z");
+    EXPECT_EQ(notes.size(), 2U);
+    return tx.ok();
+  });
+  EXPECT_EQ(read_letter(*store_, sent.letter_id)->status, "sent");  // no recall
+  EXPECT_EQ(read_letter(*store_, queued.letter_id)->status, "cancelled");
+  EXPECT_EQ(read_consent(*store_, consent)->version, 2);
+  EXPECT_FALSE(claim(queued.letter_id, "2026-11-23T18:00:01Z").send);
+  auto r = record();
+  bool reliance = false;
+  for (const auto& e : r.events) reliance = reliance || e.kind == "DisclosedInReliance";
+  EXPECT_TRUE(reliance);
+  // Future letters are blocked by the gate.
+  EXPECT_EQ(request(md::testing::request_504, "2026-11-23T18:10:00Z").decision.reason,
+            md::block_reason::not_active);
+}
+
+}  // namespace
+}  // namespace homebase::gateway::disclosure
