@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fhir/validation/primitive_format.hpp"
 #include "fhir/xml_text.hpp"
 #include "mappers/model/code_systems.hpp"
 #include "mappers/outbound/outbound_uris.hpp"
@@ -126,8 +127,12 @@ std::string plan_narrative(const entry_writer& w, const model::care_plan_info& c
   return div;
 }
 
+bool is_date_time(std::string_view v) {
+  return fhir::valid_primitive_text("dateTime", v);
+}
+
 void date_extension(entry_writer& w, std::string_view url, const std::string& value) {
-  if (value.empty()) return;
+  if (!is_date_time(value)) return;
   w.start_object();
   w.field("url", url);
   w.field("valueDateTime", value);
@@ -216,7 +221,8 @@ void write_care_plan(entry_writer& w) {
 
   w.begin_entry("CarePlan", key_id);
   w.narrative(plan_narrative(w, cp));
-  if (cp.version >= 1 || !cp.last_reviewed.empty() || !cp.next_review_due.empty()) {
+  bool extensions = cp.version >= 1 || is_date_time(cp.last_reviewed) || is_date_time(cp.next_review_due);
+  if (extensions) {
     w.key("extension");
     w.start_array();
   }
@@ -229,7 +235,7 @@ void write_care_plan(entry_writer& w) {
   }
   date_extension(w, care_plan_last_reviewed_url, cp.last_reviewed);
   date_extension(w, care_plan_next_review_url, cp.next_review_due);
-  if (cp.version >= 1 || !cp.last_reviewed.empty() || !cp.next_review_due.empty()) w.end_array();
+  if (extensions) w.end_array();
   w.identifiers({key_id});
   bool known = one_of(cp.status,
                       {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"});

@@ -76,13 +76,8 @@ void action_item(entry_writer& w, const model::action_item& item) {
   w.field("description", item.description);
   if (auto type = focus_type(w, item.focus); !type.empty()) w.reference("focus", type, item.focus);
   w.reference("for", "Patient", w.patient_key());
-  w.field("authoredOn", item.created);
-  if (!item.due.empty()) {
-    w.key("restriction");
-    w.start_object();
-    w.period("period", "", item.due);
-    w.end_object();
-  }
+  w.date_time_field("authoredOn", item.created);
+  w.restriction_until(item.due);
   owner_role(w, item.owner_role);
   if (!item.rule.empty()) w.annotation_list("note", {"Made by rule " + item.rule});
   w.end_entry();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "fhir/validation/primitive_format.hpp"
 #include "mappers/outbound/outbound_uris.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
 
@@ -315,12 +316,26 @@ void entry_writer::annotation_list(std::string_view k, const std::vector<std::st
   w_.EndArray();
 }
 
+void entry_writer::date_time_field(std::string_view k, std::string_view v) {
+  if (fhir::valid_primitive_text("dateTime", v)) field(k, v);
+}
+
 void entry_writer::period(std::string_view k, std::string_view start, std::string_view end) {
-  if (start.empty() && end.empty()) return;
+  bool has_start = fhir::valid_primitive_text("dateTime", start);
+  bool has_end = fhir::valid_primitive_text("dateTime", end);
+  if (!has_start && !has_end) return;
   key(k);
   w_.StartObject();
-  field("start", start);
-  field("end", end);
+  if (has_start) field("start", start);
+  if (has_end) field("end", end);
+  w_.EndObject();
+}
+
+void entry_writer::restriction_until(std::string_view end) {
+  if (!fhir::valid_primitive_text("dateTime", end)) return;
+  key("restriction");
+  w_.StartObject();
+  period("period", "", end);
   w_.EndObject();
 }
 

@@ -89,10 +89,15 @@ class entry_writer {
   void names(const std::vector<model::human_name>& list);
   // text.status = generated, text.div = the XHTML body (already escaped) inside the XHTML div.
   void narrative(const std::string& xhtml_body);
+  // Writes "k": v only when v is a valid R4 dateTime: a date the record got wrong is left out rather than
+  // making the whole Bundle invalid (the delivery check would dead-letter it).
+  void date_time_field(std::string_view k, std::string_view v);
   // "k": [{"text": text}] for note-like elements; nothing when text is empty.
   void annotation_list(std::string_view k, const std::vector<std::string>& texts);
-  // "k": {"start": start, "end": end}; nothing when both are empty.
+  // "k": {"start": start, "end": end} (each only when a valid dateTime); nothing when neither is.
   void period(std::string_view k, std::string_view start, std::string_view end);
+  // Task.restriction with period.end = `end`; nothing when `end` is not a valid dateTime.
+  void restriction_until(std::string_view end);
   void quantity_value(std::string_view k, const model::quantity& q);
   void subject();  // "subject": the Patient entry
 

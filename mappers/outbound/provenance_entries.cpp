@@ -34,12 +34,11 @@ void provenance(entry_writer& w, const model::record_event& e, bool first) {
   }
   w.end_array();
   w.field("recorded", e.at);
-  if (!e.detail.empty()) w.concept_list("reason", {}, e.detail);
   w.codeable_concept("activity",
                      {first ? coding{std::string(data_operation_system), "CREATE", "create"}
                             : coding{std::string(data_operation_system), "UPDATE", "revise"},
                       coding{std::string(record_event_kind_system), e.kind, ""}},
-                     "");
+                     e.detail);
   w.key("agent");
   w.start_array();
   w.start_object();

@@ -7,8 +7,9 @@
 // Encounter, the CareTeam and the CarePlan); recorded = the event time; agent = the sending partner as
 // author (an Organization known by name), or Homebase itself (a Device) for rules and the scheduler, with
 // Homebase as assembler of the translated resources; activity = v3 DataOperation (CREATE for the first event
-// of the record, UPDATE after) with the event kind beside it; entity = the message that caused it.
-// Events without a time (not yet stamped by the intake) are left out: Provenance.recorded is 1..1.
+// of the record, UPDATE after) with the event kind beside it and its detail as text; entity = the message
+// that caused it. Events without a time (not yet stamped by the intake) are left out: Provenance.recorded
+// is 1..1.
 #pragma once
 
 #include "mappers/outbound/entry_writer.hpp"

@@ -60,7 +60,7 @@ void service_request(entry_writer& w, const model::referral& r) {
                      r.specialty_code.display.empty() ? r.specialty : r.specialty_code.display);
   w.subject();
   w.period("occurrencePeriod", "", r.due_by);
-  w.field("authoredOn", r.authored_on);
+  w.date_time_field("authoredOn", r.authored_on);
   if (has(r.performer_org) || !r.performer.empty()) {
     w.key("performer");
     w.start_array();
@@ -105,7 +105,7 @@ void referral_task(entry_writer& w, const model::referral& r) {
   w.field("description", what.empty() ? "Referral" : "Referral: " + what);
   w.reference("focus", "ServiceRequest", r.key);
   w.reference("for", "Patient", w.patient_key());
-  w.field("authoredOn", r.authored_on);
+  w.date_time_field("authoredOn", r.authored_on);
   if (has(r.performer_org) || !r.performer.empty()) {
     w.key("owner");
     if (has(r.performer_org)) {
@@ -114,13 +114,7 @@ void referral_task(entry_writer& w, const model::referral& r) {
       w.display_reference("Organization", r.performer);
     }
   }
-  const auto& deadline = current_deadline(r);
-  if (!deadline.empty()) {
-    w.key("restriction");
-    w.start_object();
-    w.period("period", "", deadline);
-    w.end_object();
-  }
+  w.restriction_until(current_deadline(r));
   if (state.status == "completed" && !r.report_ref.empty()) {
     w.key("output");
     w.start_array();

@@ -248,6 +248,24 @@ TEST(MedicalHomeTransaction, TheValidatorCatchesABrokenOutput) {
   EXPECT_FALSE(testing::validation_errors(bundle.doc()).empty());
 }
 
+TEST(MedicalHomeTransaction, ADateTheRecordGotWrongIsLeftOutNotSentInvalid) {
+  auto record = testing::full_record();
+  record.actions[0].due = "next week";
+  record.actions[0].created = "today";
+  record.referrals[0].authored_on = "2024-13-01";
+  record.care_plan->last_reviewed = "last month";
+  record.agenda[0].conference_date = "Thursday";
+  testing::bundle_view bundle(to_transaction_bundle(record, seed_options));
+  auto errors = testing::validation_errors(bundle.doc());
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  const auto& task = bundle.by_identifier("Task", "schedule_followup|REF-gi")["resource"];
+  EXPECT_FALSE(task.HasMember("restriction"));
+  EXPECT_FALSE(task.HasMember("authoredOn"));
+  // The plan keeps its version and next review; only the bad date is gone.
+  const auto& plan = bundle.entries("CarePlan").front()->operator[]("resource");
+  EXPECT_EQ(plan["extension"].Size(), 2u);
+}
+
 TEST(MedicalHomeTransaction, FullRecordIsDeterministic) {
   auto record = testing::full_record();
   auto first = to_transaction_bundle(record, seed_options);

@@ -30,6 +30,7 @@ TEST(ProvenanceEntries, EachStampedEventIsWrittenOnceWithItsSource) {
   EXPECT_EQ(targets, (std::set<std::string>{"Patient", "Encounter", "CareTeam", "CarePlan"}));
   EXPECT_STREQ(p["activity"]["coding"][0]["code"].GetString(), "CREATE");
   EXPECT_STREQ(p["activity"]["coding"][1]["code"].GetString(), "DischargeRecordReceived");
+  EXPECT_STREQ(p["activity"]["text"].GetString(), "NICU discharge summary");
   EXPECT_STREQ(p["agent"][0]["who"]["type"].GetString(), "Organization");
   EXPECT_STREQ(p["agent"][0]["who"]["display"].GetString(), "st-elsewhere");
   EXPECT_STREQ(p["entity"][0]["what"]["identifier"]["value"].GetString(),
