@@ -182,10 +182,12 @@ void entry_writer::field(std::string_view k, std::string_view v) {
   str(v);
 }
 
-std::string entry_writer::urn(std::string_view type, const identifier& id) {
+const std::string& entry_writer::urn(std::string_view type, const identifier& id) {
   std::string name = "urn:homebase:";
   name.append(type).append(":").append(id.system).append("|").append(id.value);
-  return "urn:uuid:" + uuid_v5(name);
+  auto [it, inserted] = urns_.try_emplace(std::move(name));
+  if (inserted) it->second = "urn:uuid:" + uuid_v5(it->first);
+  return it->second;
 }
 
 void entry_writer::reference(std::string_view k, std::string_view type, const identifier& id) {

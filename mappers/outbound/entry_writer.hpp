@@ -16,6 +16,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,7 +69,9 @@ class entry_writer {
   void field(std::string_view k, std::string_view v);
 
   // ---- FHIR datatypes ----
-  [[nodiscard]] static std::string urn(std::string_view type, const model::identifier& id);
+  // urn:uuid of an entry. Memoised: every subject/for/patient reference names the same Patient, and a
+  // UUID v5 (one SHA-1) costs more than the lookup.
+  [[nodiscard]] const std::string& urn(std::string_view type, const model::identifier& id);
   // "k": {"reference": urn(type, id)}
   void reference(std::string_view k, std::string_view type, const model::identifier& id);
   // A Reference object (no key) to an entry of this Bundle.
@@ -144,6 +147,7 @@ class entry_writer {
   model::identifier entry_key_;
   bool entry_create_once_ = false;
   std::vector<model::referral> derived_referrals_;
+  std::unordered_map<std::string, std::string> urns_;  // "urn:homebase:Type:system|value" -> urn:uuid
 };
 
 }  // namespace homebase::mappers::outbound
