@@ -2,6 +2,7 @@
 // FHIR server. Every entry is a conditional write keyed on a business identifier:
 //   POST with ifNoneExist "identifier=system|value" for resources created once (Patient, ...), or
 //   PUT "Type?identifier=system|value" (conditional update) for resources whose content changes.
+// (Provenance, which has no identifier, is created once keyed on a meta.tag: see provenance_entries.)
 // Sending the same Bundle twice therefore changes nothing at the destination.
 // References between entries use urn:uuid fullUrls derived deterministically from the business key,
 // so the same record always produces byte-identical output (idempotency keys are stable).

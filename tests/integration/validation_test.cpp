@@ -258,6 +258,15 @@ class ingest_validation : public ::testing::Test {
     return http_call("POST", gw.url(pm), file);
   }
   std::string messages() { return http_call("GET", gw.url("/admin/messages")).body; }
+  // The ids of the stored messages, newest first. Their statuses are left out: delivery to the closed
+  // port moves them from queued to retrying at any moment.
+  std::string message_ids() {
+    auto body = messages();
+    std::string ids;
+    for (auto at = body.find(R"("id":)"); at != std::string::npos; at = body.find(R"("id":)", at + 1))
+      ids += body.substr(at + 5, body.find(',', at) - at - 5) + " ";
+    return ids;
+  }
   temp_dir dir;
   gateway_process gw;
   int counter = 0;
@@ -270,7 +279,8 @@ TEST_F(ingest_validation, strict_by_default_the_seed_is_accepted_and_an_unknown_
   ASSERT_EQ(accepted.status, 200) << accepted.body;
   // Best-practice warnings (dom-6, narrative) are not reported back to the sender.
   EXPECT_EQ(accepted.body.find("dom-6"), std::string::npos) << accepted.body;
-  auto before = messages();
+  auto before = message_ids();
+  EXPECT_FALSE(before.empty());
 
   auto refused = send(seed_with_patient_member("favouriteColour", R"("blue")", "unknown"));
   EXPECT_EQ(refused.status, 422) << refused.body;
@@ -282,7 +292,7 @@ TEST_F(ingest_validation, strict_by_default_the_seed_is_accepted_and_an_unknown_
   EXPECT_EQ(bad_value.status, 422) << bad_value.body;
   EXPECT_TRUE(has_issue(bad_value.body, "error", "Bundle.entry[1].resource.gender")) << bad_value.body;
   // Nothing of a refused message was kept.
-  EXPECT_EQ(messages(), before);
+  EXPECT_EQ(message_ids(), before);
 }
 
 TEST_F(ingest_validation, explicitly_strict_is_the_same_as_the_default) {

@@ -100,6 +100,43 @@ function duplicateConditionalTargets(bundle) {
   return undefined;
 }
 
+// 5. MemoryRepository matches a token `system|value` by splitting on every `|`, so an identifier value that
+//    itself contains `|` (escaped as `\|`, R4 search.html "Escaping Search Parameters") never matches, and a
+//    conditional update keyed on it would create a duplicate each time. Such entries (PUT
+//    Type?identifier=..., value with an escape) are resolved here: the match becomes a plain update of
+//    Type/<id>, no match a create; the fullUrl keeps working for the references of the other entries.
+function unescapeSearch(text) {
+  return text.replace(/\\([\\|,$])/g, '$1');
+}
+function splitToken(text) {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '|') return [unescapeSearch(text.slice(0, i)), unescapeSearch(text.slice(i + 1))];
+  }
+  return [undefined, unescapeSearch(text)];
+}
+function resolveEscapedIdentifiers(bundle) {
+  for (const e of bundle.entry ?? []) {
+    const url = e?.request?.url;
+    if (e?.request?.method !== 'PUT' || typeof url !== 'string' || !url.includes('?')) continue;
+    const type = url.slice(0, url.indexOf('?'));
+    const query = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+    const token = query.get('identifier');
+    if ([...query.keys()].length !== 1 || token === null || !token.includes('\\')) continue;
+    const [system, value] = splitToken(token);
+    const matches = [...(repo.resources.get(type)?.values() ?? [])].filter((r) =>
+      (r.identifier ?? []).some((id) => id.value === value && (system === undefined || (id.system ?? '') === system))
+    );
+    if (matches.length > 1) continue; // let the router report the multiple match
+    if (matches.length === 1) {
+      e.request = { ...e.request, url: `${type}/${matches[0].id}` };
+      if (e.resource) e.resource = { ...e.resource, id: matches[0].id };
+    } else {
+      e.request = { ...e.request, method: 'POST', url: type };
+    }
+  }
+}
+
 // ------------------------------------------------------------------ helpers
 function operationOutcome(code, texts) {
   return {
@@ -135,6 +172,7 @@ const entryStatus = (entry) => Number.parseInt(String(entry?.response?.status ??
 async function handleTransaction(bundle, headers) {
   const duplicate = bundle.type === 'transaction' ? duplicateConditionalTargets(bundle) : undefined;
   if (duplicate) return { status: 400, body: operationOutcome('invalid', `duplicate entry in transaction: ${duplicate}`) };
+  resolveEscapedIdentifiers(bundle);
   const emulate = needsBatchEmulation(bundle);
   const saved = snapshot();
   const sent = emulate ? { ...bundle, type: 'batch' } : bundle;

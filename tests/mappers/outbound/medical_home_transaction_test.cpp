@@ -10,8 +10,12 @@
 #include <map>
 #include <set>
 
+#include "fhir/validation/validator.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/model/record_merge.hpp"
+#include "mappers/outbound/clinical_summary_entries.hpp"
+#include "tests/mappers/outbound/bundle_view.hpp"
+#include "tests/mappers/outbound/full_record.hpp"
 #include "tests/mappers/test_files.hpp"
 
 namespace homebase::mappers::outbound {
@@ -66,16 +70,19 @@ void collect_references(const rapidjson::Value& v, std::vector<std::string>& out
   }
 }
 
-TEST(MedicalHomeTransaction, MatchesTheGoldenFile) {
-  auto output = pretty(to_transaction_bundle(seed_record(), seed_options));
-  auto golden_path = testing::data_path("mappers/golden/anjali-transaction.json");
+void expect_golden(const std::string& output, const std::string& name) {
+  auto golden_path = testing::data_path("mappers/golden/" + name);
   const char* update = std::getenv("HOMEBASE_UPDATE_GOLDEN");
   if (update != nullptr && std::string_view(update) == "1") {
     std::ofstream(golden_path, std::ios::binary) << output;
     GTEST_SKIP() << "rewrote " << golden_path;
   }
-  EXPECT_EQ(output, testing::read_text(golden_path))
-      << "the outbound bundle changed; rerun with HOMEBASE_UPDATE_GOLDEN=1 and review the diff";
+  EXPECT_TRUE(output == testing::read_text(golden_path))
+      << name << ": the outbound bundle changed; rerun with HOMEBASE_UPDATE_GOLDEN=1 and review the diff";
+}
+
+TEST(MedicalHomeTransaction, MatchesTheGoldenFile) {
+  expect_golden(pretty(to_transaction_bundle(seed_record(), seed_options)), "anjali-transaction.json");
 }
 
 TEST(MedicalHomeTransaction, IsATransactionOfConditionalUpdates) {
@@ -154,7 +161,15 @@ TEST(MedicalHomeTransaction, UsCoreCarePlanAndCareTeam) {
       EXPECT_STREQ(r["text"]["status"].GetString(), "generated");
       EXPECT_STREQ(r["intent"].GetString(), "plan");
       EXPECT_STREQ(r["category"][0]["coding"][0]["code"].GetString(), "assess-plan");
-      EXPECT_EQ(r["activity"].Size(), 4u);
+      int details = 0;
+      int references = 0;
+      for (const auto& a : r["activity"].GetArray()) {
+        details += a.HasMember("detail") ? 1 : 0;
+        references += a.HasMember("reference") ? 1 : 0;
+        EXPECT_NE(a.HasMember("detail"), a.HasMember("reference"));  // cpl-3
+      }
+      EXPECT_EQ(details, 4);
+      EXPECT_EQ(references, 7 + 8);  // the referrals and the appointments
       EXPECT_NE(std::string(r["text"]["div"].GetString()).find("weekly"), std::string::npos);
     } else if (type == "CareTeam") {
       EXPECT_TRUE(r.HasMember("subject"));
@@ -204,6 +219,129 @@ TEST(MedicalHomeTransaction, KeepsDecimalsAndGuardsAppointmentTimes) {
   EXPECT_FALSE(appt.HasMember("start"));
   EXPECT_STREQ(appt["status"].GetString(), "proposed");
   EXPECT_FALSE(appt.HasMember("meta"));
+}
+
+// ---- the full model v2 record (tests/mappers/outbound/full_record.hpp) ----
+
+TEST(MedicalHomeTransaction, FullRecordMatchesItsGoldenFile) {
+  expect_golden(pretty(to_transaction_bundle(testing::full_record(), seed_options)),
+                "full-record-transaction.json");
+}
+
+TEST(MedicalHomeTransaction, SeedAndFullRecordHaveZeroValidationErrors) {
+  for (const auto& record : {seed_record(), testing::full_record()}) {
+    auto json = to_transaction_bundle(record, seed_options);
+    testing::bundle_view bundle(json);
+    auto errors = testing::validation_errors(bundle.doc());
+    EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  }
+}
+
+TEST(MedicalHomeTransaction, TheValidatorCatchesABrokenOutput) {
+  // The zero-error test above can fail: the same validator rejects the output with one member broken.
+  auto json = to_transaction_bundle(testing::full_record(), seed_options);
+  std::string_view good = R"("lifecycleStatus":"active")";
+  auto at = json.find(good);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, good.size(), R"("lifecycleStatus":"happy")");
+  testing::bundle_view bundle(json);
+  EXPECT_FALSE(testing::validation_errors(bundle.doc()).empty());
+}
+
+TEST(MedicalHomeTransaction, ADateTheRecordGotWrongIsLeftOutNotSentInvalid) {
+  auto record = testing::full_record();
+  record.actions[0].due = "next week";
+  record.actions[0].created = "today";
+  record.referrals[0].authored_on = "2024-13-01";
+  record.care_plan->last_reviewed = "last month";
+  record.agenda[0].conference_date = "Thursday";
+  testing::bundle_view bundle(to_transaction_bundle(record, seed_options));
+  auto errors = testing::validation_errors(bundle.doc());
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  const auto& task = bundle.by_identifier("Task", "schedule_followup|REF-gi")["resource"];
+  EXPECT_FALSE(task.HasMember("restriction"));
+  EXPECT_FALSE(task.HasMember("authoredOn"));
+  // The plan keeps its version and next review; only the bad date is gone.
+  const auto& plan = bundle.entries("CarePlan").front()->operator[]("resource");
+  EXPECT_EQ(plan["extension"].Size(), 2u);
+}
+
+TEST(MedicalHomeTransaction, FullRecordIsDeterministic) {
+  auto record = testing::full_record();
+  auto first = to_transaction_bundle(record, seed_options);
+  EXPECT_EQ(first, to_transaction_bundle(record, seed_options));
+  EXPECT_EQ(first, to_transaction_bundle(testing::full_record(), seed_options));
+}
+
+TEST(MedicalHomeTransaction, EveryMemberOfTheFullRecordReachesTheMedicalHome) {
+  auto record = testing::full_record();
+  testing::bundle_view bundle(to_transaction_bundle(record, seed_options));
+  EXPECT_EQ(bundle.count("Patient"), 1);
+  EXPECT_EQ(bundle.count("RelatedPerson"), 3);  // mother, father, and the grandmother on the team
+  EXPECT_EQ(bundle.count("Practitioner"), 8);
+  EXPECT_EQ(bundle.count("Organization"), 1);
+  EXPECT_EQ(bundle.count("Encounter"), 1);
+  EXPECT_EQ(bundle.count("Condition"), 3 + 1);  // problems + the social need
+  EXPECT_EQ(bundle.count("MedicationStatement"), 2);
+  EXPECT_EQ(bundle.count("Device"), 2);
+  EXPECT_EQ(bundle.count("DeviceUseStatement"), 2);
+  EXPECT_EQ(bundle.count("Goal"), 2);
+  EXPECT_EQ(bundle.count("CareTeam"), 1);
+  EXPECT_EQ(bundle.count("CarePlan"), 1);
+  EXPECT_EQ(bundle.count("ServiceRequest"), 7 + 1);  // referrals + the early intervention referral
+  EXPECT_EQ(bundle.count("Task"), (7 + 1) + 5 + 2);  // referral Tasks, action items, agenda items
+  EXPECT_EQ(bundle.count("Appointment"), 4);
+  EXPECT_EQ(bundle.count("Observation"), 3);
+  EXPECT_EQ(bundle.count("Provenance"), 3);  // the fourth event has no time yet
+
+  const auto& patient = bundle.entries("Patient").front()->operator[]("resource");
+  EXPECT_EQ(patient["multipleBirthInteger"].GetInt(), 2);
+  const auto& device =
+      bundle.by_identifier("DeviceUseStatement", device_use_key(record.devices[0]).value)["resource"];
+  EXPECT_STREQ(device["note"][0]["text"].GetString(), "Setting: 1/8 L/min nasal cannula");
+  EXPECT_EQ(bundle.type_at(device["device"]["reference"].GetString()), "Device");
+  const auto& need = bundle.by_identifier("Condition", "7731-transport")["resource"];
+  EXPECT_STREQ(need["category"][0]["coding"][0]["code"].GetString(), "health-concern");
+  EXPECT_STREQ(need["category"][1]["coding"][0]["code"].GetString(), "sdoh");
+  const auto& problem = bundle.by_identifier("Condition", "PRB-3")["resource"];
+  EXPECT_STREQ(problem["clinicalStatus"]["coding"][0]["code"].GetString(), "resolved");
+  EXPECT_STREQ(problem["category"][0]["coding"][0]["code"].GetString(), "problem-list-item");
+  const auto& goal = bundle.by_identifier("Goal", "7731-1")["resource"];
+  EXPECT_STREQ(goal["lifecycleStatus"].GetString(), "active");
+  // Expressed by the mother, the family's primary contact.
+  EXPECT_EQ(bundle.type_at(goal["expressedBy"]["reference"].GetString()), "RelatedPerson");
+  EXPECT_EQ(goal["expressedBy"]["reference"], bundle.by_identifier("RelatedPerson", "RP-7731-1")["fullUrl"]);
+  const auto& med = bundle.by_identifier("MedicationStatement", "MED-2")["resource"];
+  EXPECT_STREQ(med["status"].GetString(), "active");
+  EXPECT_STREQ(med["dosage"][0]["text"].GetString(), "1 mL by mouth daily");
+}
+
+TEST(MedicalHomeTransaction, FullRecordEntriesAreConditionalAndReferencesStayInside) {
+  testing::bundle_view bundle(to_transaction_bundle(testing::full_record(), seed_options));
+  std::set<std::string> urls;
+  for (const auto& e : bundle.doc()["entry"].GetArray()) {
+    std::string type = e["resource"]["resourceType"].GetString();
+    const auto& request = e["request"];
+    if (type == "Provenance") {
+      EXPECT_STREQ(request["method"].GetString(), "POST");
+      EXPECT_EQ(std::string(request["ifNoneExist"].GetString()).rfind("_tag=", 0), 0u);
+    } else {
+      EXPECT_STREQ(request["method"].GetString(), "PUT");
+      EXPECT_EQ(std::string(request["url"].GetString()).rfind(type + "?identifier=", 0), 0u);
+    }
+    EXPECT_TRUE(urls.insert(std::string(request["url"].GetString()) +
+                            (request.HasMember("ifNoneExist") ? request["ifNoneExist"].GetString() : ""))
+                    .second)
+        << "two entries write the same key";
+  }
+  // A value with `|` is one value, escaped as FHIR search says (`\|`), then percent-encoded.
+  EXPECT_STREQ(bundle.by_identifier("Task", "schedule_followup|REF-gi")["request"]["url"].GetString(),
+               "Task?identifier=http%3A%2F%2Fhomebase.example.org%2Ffhir%2Fsid%2Faction-item|schedule_"
+               "followup%5C%7CREF-gi");
+  std::vector<std::string> references;
+  collect_references(bundle.doc()["entry"], references);
+  EXPECT_GT(references.size(), 100u);
+  for (const auto& r : references) EXPECT_FALSE(bundle.type_at(r).empty()) << r;
 }
 
 }  // namespace
