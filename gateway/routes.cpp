@@ -61,6 +61,10 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     co_return co_await intake_.process(req);
   }
+  if (path == "/fhir/Bundle") {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    co_return co_await intake_.process_document(req);
+  }
   if (auto type = validate_target(path)) {
     if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
       std::string what(*type);  // built in steps: GCC 12 warns (-Wrestrict) on "'" + std::string(...)

@@ -60,6 +60,11 @@ CREATE TABLE attempts(
   response TEXT NOT NULL);
 CREATE INDEX attempts_outbox ON attempts(outbox_id);
 )sql",
+    // inbound (issue 4): what the merge said about a message (a referral transition refused, a
+    // medication conflict), kept so that a repeat gets the same response.
+    R"sql(
+ALTER TABLE messages ADD COLUMN merge_notes TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
@@ -67,7 +72,7 @@ constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, "
     "translation, "
-    "route_note";
+    "route_note, merge_notes";
 
 stored_message read_message(const sqlite_statement& s) {
   stored_message m;
@@ -82,6 +87,7 @@ stored_message read_message(const sqlite_statement& s) {
   if (!s.column_null(8)) m.child_id = s.column_int(8);
   m.translation = s.column_text(9);
   m.route_note = s.column_text(10);
+  m.merge_notes = s.column_text(11);
   return m;
 }
 
@@ -221,8 +227,8 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, body, translation, route_note) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "destination, child_id, body, translation, route_note, merge_notes) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -233,7 +239,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
     s.bind(8, *m.child_id);
   else
     s.bind_null(8);
-  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note);
+  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note).bind(12, m.merge_notes);
   auto rc = s.step();
   s.reset();  // drop the borrowed body before the caller can free it
   if (!check(rc, "insert message")) return 0;

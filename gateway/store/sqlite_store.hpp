@@ -50,6 +50,8 @@ struct stored_message {
   std::optional<std::int64_t> child_id;
   std::string translation;  // record_codec JSON of what this message said; kept only while unroutable
   std::string route_note;   // why the message was held as unroutable when it arrived; empty when routed
+  // What the merge noted (pipeline/merge_notes encoding): part of the response, so kept for a repeat.
+  std::string merge_notes;
 };
 
 struct attempt_row {

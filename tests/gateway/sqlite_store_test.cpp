@@ -51,7 +51,7 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   temp_db db;
   {
     sqlite_store store({db.path, 16});
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), 2);
     EXPECT_TRUE(store.healthy());
     ASSERT_TRUE(run_job(store, [](write_tx& tx) {
       auto child = tx.save_child(std::nullopt, "{\"v\":1}", {{"mrn", "1"}});
@@ -61,7 +61,7 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
     }));
   }
   sqlite_store reopened({db.path, 16});
-  EXPECT_EQ(reopened.schema_version(), 1);
+  EXPECT_EQ(reopened.schema_version(), 2);
   auto m = reopened.get_message(1);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->route_note, "");

@@ -43,8 +43,14 @@ TEST(RecordMerge, ResendingTheSameMessageDuplicatesNothing) {
   EXPECT_EQ(summary.added, 0);
   EXPECT_EQ(summary.updated, 0);
   EXPECT_EQ(summary.unchanged, 1 + 3 + 2 + 5 + 4 + 8 + 7 + 1);
+  EXPECT_FALSE(summary.plan_changed);
   EXPECT_EQ(existing.appointments.size(), 8u);
   EXPECT_EQ(existing.referrals.size(), 7u);
+  EXPECT_EQ(existing.care_plan->version, 1);
+  // The same encounter again is an amendment (with nothing changed): one more event, nothing else.
+  ASSERT_EQ(existing.events.size(), 2u);
+  EXPECT_EQ(existing.events[1].kind, "DischargeRecordAmended");
+  existing.events.pop_back();
   EXPECT_EQ(existing, seed_record());
 }
 
