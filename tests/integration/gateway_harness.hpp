@@ -102,7 +102,8 @@ struct gateway_options {
   std::string second_home_npi{};
   long inflight_body_budget = 0;     // server.inflight_body_budget_bytes when > 0
   std::string partner_validation{};  // partners[0].validation (strict | lenient) when not empty
-  std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
+  std::vector<std::string> partner_concept_maps{};       // partners[0].concept_maps (ConceptMap files)
+  std::vector<std::string> partner_organization_npis{};  // partners[0].organization_identifiers (us-npi)
 };
 
 struct gateway_process {
