@@ -44,6 +44,11 @@ translate_result translate_appointment_update(const Value& bundle, std::string_v
       mapper.map_patient(e);
     } else if (e.resource_type == "ServiceRequest") {
       mapper.map_service_request(e).flow.clear();  // restated; the appointment says where it stands
+    } else if (e.resource_type == "RelatedPerson") {
+      mapper.map_related_person(e);
+    } else if (e.resource_type == "Encounter") {
+      mapper.mark_used(e);
+      mapper.note("information", bundle_mapper::path(e), "Encounter sent for context; not mapped");
     } else if (e.resource_type != "Organization" && e.resource_type != "Practitioner" &&
                e.resource_type != "PractitionerRole" && e.resource_type != "Location" &&
                e.resource_type != "HealthcareService" && e.resource_type != "Patient") {
@@ -57,6 +62,24 @@ translate_result translate_appointment_update(const Value& bundle, std::string_v
     return failed;
   }
   auto& appointments = mapper.out().record.appointments;
+  // A rebooked appointment that names the one it replaces (R5 previousAppointment): the replaced one gets
+  // the forward link, even when the message does not carry it (a stub with only key and link: the merge
+  // applies it to the appointment it knows and adds no appointment for it).
+  for (std::size_t i = 0, n = appointments.size(); i < n; ++i) {
+    if (appointments[i].replaces.value.empty()) continue;
+    auto old_key = appointments[i].replaces;
+    auto new_key = appointments[i].key;
+    auto it = std::find_if(appointments.begin(), appointments.end(),
+                           [&](const model::appointment& a) { return a.key == old_key; });
+    if (it != appointments.end()) {
+      it->replaced_by = new_key;
+    } else {
+      model::appointment stub;
+      stub.key = old_key;
+      stub.replaced_by = new_key;
+      appointments.push_back(std::move(stub));
+    }
+  }
   std::string detail;
   for (const auto& [entry, key] : mapped) {
     auto it = std::find_if(appointments.begin(), appointments.end(),
@@ -69,7 +92,7 @@ translate_result translate_appointment_update(const Value& bundle, std::string_v
     if (a.status == "cancelled" && a.cancel_reason.code.empty())
       mapper.note("information", where + ".cancelationReason",
                   "the appointment is cancelled without a cancelationReason");
-    if (ended_unattended(a)) {
+    if (ended_unattended(a) && a.replaced_by.value.empty()) {
       if (model::appointment* next = replacement_for(appointments, a)) {
         a.replaced_by = next->key;
         next->replaces = a.key;

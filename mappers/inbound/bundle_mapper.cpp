@@ -30,9 +30,13 @@ constexpr std::string_view legal_authority_url =
     "http://homebase.example.org/fhir/StructureDefinition/legal-authority";
 // Relationships that make a person the child's personal representative by default (parents, guardians,
 // holders of a power of attorney); a foster parent needs a document, so FSTPRN is not among them.
-constexpr std::array<std::string_view, 14> legal_authority_codes{
-    "MTH",    "FTH",    "PRN",   "NMTH",   "NFTH",    "NPRN",    "ADOPTM",
-    "ADOPTF", "ADOPTP", "GUARD", "POWATT", "HPOWATT", "DPOWATT", "SPOWATT"};
+// RESPRSN (responsible party) says it outright.
+constexpr std::array<std::string_view, 15> legal_authority_codes{
+    "MTH",    "FTH",   "PRN",    "NMTH",    "NFTH",    "NPRN",    "ADOPTM", "ADOPTF",
+    "ADOPTP", "GUARD", "POWATT", "HPOWATT", "DPOWATT", "SPOWATT", "RESPRSN"};
+// R5's reschedule link, used in R4 through the cross-version extension (a logical reference).
+constexpr std::string_view previous_appointment_url =
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.previousAppointment";
 
 // "religion: Hindu" and the like, from the R4 patient extensions that carry a cultural or religious
 // preference; nullopt for another extension.
@@ -326,6 +330,16 @@ void bundle_mapper::map_related_person(const fhir::bundle_entry& e) {
         kept = k;
       }
     }
+    // R4 has no interpreter extension for RelatedPerson: someone who speaks no English needs one.
+    bool speaks_english = false;
+    bool any_language = false;
+    for (const auto& c : comms->GetArray()) {
+      auto language = lower(language_of(c));
+      if (language.empty()) continue;
+      any_language = true;
+      speaks_english = speaks_english || language == "en" || language.starts_with("en-");
+    }
+    if (any_language && !speaks_english) m.interpreter_needed = true;
     for (rapidjson::SizeType k = 0; k < comms->Size(); ++k) {
       if (k == kept) continue;
       note("information", path(e) + ".communication[" + std::to_string(k) + "]",
@@ -595,9 +609,19 @@ model::appointment& bundle_mapper::map_appointment(const fhir::bundle_entry& e) 
   }
   if (const Value* based_on = first_object(r, "basedOn")) a.based_on_referral = reference_key(based_on, e);
   if (const Value* reason = object_member(r, "cancelationReason")) a.cancel_reason = first_coding(reason);
-  note_unmapped(e, {"identifier", "status", "specialty", "serviceType", "start", "end", "description",
-                    "participant", "basedOn", "minutesDuration", "cancelationReason", "appointmentType",
-                    "created", "comment", "patientInstruction", "reasonCode"});
+  if (const Value* exts = array_member(r, "extension")) {
+    for (rapidjson::SizeType k = 0; k < exts->Size(); ++k) {
+      const Value& ext = (*exts)[k];
+      if (text(ext, "url") == previous_appointment_url) {
+        a.replaces = reference_key(object_member(ext, "valueReference"), e);
+      } else {
+        note_extension(e, k, ext);
+      }
+    }
+  }
+  note_unmapped(e, {"extension", "identifier", "status", "specialty", "serviceType", "start", "end",
+                    "description", "participant", "basedOn", "minutesDuration", "cancelationReason",
+                    "appointmentType", "created", "comment", "patientInstruction", "reasonCode"});
   return upsert(out_.record.appointments, std::move(a));
 }
 
@@ -795,6 +819,8 @@ void bundle_mapper::map_device_use(const fhir::bundle_entry& e) {
   const bool request = e.resource_type == "DeviceRequest";
   const Value* device_ref = object_member(r, request ? "codeReference" : "device");
   if (const fhir::bundle_entry* device = resolve(device_ref, e)) {
+    // Keyed on the device itself, so a new statement about the same device (a new setting) updates it.
+    if (!identifiers_of(*device->resource).empty()) d.key = key_of(*device);
     d.code = first_coding(object_member(*device->resource, "type"));
     d.text = device_name(*device->resource);
   } else if (const Value* cc = object_member(r, "codeCodeableConcept")) {
@@ -873,10 +899,6 @@ void bundle_mapper::map_early_intervention(const model::referral& r) {
   if (!identified.empty()) {
     ei.identified_on = identified;
     ei.referral_due_by = add_days(identified, 7);  // 34 CFR 303.303(a)(2)(i)
-  }
-  if (r.flow == "sent" && !identified.empty()) {
-    ei.referred_on = identified;
-    ei.ifsp_due_by = add_days(identified, 45);  // 34 CFR 303.310
   }
   out_.record.early_intervention = std::move(ei);
 }

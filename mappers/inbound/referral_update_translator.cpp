@@ -71,6 +71,11 @@ translate_result translate_referral_update(const Value& bundle, std::string_view
       mapper.map_patient(e);
     } else if (e.resource_type == "Appointment") {
       mapper.map_appointment(e);
+    } else if (e.resource_type == "RelatedPerson") {
+      mapper.map_related_person(e);
+    } else if (e.resource_type == "Encounter") {
+      mapper.mark_used(e);
+      mapper.note("information", bundle_mapper::path(e), "Encounter sent for context; not mapped");
     }
   }
   std::string detail;
@@ -110,6 +115,25 @@ translate_result translate_referral_update(const Value& bundle, std::string_view
         r.loop_close_due = add_days(when, 30);
       }
     }
+    // The early-intervention clocks (34 CFR 303.303, 303.310) move with the EI referral's Task.
+    if (is_early_intervention(r.specialty)) {
+      std::string when = date_part(text(task, "lastModified"));
+      if (when.empty()) when = date_part(text(task, "authoredOn"));
+      auto& record = mapper.out().record;
+      if (!record.early_intervention) record.early_intervention.emplace();
+      auto& ei = *record.early_intervention;
+      ei.referral_key = key;
+      if (flow == "sent" && !when.empty()) {
+        ei.referred_on = when;
+        ei.ifsp_due_by = add_days(when, 45);
+      } else if (flow == "accepted") {
+        ei.acknowledged_on = when;
+      } else if (flow == "report_received") {
+        ei.ifsp_held_on = when;
+      } else if (flow == "declined" && contains(lower(r.status_reason + " " + business), "famil")) {
+        ei.family_declined = true;
+      }
+    }
     if (flow == "seen" && status == "completed")
       mapper.note("information", where + ".output",
                   "the Task is completed without a report in Task.output; the referral loop stays open");
@@ -123,7 +147,8 @@ translate_result translate_referral_update(const Value& bundle, std::string_view
   }
   for (const auto& e : mapper.index().entries()) {
     if (&e == header || e.resource_type == "Task" || e.resource_type == "ServiceRequest" ||
-        e.resource_type == "Patient" || e.resource_type == "Appointment")
+        e.resource_type == "Patient" || e.resource_type == "Appointment" ||
+        e.resource_type == "RelatedPerson" || e.resource_type == "Encounter")
       continue;
     if (e.resource_type == "Organization" || e.resource_type == "Practitioner" ||
         e.resource_type == "PractitionerRole" || e.resource_type == "Location" ||

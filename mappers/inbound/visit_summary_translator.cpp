@@ -21,10 +21,30 @@ translate_result translate_visit_summary(const Value& bundle, std::string_view s
   const fhir::bundle_entry* header = open_message(mapper, bundle, "specialist-visit-summary", failed);
   if (header == nullptr) return failed;
 
-  auto encounters = mapper.index().of_type("Encounter");
+  // The visit: the Encounter the header focuses on (else every Encounter that is not an inpatient stay);
+  // another Encounter (the NICU stay, sent along for context) is not the visit.
+  std::vector<const fhir::bundle_entry*> encounters;
+  auto all_encounters = mapper.index().of_type("Encounter");
+  if (const Value* focus = array_member(*header->resource, "focus")) {
+    for (const auto& f : focus->GetArray())
+      if (const fhir::bundle_entry* e = mapper.resolve(&f, *header);
+          e != nullptr && e->resource_type == "Encounter")
+        encounters.push_back(e);
+  }
+  if (encounters.empty()) {
+    for (const fhir::bundle_entry* e : all_encounters)
+      if (text(object_member(*e->resource, "class"), "code") != "IMP") encounters.push_back(e);
+  }
+  for (const fhir::bundle_entry* e : all_encounters) {
+    if (std::find(encounters.begin(), encounters.end(), e) == encounters.end()) {
+      mapper.mark_used(*e);
+      mapper.note("information", bundle_mapper::path(*e),
+                  "Encounter sent for context (not the visit); not mapped by the visit summary translator");
+    }
+  }
   auto compositions = mapper.index().of_type("Composition");
   std::vector<const fhir::bundle_entry*> skip{header};
-  skip.insert(skip.end(), encounters.begin(), encounters.end());
+  skip.insert(skip.end(), all_encounters.begin(), all_encounters.end());
   skip.insert(skip.end(), compositions.begin(), compositions.end());
   for (const auto& e : mapper.index().entries()) {
     if (e.resource == nullptr || std::find(skip.begin(), skip.end(), &e) != skip.end()) continue;
@@ -56,14 +76,31 @@ translate_result translate_visit_summary(const Value& bundle, std::string_view s
     if (!detail.empty()) detail += "; ";
     auto key = bundle_mapper::key_of(*e);
     detail += "visit " + key.system + "|" + key.value + (seen_on.empty() ? "" : " on " + seen_on);
-    const Value* based_on = array_member(enc, "basedOn");
-    if (based_on == nullptr || based_on->Empty()) {
-      mapper.note("information", bundle_mapper::path(*e) + ".basedOn",
-                  "the visit Encounter names no referral (basedOn); no referral is marked as seen");
+    // The referral answered: Encounter.basedOn, or the basedOn of the visit's Appointment.
+    std::vector<model::identifier> answered;
+    auto add_referrals = [&](const Value* list, const fhir::bundle_entry& from) {
+      if (list == nullptr || !list->IsArray()) return;
+      for (const auto& ref : list->GetArray()) {
+        auto referral = mapper.reference_key(&ref, from);
+        if (!referral.value.empty() &&
+            std::find(answered.begin(), answered.end(), referral) == answered.end())
+          answered.push_back(std::move(referral));
+      }
+    };
+    add_referrals(array_member(enc, "basedOn"), *e);
+    if (const Value* appointments = array_member(enc, "appointment")) {
+      for (const auto& ref : appointments->GetArray())
+        if (const fhir::bundle_entry* a = mapper.resolve(&ref, *e);
+            a != nullptr && a->resource_type == "Appointment")
+          add_referrals(array_member(*a->resource, "basedOn"), *a);
+    }
+    if (answered.empty()) {
+      mapper.note(
+          "information", bundle_mapper::path(*e) + ".basedOn",
+          "the visit names no referral (Encounter.basedOn, or its Appointment's basedOn); no referral "
+          "is marked as seen");
     } else {
-      for (const auto& ref : based_on->GetArray()) {
-        auto referral_key = mapper.reference_key(&ref, *e);
-        if (referral_key.value.empty()) continue;
+      for (const auto& referral_key : answered) {
         auto& r = mapper.referral_for(referral_key);
         // The referral is the one being answered, not a recommendation of this visit.
         r.origin.clear();

@@ -341,14 +341,13 @@ void merge_referrals(coordination_record& existing, const coordination_record& i
 // cancellation, no-show, visit or reschedule.
 void merge_appointments(coordination_record& existing, const coordination_record& incoming, bool restating,
                         merge_summary& summary) {
-  if (!restating) {
-    merge_keyed(existing.appointments, incoming.appointments, summary);
-    return;
-  }
   for (const auto& item : incoming.appointments) {
     auto it = std::find_if(existing.appointments.begin(), existing.appointments.end(),
                            [&](const appointment& a) { return a.key == item.key; });
     if (it == existing.appointments.end()) {
+      // A link-only stub (no status: an appointment named by a reschedule link, not described) adds no
+      // appointment the record could not describe.
+      if (item.status.empty()) continue;
       existing.appointments.push_back(item);
       count(summary, false, true);
       continue;
@@ -356,12 +355,32 @@ void merge_appointments(coordination_record& existing, const coordination_record
     appointment update = item;
     bool settled = it->status == "cancelled" || it->status == "noshow" || it->status == "fulfilled" ||
                    has_identifier(it->replaced_by);
-    if (settled) update.status.clear();
+    if (restating && settled) update.status.clear();
     appointment merged = *it;
     fields(merged, update);
     bool changed = !(merged == *it);
     if (changed) *it = std::move(merged);
     count(summary, true, changed);
+  }
+}
+
+// An appointment that took place (fulfilled) means its referral was seen, whichever message said so; a
+// referral further along (report received, closed) or ended stays as it is.
+void mark_seen_referrals(coordination_record& existing, const coordination_record& incoming,
+                         merge_summary& summary) {
+  for (const auto& item : incoming.appointments) {
+    if (item.status != "fulfilled") continue;
+    auto a = std::find_if(existing.appointments.begin(), existing.appointments.end(),
+                          [&](const appointment& x) { return x.key == item.key; });
+    if (a == existing.appointments.end() || !has_identifier(a->based_on_referral)) continue;
+    for (auto& r : existing.referrals) {
+      if (!(r.key == a->based_on_referral)) continue;
+      if (r.flow != "draft" && r.flow != "sent" && r.flow != "accepted" && r.flow != "scheduled") continue;
+      r.flow = "seen";
+      r.status = std::string(request_status_for_flow(r.flow));
+      if (r.seen_on.empty()) r.seen_on = a->start.substr(0, std::min<std::size_t>(10, a->start.size()));
+      ++summary.updated;
+    }
   }
 }
 
@@ -393,11 +412,10 @@ void merge_medications(coordination_record& existing, const coordination_record&
                              (item.source.empty() ? std::string("the sender") : item.source) +
                              " conflicts with the current list ('" + listed->text + "', " +
                              (listed->dosage.empty() ? listed->status : listed->dosage) + ", " +
-                             key_text(listed->key) + "); not applied: reconcile the medication list";
+                             key_text(listed->key) + "); both are kept: reconcile the medication list";
+          // Both instructions stay on the list, each with its source, until a person reconciles them.
           summary.notes.push_back({"warning", key_text(item.key), text});
           add_event(existing, cause, "MedicationConflict", text);
-          count(summary, true, false);
-          continue;
         }
       }
     }
@@ -467,6 +485,7 @@ merge_summary merge(coordination_record& existing, const coordination_record& in
   merge_keyed(existing.activities, incoming.activities, summary);
   merge_appointments(existing, incoming, restating, summary);
   merge_referrals(existing, incoming, restating, cause, summary);
+  mark_seen_referrals(existing, incoming, summary);
   merge_keyed(existing.measurements, incoming.measurements, summary);
   merge_keyed(existing.problems, incoming.problems, summary);
   merge_medications(existing, incoming, cause, summary);

@@ -13,7 +13,9 @@
 //     it is not applied, and a note and a ReferralTransitionRejected event say so. A discharge only
 //     restates its referrals: a state it gives that would go backwards is kept silently as it is;
 //   - a medication with a new key naming a drug already on the list with another dosage or status
-//     conflicts with the list: it is not applied; a note and a MedicationConflict event say so;
+//     conflicts with the list: both instructions are kept, each with its source, and a note and a
+//     MedicationConflict event say which two disagree (nothing is silently overwritten);
+//   - an appointment that took place (fulfilled) makes its referral seen, unless it is further along;
 //   - the plan of care's version goes up by one exactly when its content (problems, medications,
 //     devices, goals, activities) changed.
 #pragma once

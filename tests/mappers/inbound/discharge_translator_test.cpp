@@ -344,8 +344,8 @@ TEST(DischargeTranslatorV2, MapsTheMedicalSummaryFamilyAndPreferences) {
   EXPECT_EQ(r.medications[0].code.code, "1298088");
   EXPECT_EQ(r.medications[0].dosage, "10 mg by mouth once daily");
   EXPECT_EQ(r.medications[0].source, "st-elsewhere-nicu");
-  ASSERT_EQ(r.devices.size(), 1u);  // the Device is the statement's; not a second device
-  EXPECT_EQ(r.devices[0].key.value, "DUS-0048213-o2");
+  ASSERT_EQ(r.devices.size(), 1u);                      // the Device is the statement's; not a second device
+  EXPECT_EQ(r.devices[0].key.value, "DEV-0048213-o2");  // the device itself
   EXPECT_EQ(r.devices[0].code.code, "426160001");
   EXPECT_EQ(r.devices[0].setting, "1/8 L/min by nasal cannula, continuous");
   ASSERT_EQ(r.goals.size(), 1u);
@@ -386,8 +386,8 @@ TEST(DischargeTranslatorV2, ReferralsHaveOriginFlowAndPerformerAndEiStartsItsClo
   ASSERT_TRUE(r.early_intervention);
   EXPECT_EQ(r.early_intervention->identified_on, "2024-03-05");
   EXPECT_EQ(r.early_intervention->referral_due_by, "2024-03-12");
-  EXPECT_EQ(r.early_intervention->referred_on, "2024-03-05");
-  EXPECT_EQ(r.early_intervention->ifsp_due_by, "2024-04-19");
+  // Sent to the program is what a referral Task says (referral-update), not the hospital's order.
+  EXPECT_EQ(r.early_intervention->referred_on, "");
   EXPECT_EQ(r.early_intervention->referral_key, ei.key);
 }
 

@@ -48,7 +48,7 @@ TEST(VisitSummaryTranslator, RecommendationsDevicesMedicationsAndAppointments) {
   EXPECT_EQ(pt->origin, "specialist");
   EXPECT_EQ(pt->flow, "draft");  // a proposal: the medical home still has to send it
   ASSERT_EQ(r.devices.size(), 1u);
-  EXPECT_EQ(r.devices[0].key.value, "DUS-0048213-o2");
+  EXPECT_EQ(r.devices[0].key.value, "DEV-0048213-o2");
   EXPECT_NE(r.devices[0].setting.find("1/16 L/min"), std::string::npos);
   ASSERT_EQ(r.medications.size(), 1u);
   EXPECT_EQ(r.medications[0].dosage, "5 mg by mouth once daily");

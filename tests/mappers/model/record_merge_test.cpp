@@ -194,9 +194,11 @@ TEST(RecordMergeV2, VisitSummaryUpdatesThePlanAndFlagsAConflictingMedication) {
   EXPECT_TRUE(summary.plan_changed);
   EXPECT_EQ(record.care_plan->version, 2);
   EXPECT_EQ(record.care_plan->key.value, "CP-0048213-1");  // the specialist's plan adds activities only
-  // Caffeine 5 mg from the specialist conflicts with 10 mg on the list: flagged, not applied.
-  ASSERT_EQ(record.medications.size(), 2u);
+  // Caffeine 5 mg from the specialist conflicts with 10 mg on the list: flagged; both kept with their
+  // sources, the hospital's unchanged.
+  ASSERT_EQ(record.medications.size(), 3u);
   EXPECT_EQ(record.medications[0].dosage, "10 mg by mouth once daily");
+  EXPECT_EQ(record.medications[2].dosage, "5 mg by mouth once daily");
   EXPECT_TRUE(std::any_of(summary.notes.begin(), summary.notes.end(), [](const merge_note& n) {
     return n.text.find("conflicts with the current list") != std::string::npos;
   }));
