@@ -50,8 +50,9 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Key("documentation");
   w.String(
       "Only the operations $process-message (system level) and $validate (system level and on every R4 "
-      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) are implemented; no "
-      "resource interactions.");
+      "resource type, POST [base]/[type]/$validate; the base R4 profiles only) are implemented, and "
+      "POST [base]/Bundle for NICU discharge summary documents (Bundle.type document, Composition LOINC "
+      "18842-5; 201 with Location, 200 for a repeated Bundle.identifier).");
   w.Key("operation");
   w.StartArray();
   w.StartObject();
@@ -94,14 +95,17 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Uint(0);  // minutes; 0 = received message ids are kept without expiry
   w.Key("documentation");
   w.String(
-      "Receives NICU discharge messages (event nicu-discharge of "
-      "http://homebase.example.org/fhir/CodeSystem/message-event, and the Da Vinci Unsolicited "
-      "Notifications event notification-discharge). A repeated Bundle.id + MessageHeader.id gets the "
-      "original response.");
+      "Receives the events nicu-discharge, specialist-visit-summary, referral-update (BSeR referral "
+      "Task) and appointment-update of http://homebase.example.org/fhir/CodeSystem/message-event, and "
+      "the Da Vinci Unsolicited Notifications event notification-discharge. A repeated Bundle.id + "
+      "MessageHeader.id gets the original response.");
   w.Key("supportedMessage");
   w.StartArray();
   for (const char* definition :
        {"http://homebase.example.org/fhir/MessageDefinition/nicu-discharge",
+        "http://homebase.example.org/fhir/MessageDefinition/specialist-visit-summary",
+        "http://homebase.example.org/fhir/MessageDefinition/referral-update",
+        "http://homebase.example.org/fhir/MessageDefinition/appointment-update",
         "http://hl7.org/fhir/us/davinci-alerts/MessageDefinition/notifications-message"}) {
     w.StartObject();
     w.Key("mode");
