@@ -232,6 +232,14 @@ const partner* gateway_config::find_partner_by_endpoint(std::string_view source_
   return nullptr;
 }
 
+const partner* gateway_config::find_partner_by_organization(std::string_view system,
+                                                            std::string_view value) const {
+  for (const auto& p : partners)
+    for (const auto& id : p.organization_identifiers)
+      if (id.system == system && id.value == value) return &p;
+  return nullptr;
+}
+
 const partner* gateway_config::find_partner(std::string_view id) const {
   for (const auto& p : partners)
     if (p.id == id) return &p;
@@ -339,7 +347,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < partners.size(); ++i) {
       auto node = partners[i];
       auto where = "partners[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "source_endpoints", "validation", "concept_maps"});
+      r.only_keys(
+          node, where,
+          {"id", "name", "source_endpoints", "validation", "concept_maps", "organization_identifiers"});
       partner p;
       r.get(node, "id", where, p.id);
       r.get(node, "name", where, p.name);
@@ -352,8 +362,16 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
         r.fail(node["validation"], where + ".validation", "must be strict or lenient");
       if (p.id.empty()) r.fail(node, where + ".id", "is required");
       if (!ids.insert("partner:" + p.id).second) r.fail(node["id"], where + ".id", "is used twice");
-      if (p.source_endpoints.empty())
-        r.fail(node, where + ".source_endpoints", "needs at least one endpoint");
+      p.organization_identifiers =
+          r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
+      // A partner sends messages (recognised by endpoint), documents (by organisation), or both.
+      if (p.source_endpoints.empty() && p.organization_identifiers.empty())
+        r.fail(node, where + ".source_endpoints",
+               "needs at least one endpoint (or organization_identifiers for a document sender)");
+      for (const auto& id : p.organization_identifiers)
+        if (!ids.insert("partner-org:" + id.system + "|" + id.value).second)
+          r.fail(node["organization_identifiers"], where + ".organization_identifiers",
+                 "'" + id.system + "|" + id.value + "' already identifies another partner");
       auto maps = node["concept_maps"];
       if (maps.IsDefined() && !maps.IsNull()) {
         if (!maps.IsSequence()) r.fail(maps, where + ".concept_maps", "must be a list of ConceptMap files");

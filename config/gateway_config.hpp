@@ -77,6 +77,9 @@ struct partner {
   std::vector<std::string> source_endpoints;  // MessageHeader.source.endpoint values that identify it
   validation_mode validation = validation_mode::strict;
   std::vector<concept_map_file> concept_maps;  // applied in this order at ingest (mappers/terminology)
+  // Organisation identifiers that identify it as the sender of a document (POST /fhir/Bundle), matched
+  // against the Composition's custodian and authors; a document has no MessageHeader.source.
+  std::vector<business_identifier> organization_identifiers;
 };
 
 struct medical_home {
@@ -162,6 +165,9 @@ struct gateway_config {
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
   [[nodiscard]] const school* find_school(std::string_view system, std::string_view value) const;
   [[nodiscard]] const school* find_school_by_id(std::string_view id) const;
+  // The partner that lists system|value among its organization_identifiers, or nullptr.
+  [[nodiscard]] const partner* find_partner_by_organization(std::string_view system,
+                                                            std::string_view value) const;
 };
 
 using config_ptr = std::shared_ptr<const gateway_config>;

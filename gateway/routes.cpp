@@ -82,6 +82,10 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
   }
   if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
     co_return co_await disclosure_->handle(req);
+  if (path == "/fhir/Bundle") {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    co_return co_await intake_.process_document(req);
+  }
   if (auto type = validate_target(path)) {
     if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
       std::string what(*type);  // built in steps: GCC 12 warns (-Wrestrict) on "'" + std::string(...)

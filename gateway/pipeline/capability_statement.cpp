@@ -59,7 +59,8 @@ std::string capability_statement(const config::gateway_config& config, const std
       "Prefer: handling=strict; _count defaults to 20, at most 100; results in the order the gateway "
       "first stored them, paged by next links. Also $school-letter, the family's disclosure authorizations "
       "as Consent (create, update, read) and the disclosure audit trail as AuditEvent (search by "
-      "patient:identifier).");
+      "patient:identifier). POST [base]/Bundle takes NICU discharge summary documents (Bundle.type "
+      "document, Composition LOINC 18842-5; 201 with Location, 200 for a repeated Bundle.identifier).");
   w.Key("resource");
   w.StartArray();
   for (auto type : api::readable_types()) {
@@ -201,14 +202,17 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Uint(0);  // minutes; 0 = received message ids are kept without expiry
   w.Key("documentation");
   w.String(
-      "Receives NICU discharge messages (event nicu-discharge of "
-      "http://homebase.example.org/fhir/CodeSystem/message-event, and the Da Vinci Unsolicited "
-      "Notifications event notification-discharge). A repeated Bundle.id + MessageHeader.id gets the "
-      "original response.");
+      "Receives the events nicu-discharge, specialist-visit-summary, referral-update (BSeR referral "
+      "Task) and appointment-update of http://homebase.example.org/fhir/CodeSystem/message-event, and "
+      "the Da Vinci Unsolicited Notifications event notification-discharge. A repeated Bundle.id + "
+      "MessageHeader.id gets the original response.");
   w.Key("supportedMessage");
   w.StartArray();
   for (const char* definition :
        {"http://homebase.example.org/fhir/MessageDefinition/nicu-discharge",
+        "http://homebase.example.org/fhir/MessageDefinition/specialist-visit-summary",
+        "http://homebase.example.org/fhir/MessageDefinition/referral-update",
+        "http://homebase.example.org/fhir/MessageDefinition/appointment-update",
         "http://hl7.org/fhir/us/davinci-alerts/MessageDefinition/notifications-message"}) {
     w.StartObject();
     w.Key("mode");

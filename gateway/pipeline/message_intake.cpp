@@ -12,9 +12,11 @@
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/inbound/message_dispatcher.hpp"
 #include "mappers/model/patient_match.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/model/record_merge.hpp"
+#include "mappers/outbound/stable_uuid.hpp"
 #include "mappers/terminology/coding_translation.hpp"
 
 namespace homebase::gateway::pipeline {
@@ -48,6 +50,7 @@ struct child_update {
   std::string hold_reason;
   std::string candidates;             // "3,5"
   coordination_outcome coordination;  // the rules' work is in the record; its next due time is saved with it
+  std::vector<mappers::inbound::mapping_note> merge_notes;  // what the merge decided that the sender learns
 };
 
 child_update derive(model::coordination_record record, const config::gateway_config& config) {
@@ -118,8 +121,10 @@ child_update save_into(store::write_tx& tx, const model::coordination_record& in
   } else {
     auto decoded = model::decode(*stored);
     merged = decoded ? std::move(*decoded) : incoming;
-    if (decoded) model::merge(merged, incoming);
+    model::merge_summary summary;
+    if (decoded) summary = model::merge(merged, incoming);
     u = derive(merged, config);
+    for (auto& n : summary.notes) u.merge_notes.push_back({n.severity, n.subject, std::move(n.text)});
     u.child_id = tx.save_child(*child_id, u.record_json, keys_of(merged.patient));
     save_coordination_due(tx, u.child_id, u.coordination);
     // The read API's index is refreshed in the same transaction (read-your-writes).
@@ -151,6 +156,8 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
   return save_into(tx, incoming, config, std::move(fresh), std::nullopt);
 }
 
+}  // namespace
+
 struct ingest_state {
   // Inputs (immutable once submitted).
   std::string body;
@@ -159,13 +166,24 @@ struct ingest_state {
   mappers::inbound::translation translation;
   std::vector<fhir::issue> validation_notes;  // warnings of the validation, reported in the response
   child_update fresh;                         // derived on the I/O thread, as if the child were new
+  bool document = false;                      // a document POSTed to /fhir/Bundle (no Bundle.id check)
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
   std::string received_at;
   std::string route_note;  // non-empty: held as unroutable
   std::string prior_body;  // duplicate: the body of the message first received
   std::string destination;
+  std::vector<mappers::inbound::mapping_note> merge_notes;  // created: what the merge noted
+  std::string prior_merge_notes;                            // duplicate: what it noted the first time
 };
+
+namespace {
+
+// Stamps the message's record events with the time it was received (record_event.at).
+void stamp_events(model::coordination_record& record, const std::string& at) {
+  for (auto& ev : record.events)
+    if (ev.at.empty()) ev.at = at;
+}
 
 }  // namespace
 
@@ -229,7 +247,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     co_return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
   }
 
-  if (!mappers::inbound::is_discharge_event(env.event_system, env.event_code))
+  if (!mappers::inbound::message_event_of(env.event_system, env.event_code))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
                                "message event '" + env.event_system + "|" + env.event_code +
                                    "' is not supported; see GET /fhir/metadata",
@@ -239,13 +257,47 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
   // recognises only standard codes. Only the parsed tree changes: the body is stored as it was received.
   auto code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(),
                                                             concept_maps_->for_partner(partner->id));
-  auto translated = mappers::inbound::translate_discharge(doc);
+  auto translated = mappers::inbound::translate_message(doc, partner->id);
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
                                "Bundle");
   state->translation = std::move(translated.value);
   // Noted in the response like unmapped content, first (they happened first).
   state->translation.notes.insert(state->translation.notes.begin(), code_notes.begin(), code_notes.end());
+  co_await commit(state);
+  if (state->kind == ingest_kind::failed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the message could not be stored; nothing was kept, send it again");
+  if (state->kind == ingest_kind::bundle_reused)
+    co_return http::make_error(
+        bhttp::status::unprocessable_entity, "duplicate",
+        "Bundle.id '" + env.bundle_id +
+            "' was already received with another MessageHeader.id; Bundle.id values must "
+            "not be reused",
+        "Bundle.id");
+  if (state->kind == ingest_kind::duplicate) {
+    auto original = rebuild_response_message(
+        std::move(state->prior_body), config_->server.public_base_url, state->received_at, state->route_note,
+        &concept_maps_->for_partner(state->partner_id), validator_, decode_notes(state->prior_merge_notes));
+    if (!original)
+      co_return http::make_error(
+          bhttp::status::internal_server_error, "exception",
+          "message " + env.header_id + " was received before, but its original response cannot be rebuilt");
+    co_return http::make_response(bhttp::status::ok, std::move(*original), http::fhir_json);
+  }
+  auto notes = state->translation.notes;
+  notes.insert(notes.end(), state->merge_notes.begin(), state->merge_notes.end());
+  co_return http::make_response(
+      bhttp::status::ok,
+      build_response_message({&env, &notes, &state->validation_notes, config_->server.public_base_url,
+                              state->received_at, state->route_note}),
+      http::fhir_json);
+}
+
+asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state) {
+  // The time the message was received: its record events' time, and the messages row's.
+  state->received_at = store::iso_utc(store::now_ms());
+  stamp_events(state->translation.record, state->received_at);
   state->fresh = derive(state->translation.record, *config_);
 
   auto config = config_;
@@ -258,15 +310,15 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
       state->received_at = prior->received_at;
       state->route_note = prior->route_note;
       state->prior_body = tx.message_body(prior->id);
+      state->prior_merge_notes = prior->merge_notes;
       return tx.ok();
     }
-    if (tx.message_by_bundle(state->partner_id, envelope.bundle_id)) {
+    if (!state->document && tx.message_by_bundle(state->partner_id, envelope.bundle_id)) {
       state->kind = ingest_kind::bundle_reused;
       return true;
     }
     auto update = apply_to_child(tx, state->translation.record, *config, std::move(state->fresh));
-
-    state->received_at = store::iso_utc(store::now_ms());
+    state->merge_notes = std::move(update.merge_notes);
     if (update.held) {
       state->route_note = held_for_match_note(update.hold_reason);
     } else if (update.home == nullptr) {
@@ -286,6 +338,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     if (update.held || update.home == nullptr) m.translation = model::encode(state->translation.record);
     m.route_note = state->route_note;
     m.match_candidates = update.candidates;
+    m.merge_notes = encode_notes(state->merge_notes);
     auto message_id = tx.insert_message(m, state->body);
     if (!update.held && update.home != nullptr) {
       tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
@@ -295,33 +348,118 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(ingest));
+  if (!committed) state->kind = ingest_kind::failed;
+  if (state->kind == ingest_kind::created && !state->destination.empty() && notify_)
+    notify_(state->destination);
+}
 
-  if (!committed || state->kind == ingest_kind::failed)
-    co_return http::make_error(bhttp::status::service_unavailable, "transient",
-                               "the message could not be stored; nothing was kept, send it again");
-  if (state->kind == ingest_kind::bundle_reused)
+asio::awaitable<http::response> message_intake::process_document(http::request& req) {
+  if (!http::is_fhir_json(req[bhttp::field::content_type]))
+    co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
+                               "expected Content-Type application/fhir+json, got '" +
+                                   std::string(req[bhttp::field::content_type]) + "'");
+  auto state = std::make_shared<ingest_state>();
+  state->document = true;
+  state->body = std::move(req.body());
+  std::string scratch = state->body;
+  rapidjson::Document doc;
+  if (auto error = fhir::parse_json_in_place(scratch, doc, {config_->server.json_max_depth}))
     co_return http::make_error(
-        bhttp::status::unprocessable_entity, "duplicate",
-        "Bundle.id '" + env.bundle_id +
-            "' was already received with another MessageHeader.id; Bundle.id values must "
-            "not be reused",
-        "Bundle.id");
-  if (!state->destination.empty() && notify_) notify_(state->destination);
+        bhttp::status::bad_request, "structure",
+        "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
+  auto member_text = [](const rapidjson::Value& v, const char* name) -> std::string {
+    if (!v.IsObject()) return {};
+    auto it = v.FindMember(name);
+    return it != v.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+  };
+  if (member_text(doc, "resourceType") != "Bundle")
+    co_return http::make_error(bhttp::status::bad_request, "structure",
+                               "POST /fhir/Bundle takes a Bundle resource", "Bundle");
+  if (member_text(doc, "type") != "document")
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
+                               "POST /fhir/Bundle accepts discharge documents (Bundle.type document); send "
+                               "messages to $process-message",
+                               "Bundle.type");
+  // What identifies the document (bdl-9): its repeat is recognised by it.
+  std::string id_system;
+  std::string id_value;
+  if (auto it = doc.FindMember("identifier"); it != doc.MemberEnd()) {
+    id_system = member_text(it->value, "system");
+    id_value = member_text(it->value, "value");
+  }
+  if (id_system.empty() || id_value.empty())
+    co_return http::make_error(bhttp::status::unprocessable_entity, "required",
+                               "bdl-9: a document must have an identifier with a system and a value",
+                               "Bundle.identifier");
+  // The sender: an organisation the Composition names as custodian or author that a partner lists.
+  const config::partner* partner = nullptr;
+  auto senders = mappers::inbound::document_sender_identifiers(doc);
+  for (const auto& id : senders)
+    if ((partner = config_->find_partner_by_organization(id.system, id.value)) != nullptr) break;
+  if (partner == nullptr)
+    co_return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        senders.empty()
+            ? std::string("the document names no custodian or author organisation with an identifier")
+            : "no partner is configured for the document's custodian or author organisation ('" +
+                  senders.front().system + "|" + senders.front().value + "')",
+        "Bundle.entry[0].resource.custodian");
+  state->partner_id = partner->id;
+
+  fhir::operation_outcome validation;
+  validator_.validate(doc, validation, ingest_validation_options(*partner), "Bundle");
+  state->validation_notes = response_notes(validation);
+  if (validation.has_errors()) {
+    fhir::operation_outcome rejected;
+    for (const auto& i : validation.issues())
+      if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) rejected.add(i);
+    for (const auto& i : state->validation_notes) rejected.add(i);
+    co_return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
+  }
+  if (!mappers::inbound::is_discharge_document(doc))
+    co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
+                               "only discharge summary documents (Composition.type LOINC 18842-5) are "
+                               "accepted",
+                               "Bundle.entry[0].resource.type");
+  auto code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(),
+                                                            concept_maps_->for_partner(partner->id));
+  auto translated = mappers::inbound::translate_discharge_document(doc, partner->id);
+  if (!translated.ok)
+    co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
+                               "Bundle");
+  state->translation = std::move(translated.value);
+  state->translation.notes.insert(state->translation.notes.begin(), code_notes.begin(), code_notes.end());
+  // A document is kept like a message: its identifier takes the place of MessageHeader.id.
+  state->envelope.bundle_id = member_text(doc, "id");
+  state->envelope.header_id = "document:" + id_system + "|" + id_value;
+  state->envelope.event_code = "nicu-discharge-document";
+  co_await commit(state);
+  if (state->kind == ingest_kind::failed)
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the document could not be stored; nothing was kept, send it again");
+  // http.html create: 201 with the new resource's Location; a repeat (conditional create matching the
+  // one already there) 200 with the same body.
+  auto location = config_->server.public_base_url + "/Bundle/" +
+                  mappers::outbound::uuid_v5("urn:homebase:document:" + id_system + "|" + id_value);
+  http::response res;
   if (state->kind == ingest_kind::duplicate) {
-    auto original = rebuild_response_message(std::move(state->prior_body), config_->server.public_base_url,
-                                             state->received_at, state->route_note,
-                                             &concept_maps_->for_partner(state->partner_id), validator_);
+    auto original = rebuild_document_outcome(std::move(state->prior_body), state->route_note,
+                                             &concept_maps_->for_partner(state->partner_id), validator_,
+                                             decode_notes(state->prior_merge_notes));
     if (!original)
       co_return http::make_error(
           bhttp::status::internal_server_error, "exception",
-          "message " + env.header_id + " was received before, but its original response cannot be rebuilt");
-    co_return http::make_response(bhttp::status::ok, std::move(*original), http::fhir_json);
+          "the document was received before, but its original answer cannot be rebuilt");
+    res = http::make_response(bhttp::status::ok, std::move(*original), http::fhir_json);
+  } else {
+    auto notes = state->translation.notes;
+    notes.insert(notes.end(), state->merge_notes.begin(), state->merge_notes.end());
+    res = http::make_response(bhttp::status::created,
+                              build_document_outcome(notes, state->validation_notes, state->route_note),
+                              http::fhir_json);
   }
-  co_return http::make_response(
-      bhttp::status::ok,
-      build_response_message({&env, &state->translation.notes, &state->validation_notes,
-                              config_->server.public_base_url, state->received_at, state->route_note}),
-      http::fhir_json);
+  res.set(bhttp::field::location, location);
+  co_return res;
 }
 
 asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {

@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::pipeline {
+
+struct ingest_state;  // one message or document on its way through (message_intake.cpp)
 
 // How a partner's messages are validated: strict, or lenient (unknown elements are warnings).
 [[nodiscard]] fhir::validation_options ingest_validation_options(const config::partner& partner);
@@ -35,6 +38,13 @@ class message_intake {
                  concept_maps_ptr concept_maps = nullptr);
 
   boost::asio::awaitable<http::response> process(http::request& req);
+
+  // `POST /fhir/Bundle`: a NICU discharge as a FHIR document (Bundle.type document, Composition LOINC
+  // 18842-5 first). The sender is the partner whose organization_identifiers name the Composition's
+  // custodian or an author; Bundle.identifier (required for documents, bdl-9) recognises a repeat. The same
+  // stages and store transaction as a message; answered per R4 create: 201 with Location, or 200 for a
+  // repeat (nothing processed again, the same body), the body an OperationOutcome listing the notes.
+  boost::asio::awaitable<http::response> process_document(http::request& req);
 
   // Re-runs patient matching and routing for an unroutable or held message, or requeues a dead-lettered one.
   boost::asio::awaitable<http::response> retry(std::int64_t message_id);
@@ -51,6 +61,9 @@ class message_intake {
     std::optional<std::int64_t> child_id;  // nullopt: a new child
   };
   boost::asio::awaitable<http::response> resolve(std::int64_t message_id, std::optional<match_choice> choice);
+  // Translation done: one store job (duplicate check, merge, routing, inbox and outbox rows), then commit.
+  // Sets the state's outputs; kind failed when nothing was kept.
+  boost::asio::awaitable<void> commit(std::shared_ptr<ingest_state> state);
 
   config::config_ptr config_;
   store::sqlite_store& store_;

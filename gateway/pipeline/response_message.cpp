@@ -5,6 +5,8 @@
 
 #include "fhir/json_document.hpp"
 #include "fhir/operation_outcome.hpp"
+#include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/inbound/message_dispatcher.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
 #include "mappers/terminology/coding_translation.hpp"
 
@@ -19,25 +21,31 @@ void str(writer_t& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-fhir::operation_outcome details_of(const response_inputs& in) {
+fhir::operation_outcome details_of(const std::vector<fhir::issue>* validation_notes,
+                                   const std::vector<mappers::inbound::mapping_note>* notes,
+                                   const std::string& route_note) {
   fhir::operation_outcome details;
-  if (in.validation_notes != nullptr)
-    for (const auto& i : *in.validation_notes) details.add(i);
-  if (in.notes != nullptr)
-    for (const auto& n : *in.notes)
+  if (validation_notes != nullptr)
+    for (const auto& i : *validation_notes) details.add(i);
+  if (notes != nullptr)
+    for (const auto& n : *notes)
       details.add(n.severity == "information" ? issue_severity::information : issue_severity::warning,
                   n.severity == "information" ? "informational" : "not-supported", n.text, n.expression);
-  if (is_held_for_match(in.route_note)) {
+  if (is_held_for_match(route_note)) {
     details.add(issue_severity::warning, "multiple-matches",
                 "accepted and held until a person confirms which child it is about: " +
-                    in.route_note.substr(match_hold_prefix.size()) +
+                    route_note.substr(match_hold_prefix.size()) +
                     "; nothing was merged, a coordinator resolves it");
-  } else if (!in.route_note.empty()) {
+  } else if (!route_note.empty()) {
     details.add(issue_severity::warning, "not-found",
-                "accepted and held as unroutable: " + in.route_note +
+                "accepted and held as unroutable: " + route_note +
                     "; an operator re-routes it after a config change");
   }
   return details;
+}
+
+fhir::operation_outcome details_of(const response_inputs& in) {
+  return details_of(in.validation_notes, in.notes, in.route_note);
 }
 
 }  // namespace
@@ -162,7 +170,7 @@ std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validatio
 std::optional<std::string> rebuild_response_message(
     std::string body, const std::string& gateway_endpoint, const std::string& received_at,
     const std::string& route_note, const std::vector<mappers::terminology::concept_map>* concept_maps,
-    const fhir::validator& validator) {
+    const fhir::validator& validator, const std::vector<mappers::inbound::mapping_note>& merge_notes) {
   rapidjson::Document doc;
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
   auto check = fhir::check_message_bundle(doc);
@@ -175,11 +183,72 @@ std::optional<std::string> rebuild_response_message(
   std::vector<mappers::inbound::mapping_note> code_notes;
   if (concept_maps != nullptr)
     code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
-  auto translated = mappers::inbound::translate_discharge(doc);
+  auto translated = mappers::inbound::translate_message(doc);
   if (!translated.ok) return std::nullopt;
   translated.value.notes.insert(translated.value.notes.begin(), code_notes.begin(), code_notes.end());
+  translated.value.notes.insert(translated.value.notes.end(), merge_notes.begin(), merge_notes.end());
   return build_response_message(
       {&check.envelope, &translated.value.notes, &notes, gateway_endpoint, received_at, route_note});
+}
+
+std::string build_document_outcome(const std::vector<mappers::inbound::mapping_note>& notes,
+                                   const std::vector<fhir::issue>& validation_notes,
+                                   const std::string& route_note) {
+  auto details = details_of(&validation_notes, &notes, route_note);
+  if (details.empty())
+    details.add(issue_severity::information, "informational", "the discharge document was processed");
+  return details.to_json();
+}
+
+std::optional<std::string> rebuild_document_outcome(
+    std::string body, const std::string& route_note,
+    const std::vector<mappers::terminology::concept_map>* concept_maps, const fhir::validator& validator,
+    const std::vector<mappers::inbound::mapping_note>& merge_notes) {
+  rapidjson::Document doc;
+  if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
+  fhir::operation_outcome validation;
+  fhir::validation_options lenient;
+  lenient.unknown_elements_are_warnings = true;
+  validator.validate(doc, validation, lenient, "Bundle");
+  auto notes = response_notes(validation);
+  std::vector<mappers::inbound::mapping_note> code_notes;
+  if (concept_maps != nullptr)
+    code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
+  auto translated = mappers::inbound::translate_discharge_document(doc);
+  if (!translated.ok) return std::nullopt;
+  translated.value.notes.insert(translated.value.notes.begin(), code_notes.begin(), code_notes.end());
+  translated.value.notes.insert(translated.value.notes.end(), merge_notes.begin(), merge_notes.end());
+  return build_document_outcome(translated.value.notes, notes, route_note);
+}
+
+namespace {
+std::string one_line(std::string s) {
+  for (auto& c : s)
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+}  // namespace
+
+std::string encode_notes(const std::vector<mappers::inbound::mapping_note>& notes) {
+  std::string out;
+  for (const auto& n : notes)
+    out += one_line(n.severity) + "\t" + one_line(n.expression) + "\t" + one_line(n.text) + "\n";
+  return out;
+}
+
+std::vector<mappers::inbound::mapping_note> decode_notes(std::string_view text) {
+  std::vector<mappers::inbound::mapping_note> notes;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    auto line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    auto a = line.find('\t');
+    auto b = a == std::string_view::npos ? a : line.find('\t', a + 1);
+    if (b == std::string_view::npos) continue;
+    notes.push_back({std::string(line.substr(0, a)), std::string(line.substr(a + 1, b - a - 1)),
+                     std::string(line.substr(b + 1))});
+  }
+  return notes;
 }
 
 }  // namespace homebase::gateway::pipeline

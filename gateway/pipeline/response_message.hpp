@@ -16,7 +16,7 @@
 #include "fhir/message_bundle.hpp"
 #include "fhir/operation_outcome.hpp"
 #include "fhir/validation/validator.hpp"
-#include "mappers/inbound/discharge_translator.hpp"
+#include "mappers/inbound/translation.hpp"
 #include "mappers/terminology/concept_map.hpp"
 
 namespace homebase::gateway::pipeline {
@@ -53,10 +53,32 @@ struct response_inputs {
 // unknown elements, which a strict partner's accepted message does not have.
 // Returns nothing when the body no longer parses or translates (a gateway too different from the one that
 // accepted it).
+// `merge_notes`: what the merge noted when the message was processed (stored with it), reported after the
+// translation's notes.
 [[nodiscard]] std::optional<std::string> rebuild_response_message(
     std::string body, const std::string& gateway_endpoint, const std::string& received_at,
     const std::string& route_note,
     const std::vector<mappers::terminology::concept_map>* concept_maps = nullptr,
-    const fhir::validator& validator = fhir::validator());
+    const fhir::validator& validator = fhir::validator(),
+    const std::vector<mappers::inbound::mapping_note>& merge_notes = {});
+
+// The answer to a discharge document POSTed to /fhir/Bundle: an OperationOutcome listing the validation
+// warnings, the mapping notes and the routing note; one `informational` issue when there is nothing else
+// to say (an OperationOutcome needs an issue).
+[[nodiscard]] std::string build_document_outcome(const std::vector<mappers::inbound::mapping_note>& notes,
+                                                 const std::vector<fhir::issue>& validation_notes,
+                                                 const std::string& route_note);
+
+// Rebuilds the answer to a stored document (as rebuild_response_message does for a message), so that a
+// repeat gets the same bytes.
+[[nodiscard]] std::optional<std::string> rebuild_document_outcome(
+    std::string body, const std::string& route_note,
+    const std::vector<mappers::terminology::concept_map>* concept_maps, const fhir::validator& validator,
+    const std::vector<mappers::inbound::mapping_note>& merge_notes);
+
+// merge notes <-> the text kept in messages.merge_notes: one note per line, "severity TAB subject TAB text"
+// (none of them holds a tab or a newline: those are replaced by spaces).
+[[nodiscard]] std::string encode_notes(const std::vector<mappers::inbound::mapping_note>& notes);
+[[nodiscard]] std::vector<mappers::inbound::mapping_note> decode_notes(std::string_view text);
 
 }  // namespace homebase::gateway::pipeline

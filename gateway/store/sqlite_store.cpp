@@ -169,13 +169,18 @@ CREATE TABLE audit_events(
   body TEXT NOT NULL);
 CREATE INDEX audit_events_child ON audit_events(child_id, id);
 )sql",
+    // 6: what the merge said about a message (a referral transition refused, a
+    // medication conflict), kept so that a repeat gets the same response.
+    R"sql(
+ALTER TABLE messages ADD COLUMN merge_notes TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, "
-    "translation, route_note, match_candidates";
+    "translation, route_note, match_candidates, merge_notes";
 
 stored_message read_message(const sqlite_statement& s) {
   stored_message m;
@@ -191,6 +196,7 @@ stored_message read_message(const sqlite_statement& s) {
   m.translation = s.column_text(9);
   m.route_note = s.column_text(10);
   m.match_candidates = s.column_text(11);
+  m.merge_notes = s.column_text(12);
   return m;
 }
 
@@ -498,8 +504,8 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, body, translation, route_note, match_candidates) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "destination, child_id, body, translation, route_note, match_candidates, merge_notes) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -511,6 +517,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
   else
     s.bind_null(8);
   s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note).bind(12, m.match_candidates);
+  s.bind(13, m.merge_notes);
   auto rc = s.step();
   s.reset();  // drop the borrowed body before the caller can free it
   if (!check(rc, "insert message")) return 0;

@@ -56,6 +56,8 @@ struct stored_message {
   std::string
       route_note;  // why the message was held (unroutable, or for patient matching); empty when routed
   std::string match_candidates;  // status held_for_match: the children it could be about, "3,5"
+  // What the merge noted (pipeline/merge_notes encoding): part of the response, so kept for a repeat.
+  std::string merge_notes;
 };
 
 struct attempt_row {

@@ -231,3 +231,43 @@ TEST(gateway_config, school_errors_name_the_key) {
 
 }  // namespace
 }  // namespace homebase::config
+
+namespace homebase::config {
+namespace {
+
+TEST(gateway_config, partner_organization_identifiers_recognise_a_document_sender) {
+  auto cfg = load_text(
+      "partners:\n  - id: nicu\n    source_endpoints: [x]\n    organization_identifiers:\n"
+      "      - {system: http://hl7.org/fhir/sid/us-npi, value: \"1203984756\"}\n"
+      "  - id: docs-only\n    organization_identifiers:\n      - {system: urn:s, value: v}\n");
+  ASSERT_EQ(cfg->partners.size(), 2u);
+  EXPECT_EQ(cfg->find_partner_by_organization("http://hl7.org/fhir/sid/us-npi", "1203984756"),
+            &cfg->partners[0]);
+  EXPECT_EQ(cfg->find_partner_by_organization("urn:s", "v"), &cfg->partners[1]);
+  EXPECT_EQ(cfg->find_partner_by_organization("urn:s", "w"), nullptr);
+  EXPECT_TRUE(cfg->partners[1].source_endpoints.empty());
+}
+
+TEST(gateway_config, partner_organization_identifiers_refuse_bad_values) {
+  auto expect = [](const std::string& yaml, const std::string& fragment) {
+    try {
+      (void)load_text(yaml, "test.yaml");
+      ADD_FAILURE() << "no error for:\n" << yaml;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect("partners:\n  - id: p\n    organization_identifiers:\n      - system: s\n",
+         "test.yaml:4: partners[0].organization_identifiers[0]: needs both system and value");
+  expect("partners:\n  - id: p\n    organization_identifiers: npi\n", "must be a list of {system, value}");
+  expect("partners:\n  - id: p\n    organization_identifiers:\n      - {system: s, value: v, use: x}\n",
+         "unknown key");
+  expect(
+      "partners:\n  - id: p\n    organization_identifiers: [{system: s, value: v}]\n"
+      "  - id: q\n    organization_identifiers: [{system: s, value: v}]\n",
+      "partners[1].organization_identifiers: 's|v' already identifies another partner");
+  expect("partners:\n  - id: p\n", "needs at least one endpoint (or organization_identifiers");
+}
+
+}  // namespace
+}  // namespace homebase::config

@@ -249,6 +249,11 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
       y << "    concept_maps:\n";
       for (const auto& m : options.partner_concept_maps) y << "      - " << m << "\n";
     }
+    if (!options.partner_organization_npis.empty()) {
+      y << "    organization_identifiers:\n";
+      for (const auto& npi : options.partner_organization_npis)
+        y << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << npi << "\"\n";
+    }
     y << "medical_homes:\n  - id: meadowbrook\n    name: Meadowbrook Pediatrics\n    fhir_base_url: "
       << options.medical_home_base << "\n    organization_identifiers:\n"
       << "      - system: http://hl7.org/fhir/sid/us-npi\n        value: \"" << options.organization_value

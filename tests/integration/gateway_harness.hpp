@@ -104,6 +104,7 @@ struct gateway_options {
   std::string partner_validation{};  // partners[0].validation (strict | lenient) when not empty
   std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
   std::string extra_config{};                       // more top-level YAML appended as is (e.g. coordination:)
+  std::vector<std::string> partner_organization_npis{};  // partners[0].organization_identifiers (us-npi)
 };
 
 struct gateway_process {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mappers/model/medical_home.hpp"
+#include "tests/mappers/inbound/golden.hpp"
 #include "tests/mappers/test_files.hpp"
 
 namespace homebase::mappers::inbound {
@@ -228,11 +229,11 @@ TEST(DischargeTranslator, NotesUnknownExtensionsAndElements) {
   ext.PushBack(e, a);
   auto& patient = resource_of_type(doc, "Patient");
   patient.AddMember("extension", ext, a);
-  patient.AddMember("multipleBirthBoolean", false, a);
+  patient.AddMember("maritalStatus", rapidjson::Value(rapidjson::kObjectType), a);
   auto t = translate_ok(doc);
   EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[1].resource.extension[0]", "http://example.org/unknown"));
-  EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[1].resource.multipleBirthBoolean",
-                       "Patient.multipleBirthBoolean is not mapped"));
+  EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[1].resource.maritalStatus",
+                       "Patient.maritalStatus is not mapped"));
 }
 
 TEST(DischargeTranslator, DerivesKeysForResourcesWithoutIdentifier) {
@@ -279,8 +280,9 @@ TEST(DischargeTranslator, DaVinciExampleMapsPatientAndEncounter) {
   EXPECT_EQ(r.encounter->discharge_disposition, "Discharge to Home or Self Care (Routine Discharge)");
   EXPECT_EQ(r.encounter->location, "HOLY FAMILY HOSPITAL");
   // Content the translator does not map is named, never silently dropped.
-  EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[6].resource",
-                       "Condition is not mapped by the discharge translator"));
+  // The Condition is a problem of the plan (model v2).
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_FALSE(r.problems[0].text.empty());
   EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[7].resource",
                        "Coverage is not mapped by the discharge translator"));
   EXPECT_TRUE(has_note(t, "warning", "Bundle.entry[2].resource.address", "Patient.address is not mapped"));
@@ -318,6 +320,111 @@ TEST(DischargeTranslator, RejectsAMessageWithoutPatient) {
   auto result = translate_discharge(doc);
   EXPECT_FALSE(result.ok);
   EXPECT_EQ(result.error, translate_error::no_patient);
+}
+
+}  // namespace
+}  // namespace homebase::mappers::inbound
+
+// ---- model v2 content, the document form, golden files ----
+namespace homebase::mappers::inbound {
+namespace {
+
+const char* const v2_fixture = "fixtures/inbound/nicu-discharge-v2.json";
+const char* const v2_document = "fixtures/inbound/nicu-discharge-v2-document.json";
+
+TEST(DischargeTranslatorV2, MapsTheMedicalSummaryFamilyAndPreferences) {
+  auto doc = testing::load_fixture(v2_fixture);
+  auto result = translate_discharge(doc, "st-elsewhere-nicu");
+  ASSERT_TRUE(result.ok) << result.message;
+  const auto& r = result.value.record;
+  ASSERT_EQ(r.problems.size(), 3u);
+  EXPECT_EQ(r.problems[1].code.code, "67569000");
+  EXPECT_EQ(r.problems[1].clinical_status, "active");
+  ASSERT_EQ(r.medications.size(), 2u);
+  EXPECT_EQ(r.medications[0].code.code, "1298088");
+  EXPECT_EQ(r.medications[0].dosage, "10 mg by mouth once daily");
+  EXPECT_EQ(r.medications[0].source, "st-elsewhere-nicu");
+  ASSERT_EQ(r.devices.size(), 1u);                      // the Device is the statement's; not a second device
+  EXPECT_EQ(r.devices[0].key.value, "DEV-0048213-o2");  // the device itself
+  EXPECT_EQ(r.devices[0].code.code, "426160001");
+  EXPECT_EQ(r.devices[0].setting, "1/8 L/min by nasal cannula, continuous");
+  ASSERT_EQ(r.goals.size(), 1u);
+  EXPECT_EQ(r.goals[0].priority, "high-priority");
+  EXPECT_EQ(r.patient.cultural_preferences,
+            (std::vector<std::string>{"religion: Hinduism",
+                                      "Vegetarian household; the family asks that visits avoid Friday "
+                                      "evening prayers"}));
+  EXPECT_FALSE(r.patient.multiple_birth);
+  ASSERT_EQ(r.family.size(), 2u);
+  EXPECT_TRUE(r.family[0].legal_authority);  // mother
+  EXPECT_TRUE(r.family[0].primary_contact);  // v2-0131 C
+  EXPECT_TRUE(r.family[1].legal_authority);  // father
+  EXPECT_FALSE(r.family[1].primary_contact);
+  ASSERT_EQ(r.activities.size(), 5u);
+  EXPECT_FALSE(r.activities[0].to_be_scheduled);  // weekly, scheduled
+  EXPECT_TRUE(r.activities[4].to_be_scheduled);   // audiology: to be scheduled by the medical home
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, "DischargeRecordReceived");
+  EXPECT_EQ(r.events[0].source, "st-elsewhere-nicu");
+  EXPECT_EQ(r.events[0].at, "");  // the intake stamps the time the message was received
+}
+
+TEST(DischargeTranslatorV2, ReferralsHaveOriginFlowAndPerformerAndEiStartsItsClock) {
+  auto doc = testing::load_fixture(v2_fixture);
+  auto result = translate_discharge(doc);
+  ASSERT_TRUE(result.ok);
+  const auto& r = result.value.record;
+  ASSERT_EQ(r.referrals.size(), 8u);
+  for (const auto& ref : r.referrals) EXPECT_EQ(ref.origin, "nicu_discharge") << ref.key.value;
+  // Each specialist referral has a booked appointment: scheduled. EI has none: sent.
+  EXPECT_EQ(r.referrals[0].flow, "scheduled");
+  const auto& ei = r.referrals[7];
+  EXPECT_EQ(ei.specialty, "early-intervention");
+  EXPECT_EQ(ei.flow, "sent");
+  EXPECT_EQ(ei.performer, "Central County Early Intervention Program");
+  EXPECT_EQ(ei.performer_org.value, "EI-CENTRAL-07");
+  ASSERT_TRUE(r.early_intervention);
+  EXPECT_EQ(r.early_intervention->identified_on, "2024-03-05");
+  EXPECT_EQ(r.early_intervention->referral_due_by, "2024-03-12");
+  // Sent to the program is what a referral Task says (referral-update), not the hospital's order.
+  EXPECT_EQ(r.early_intervention->referred_on, "");
+  EXPECT_EQ(r.early_intervention->referral_key, ei.key);
+}
+
+TEST(DischargeTranslatorV2, TheDocumentGivesTheSameRecordAsTheMessage) {
+  auto message = testing::load_fixture(v2_fixture);
+  auto document = testing::load_fixture(v2_document);
+  ASSERT_TRUE(is_discharge_document(document));
+  EXPECT_FALSE(is_discharge_document(message));
+  auto from_message = translate_discharge(message, "p");
+  auto from_document = translate_discharge_document(document, "p");
+  ASSERT_TRUE(from_document.ok) << from_document.message;
+  auto a = from_message.value.record;
+  auto b = from_document.value.record;
+  ASSERT_EQ(b.events.size(), 1u);
+  EXPECT_EQ(b.events[0].message_id,
+            "http://st-elsewhere-childrens.example.org/fhir/sid/document|DOC-0048213-discharge-1");
+  a.events.clear();
+  b.events.clear();
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(document_sender_identifiers(document),
+            (std::vector<model::identifier>{{"http://hl7.org/fhir/sid/us-npi", "1203984756"}}));
+  // A section with narrative only is noted; a message is no document.
+  EXPECT_FALSE(translate_discharge_document(message).ok);
+}
+
+TEST(DischargeTranslatorV2, Golden) {
+  auto doc = testing::load_fixture(v2_fixture);
+  auto result = translate_discharge(doc, "st-elsewhere-nicu");
+  ASSERT_TRUE(result.ok);
+  testing::expect_golden(result.value, "nicu-discharge-v2");
+}
+
+TEST(DischargeTranslatorV2, GoldenDocument) {
+  auto doc = testing::load_fixture(v2_document);
+  auto result = translate_discharge_document(doc, "st-elsewhere-nicu");
+  ASSERT_TRUE(result.ok);
+  testing::expect_golden(result.value, "nicu-discharge-v2-document");
 }
 
 }  // namespace
