@@ -67,7 +67,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       disclosure_(disclosure),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server),
-      rest_(store, config->server.public_base_url) {
+      rest_(store, config->server.public_base_url),
+      checklist_(store) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
@@ -140,6 +141,10 @@ asio::awaitable<http::response> routes::handle(http::request& req) {
       if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
       co_return admin_.show(id);
     }
+  }
+  if (auto patient = api::medical_home_checklist_operation::patient_of(path); !patient.empty()) {
+    if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+    co_return checklist_.handle(patient);
   }
   // The read API: /fhir/{type}, /fhir/{type}/_search, /fhir/{type}/{id}, for R4 resource types.
   constexpr std::string_view fhir_prefix = "/fhir/";

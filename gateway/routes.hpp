@@ -9,6 +9,7 @@
 //   GET  /admin/messages[/{id}]        admin_api
 //   POST /admin/messages/{id}/retry    message_intake::retry
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
+//   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
 //   /fhir/Consent, /fhir/$school-letter, /fhir/AuditEvent, /admin/school-letters/{id}: disclosure_api
@@ -17,6 +18,7 @@
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
+#include "gateway/api/medical_home_checklist_operation.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -38,6 +40,7 @@ class routes final : public http::request_handler {
   admin::admin_api admin_;
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
+  api::medical_home_checklist_operation checklist_;
   std::string metadata_;
 };
 

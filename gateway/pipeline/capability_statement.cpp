@@ -169,6 +169,17 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.EndObject();
   w.StartObject();
   w.Key("name");
+  w.String("medical-home-checklist");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/medical-home-checklist");
+  w.Key("documentation");
+  w.String(
+      "GET [base]/Patient/{id}/$medical-home-checklist: the 11 items of the Medical Homes Checklist for the "
+      "child, each with status evidence | gap | no-evidence | not-derivable and the evidence the "
+      "coordination record holds, and the corrected age while it applies, as Parameters.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
   w.String("school-letter");
   w.Key("definition");
   w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter");

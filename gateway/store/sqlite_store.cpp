@@ -987,6 +987,14 @@ std::vector<std::int64_t> sqlite_store::coordination_due_children(std::int64_t n
   return out;
 }
 
+std::optional<std::string> sqlite_store::read_child_record(std::int64_t child_id) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_, "SELECT record FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  if (!s.valid() || s.step() != SQLITE_ROW) return std::nullopt;
+  return s.column_text(0);
+}
+
 bool sqlite_store::healthy() {
   std::lock_guard lock(read_mutex_);
   sqlite_statement s(read_db_, "SELECT COUNT(*) FROM schema_version");

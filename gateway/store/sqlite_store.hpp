@@ -256,6 +256,8 @@ class sqlite_store {
   [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
   [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
   [[nodiscard]] bool healthy();
+  // A child's stored record JSON (the read side of write_tx::child_record).
+  [[nodiscard]] std::optional<std::string> read_child_record(std::int64_t child_id);
   // Runs `reader` with the read connection, under its mutex (reads of tables other units own).
   void read(const std::function<void(sqlite3*)>& reader);
   [[nodiscard]] int schema_version() const { return schema_version_; }

@@ -279,8 +279,8 @@ std::vector<checklist_item> medical_home_checklist(const coordination_record& re
           plan_shared(record, 11)};
 }
 
-std::string checklist_parameters(const std::vector<checklist_item>& items,
-                                 std::string_view patient_reference) {
+std::string checklist_parameters(const std::vector<checklist_item>& items, std::string_view patient_reference,
+                                 std::string_view corrected_age) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -294,6 +294,7 @@ std::string checklist_parameters(const std::vector<checklist_item>& items,
   string_member(w, "reference", patient_reference);
   w.EndObject();
   w.EndObject();
+  if (!corrected_age.empty()) part(w, "corrected-age", "valueString", corrected_age);
   for (const auto& i : items) {
     w.StartObject();
     string_member(w, "name", "item");

@@ -30,8 +30,10 @@ struct checklist_item {
 [[nodiscard]] std::vector<checklist_item> medical_home_checklist(const model::coordination_record& record,
                                                                  std::string_view today);
 
-// The Parameters resource of $medical-home-checklist; `patient_reference` is e.g. "Patient/<id>".
+// The Parameters resource of $medical-home-checklist; `patient_reference` is e.g. "Patient/<id>";
+// `corrected_age`, when not empty, is given as its own parameter (model/corrected_age).
 [[nodiscard]] std::string checklist_parameters(const std::vector<checklist_item>& items,
-                                               std::string_view patient_reference);
+                                               std::string_view patient_reference,
+                                               std::string_view corrected_age = {});
 
 }  // namespace homebase::mappers::outbound

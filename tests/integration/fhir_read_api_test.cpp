@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <map>
 #include <set>
 
 #include "tests/integration/gateway_harness.hpp"
@@ -272,6 +273,44 @@ TEST(fhir_read_api_versions, a_repeat_of_the_same_content_keeps_the_version) {
   EXPECT_EQ(after.body, before.body);
   EXPECT_NE(http_call("GET", gw.url("/fhir/Appointment?_lastUpdated=lt2099")).body.find(R"("total":8)"),
             std::string::npos);
+}
+
+// Issue 4 item 7: the seed story's child answered against the Medical Homes Checklist, from its record.
+TEST_F(fhir_read_api, the_medical_home_checklist_answers_for_the_seed_story) {
+  auto reply = http_call("GET", gw_->url("/fhir/Patient/" + patient_id_ + "/$medical-home-checklist"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto p = parse(reply.body);
+  ASSERT_STREQ(p["resourceType"].GetString(), "Parameters");
+  std::map<int, std::string> status;
+  std::map<int, std::vector<std::string>> evidence;
+  for (const auto& param : p["parameter"].GetArray()) {
+    if (std::string(param["name"].GetString()) != "item") continue;
+    int number = 0;
+    for (const auto& part : param["part"].GetArray()) {
+      std::string name = part["name"].GetString();
+      if (name == "number") number = part["valueInteger"].GetInt();
+      if (name == "status") status[number] = part["valueCode"].GetString();
+      if (name == "evidence") evidence[number].push_back(part["valueString"].GetString());
+    }
+  }
+  ASSERT_EQ(status.size(), 11u);
+  EXPECT_EQ(status[3], "not-derivable");
+  EXPECT_EQ(status[5], "not-derivable");
+  EXPECT_NE(status[7], "no-evidence");  // seven referrals tracked
+  ASSERT_FALSE(evidence[7].empty());
+  EXPECT_NE(evidence[7][0].find("7 referrals tracked to closure"), std::string::npos) << evidence[7][0];
+  EXPECT_EQ(status[10], "evidence");    // the shared plan of care exists
+  EXPECT_NE(status[9], "no-evidence");  // parent partner outreach is on the coordinator's list
+  // The answer is valid R4.
+  auto file = dir_->path() / "checklist.json";
+  write_file(file, reply.body);
+  auto checked = http_call("POST", gw_->url("/fhir/$validate"), file);
+  EXPECT_EQ(checked.body.find(R"("severity":"error")"), std::string::npos) << checked.body;
+
+  expect_outcome(http_call("GET", gw_->url("/fhir/Patient/nobody/$medical-home-checklist")), 404,
+                 "no Patient");
+  EXPECT_EQ(http_call("POST", gw_->url("/fhir/Patient/" + patient_id_ + "/$medical-home-checklist")).status,
+            405);
 }
 
 }  // namespace
