@@ -156,6 +156,22 @@ child_update apply_to_child(store::write_tx& tx, const model::coordination_recor
   return save_into(tx, incoming, config, std::move(fresh), std::nullopt);
 }
 
+// R4 validation of a whole message or document, strict or lenient per partner. Its warnings become the
+// response's notes; with errors, the 422 to answer: every error with its path, then those warnings.
+std::optional<http::response> refuse_invalid(const fhir::validator& validator, const rapidjson::Value& doc,
+                                             const config::partner& partner,
+                                             std::vector<fhir::issue>& notes) {
+  fhir::operation_outcome validation;
+  validator.validate(doc, validation, ingest_validation_options(partner), "Bundle");
+  notes = response_notes(validation);
+  if (!validation.has_errors()) return std::nullopt;
+  fhir::operation_outcome rejected;
+  for (const auto& i : validation.issues())
+    if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) rejected.add(i);
+  for (const auto& i : notes) rejected.add(i);
+  return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
+}
+
 }  // namespace
 
 struct ingest_state {
@@ -235,17 +251,8 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
 
   // R4 validation of the whole Bundle. It needs the partner (strict or lenient), so it follows the
   // partner check; an unknown sender is refused before its message costs a validation.
-  fhir::operation_outcome validation;
-  validator_.validate(doc, validation, ingest_validation_options(*partner), "Bundle");
-  state->validation_notes = response_notes(validation);
-  if (validation.has_errors()) {
-    // Every error with its path, then the warnings a response would report.
-    fhir::operation_outcome rejected;
-    for (const auto& i : validation.issues())
-      if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) rejected.add(i);
-    for (const auto& i : state->validation_notes) rejected.add(i);
-    co_return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
-  }
+  if (auto refused = refuse_invalid(validator_, doc, *partner, state->validation_notes))
+    co_return std::move(*refused);
 
   if (!mappers::inbound::message_event_of(env.event_system, env.event_code))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
@@ -406,16 +413,8 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
         "Bundle.entry[0].resource.custodian");
   state->partner_id = partner->id;
 
-  fhir::operation_outcome validation;
-  validator_.validate(doc, validation, ingest_validation_options(*partner), "Bundle");
-  state->validation_notes = response_notes(validation);
-  if (validation.has_errors()) {
-    fhir::operation_outcome rejected;
-    for (const auto& i : validation.issues())
-      if (i.severity == issue_severity::error || i.severity == issue_severity::fatal) rejected.add(i);
-    for (const auto& i : state->validation_notes) rejected.add(i);
-    co_return http::make_outcome(bhttp::status::unprocessable_entity, rejected);
-  }
+  if (auto refused = refuse_invalid(validator_, doc, *partner, state->validation_notes))
+    co_return std::move(*refused);
   if (!mappers::inbound::is_discharge_document(doc))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
                                "only discharge summary documents (Composition.type LOINC 18842-5) are "
