@@ -81,7 +81,8 @@ INSERT OR IGNORE INTO child_match_keys
   SELECT json_extract(c.record, '$.p.b'),
          'parent:' || COALESCE(json_extract(f.value, '$.k.s'), '') || '|' || json_extract(f.value, '$.k.v'), c.id
   FROM children c, json_each(c.record, '$.f') f
-  WHERE json_extract(c.record, '$.p.b') IS NOT NULL AND json_extract(f.value, '$.k.v') IS NOT NULL;
+  WHERE json_extract(c.record, '$.p.b') IS NOT NULL AND json_extract(f.value, '$.k.v') IS NOT NULL
+    AND COALESCE(json_extract(f.value, '$.k.s'), '') <> 'urn:homebase:source-id';
 INSERT OR IGNORE INTO child_match_keys
   SELECT json_extract(c.record, '$.p.b'),
          'telecom:' || COALESCE(json_extract(t.value, '$.s'), '') || '|' || json_extract(t.value, '$.v'), c.id

@@ -13,13 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "mappers/model/code_systems.hpp"
 #include "mappers/model/coordination_record.hpp"
 
 namespace homebase::mappers::inbound {
 
 inline constexpr std::string_view message_event_system =
     "http://homebase.example.org/fhir/CodeSystem/message-event";
-inline constexpr std::string_view derived_key_system = "urn:homebase:source-id";
+using model::derived_key_system;
 inline constexpr std::string_view activity_key_system = "urn:homebase:careplan-activity";
 inline constexpr std::string_view specialty_system = "http://homebase.example.org/fhir/CodeSystem/specialty";
 inline constexpr std::string_view snomed_system = "http://snomed.info/sct";

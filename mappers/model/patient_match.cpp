@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mappers/model/code_systems.hpp"
+
 namespace homebase::mappers::model {
 namespace {
 
@@ -35,8 +37,14 @@ std::string contradiction(const child& incoming, const child& known) {
   return {};
 }
 
+// A business identifier of a person; a key derived from a message's fullUrl is not one (two senders, or
+// one sender's template, reuse fullUrls for different people).
+bool identifies_person(const identifier& key) {
+  return !key.value.empty() && key.system != derived_key_system;
+}
+
 bool same_parent(const family_member& a, const family_member& b) {
-  if (!a.key.value.empty() && a.key == b.key) return true;
+  if (identifies_person(a.key) && a.key == b.key) return true;
   for (const auto& t : a.telecom) {
     if (t.value.empty()) continue;
     for (const auto& u : b.telecom)
@@ -149,7 +157,7 @@ std::vector<std::string> match_keys(const coordination_record& record) {
   for (const auto& n : record.patient.names)
     if (!n.family.empty()) add("family:" + ascii_lower(n.family));
   for (const auto& m : record.family) {
-    if (!m.key.value.empty()) add("parent:" + m.key.system + "|" + m.key.value);
+    if (identifies_person(m.key)) add("parent:" + m.key.system + "|" + m.key.value);
     for (const auto& t : m.telecom)
       if (!t.value.empty()) add("telecom:" + t.system + "|" + t.value);
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "mappers/model/code_systems.hpp"
+
 namespace homebase::mappers::model {
 namespace {
 
@@ -108,6 +110,20 @@ TEST(PatientMatch, TheSameFamilyNameWithoutAParentHolds) {
   auto d = match_child(in, {}, {known(9, baby(hospital_mrn, "Baby Girl"))});
   EXPECT_EQ(d.verdict, match_verdict::hold);
   EXPECT_EQ(d.candidates, (std::vector<std::int64_t>{9}));
+}
+
+// A key the translator derived from a fullUrl names a resource in a message, not a person: two babies
+// whose mothers carry the same derived key (one sender's template reuses fullUrls) share no parent.
+TEST(PatientMatch, DerivedFamilyKeysAreNoEvidenceOfAParentInCommon) {
+  auto in = baby(permanent_mrn, "Baby Girl");
+  auto other = baby(hospital_mrn, "Baby Boy");
+  for (auto* r : {&in, &other}) {
+    r->family[0].key = {std::string(derived_key_system), "urn:uuid:9c3ffca2-c105-5aa0-bd33-f1b3a9932d8c"};
+    r->family[0].telecom.clear();
+  }
+  other.patient.names[0].family = "Lopez";
+  EXPECT_EQ(match_child(in, {}, {known(3, other)}).verdict, match_verdict::new_child);
+  EXPECT_EQ(match_keys(in), (std::vector<std::string>{"family:sharma"}));
 }
 
 // The store finds candidates by these keys; its migration derives the same keys for older records in SQL.
