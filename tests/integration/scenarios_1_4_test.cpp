@@ -296,6 +296,20 @@ TEST_F(scenarios_1_4, s2_an_amended_discharge_updates_in_place_and_bumps_the_pla
   ASSERT_EQ(home_team.size(), 1u);
   EXPECT_EQ(at(*home_team.resources[0], "participant")->Size(), members);
 
+  // The record events as Provenance at the home: the discharge once, the amendment once.
+  auto provenance = s.home("Provenance?_count=200");
+  auto with_activity = [&](const std::string& kind) {
+    int n = 0;
+    for (const auto* p : provenance.resources) {
+      const auto* codings = at(*p, "activity.coding");
+      if (codings == nullptr || !codings->IsArray()) continue;
+      for (const auto& c : codings->GetArray()) n += str(c, "code") == kind ? 1 : 0;
+    }
+    return n;
+  };
+  EXPECT_EQ(with_activity("DischargeRecordReceived"), 1) << provenance.body.substr(0, 500);
+  EXPECT_EQ(with_activity("DischargeRecordAmended"), 1);
+
   // Replays (02 again, then 01 again): the original answers, nothing changes, no version bump.
   auto tasks_now = task_list(s.for_patient("Task", a));
   auto replay = s.post(scenario_gateway::scenario_dir(scenario) / "02-nicu-discharge-amended.json");
