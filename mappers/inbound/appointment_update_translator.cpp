@@ -1,5 +1,7 @@
 #include "mappers/inbound/appointment_update_translator.hpp"
 
+#include <algorithm>
+
 #include "mappers/inbound/bundle_mapper.hpp"
 #include "mappers/inbound/fhir_reading.hpp"
 #include "mappers/inbound/visit_summary_translator.hpp"
@@ -9,6 +11,11 @@ namespace homebase::mappers::inbound {
 using rapidjson::Value;
 
 namespace {
+
+constexpr std::string_view cancellation_reason_system =
+    "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason";
+// Gateway-made key of a social need found in a message (contract: under .../fhir/sid/).
+constexpr std::string_view social_need_sid = "http://homebase.example.org/fhir/sid/social-need";
 
 bool ended_unattended(const model::appointment& a) {
   return a.status == "cancelled" || a.status == "noshow";
@@ -92,6 +99,21 @@ translate_result translate_appointment_update(const Value& bundle, std::string_v
     if (a.status == "cancelled" && a.cancel_reason.code.empty())
       mapper.note("information", where + ".cancelationReason",
                   "the appointment is cancelled without a cancelationReason");
+    if (ended_unattended(a) && a.cancel_reason.code == "pat-lt" &&
+        a.cancel_reason.system == cancellation_reason_system) {
+      // THO "Patient: Lack of Transportation": the ride is a need of this visit and of the family
+      // (Gravity SDOH: a transportation-insecurity health concern).
+      a.transport_needed = true;
+      model::social_need need;
+      need.key = {std::string(social_need_sid), "transportation|" + a.key.value};
+      need.domain = "transportation";
+      need.code = {"http://snomed.info/sct", "713458007", "Lack of access to transportation"};
+      need.status = "identified";
+      auto& needs = mapper.out().record.social_needs;
+      if (std::none_of(needs.begin(), needs.end(), [&](const auto& n) { return n.key == need.key; }))
+        needs.push_back(std::move(need));
+      detail += " (lack of transportation)";
+    }
     if (ended_unattended(a) && a.replaced_by.value.empty()) {
       if (model::appointment* next = replacement_for(appointments, a)) {
         a.replaced_by = next->key;

@@ -672,6 +672,10 @@ model::referral& bundle_mapper::map_service_request(const fhir::bundle_entry& e)
   }
   if (is_early_intervention(ref.specialty) || is_early_intervention(concept_text(code))) {
     ref.specialty = "early-intervention";
+    // An active EI order in a hand-over says the need was identified; that it reached the program is
+    // what the referral's own Task says (referral-update, BSeR). Until then it is a draft, so the 7-day
+    // referral clock (34 CFR 303.303) runs instead of the acknowledgement clock.
+    if (ref.flow == "sent") ref.flow = "draft";
   }
   note_unmapped(e, {"identifier", "status", "intent", "code", "category", "reasonCode", "occurrencePeriod",
                     "occurrenceDateTime", "authoredOn", "subject", "encounter", "performer", "requester",

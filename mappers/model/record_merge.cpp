@@ -165,6 +165,35 @@ void fields(family_goal& a, const family_goal& b) {
   take(a.status, b.status);
 }
 
+// A need of a domain the child already has open (transportation found again at another missed visit) is
+// that need, not a second one: the family lacks transport, not each appointment.
+std::vector<social_need> one_need_per_domain(const coordination_record& existing,
+                                             const coordination_record& incoming) {
+  auto needs = incoming.social_needs;
+  for (auto& n : needs) {
+    auto same_key = [&](const social_need& e) { return e.key == n.key; };
+    if (std::any_of(existing.social_needs.begin(), existing.social_needs.end(), same_key)) continue;
+    for (const auto& e : existing.social_needs) {
+      if (e.domain == n.domain && e.status != "resolved" && e.status != "declined") {
+        n.key = e.key;
+        break;
+      }
+    }
+  }
+  return needs;
+}
+
+// A rebooked appointment still needs the ride the one it replaces needed (and had not got): the need
+// belongs to the family's trip to the same clinic, and would otherwise be lost with the old date.
+void carry_transport_need(coordination_record& r) {
+  for (auto& a : r.appointments) {
+    if (a.transport_needed || a.replaces.value.empty()) continue;
+    for (const auto& old : r.appointments) {
+      if (old.key == a.replaces && old.transport_needed && !old.transport_arranged) a.transport_needed = true;
+    }
+  }
+}
+
 // Derived by the coordination rules, which always state them whole: the newer one replaces the older.
 template <class T>
 void fields(T& a, const T& b) {
@@ -493,7 +522,8 @@ merge_summary merge(coordination_record& existing, const coordination_record& in
   merge_keyed(existing.goals, incoming.goals, summary);
   merge_keyed(existing.actions, incoming.actions, summary);
   merge_keyed(existing.agenda, incoming.agenda, summary);
-  merge_keyed(existing.social_needs, incoming.social_needs, summary);
+  merge_keyed(existing.social_needs, one_need_per_domain(existing, incoming), summary);
+  carry_transport_need(existing);
   merge_ei(existing.early_intervention, incoming.early_intervention, summary);
 
   summary.plan_changed = before != plan_content(existing);

@@ -58,6 +58,22 @@ TEST(AppointmentUpdateTranslator, CancelledWithPatientReason) {
   ASSERT_EQ(r.appointments.size(), 1u);
   EXPECT_EQ(r.appointments[0].cancel_reason.code, "pat-lt");
   EXPECT_EQ(r.referrals[0].flow, "");  // a cancellation alone says nothing about the referral
+  // THO pat-lt "Patient: Lack of Transportation": the visit needed a ride, and the family has a
+  // transportation need (SNOMED 713458007), keyed by the visit that revealed it.
+  EXPECT_TRUE(r.appointments[0].transport_needed);
+  ASSERT_EQ(r.social_needs.size(), 1u);
+  EXPECT_EQ(r.social_needs[0].domain, "transportation");
+  EXPECT_EQ(r.social_needs[0].code.code, "713458007");
+  EXPECT_EQ(r.social_needs[0].status, "identified");
+  EXPECT_EQ(r.social_needs[0].key.value, "transportation|" + r.appointments[0].key.value);
+}
+
+TEST(AppointmentUpdateTranslator, AnotherCancellationReasonIsNoTransportNeed) {
+  auto doc = testing::load_fixture(fixture);
+  auto result = translate_appointment_update(doc);  // prov: the provider cancelled
+  ASSERT_TRUE(result.ok) << result.message;
+  EXPECT_TRUE(result.value.record.social_needs.empty());
+  EXPECT_FALSE(result.value.record.appointments[0].transport_needed);
 }
 
 TEST(AppointmentUpdateTranslator, Golden) {

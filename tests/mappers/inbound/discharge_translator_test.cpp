@@ -376,11 +376,12 @@ TEST(DischargeTranslatorV2, ReferralsHaveOriginFlowAndPerformerAndEiStartsItsClo
   const auto& r = result.value.record;
   ASSERT_EQ(r.referrals.size(), 8u);
   for (const auto& ref : r.referrals) EXPECT_EQ(ref.origin, "nicu_discharge") << ref.key.value;
-  // Each specialist referral has a booked appointment: scheduled. EI has none: sent.
+  // Each specialist referral has a booked appointment: scheduled. EI: identified, not yet sent to the
+  // program (its referral Task says when it is).
   EXPECT_EQ(r.referrals[0].flow, "scheduled");
   const auto& ei = r.referrals[7];
   EXPECT_EQ(ei.specialty, "early-intervention");
-  EXPECT_EQ(ei.flow, "sent");
+  EXPECT_EQ(ei.flow, "draft");
   EXPECT_EQ(ei.performer, "Central County Early Intervention Program");
   EXPECT_EQ(ei.performer_org.value, "EI-CENTRAL-07");
   ASSERT_TRUE(r.early_intervention);

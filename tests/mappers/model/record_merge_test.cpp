@@ -219,5 +219,41 @@ TEST(RecordMergeV2, NeverDropsAnEntityAndKeepsChains) {
   EXPECT_EQ(record, copy);
 }
 
+TEST(RecordMergeV2, ATransportNeedIsOnePerDomainAndFollowsTheRebookedVisit) {
+  coordination_record record;
+  appointment missed;
+  missed.key = {"urn:test:appointment", "A"};
+  missed.status = "noshow";
+  missed.transport_needed = true;
+  social_need need{{"urn:test:need", "transportation|A"}, "transportation", {}, "identified"};
+  coordination_record first;
+  first.appointments = {missed};
+  first.social_needs = {need};
+  merge(record, first);
+  // A second missed visit for the same reason, and the first one rebooked.
+  coordination_record second;
+  appointment rebooked;
+  rebooked.key = {"urn:test:appointment", "B"};
+  rebooked.status = "booked";
+  rebooked.replaces = missed.key;
+  second.appointments = {rebooked};
+  second.social_needs = {{{"urn:test:need", "transportation|C"}, "transportation", {}, "identified"}};
+  merge(record, second);
+  ASSERT_EQ(record.social_needs.size(), 1u);
+  EXPECT_EQ(record.social_needs[0].key.value, "transportation|A");
+  ASSERT_EQ(record.appointments.size(), 2u);
+  EXPECT_TRUE(record.appointments[1].transport_needed);
+  // Once the ride is arranged for the old date nothing carries over; a resolved need does not absorb a new
+  // one.
+  coordination_record third;
+  record.appointments[0].transport_arranged = true;
+  record.appointments[1].transport_needed = false;
+  record.social_needs[0].status = "resolved";
+  third.social_needs = {{{"urn:test:need", "transportation|D"}, "transportation", {}, "identified"}};
+  merge(record, third);
+  EXPECT_FALSE(record.appointments[1].transport_needed);
+  EXPECT_EQ(record.social_needs.size(), 2u);
+}
+
 }  // namespace
 }  // namespace homebase::mappers::model
