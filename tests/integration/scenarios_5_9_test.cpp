@@ -340,10 +340,16 @@ TEST_F(scenario, s7_appointment_overload_raises_one_burden_alert) {
   EXPECT_EQ(count("cluster_appointments"), 1) << "no burden alert with 4 visits in 7 days";
   EXPECT_GE(count("case-conference-item"), 2);  // the discharge's introduction + the burden
   auto agenda_after_04 = count("case-conference-item");
+  auto check_in = task_keyed("appointment-burden-family|");
+  ASSERT_TRUE(check_in) << "no parent-partner check-in\n" << summary();
+  EXPECT_EQ(check_in->code, "parent_partner_outreach");
+  EXPECT_NE(check_in->description.find("(in es)"), std::string::npos) << check_in->description;
   post_in_order(name, {"05"});
   post_in_order(name, {"04", "05"});
   EXPECT_EQ(count("cluster_appointments"), 1);
   EXPECT_EQ(count("case-conference-item"), agenda_after_04);
+  EXPECT_EQ(task_keyed("appointment-burden-family|")->key, check_in->key);
+  EXPECT_EQ(count("parent_partner_outreach"), 2);  // the discharge's outreach + the one check-in
   // Audiology and GI booked: their schedule_followup Tasks are done and no referral was added.
   auto audiology = task_keyed("schedule-followup|REF-0071406-audiology");
   ASSERT_TRUE(audiology);
