@@ -113,7 +113,7 @@ void load_coordination(reader& r, const YAML::Node& node, coordination_settings&
   r.only_keys(node, top,
               {"enabled", "case_conference", "parent_partner_outreach", "pcp_visit", "schedule_followup",
                "early_intervention", "interpreter", "transport", "appointment_burden", "referral_loop",
-               "weight_gain", "rop_followup"});
+               "weight_gain", "rop_followup", "medication_conflict", "visit_summary_review"});
   r.get(node, "enabled", top, c.enabled);
   if (!node.IsDefined() || node.IsNull()) return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys, bool& enabled) {
@@ -190,6 +190,8 @@ void load_coordination(reader& r, const YAML::Node& node, coordination_settings&
     r.get_duration(n, "window", where, w.window);
   }
   (void)section("rop_followup", {}, c.rop_followup.enabled);
+  (void)section("medication_conflict", {}, c.medication_conflict.enabled);
+  (void)section("visit_summary_review", {}, c.visit_summary_review.enabled);
 }
 
 }  // namespace

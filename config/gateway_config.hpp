@@ -141,6 +141,12 @@ struct coordination_settings {
   struct {
     bool enabled = true;
   } rop_followup;
+  struct {
+    bool enabled = true;  // two active instructions for one drug that disagree: reconcile them
+  } medication_conflict;
+  struct {
+    bool enabled = true;  // a specialist's visit summary: the PCP reviews it
+  } visit_summary_review;
 };
 
 // A school district that may receive letters (gateway/disclosure), only with the family's authorization.

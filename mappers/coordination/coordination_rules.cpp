@@ -96,6 +96,8 @@ class rule_engine {
     if (s.referral_loop.enabled) referral_loop();
     if (s.weight_gain.enabled) weight_gain();
     if (s.rop_followup.enabled) rop_followup();
+    if (s.medication_conflict.enabled) medication_conflict();
+    if (s.visit_summary_review.enabled) visit_summary_review();
     return std::move(result_);
   }
 
@@ -347,14 +349,19 @@ class rule_engine {
     if (ei_ref != nullptr && ep.referral_key.system.empty()) ep.referral_key.system = ei_ref->key.system;
     auto subject = ep.referral_key.value.empty() ? child_subject() : ep.referral_key.value;
 
-    if (ep.family_declined) {
+    // Declined (by the family, or a referral the program declined): no clock can be met any more, and the
+    // family needs someone to talk early intervention through with them (they may re-refer).
+    if (ep.family_declined || (ei_ref != nullptr && ei_ref->flow == "declined")) {
+      auto why = ep.family_declined ? std::string("the family declined early intervention")
+                                    : "the early intervention referral was declined" +
+                                          (ei_ref->status_reason.empty() ? "" : ": " + ei_ref->status_reason);
       for (const char* rule : {"ei-referral", "ei-acknowledgement", "ei-ifsp"})
-        close_action(rule, subject, "cancelled", "the family declined early intervention");
+        close_action(rule, subject, "cancelled", why);
       action_item a;
       a.type = "parent_partner_outreach";
       a.owner_role = "parent_partner";
       a.due = format_instant(now_ + days(7));
-      a.description = "The family declined early intervention: parent partner follow-up";
+      a.description = "Parent partner follow-up with the family: " + why;
       a.focus = ep.referral_key;
       ensure_action("ei-declined", subject, std::move(a));
       return;  // the clocks stop
@@ -364,8 +371,11 @@ class rule_engine {
     if (identified)
       set_text(ep.referral_due_by, format_instant(*identified + cfg.referral_within), "ei referral due");
     // The flow tells what happened when the sender did not fill the episode's own dates.
+    // An active referral listed at discharge is not yet sent: only the referral Task (BSeR, task_key) says
+    // "sent"; acceptance or anything later implies it.
     if (ep.referred_on.empty() && ei_ref != nullptr &&
-        (one_of(ei_ref->flow, "sent", "accepted") || flow_scheduled_or_later(ei_ref->flow)))
+        ((ei_ref->flow == "sent" && !ei_ref->task_key.value.empty()) || ei_ref->flow == "accepted" ||
+         flow_scheduled_or_later(ei_ref->flow)))
       set_text(ep.referred_on,
                parse_fhir_time(ei_ref->authored_on) ? ei_ref->authored_on : format_instant(now_),
                "ei referred");
@@ -495,16 +505,25 @@ class rule_engine {
 
   void appointment_burden() {
     const auto& cfg = s_.appointment_burden;
-    std::map<sys_days, int> per_week;                   // Monday of the week -> visits
+    struct visit {
+      sys_days day;
+      std::string site;
+      std::string what;
+    };
+    std::vector<visit> visits;
     std::map<sys_days, std::set<std::string>> per_day;  // date -> sites
     for (const auto& a : r_.appointments) {
       if (!is_visit(a)) continue;
       auto d = local_date(a.start);
       if (!d || a.start.size() < 10) continue;
-      auto monday = *d - (weekday(*d) - Monday);
-      ++per_week[monday];
-      per_day[*d].insert(a.location.empty() ? "site of " + a.specialty : a.location);
+      auto site = a.location.empty() ? "site of " + a.specialty : a.location;
+      visits.push_back({*d, site,
+                        (a.specialty.empty() ? std::string("visit") : a.specialty) + " " + format_date(*d) +
+                            " (" + site + ")"});
+      per_day[*d].insert(site);
     }
+    std::stable_sort(visits.begin(), visits.end(),
+                     [](const visit& x, const visit& y) { return x.day < y.day; });
     auto suggest = [&](const std::string& subject, const std::string& what, sys_days until) {
       action_item a;
       a.type = "cluster_appointments";
@@ -513,16 +532,69 @@ class rule_engine {
       ensure_action("appointment-burden", subject, std::move(a));
       ensure_agenda_item("appointment-burden", subject, what);
     };
-    for (const auto& [monday, count] : per_week) {
-      auto subject = "week-of-" + format_date(monday);
-      if (count <= cfg.max_visits_per_week) {
-        close_action("appointment-burden", subject, "done", "the week has no more than the threshold now");
-      } else if (monday + days(7) > today_) {  // an overloaded week already past needs no clustering
-        suggest(subject,
-                std::to_string(count) + " visits in the week of " + format_date(monday) + " (more than " +
-                    std::to_string(cfg.max_visits_per_week) + ")",
-                monday);
+
+    // Rolling 7-day windows, one starting on each visit day (so the result does not depend on the weekday):
+    // overlapping overloaded windows are one episode, and one episode is one alert.
+    struct episode {
+      sys_days first;
+      sys_days last_start;
+      std::set<std::size_t> members;
+    };
+    std::vector<episode> episodes;
+    for (std::size_t i = 0; i < visits.size(); ++i) {
+      if (i > 0 && visits[i].day == visits[i - 1].day) continue;
+      std::vector<std::size_t> in;
+      for (std::size_t j = i; j < visits.size() && visits[j].day < visits[i].day + days(7); ++j)
+        in.push_back(j);
+      if (static_cast<int>(in.size()) <= cfg.max_visits_per_week) continue;
+      if (episodes.empty() || visits[i].day >= episodes.back().last_start + days(7))
+        episodes.push_back({visits[i].day, visits[i].day, {}});
+      episodes.back().last_start = visits[i].day;
+      episodes.back().members.insert(in.begin(), in.end());
+    }
+    // Items already raised for a window: an episode near one keeps its key (a visit added at either end
+    // must not raise a second alert for the same crowded stretch).
+    const std::string window_prefix = "appointment-burden|window-";
+    std::map<sys_days, bool> raised;  // window start -> still overloaded
+    for (const auto& a : r_.actions)
+      if (a.key.system == action_item_system && a.key.value.rfind(window_prefix, 0) == 0)
+        if (auto d = local_date(a.key.value.substr(window_prefix.size()))) raised.emplace(*d, false);
+    for (const auto& ep : episodes) {
+      if (ep.last_start + days(7) <= today_) continue;  // an overloaded stretch already past needs nothing
+      auto start = ep.first;
+      for (auto& [d, live] : raised)
+        if (d + days(6) >= ep.first && d <= ep.last_start + days(6)) {
+          start = d;
+          break;
+        }
+      raised[start] = true;
+      std::set<std::string> sites;
+      std::string list;
+      for (auto m : ep.members) {
+        sites.insert(visits[m].site);
+        list += (list.empty() ? "" : "; ") + visits[m].what;
       }
+      auto subject = "window-" + format_date(start);
+      suggest(subject,
+              std::to_string(ep.members.size()) + " visits at " + std::to_string(sites.size()) +
+                  " sites within 7 days (more than " + std::to_string(cfg.max_visits_per_week) + "): " + list,
+              ep.first);
+      // The family carries the load: the parent partner checks in with them (in their language).
+      action_item check_in;
+      check_in.type = "parent_partner_outreach";
+      check_in.owner_role = "parent_partner";
+      check_in.due = format_date(ep.first);
+      auto language = decision_maker_interpreter();
+      check_in.description = "Check in with the family about " + std::to_string(ep.members.size()) +
+                             " visits within 7 days" +
+                             (language && !language->empty() ? " (in " + *language + ")" : std::string());
+      ensure_action("appointment-burden-family", subject, std::move(check_in));
+    }
+    for (const auto& [d, live] : raised) {
+      if (live) continue;
+      auto subject = "window-" + format_date(d);
+      close_action("appointment-burden", subject, "done", "no 7-day window is over the threshold now");
+      close_action("appointment-burden-family", subject, "done", "no 7-day window is over the threshold now");
     }
     for (const auto& [date, sites] : per_day) {
       auto subject = "day-" + format_date(date);
@@ -717,6 +789,65 @@ class rule_engine {
       a.description = "Escalate today: " + why;
       a.focus = appt.key;
       ensure_action("rop-escalation", subject, std::move(a));
+    }
+  }
+
+  // Two active instructions for the same drug (by its RxNorm code) that disagree, as when a specialist
+  // changes a dose the NICU set: both stay in the record with their sources, and the PCP reconciles them.
+  void medication_conflict() {
+    std::map<std::string, std::vector<const model::medication*>> by_drug;
+    for (const auto& m : r_.medications)
+      if (!m.code.code.empty() && (m.status.empty() || m.status == "active"))
+        by_drug[m.code.code].push_back(&m);
+    std::set<std::string> seen_drugs;
+    for (const auto& m : r_.medications)
+      if (!m.code.code.empty()) seen_drugs.insert(m.code.code);
+    for (const auto& drug : seen_drugs) {
+      auto subject = "rxnorm-" + drug;
+      const model::medication* first = nullptr;
+      const model::medication* other = nullptr;
+      for (const auto* m : by_drug[drug]) {
+        if (first == nullptr) {
+          first = m;
+        } else if (other == nullptr && !(m->key == first->key) && m->dosage != first->dosage) {
+          other = m;
+        }
+      }
+      if (other == nullptr) {
+        close_action("medication-conflict", subject, "done", "no two active instructions disagree now");
+        continue;
+      }
+      auto name = first->text.empty() ? first->code.display : first->text;
+      auto says = [](const model::medication& m) {
+        return "'" + (m.dosage.empty() ? std::string("no dosage") : m.dosage) + "'" +
+               (m.source.empty() ? std::string() : " (" + m.source + ")");
+      };
+      action_item a;
+      a.type = "med_reconciliation";
+      a.owner_role = "pcp";
+      a.priority = "urgent";
+      a.due = format_date(today_ + days(2));
+      a.description =
+          "Reconcile " + (name.empty() ? "drug " + drug : name) + ": " + says(*first) + " vs " + says(*other);
+      a.focus = first->key;
+      ensure_action("medication-conflict", subject, std::move(a));
+    }
+  }
+
+  // Each visit summary a specialist sent: the PCP reads it (its recommendations may change the plan).
+  void visit_summary_review() {
+    std::vector<std::pair<std::string, std::string>> summaries;  // message id, sender
+    for (const auto& e : r_.events)
+      if (e.kind == "VisitSummaryReceived" && !e.message_id.empty())
+        summaries.emplace_back(e.message_id, e.source);
+    for (const auto& [message_id, sender] : summaries) {
+      action_item a;
+      a.type = "review_visit_summary";
+      a.owner_role = "pcp";
+      a.due = format_date(today_ + days(7));
+      a.description = "Review the visit summary" + (sender.empty() ? std::string() : " from " + sender) +
+                      " (message " + message_id + ")";
+      ensure_action("visit-summary-review", message_id, std::move(a));
     }
   }
 

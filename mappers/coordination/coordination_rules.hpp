@@ -11,7 +11,8 @@
 //
 // Rule ids (the first part of a key): case-conference, parent-partner-outreach, pcp-visit,
 // schedule-followup, ei-referral, ei-acknowledgement, ei-ifsp, ei-declined, interpreter, transport,
-// appointment-burden, referral-loop, weight-gain, rop-followup, rop-escalation.
+// appointment-burden, appointment-burden-family, referral-loop, weight-gain, rop-followup, rop-escalation,
+// medication-conflict, visit-summary-review.
 #pragma once
 
 #include <optional>

@@ -53,6 +53,8 @@ config::coordination_settings only(const std::string& rule) {
   s.referral_loop.enabled = rule == "referral_loop";
   s.weight_gain.enabled = rule == "weight_gain";
   s.rop_followup.enabled = rule == "rop_followup";
+  s.medication_conflict.enabled = rule == "medication_conflict";
+  s.visit_summary_review.enabled = rule == "visit_summary_review";
   return s;
 }
 
@@ -298,7 +300,14 @@ TEST(coordination_rules, ei_referral_task_when_identified_and_escalated_when_ove
 
 TEST(coordination_rules, ei_acknowledgement_is_escalated_after_seven_days) {
   auto r = graduate();
-  r.referrals.push_back(ei_referral("sent", "2024-03-09"));  // sent on day 3
+  r.referrals.push_back(ei_referral("sent", "2024-03-09"));
+  // An active referral without a referral Task (as listed at discharge) is not yet sent to the program.
+  apply_rules(r, only("early_intervention"), at("2024-03-10T00:00:00Z"));
+  EXPECT_EQ(r.early_intervention->referred_on, "");
+  EXPECT_NE(action(r, "ei-referral|SR-EI"), nullptr);
+  r.early_intervention.reset();
+  r.actions.clear();
+  r.referrals.back().task_key = {"urn:task", "T-EI"};  // the BSeR Task says: sent on day 3
   auto run = run_twice(r, only("early_intervention"), at("2024-03-10T00:00:00Z"));
   EXPECT_EQ(r.early_intervention->referred_on, "2024-03-09");
   EXPECT_EQ(r.early_intervention->ifsp_due_by, "2024-04-23T00:00:00Z");
@@ -347,6 +356,23 @@ TEST(coordination_rules, family_declining_ei_stops_the_clocks_and_asks_the_paren
   const auto* follow_up = action(r, "ei-declined|SR-EI");
   ASSERT_NE(follow_up, nullptr);
   EXPECT_EQ(follow_up->owner_role, "parent_partner");
+  EXPECT_FALSE(run.next_due);
+}
+
+TEST(coordination_rules, a_declined_ei_referral_stops_the_clocks_too) {
+  auto r = graduate();
+  r.referrals.push_back(ei_referral("sent", "2024-03-06"));
+  r.referrals.back().task_key = {"urn:task", "T-EI"};
+  (void)apply_rules(r, only("early_intervention"), at("2024-03-20T00:00:00Z"));  // day 14: not acknowledged
+  ASSERT_NE(action(r, "ei-acknowledgement|SR-EI"), nullptr);
+  r.referrals.back().flow = "declined";
+  r.referrals.back().status_reason = "Parents declined at the intake call";
+  auto run = run_twice(r, only("early_intervention"), at("2024-05-30T00:00:00Z"));  // past the IFSP clock
+  EXPECT_EQ(action(r, "ei-acknowledgement|SR-EI")->status, "cancelled");
+  EXPECT_EQ(action(r, "ei-ifsp|SR-EI"), nullptr);
+  const auto* follow_up = action(r, "ei-declined|SR-EI");
+  ASSERT_NE(follow_up, nullptr);
+  EXPECT_NE(follow_up->description.find("Parents declined"), std::string::npos);
   EXPECT_FALSE(run.next_due);
 }
 
@@ -442,16 +468,43 @@ TEST(coordination_rules, more_than_three_visits_in_a_week_suggests_clustering) {
   }
   r.appointments.push_back(appt("A-X", "x", "2024-03-25T09:00:00-04:00"));  // another week: 1 visit
   run_twice(r, only("appointment_burden"), monday_noon);
-  ASSERT_EQ(r.actions.size(), 1u);
-  EXPECT_EQ(r.actions[0].key.value, "appointment-burden|week-of-2024-03-18");
+  // One alert for the crowded stretch: a clustering Task, an agenda item and the family's check-in.
+  ASSERT_EQ(r.actions.size(), 2u);
+  EXPECT_EQ(r.actions[0].key.value, "appointment-burden|window-2024-03-18");
   EXPECT_EQ(r.actions[0].type, "cluster_appointments");
+  EXPECT_NE(r.actions[0].description.find("6 visits at 4 sites"), std::string::npos)
+      << r.actions[0].description;
+  EXPECT_EQ(r.actions[1].key.value, "appointment-burden-family|window-2024-03-18");
+  EXPECT_EQ(r.actions[1].type, "parent_partner_outreach");
+  EXPECT_EQ(r.actions[1].owner_role, "parent_partner");
   ASSERT_EQ(r.agenda.size(), 1u);
-  EXPECT_EQ(r.agenda[0].key.value, "appointment-burden|week-of-2024-03-18");
-  // Two visits move to other weeks: the condition no longer holds and the item closes.
+  EXPECT_EQ(r.agenda[0].key.value, "appointment-burden|window-2024-03-18");
+  // Three visits move weeks away: no 7 days hold more than 3 visits, and the items close.
   r.appointments[0].start = "2024-04-01T09:00:00-04:00";
   r.appointments[1].start = "2024-04-08T09:00:00-04:00";
+  r.appointments[2].start = "2024-04-15T09:00:00-04:00";
   run_twice(r, only("appointment_burden"), monday_noon);
   EXPECT_EQ(r.actions[0].status, "done");
+  EXPECT_EQ(r.actions[1].status, "done");
+}
+
+// The window rolls: 4 visits from a Friday to the next Tuesday are too many whatever the weekday, and a
+// visit added at the edge of the stretch keeps the one alert.
+TEST(coordination_rules, the_burden_window_rolls_across_weeks_and_alerts_once) {
+  auto r = graduate();
+  r.appointments.push_back(appt("A-1", "a", "2024-03-22T09:00:00-04:00", "booked", "North"));
+  r.appointments.push_back(appt("A-2", "b", "2024-03-23T09:00:00-04:00", "booked", "North"));
+  r.appointments.push_back(appt("A-3", "c", "2024-03-25T09:00:00-04:00", "booked", "South"));
+  EXPECT_FALSE(apply_rules(r, only("appointment_burden"), monday_noon).changed());
+  r.appointments.push_back(appt("A-4", "d", "2024-03-26T09:00:00-04:00", "booked", "South"));
+  run_twice(r, only("appointment_burden"), monday_noon);
+  ASSERT_NE(action(r, "appointment-burden|window-2024-03-22"), nullptr);
+  r.appointments.push_back(appt("A-0", "e", "2024-03-20T09:00:00-04:00", "booked", "East"));
+  run_twice(r, only("appointment_burden"), monday_noon);
+  EXPECT_EQ(r.agenda.size(), 1u);
+  EXPECT_EQ(std::count_if(r.actions.begin(), r.actions.end(),
+                          [](const auto& a) { return a.type == "cluster_appointments"; }),
+            1);
 }
 
 TEST(coordination_rules, more_than_two_sites_in_a_day_suggests_clustering) {
@@ -645,10 +698,14 @@ TEST(coordination_rules_seed, the_nicu_discharge_of_the_seed_story_gets_its_coor
   // the ophthalmology exam is booked, the family needs no interpreter, no visit is fulfilled yet.
   std::vector<std::string> keys;
   for (const auto& a : record.actions) keys.push_back(a.key.value);
-  EXPECT_EQ(keys, (std::vector<std::string>{"parent-partner-outreach|ENC-20240117-0042",
-                                            "pcp-visit|ENC-20240117-0042"}));
+  // Four visits in the 7 days from 2024-03-12 (ophthalmology, weight check, audiology, pulmonology on the
+  // 18th): one burden alert (no calendar week has more than 3, the rolling window does).
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"parent-partner-outreach|ENC-20240117-0042",
+                                      "pcp-visit|ENC-20240117-0042", "appointment-burden|window-2024-03-12",
+                                      "appointment-burden-family|window-2024-03-12"}));
   EXPECT_EQ(action(record, "pcp-visit|ENC-20240117-0042")->due, "2024-03-08");
-  ASSERT_EQ(record.agenda.size(), 1u);
+  ASSERT_EQ(record.agenda.size(), 2u);
   EXPECT_EQ(record.agenda[0].conference_date, "2024-03-13");
   EXPECT_FALSE(run.next_due);
 
@@ -660,6 +717,67 @@ TEST(coordination_rules_seed, the_nicu_discharge_of_the_seed_story_gets_its_coor
                                          [](const action_item& a) { return a.rule == "interpreter"; });
   EXPECT_EQ(interpreter_tasks, static_cast<long>(record.appointments.size()));
   EXPECT_EQ(interpreter_tasks, 8);
+}
+
+}  // namespace
+}  // namespace homebase::mappers::coordination
+
+namespace homebase::mappers::coordination {
+namespace {
+
+model::medication med(const std::string& id, const std::string& dosage, const std::string& source) {
+  model::medication m;
+  m.key = {"urn:med", id};
+  m.code = {"http://www.nlm.nih.gov/research/umls/rxnorm", "4603", "furosemide"};
+  m.text = "Furosemide";
+  m.dosage = dosage;
+  m.status = "active";
+  m.source = source;
+  return m;
+}
+
+// ---- medication conflict ----
+
+TEST(coordination_rules, two_active_instructions_for_one_drug_that_disagree_are_reconciled) {
+  auto r = graduate();
+  r.medications.push_back(med("M-1", "2.4 mg by mouth once daily", "st-elsewhere-nicu"));
+  EXPECT_FALSE(apply_rules(r, only("medication_conflict"), monday_noon).changed());
+  r.medications.push_back(med("M-2", "2.4 mg by mouth once daily", "riverside-pulmonology"));
+  EXPECT_FALSE(apply_rules(r, only("medication_conflict"), monday_noon).changed());  // they agree
+  r.medications.back().dosage = "2.7 mg by mouth every other day";
+  run_twice(r, only("medication_conflict"), monday_noon);
+  ASSERT_EQ(r.actions.size(), 1u);
+  EXPECT_EQ(r.actions[0].key.value, "medication-conflict|rxnorm-4603");
+  EXPECT_EQ(r.actions[0].type, "med_reconciliation");
+  EXPECT_EQ(r.actions[0].owner_role, "pcp");
+  EXPECT_NE(r.actions[0].description.find("'2.4 mg by mouth once daily' (st-elsewhere-nicu) vs "
+                                          "'2.7 mg by mouth every other day' (riverside-pulmonology)"),
+            std::string::npos)
+      << r.actions[0].description;
+  EXPECT_EQ(r.medications.size(), 2u);  // both kept
+  // One instruction stopped: nothing to reconcile any more.
+  r.medications[0].status = "stopped";
+  run_twice(r, only("medication_conflict"), monday_noon);
+  EXPECT_EQ(r.actions[0].status, "done");
+}
+
+// ---- visit summary review ----
+
+TEST(coordination_rules, each_visit_summary_gets_one_pcp_review) {
+  auto r = graduate();
+  model::record_event e;
+  e.kind = "VisitSummaryReceived";
+  e.source = "riverside-pulmonology";
+  e.message_id = "MSG-1";
+  r.events.push_back(e);
+  e.kind = "ReferralStatusReceived";
+  e.message_id = "MSG-2";
+  r.events.push_back(e);
+  run_twice(r, only("visit_summary_review"), monday_noon);
+  ASSERT_EQ(r.actions.size(), 1u);
+  EXPECT_EQ(r.actions[0].key.value, "visit-summary-review|MSG-1");
+  EXPECT_EQ(r.actions[0].type, "review_visit_summary");
+  EXPECT_EQ(r.actions[0].owner_role, "pcp");
 }
 
 }  // namespace
