@@ -102,9 +102,12 @@ translate_result translate_visit_summary(const Value& bundle, std::string_view s
     } else {
       for (const auto& referral_key : answered) {
         auto& r = mapper.referral_for(referral_key);
-        // The referral is the one being answered, not a recommendation of this visit.
+        // The referral is the one being answered, not a recommendation of this visit. The specialist's
+        // visit summary is the report the referral asked for (CMS50 counts its receipt): the loop can close.
         r.origin.clear();
-        r.flow = "seen";
+        r.flow = "report_received";
+        r.status.clear();  // the merge derives the ServiceRequest status from the flow (completed)
+        r.report_ref = key.system + "|" + key.value;
         r.seen_on = seen_on;
         r.loop_close_due = add_days(seen_on, loop_close_days);
         if (specialty.empty()) specialty = r.specialty;

@@ -90,7 +90,7 @@ class inbound_events : public ::testing::Test {
   gateway_process gw;
 };
 
-TEST_F(inbound_events, a_visit_summary_marks_the_referral_seen_and_flags_a_conflicting_medication) {
+TEST_F(inbound_events, a_visit_summary_is_its_referrals_report_and_flags_a_conflicting_medication) {
   discharge();
   auto reply = post(process_message, "visit-summary-pulmonology.json");
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -98,7 +98,7 @@ TEST_F(inbound_events, a_visit_summary_marks_the_referral_seen_and_flags_a_confl
   ASSERT_TRUE(eventually([&] { return message_status(gw, 2) == "sent"; })) << message_status(gw, 2);
   auto record = stored_record(gw);
   ASSERT_NE(referral_of(record, "REF-0048213-pulmonology"), nullptr);
-  EXPECT_EQ(referral_of(record, "REF-0048213-pulmonology")->flow, "seen");
+  EXPECT_EQ(referral_of(record, "REF-0048213-pulmonology")->flow, "report_received");
   EXPECT_EQ(referral_of(record, "REF-0048213-pulmonology")->specialty, "pulmonology");
   ASSERT_NE(referral_of(record, "REF-0048213-physical-therapy"), nullptr);
   EXPECT_EQ(referral_of(record, "REF-0048213-physical-therapy")->origin, "specialist");

@@ -286,17 +286,15 @@ TEST_F(scenario, s6_visit_summary_with_recommendations) {
   ASSERT_TRUE(pt_task) << "no schedule_followup Task for the PT referral";
   EXPECT_EQ(pt_task->code, "schedule_followup");
   EXPECT_EQ(pt_task->status, "requested");
-  // The pulmonology visit happened and no overdue clock runs. The README's (and our) reading is that the
-  // specialist's visit summary IS the report (flow report_received, ServiceRequest completed, BSeR 7.0);
-  // mappers/inbound/visit_summary_translator still sets `seen` (helper s1 owns it; the change is in the
-  // s2 report). Until it changes, the current `seen` is asserted: flip these three lines with it.
+  // The pulmonology visit happened and no overdue clock runs: the specialist's visit summary IS the report
+  // (flow report_received, ServiceRequest completed, BSeR 7.0).
   auto sr = service_request(pulmonology);
   ASSERT_TRUE(sr.IsObject() && sr.HasMember("status"));
-  EXPECT_STREQ(sr["status"].GetString(), "active");  // then: completed
+  EXPECT_STREQ(sr["status"].GetString(), "completed");
   auto loop = referral_task(pulmonology);
   ASSERT_TRUE(loop) << summary();
-  EXPECT_EQ(loop->status, "in-progress");     // then: completed
-  EXPECT_EQ(loop->business_status, "5.1.4");  // then: 7.0
+  EXPECT_EQ(loop->status, "completed");
+  EXPECT_EQ(loop->business_status, "7.0");
   EXPECT_EQ(count("obtain_report"), 0);
   // The PCP reviews the summary (one Task); furosemide daily (St. Elsewhere) vs every other day
   // (Riverside): one med_reconciliation Task naming both, both instructions kept.

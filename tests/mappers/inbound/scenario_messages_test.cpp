@@ -112,7 +112,7 @@ TEST(ScenarioMessages, VisitSummaryKeepsOneDeviceAndFlagsFurosemide) {
   }));
   const auto* pulm = referral_of(record, "REF-0071406-pulmonology");
   ASSERT_NE(pulm, nullptr);
-  EXPECT_EQ(pulm->flow, "seen");
+  EXPECT_EQ(pulm->flow, "report_received");
   EXPECT_FALSE(pulm->specialty.empty());
   EXPECT_EQ(record.care_plan->version, 2);
   EXPECT_EQ(record.referrals.size(), base.referrals.size() + 1);  // physical therapy

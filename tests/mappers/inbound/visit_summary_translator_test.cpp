@@ -18,14 +18,16 @@ const T* by_key(const std::vector<T>& items, std::string_view value) {
   return it == items.end() ? nullptr : &*it;
 }
 
-TEST(VisitSummaryTranslator, TheVisitMarksItsReferralSeenAndAddsTheSpecialist) {
+// The specialist's visit summary is the report its referral asked for.
+TEST(VisitSummaryTranslator, TheVisitIsItsReferralsReportAndAddsTheSpecialist) {
   auto doc = testing::load_fixture(fixture);
   auto result = translate_visit_summary(doc, "st-elsewhere-nicu");
   ASSERT_TRUE(result.ok) << result.message;
   const auto& r = result.value.record;
   const auto* seen = by_key(r.referrals, "REF-0048213-pulmonology");
   ASSERT_NE(seen, nullptr);
-  EXPECT_EQ(seen->flow, "seen");
+  EXPECT_EQ(seen->flow, "report_received");
+  EXPECT_NE(seen->report_ref.find('|'), std::string::npos) << seen->report_ref;  // the visit's identifier
   EXPECT_EQ(seen->seen_on, "2024-03-18");
   EXPECT_EQ(seen->loop_close_due, "2024-04-17");
   EXPECT_EQ(seen->origin, "");     // not this visit's recommendation

@@ -182,7 +182,7 @@ TEST(RecordMergeV2, VisitSummaryUpdatesThePlanAndFlagsAConflictingMedication) {
   auto team = record.team.size();
   auto summary = merge(record, translated("fixtures/inbound/visit-summary-pulmonology.json"));
   const auto& pulm = referral_of(record, "REF-0048213-pulmonology");
-  EXPECT_EQ(pulm.flow, "seen");
+  EXPECT_EQ(pulm.flow, "report_received");  // the visit summary is the specialist's report
   EXPECT_EQ(pulm.specialty, "pulmonology");
   EXPECT_EQ(pulm.origin, "nicu_discharge");
   EXPECT_EQ(referral_of(record, "REF-0048213-physical-therapy").origin, "specialist");
