@@ -308,6 +308,11 @@ class rule_engine {
     for (const auto& ref : r_.referrals) {
       if (is_early_intervention(ref)) continue;  // the early intervention rule follows it
       auto subject = subject_of(ref.key);
+      if (s_.pcp_visit.enabled && ref.specialty == "primary-care") {
+        // The PCP visit after discharge has its own rule and task (pcp-visit); one task, not two.
+        close_action("schedule-followup", subject, "cancelled", "the PCP visit rule follows it");
+        continue;
+      }
       if (referral_ended(ref)) {
         close_action("schedule-followup", subject, "cancelled", "the referral ended (" + ref.flow + ")");
       } else if (flow_scheduled_or_later(ref.flow) || referral_has_appointment(ref)) {
@@ -742,8 +747,11 @@ class rule_engine {
     if (!rop_screening_incomplete()) return;
     auto at = discharged_at();
     if (at) {
+      // An exam booked at discharge settles this rule even when it is later missed or moved: a no-show or
+      // a late reschedule is rop-escalation's, not a second urgent task for the same exam.
       bool booked = std::any_of(r_.appointments.begin(), r_.appointments.end(), [](const appointment& a) {
-        return a.specialty == "ophthalmology" && is_visit(a);
+        return a.specialty == "ophthalmology" && (is_visit(a) || a.status == "noshow" ||
+                                                  a.status == "fulfilled" || !a.replaced_by.value.empty());
       });
       if (booked) {
         close_action("rop-followup", discharge_subject(), "done", "an ophthalmology appointment is booked");

@@ -147,8 +147,9 @@ void expect_twin_a_discharge(scenario_gateway& s, const std::string& patient) {
   t = task(tasks, "schedule-followup|REF-0071406-gi-nutrition");
   ASSERT_NE(t, nullptr) << summary;
   EXPECT_LE(str(*t, "restriction.period.end").substr(0, 10), s.day(27));
+  // None for the PCP referral either: its visit is the pcp-visit task's (1.).
   for (const char* booked : {"ophthalmology", "pulmonology", "cardiology", "neonatal-follow-up",
-                             "neurosurgery", "early-intervention"})
+                             "neurosurgery", "early-intervention", "primary-care"})
     EXPECT_EQ(task(tasks, std::string("schedule-followup|REF-0071406-") + booked), nullptr)
         << booked << summary;
   // 6.-8. book_interpreter for the three appointments without a TRANS participant, none for the two with.

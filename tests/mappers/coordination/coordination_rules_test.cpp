@@ -644,6 +644,33 @@ TEST(coordination_rules, no_rop_work_when_screening_is_complete) {
   EXPECT_FALSE(apply_rules(booked, only("rop_followup"), monday_noon).changed());
 }
 
+// Found by scenario 4: a missed exam raised the discharge rule's urgent task next to the escalation.
+TEST(coordination_rules, a_missed_or_moved_exam_is_escalated_not_asked_for_again) {
+  auto r = rop_graduate();
+  r.appointments.push_back(appt("A-EYE", "ophthalmology", "2024-03-12T09:00:00-04:00", "noshow"));
+  run_twice(r, only("rop_followup"), at("2024-03-12T18:00:00Z"));
+  EXPECT_EQ(action(r, "rop-followup|ENC-1"), nullptr);
+  EXPECT_NE(action(r, "rop-escalation|A-EYE"), nullptr);
+}
+
+// Found by scenario 1: the PCP referral got a schedule_followup task next to the pcp-visit task.
+TEST(coordination_rules, the_pcp_referral_is_left_to_the_pcp_visit_rule) {
+  auto r = graduate();
+  r.referrals.push_back(ref("SR-PCP", "primary-care"));
+  r.referrals.push_back(ref("SR-AUD", "audiology"));
+  auto s = only("schedule_followup");
+  s.pcp_visit.enabled = true;
+  run_twice(r, s, monday_noon);
+  EXPECT_EQ(action(r, "schedule-followup|SR-PCP"), nullptr);
+  EXPECT_NE(action(r, "schedule-followup|SR-AUD"), nullptr);
+  EXPECT_NE(action(r, "pcp-visit|ENC-1"), nullptr);
+  // Without the PCP rule, the referral is scheduled like any other.
+  auto alone = graduate();
+  alone.referrals.push_back(ref("SR-PCP", "primary-care"));
+  run_twice(alone, only("schedule_followup"), monday_noon);
+  EXPECT_NE(action(alone, "schedule-followup|SR-PCP"), nullptr);
+}
+
 TEST(coordination_rules, rop_no_show_escalates_the_same_day) {
   auto r = rop_graduate();
   r.appointments.push_back(appt("A-EYE", "ophthalmology", "2024-03-12T09:00:00-04:00", "noshow"));
