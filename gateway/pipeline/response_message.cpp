@@ -167,6 +167,38 @@ std::vector<fhir::issue> response_notes(const fhir::operation_outcome& validatio
   return notes;
 }
 
+namespace {
+
+// The notes a stored message or document gave its sender, worked out again from its body: the validation's
+// warnings (lenient, which gives the same warnings in either mode), the code translations, the translation's
+// notes, then what the merge noted at the time. nullopt when the body no longer translates.
+struct rebuilt_notes {
+  std::vector<fhir::issue> validation;
+  std::vector<mappers::inbound::mapping_note> notes;
+};
+std::optional<rebuilt_notes> notes_again(rapidjson::Document& doc,
+                                         const std::vector<mappers::terminology::concept_map>* concept_maps,
+                                         const fhir::validator& validator,
+                                         const std::vector<mappers::inbound::mapping_note>& merge_notes,
+                                         bool document) {
+  fhir::operation_outcome validation;
+  fhir::validation_options lenient;
+  lenient.unknown_elements_are_warnings = true;
+  validator.validate(doc, validation, lenient, "Bundle");
+  std::vector<mappers::inbound::mapping_note> code_notes;
+  if (concept_maps != nullptr)
+    code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
+  auto translated = document ? mappers::inbound::translate_discharge_document(doc)
+                             : mappers::inbound::translate_message(doc);
+  if (!translated.ok) return std::nullopt;
+  rebuilt_notes out{response_notes(validation), std::move(translated.value.notes)};
+  out.notes.insert(out.notes.begin(), code_notes.begin(), code_notes.end());
+  out.notes.insert(out.notes.end(), merge_notes.begin(), merge_notes.end());
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> rebuild_response_message(
     std::string body, const std::string& gateway_endpoint, const std::string& received_at,
     const std::string& route_note, const std::vector<mappers::terminology::concept_map>* concept_maps,
@@ -175,20 +207,10 @@ std::optional<std::string> rebuild_response_message(
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
   auto check = fhir::check_message_bundle(doc);
   if (check.http_status != 200) return std::nullopt;
-  fhir::operation_outcome validation;
-  fhir::validation_options lenient;
-  lenient.unknown_elements_are_warnings = true;
-  validator.validate(doc, validation, lenient, "Bundle");
-  auto notes = response_notes(validation);
-  std::vector<mappers::inbound::mapping_note> code_notes;
-  if (concept_maps != nullptr)
-    code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
-  auto translated = mappers::inbound::translate_message(doc);
-  if (!translated.ok) return std::nullopt;
-  translated.value.notes.insert(translated.value.notes.begin(), code_notes.begin(), code_notes.end());
-  translated.value.notes.insert(translated.value.notes.end(), merge_notes.begin(), merge_notes.end());
+  auto again = notes_again(doc, concept_maps, validator, merge_notes, false);
+  if (!again) return std::nullopt;
   return build_response_message(
-      {&check.envelope, &translated.value.notes, &notes, gateway_endpoint, received_at, route_note});
+      {&check.envelope, &again->notes, &again->validation, gateway_endpoint, received_at, route_note});
 }
 
 std::string build_document_outcome(const std::vector<mappers::inbound::mapping_note>& notes,
@@ -206,19 +228,9 @@ std::optional<std::string> rebuild_document_outcome(
     const std::vector<mappers::inbound::mapping_note>& merge_notes) {
   rapidjson::Document doc;
   if (fhir::parse_json_in_place(body, doc, {1024})) return std::nullopt;
-  fhir::operation_outcome validation;
-  fhir::validation_options lenient;
-  lenient.unknown_elements_are_warnings = true;
-  validator.validate(doc, validation, lenient, "Bundle");
-  auto notes = response_notes(validation);
-  std::vector<mappers::inbound::mapping_note> code_notes;
-  if (concept_maps != nullptr)
-    code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(), *concept_maps);
-  auto translated = mappers::inbound::translate_discharge_document(doc);
-  if (!translated.ok) return std::nullopt;
-  translated.value.notes.insert(translated.value.notes.begin(), code_notes.begin(), code_notes.end());
-  translated.value.notes.insert(translated.value.notes.end(), merge_notes.begin(), merge_notes.end());
-  return build_document_outcome(translated.value.notes, notes, route_note);
+  auto again = notes_again(doc, concept_maps, validator, merge_notes, true);
+  if (!again) return std::nullopt;
+  return build_document_outcome(again->notes, again->validation, route_note);
 }
 
 namespace {
