@@ -81,7 +81,12 @@ void referral_task(entry_writer& w, const model::referral& r) {
   auto task_key = referral_task_key(r);
   auto state = task_state_of(r.flow);
   w.begin_entry("Task", task_key);
-  w.identifiers({task_key});
+  // The sender's own Task id (BSeR PLAC) is a second identifier, never the key: the Task the medical home
+  // got at discharge is the one a later referral update changes, not a second Task for the same referral.
+  if (has(r.task_key) && !(r.task_key == task_key))
+    w.identifiers({task_key, r.task_key});
+  else
+    w.identifiers({task_key});
   w.field("status", state.status);
   if (state.status == "rejected" || state.status == "cancelled" || state.status == "failed") {
     std::string why = r.status_reason;
@@ -132,7 +137,6 @@ void referral_task(entry_writer& w, const model::referral& r) {
 }  // namespace
 
 model::identifier referral_task_key(const model::referral& r) {
-  if (has(r.task_key)) return r.task_key;
   return {std::string(referral_task_sid), derived_key_value(r.key)};
 }
 

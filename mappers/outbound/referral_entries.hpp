@@ -15,7 +15,8 @@ namespace homebase::mappers::outbound {
 
 void write_referrals(entry_writer& w);
 
-// The Task's business key: the referral's own task_key, else derived from the referral's key.
+// The Task's business key, derived from the referral's key, so that it stays the same when the sender's
+// own Task id (the referral's task_key, a second identifier) becomes known.
 [[nodiscard]] model::identifier referral_task_key(const model::referral& r);
 
 // Task.status and businessStatus code (empty when BSeR has none) for a referral flow state.

@@ -29,8 +29,9 @@ struct task_view {
   std::string priority;
   std::string business_status;
   std::string description;
-  std::string key;    // first identifier's value
-  std::string focus;  // focus.reference or focus.identifier.value
+  std::string key;                       // first identifier's value
+  std::vector<std::string> identifiers;  // every identifier's value
+  std::string focus;                     // focus.reference or focus.identifier.value
   bool has_output = false;
 };
 
@@ -128,6 +129,8 @@ class scenario : public ::testing::Test {
       v.business_status = t.HasMember("businessStatus") ? first_code(t["businessStatus"]) : "";
       v.description = str(t, "description");
       if (t.HasMember("identifier") && t["identifier"].Size() > 0) v.key = str(t["identifier"][0], "value");
+      if (t.HasMember("identifier"))
+        for (const auto& ident : t["identifier"].GetArray()) v.identifiers.push_back(str(ident, "value"));
       if (t.HasMember("focus")) {
         v.focus = str(t["focus"], "reference");
         if (v.focus.empty() && t["focus"].HasMember("identifier"))
@@ -176,9 +179,8 @@ class scenario : public ::testing::Test {
   }
 
   // The BSeR referral Task (code fulfill) whose focus is the ServiceRequest `identifier_value`; with
-  // `task_key`, the one with that business identifier (St. Elsewhere's PLAC id). Known defect, not asserted
-  // here: the referral Task the discharge made under the gateway's derived key stays beside the PLAC-keyed
-  // one (the key changes when the BSeR Task arrives), so the medical home holds a stale second Task.
+  // `task_key`, the one that carries that business identifier (St. Elsewhere's PLAC id, kept as a second
+  // identifier of the Task the discharge made, so there is one referral Task per referral).
   std::optional<task_view> referral_task(const std::string& identifier_value,
                                          const std::string& task_key = {}) {
     auto sr = service_request(identifier_value);
@@ -186,9 +188,21 @@ class scenario : public ::testing::Test {
     std::string ref = std::string("ServiceRequest/") + sr["id"].GetString();
     for (auto& t : tasks())
       if (t.code == "fulfill" && (t.focus == ref || t.focus == identifier_value) &&
-          (task_key.empty() || t.key == task_key))
+          (task_key.empty() ||
+           std::find(t.identifiers.begin(), t.identifiers.end(), task_key) != t.identifiers.end()))
         return t;
     return std::nullopt;
+  }
+
+  // How many referral Tasks the ServiceRequest `identifier_value` has: one, whoever sent updates.
+  int referral_tasks(const std::string& identifier_value) {
+    auto sr = service_request(identifier_value);
+    if (!sr.IsObject() || !sr.HasMember("id")) return -1;
+    std::string ref = std::string("ServiceRequest/") + sr["id"].GetString();
+    auto all = tasks();
+    return static_cast<int>(std::count_if(all.begin(), all.end(), [&](const task_view& t) {
+      return t.code == "fulfill" && (t.focus == ref || t.focus == identifier_value);
+    }));
   }
 
   // A search on the medical-home server (what it received and kept): its Bundle.total.
@@ -243,6 +257,8 @@ TEST_F(scenario, s5_referral_loop_overdue_then_closed_by_the_report) {
   EXPECT_STREQ(sr["status"].GetString(), "active");
   auto loop = referral_task(pulmonology, pulmonology_task);
   ASSERT_TRUE(loop) << summary();
+  // The update changed the Task the discharge made (it now also carries the sender's id), no second one.
+  EXPECT_EQ(referral_tasks(pulmonology), 1) << summary();
   EXPECT_EQ(loop->status, "in-progress");
   EXPECT_EQ(loop->business_status, "5.1.4");
   EXPECT_FALSE(loop->has_output);

@@ -54,7 +54,12 @@ TEST(ReferralEntries, EachReferralHasAServiceRequestAndAReferralTask) {
   EXPECT_EQ(business_status(scheduled), "5.1.1");
   EXPECT_STREQ(scheduled["intent"].GetString(), "order");
   EXPECT_STREQ(scheduled["code"]["coding"][0]["code"].GetString(), "fulfill");
-  EXPECT_STREQ(scheduled["identifier"][0]["value"].GetString(), "eye-7731");  // the record's task key
+  // Keyed on the referral (the Task the home got before the sender's id was known), with the sender's
+  // own Task id as a second identifier: a referral update changes that Task, it does not add another.
+  ASSERT_EQ(scheduled["identifier"].Size(), 2u);
+  EXPECT_STREQ(scheduled["identifier"][0]["system"].GetString(),
+               "http://homebase.example.org/fhir/sid/referral-task");
+  EXPECT_STREQ(scheduled["identifier"][1]["value"].GetString(), "eye-7731");  // the record's task key
   EXPECT_EQ(bundle.type_at(scheduled["for"]["reference"].GetString()), "Patient");
   EXPECT_STREQ(scheduled["owner"]["identifier"]["value"].GetString(), "1999999999");
   EXPECT_STREQ(scheduled["owner"]["display"].GetString(), "Children's Eye Center");
