@@ -97,6 +97,8 @@ class rule_engine {
     if (s.weight_gain.enabled) weight_gain();
     if (s.rop_followup.enabled) rop_followup();
     if (s.medication_conflict.enabled) medication_conflict();
+    if (s.medication_conflict.enabled) medication_added();
+    if (s.weight_gain.enabled) weight_check();
     if (s.visit_summary_review.enabled) visit_summary_review();
     return std::move(result_);
   }
@@ -857,6 +859,53 @@ class rule_engine {
                       " (message " + message_id + ")";
       ensure_action("visit-summary-review", message_id, std::move(a));
     }
+  }
+
+  // An amended discharge that adds a drug (record event MedicationAdded, scenario 2): the PCP reconciles
+  // the medication list, once per added medication.
+  void medication_added() {
+    std::vector<std::string> added;
+    for (const auto& e : r_.events)
+      if (e.kind == "MedicationAdded" && !e.detail.empty()) added.push_back(e.detail);
+    for (const auto& key : added) {
+      std::string name = key;
+      for (const auto& m : r_.medications)
+        if (m.key.value == key && !m.text.empty()) name = m.text;
+      action_item a;
+      a.type = "med_reconciliation";
+      a.owner_role = "pcp";
+      a.priority = "urgent";
+      a.due = format_date(today_ + days(2));
+      a.description = "Reconcile the medication list: the amended discharge adds " + name;
+      ensure_action("medication-added", key, std::move(a));
+    }
+  }
+
+  // Weekly weight checks after a NICU discharge (domain.md §1.3, scenario 1): one open task at a time,
+  // due a week after the discharge or after the last weight taken since; a new weight closes it and opens
+  // the next, for the first 12 weeks.
+  void weight_check() {
+    auto at = discharged_at();
+    if (!at) return;
+    int taken = 0;
+    time_point last = *at;
+    for (const auto& m : r_.measurements) {
+      if (m.code.code != "29463-7") continue;
+      auto t = parse_fhir_time(m.effective);
+      if (!t || *t <= *at) continue;  // the discharge weight is not a check
+      ++taken;
+      if (*t > last) last = *t;
+    }
+    constexpr int weeks = 12;
+    for (int n = 1; n <= std::min(taken, weeks); ++n)
+      close_action("weight-check", discharge_subject() + "|week-" + std::to_string(n), "done",
+                   "the weight was taken");
+    if (taken >= weeks) return;
+    action_item a;
+    a.type = "weight_check";
+    a.due = format_date(std::chrono::floor<days>(last + days(7)));
+    a.description = "Weekly weight check " + std::to_string(taken + 1) + " after the NICU discharge";
+    ensure_action("weight-check", discharge_subject() + "|week-" + std::to_string(taken + 1), std::move(a));
   }
 
   coordination_record& r_;

@@ -425,7 +425,7 @@ bool same_drug(const medication& a, const medication& b) {
 // Medications: by key; a new key for a drug already on the list with another dosage or status is a
 // conflict for a person to resolve (medication reconciliation), not an update.
 void merge_medications(coordination_record& existing, const coordination_record& incoming,
-                       const record_event& cause, merge_summary& summary) {
+                       const record_event& cause, bool amended, merge_summary& summary) {
   for (const auto& item : incoming.medications) {
     auto same_key = std::find_if(existing.medications.begin(), existing.medications.end(),
                                  [&](const medication& m) { return m.key == item.key; });
@@ -446,6 +446,10 @@ void merge_medications(coordination_record& existing, const coordination_record&
           summary.notes.push_back({"warning", key_text(item.key), text});
           add_event(existing, cause, "MedicationConflict", text);
         }
+      } else if (amended) {
+        // A drug the amended discharge adds to the list the medical home already has: the list must be
+        // reconciled (a rule makes the task; the event's detail is the medication's key).
+        add_event(existing, cause, "MedicationAdded", item.key.value);
       }
     }
     std::vector<medication> one{item};
@@ -517,7 +521,7 @@ merge_summary merge(coordination_record& existing, const coordination_record& in
   mark_seen_referrals(existing, incoming, summary);
   merge_keyed(existing.measurements, incoming.measurements, summary);
   merge_keyed(existing.problems, incoming.problems, summary);
-  merge_medications(existing, incoming, cause, summary);
+  merge_medications(existing, incoming, cause, amended, summary);
   merge_keyed(existing.devices, incoming.devices, summary);
   merge_keyed(existing.goals, incoming.goals, summary);
   merge_keyed(existing.actions, incoming.actions, summary);

@@ -163,6 +163,11 @@ void expect_twin_a_discharge(scenario_gateway& s, const std::string& patient) {
   EXPECT_EQ(code_of(*agenda[0]), "case-conference-item");
   EXPECT_GE(str(*agenda[0], "executionPeriod.start"), s.day(0));
   EXPECT_EQ(count_code(tasks, "case-conference-item"), 1);
+  // 9. The first weekly weight check, a week after the discharge (D-1).
+  t = task(tasks, "weight-check|ENC-0071406|week-1");
+  ASSERT_NE(t, nullptr) << summary;
+  EXPECT_EQ(str(*t, "restriction.period.end").substr(0, 10), s.day(6));
+  EXPECT_EQ(count_code(tasks, "weight_check"), 1) << summary;
 
   // The medical home holds the child once, with the discharge weight.
   auto at_home = s.home("Patient?identifier=" + std::string(st_elsewhere_mrn) + "%7CSEC-0071406");
@@ -268,6 +273,9 @@ TEST_F(scenarios_1_4, s2_an_amended_discharge_updates_in_place_and_bumps_the_pla
   auto plan = s.for_patient("CarePlan", a);
   ASSERT_EQ(plan.total(), 1);
   EXPECT_EQ(extension(*plan.resources[0], version_url), "2");
+  // The added diuretic: the PCP reconciles the medication list, once.
+  auto amended_tasks = s.for_patient("Task", a);
+  EXPECT_EQ(count_code(amended_tasks, "med_reconciliation"), 1) << task_summary(amended_tasks);
   // The coordinator's list of scenario 1: same keys, same due dates, not re-created.
   auto after = task_list(s.for_patient("Task", a));
   for (const auto& [key, state] : before) {

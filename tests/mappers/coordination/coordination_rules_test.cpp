@@ -603,11 +603,47 @@ TEST(coordination_rules, weight_gain_on_target_or_too_few_weights_does_nothing) 
   weigh(r, "W1", "2024-03-06T08:00:00-05:00", "2.100");
   r.measurements[0].value = {"2.100", "kg", "kg"};
   weigh(r, "W3", "2024-03-20T08:00:00-04:00", "2400");  // 300 g in 14 days: 21 g/day
-  EXPECT_FALSE(apply_rules(r, only("weight_gain"), at("2024-03-20T15:00:00Z")).changed());
+  (void)apply_rules(r, only("weight_gain"), at("2024-03-20T15:00:00Z"));
+  EXPECT_EQ(action(r, "weight-gain|MRN-1"), nullptr);
   auto short_span = graduate();
   weigh(short_span, "W1", "2024-03-06T08:00:00-05:00", "2100");
   weigh(short_span, "W2", "2024-03-13T08:00:00-04:00", "2110");  // one week only: no judgement yet
-  EXPECT_FALSE(apply_rules(short_span, only("weight_gain"), at("2024-03-13T15:00:00Z")).changed());
+  (void)apply_rules(short_span, only("weight_gain"), at("2024-03-13T15:00:00Z"));
+  EXPECT_EQ(action(short_span, "weight-gain|MRN-1"), nullptr);
+}
+
+// Scenario 1: weekly weight checks after the discharge, one open at a time, each closed by a weight.
+TEST(coordination_rules, weekly_weight_checks_follow_the_weights_taken) {
+  auto r = graduate();  // discharged 2024-03-06 11:30 -05:00
+  run_twice(r, only("weight_gain"), monday_noon);
+  const auto* first = action(r, "weight-check|ENC-1|week-1");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->type, "weight_check");
+  EXPECT_EQ(first->due, "2024-03-13");
+  weigh(r, "W1", "2024-03-12T09:00:00-04:00", "2200");
+  run_twice(r, only("weight_gain"), at("2024-03-12T15:00:00Z"));
+  EXPECT_EQ(action(r, "weight-check|ENC-1|week-1")->status, "done");
+  ASSERT_NE(action(r, "weight-check|ENC-1|week-2"), nullptr);
+  EXPECT_EQ(action(r, "weight-check|ENC-1|week-2")->due, "2024-03-19");
+}
+
+// Scenario 2: an amended discharge that adds a drug asks the PCP to reconcile the list, once.
+TEST(coordination_rules, a_drug_added_by_an_amendment_is_reconciled_once) {
+  auto r = graduate();
+  model::medication diuretic;
+  diuretic.key = {"urn:med", "MED-3"};
+  diuretic.text = "Chlorothiazide oral suspension";
+  r.medications.push_back(diuretic);
+  model::record_event added;
+  added.kind = "MedicationAdded";
+  added.detail = "MED-3";
+  r.events.push_back(added);
+  run_twice(r, only("medication_conflict"), monday_noon);
+  const auto* a = action(r, "medication-added|MED-3");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->type, "med_reconciliation");
+  EXPECT_EQ(a->owner_role, "pcp");
+  EXPECT_NE(a->description.find("Chlorothiazide"), std::string::npos);
 }
 
 // ---- ROP ----
@@ -727,10 +763,10 @@ TEST(coordination_rules_seed, the_nicu_discharge_of_the_seed_story_gets_its_coor
   for (const auto& a : record.actions) keys.push_back(a.key.value);
   // Four visits in the 7 days from 2024-03-12 (ophthalmology, weight check, audiology, pulmonology on the
   // 18th): one burden alert (no calendar week has more than 3, the rolling window does).
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"parent-partner-outreach|ENC-20240117-0042",
-                                      "pcp-visit|ENC-20240117-0042", "appointment-burden|window-2024-03-12",
-                                      "appointment-burden-family|window-2024-03-12"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "parent-partner-outreach|ENC-20240117-0042", "pcp-visit|ENC-20240117-0042",
+                      "appointment-burden|window-2024-03-12", "appointment-burden-family|window-2024-03-12",
+                      "weight-check|ENC-20240117-0042|week-1"}));
   EXPECT_EQ(action(record, "pcp-visit|ENC-20240117-0042")->due, "2024-03-08");
   ASSERT_EQ(record.agenda.size(), 2u);
   EXPECT_EQ(record.agenda[0].conference_date, "2024-03-13");

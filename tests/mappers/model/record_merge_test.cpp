@@ -152,8 +152,11 @@ TEST(RecordMergeV2, AnAmendedDischargeUpdatesInPlaceAndBumpsThePlan) {
   EXPECT_EQ(record.medications[2].text, "Chlorothiazide oral suspension");
   EXPECT_EQ(record.measurements.size(), 1u);
   EXPECT_EQ(record.measurements[0].value.value, "2140");
-  ASSERT_EQ(record.events.size(), 2u);
-  EXPECT_EQ(record.events[1].kind, "DischargeRecordAmended");
+  // The amendment, and the drug it adds (a rule asks the PCP to reconcile the list).
+  ASSERT_EQ(record.events.size(), 3u);
+  EXPECT_EQ(record.events[1].kind, "MedicationAdded");
+  EXPECT_EQ(record.events[1].detail, record.medications[2].key.value);
+  EXPECT_EQ(record.events[2].kind, "DischargeRecordAmended");
   // The same amendment once more: nothing changes, the version stays.
   auto again = merge(record, translated(amended));
   EXPECT_FALSE(again.plan_changed);
