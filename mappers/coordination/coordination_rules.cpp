@@ -96,6 +96,7 @@ class rule_engine {
     if (s.referral_loop.enabled) referral_loop();
     if (s.weight_gain.enabled) weight_gain();
     if (s.rop_followup.enabled) rop_followup();
+    if (s.schedule_followup.enabled) reschedule_notice();
     if (s.medication_conflict.enabled) medication_conflict();
     if (s.medication_conflict.enabled) medication_added();
     if (s.weight_gain.enabled) weight_check();
@@ -858,6 +859,46 @@ class rule_engine {
       a.description = "Review the visit summary" + (sender.empty() ? std::string() : " from " + sender) +
                       " (message " + message_id + ")";
       ensure_action("visit-summary-review", message_id, std::move(a));
+    }
+  }
+
+  // A rebooked appointment (scenario 3): the family is told the new date, and a new date past the end of its
+  // referral's clinical window escalates the same day. ROP exams escalate through rop-escalation.
+  void reschedule_notice() {
+    for (const auto& appt : r_.appointments) {
+      if (appt.replaces.value.empty()) continue;
+      auto subject = subject_of(appt.key);
+      if (!is_upcoming(appt)) {
+        close_action("reschedule-notice", subject, "cancelled", "the new date was " + appt.status);
+        continue;
+      }
+      action_item notice;
+      notice.type = "call_family";
+      notice.due = format_date(today_);
+      notice.description = "Tell the family the new date of the " +
+                           (appt.specialty.empty() ? std::string("appointment") : appt.specialty + " visit") +
+                           ": " + appt.start;
+      notice.focus = appt.key;
+      ensure_action("reschedule-notice", subject, std::move(notice));
+      if (appt.specialty == "ophthalmology" && rop_screening_incomplete()) continue;
+      const referral* ref = nullptr;
+      for (const auto& r : r_.referrals)
+        if (!appt.based_on_referral.value.empty() && r.key == appt.based_on_referral) ref = &r;
+      if (ref == nullptr || ref->due_by.empty()) continue;
+      auto due_by = parse_fhir_time(ref->due_by);
+      auto start = parse_fhir_time(appt.start);
+      if (!due_by || !start) continue;
+      auto window_end = is_date_only(ref->due_by) ? *due_by + days(1) : *due_by;
+      if (*start < window_end) continue;
+      action_item late;
+      late.type = "call_family";
+      late.priority = "asap";
+      late.due = format_date(today_);
+      late.description =
+          "Escalate today: the " + (appt.specialty.empty() ? std::string("visit") : appt.specialty) +
+          " visit was rebooked to " + appt.start + ", past the end of its window " + ref->due_by;
+      late.focus = appt.key;
+      ensure_action("window-escalation", subject, std::move(late));
     }
   }
 

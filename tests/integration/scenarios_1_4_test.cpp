@@ -374,6 +374,9 @@ TEST_F(scenarios_1_4, s3_a_reschedule_keeps_the_chain_and_asks_for_an_interprete
     }
   }
   EXPECT_EQ(count_code(tasks, "cluster_appointments"), 0) << summary;
+  // The family is told B's date; within the window (D+49): no escalation.
+  ASSERT_NE(task(tasks, "reschedule-notice|APT-0071406-cardiology-2"), nullptr) << summary;
+  EXPECT_EQ(task(tasks, "window-escalation|APT-0071406-cardiology-2"), nullptr) << summary;
 
   // 03: B cancelled too, C booked D+55 (past the window end D+49).
   ASSERT_TRUE(s.post_one(scenario, "03-cardiology-rescheduled-past-window.json")) << s.error();
@@ -402,6 +405,14 @@ TEST_F(scenarios_1_4, s3_a_reschedule_keeps_the_chain_and_asks_for_an_interprete
   ASSERT_NE(interpreter_b, nullptr) << summary;
   EXPECT_NE(str(*interpreter_b, "status"), "requested") << "B's interpreter Task left open\n" << summary;
   EXPECT_EQ(count_code(tasks, "book_interpreter", "requested"), 4) << summary;  // 3 from discharge + C
+  // The family is told C's date; B's notice is moot; C lies past the window: escalated the same day.
+  const auto* notice_c = task(tasks, "reschedule-notice|APT-0071406-cardiology-3");
+  ASSERT_NE(notice_c, nullptr) << summary;
+  EXPECT_EQ(str(*notice_c, "status"), "requested");
+  EXPECT_EQ(str(*task(tasks, "reschedule-notice|APT-0071406-cardiology-2"), "status"), "cancelled");
+  const auto* late = task(tasks, "window-escalation|APT-0071406-cardiology-3");
+  ASSERT_NE(late, nullptr) << summary;
+  EXPECT_EQ(str(*late, "priority"), "asap");
 
   // A repeat of 03 changes nothing.
   auto list = task_list(tasks);
@@ -482,7 +493,9 @@ TEST_F(scenarios_1_4, s4_a_no_show_for_lack_of_transport_escalates_once_and_reco
   ASSERT_NE(urgent, nullptr) << summary;
   EXPECT_EQ(str(*urgent, "status"), "completed");
   EXPECT_EQ(task(tasks, "rop-escalation|APT-0071406-ophthalmology-2"), nullptr) << summary;
-  EXPECT_EQ(count_code(tasks, "call_family", "requested"), 0) << summary;
+  // The one call left is telling the family the new date; no new escalation (within the window).
+  EXPECT_EQ(count_code(tasks, "call_family", "requested"), 1) << summary;
+  ASSERT_NE(task(tasks, "reschedule-notice|APT-0071406-ophthalmology-2"), nullptr) << summary;
   EXPECT_EQ(task(tasks, "interpreter|APT-0071406-ophthalmology-2"), nullptr) << summary;
   const auto* ride = task(tasks, "transport|APT-0071406-ophthalmology-2");
   ASSERT_NE(ride, nullptr) << "the transport need was lost with the rebooking\n" << summary;

@@ -612,6 +612,36 @@ TEST(coordination_rules, weight_gain_on_target_or_too_few_weights_does_nothing) 
   EXPECT_EQ(action(short_span, "weight-gain|MRN-1"), nullptr);
 }
 
+// Scenario 3: a rebooked visit is a call to the family; past its referral's window, an escalation today.
+TEST(coordination_rules, a_rebooked_visit_is_told_to_the_family_and_escalated_past_its_window) {
+  auto r = graduate();
+  auto cardio = ref("SR-CARDIO", "cardiology", "scheduled");
+  cardio.due_by = "2024-04-20";
+  r.referrals.push_back(cardio);
+  auto first = appt("A1", "cardiology", "2024-04-01T09:00:00-04:00", "cancelled");
+  auto within = appt("A2", "cardiology", "2024-04-15T09:00:00-04:00");
+  within.replaces = first.key;
+  within.based_on_referral = cardio.key;
+  first.replaced_by = within.key;
+  r.appointments = {first, within};
+  run_twice(r, only("schedule_followup"), monday_noon);
+  ASSERT_NE(action(r, "reschedule-notice|A2"), nullptr);
+  EXPECT_EQ(action(r, "reschedule-notice|A2")->type, "call_family");
+  EXPECT_EQ(action(r, "window-escalation|A2"), nullptr);
+  // Moved again, past the window's end.
+  r.appointments[1].status = "cancelled";
+  auto late = appt("A3", "cardiology", "2024-04-25T09:00:00-04:00");
+  late.replaces = within.key;
+  late.based_on_referral = cardio.key;
+  r.appointments[1].replaced_by = late.key;
+  r.appointments.push_back(late);
+  run_twice(r, only("schedule_followup"), monday_noon);
+  EXPECT_EQ(action(r, "reschedule-notice|A2")->status, "cancelled");
+  ASSERT_NE(action(r, "reschedule-notice|A3"), nullptr);
+  ASSERT_NE(action(r, "window-escalation|A3"), nullptr);
+  EXPECT_EQ(action(r, "window-escalation|A3")->priority, "asap");
+}
+
 // Scenario 1: weekly weight checks after the discharge, one open at a time, each closed by a weight.
 TEST(coordination_rules, weekly_weight_checks_follow_the_weights_taken) {
   auto r = graduate();  // discharged 2024-03-06 11:30 -05:00
