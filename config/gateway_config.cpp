@@ -108,6 +108,207 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
+
+// A YAML value as JSON text (for a JWK Set written inline in the file): mappings become objects,
+// sequences arrays, every scalar a string (JWK members are strings).
+void yaml_to_json(const YAML::Node& node, std::string& out) {
+  auto quote = [&out](const std::string& text) {
+    out += '"';
+    for (unsigned char ch : text) {
+      if (ch == '"' || ch == '\\') {
+        out += '\\';
+        out += static_cast<char>(ch);
+      } else if (ch < 0x20) {
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+      } else {
+        out += static_cast<char>(ch);
+      }
+    }
+    out += '"';
+  };
+  if (node.IsMap()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : node) {
+      if (!first) out += ',';
+      first = false;
+      quote(kv.first.as<std::string>());
+      out += ':';
+      yaml_to_json(kv.second, out);
+    }
+    out += '}';
+  } else if (node.IsSequence()) {
+    out += '[';
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      if (i) out += ',';
+      yaml_to_json(node[i], out);
+    }
+    out += ']';
+  } else if (node.IsScalar()) {
+    quote(node.Scalar());
+  } else {
+    out += "null";
+  }
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool is_loopback(const std::string& address) {
+  return address == "localhost" || address == "::1" || address.starts_with("127.");
+}
+
+std::string normalized_fingerprint(const std::string& text) {
+  std::string out;
+  for (unsigned char ch : text) {
+    if (ch == ':' || ch == ' ') continue;
+    out += static_cast<char>(std::tolower(ch));
+  }
+  return out;
+}
+
+void load_rate(reader& r, const YAML::Node& node, const std::string& where, rate_limit& out) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  r.only_keys(node, where, {"per_second", "burst"});
+  r.get(node, "per_second", where, out.per_second);
+  r.get(node, "burst", where, out.burst);
+  if (out.per_second < 0) r.fail(node["per_second"], where + ".per_second", "must not be negative");
+  if (out.per_second > 0 && out.burst < 1) r.fail(node, where + ".burst", "must be >= 1");
+}
+
+// jwks (inline), jwks_file and certificates of a client or partner entry.
+void load_credentials(reader& r, const YAML::Node& node, const std::string& where, const std::string& base_dir,
+                      client_credentials& out) {
+  auto jwks = node["jwks"];
+  auto jwks_file = node["jwks_file"];
+  bool has_inline = jwks.IsDefined() && !jwks.IsNull();
+  bool has_file = jwks_file.IsDefined() && !jwks_file.IsNull();
+  if (has_inline && has_file) r.fail(jwks_file, where + ".jwks_file", "give jwks or jwks_file, not both");
+  if (has_inline) {
+    if (!jwks.IsMap()) r.fail(jwks, where + ".jwks", "must be a JWK Set ({keys: [...]})");
+    yaml_to_json(jwks, out.jwks_json);
+    out.jwks_origin = r.where(jwks, where + ".jwks");
+  } else if (has_file) {
+    if (!jwks_file.IsScalar()) r.fail(jwks_file, where + ".jwks_file", "must be a file name");
+    auto path = resolve(base_dir, jwks_file.Scalar());
+    out.jwks_json = read_whole_file(path);
+    if (out.jwks_json.empty()) r.fail(jwks_file, where + ".jwks_file", "'" + path + "' is not a readable file");
+    out.jwks_origin = r.where(jwks_file, where + ".jwks_file") + " (" + path + ")";
+  }
+  auto certs = node["certificates"];
+  if (certs.IsDefined() && !certs.IsNull()) {
+    if (!certs.IsSequence()) r.fail(certs, where + ".certificates", "must be a list of {sha256 | subject | san}");
+    for (std::size_t j = 0; j < certs.size(); ++j) {
+      auto key = where + ".certificates[" + std::to_string(j) + "]";
+      r.only_keys(certs[j], key, {"sha256", "subject", "san"});
+      certificate_binding b;
+      r.get(certs[j], "sha256", key, b.sha256);
+      r.get(certs[j], "subject", key, b.subject);
+      r.get(certs[j], "san", key, b.san);
+      b.sha256 = normalized_fingerprint(b.sha256);
+      if (!b.sha256.empty() &&
+          (b.sha256.size() != 64 || b.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+        r.fail(certs[j]["sha256"], key + ".sha256", "must be a SHA-256 fingerprint (64 hex digits)");
+      if (b.sha256.empty() && b.subject.empty() && b.san.empty())
+        r.fail(certs[j], key, "needs sha256, subject or san");
+      out.certificates.push_back(std::move(b));
+    }
+  }
+}
+
+void load_destination_auth(reader& r, const YAML::Node& node, const std::string& where,
+                           const std::string& base_dir, destination_auth& out) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  r.only_keys(node, where, {"smart", "client_certificate", "bearer_token"});
+  auto smart = node["smart"];
+  auto cert = node["client_certificate"];
+  auto bearer = node["bearer_token"];
+  if (smart.IsDefined() && !smart.IsNull()) {
+    auto w = where + ".smart";
+    r.only_keys(smart, w, {"token_url", "client_id", "private_key_file", "key_id", "algorithm", "scope"});
+    out.how = destination_auth::method::smart;
+    r.get(smart, "token_url", w, out.token_url);
+    r.get(smart, "client_id", w, out.client_id);
+    r.get(smart, "private_key_file", w, out.private_key_file);
+    r.get(smart, "key_id", w, out.key_id);
+    r.get(smart, "algorithm", w, out.algorithm);
+    r.get(smart, "scope", w, out.scope);
+    if (!is_http_url(out.token_url)) r.fail(smart, w + ".token_url", "must be an http(s) URL");
+    if (out.client_id.empty()) r.fail(smart, w + ".client_id", "is required");
+    if (out.key_id.empty()) r.fail(smart, w + ".key_id", "is required (the kid of our JWKS)");
+    if (out.algorithm != "RS384" && out.algorithm != "ES384")
+      r.fail(smart["algorithm"], w + ".algorithm", "must be RS384 or ES384");
+    if (out.private_key_file.empty()) r.fail(smart, w + ".private_key_file", "is required");
+    out.private_key_file = resolve(base_dir, out.private_key_file);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(out.private_key_file, ec))
+      r.fail(smart["private_key_file"], w + ".private_key_file", "'" + out.private_key_file + "' is not a readable file");
+  }
+  if (cert.IsDefined() && !cert.IsNull()) {
+    auto w = where + ".client_certificate";
+    r.only_keys(cert, w, {"certificate_file", "private_key_file"});
+    r.get(cert, "certificate_file", w, out.certificate_file);
+    r.get(cert, "private_key_file", w, out.certificate_key_file);
+    if (out.certificate_file.empty() || out.certificate_key_file.empty())
+      r.fail(cert, w, "needs certificate_file and private_key_file");
+    out.certificate_file = resolve(base_dir, out.certificate_file);
+    out.certificate_key_file = resolve(base_dir, out.certificate_key_file);
+    if (out.how == destination_auth::method::none) out.how = destination_auth::method::certificate;
+  }
+  if (bearer.IsDefined() && !bearer.IsNull()) {
+    if (out.how != destination_auth::method::none)
+      r.fail(bearer, where + ".bearer_token", "cannot be combined with smart or client_certificate");
+    r.get(node, "bearer_token", where, out.bearer_token);
+    if (out.bearer_token.empty()) r.fail(bearer, where + ".bearer_token", "must not be empty");
+    out.how = destination_auth::method::bearer;
+  }
+}
+
+void load_string_list(reader& r, const YAML::Node& node, const char* key, const std::string& where,
+                      std::vector<std::string>& out, bool* given = nullptr) {
+  auto n = node[key];
+  if (!n.IsDefined() || n.IsNull()) return;
+  if (!n.IsSequence()) r.fail(n, where + "." + key, "must be a list");
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar() || n[i].Scalar().empty())
+      r.fail(n[i], where + "." + key + "[" + std::to_string(i) + "]", "must be a non-empty string");
+    out.push_back(n[i].Scalar());
+  }
+  if (given) *given = true;
+}
+
+// A SMART system scope, v1 (system/Type.read|write|*) or v2 (system/Type.cruds, letters in that order).
+bool is_system_scope(const std::string& scope) {
+  if (!scope.starts_with("system/")) return false;
+  auto rest = std::string_view(scope).substr(7);
+  auto q = rest.find('?');
+  if (q != std::string_view::npos) rest = rest.substr(0, q);
+  auto dot = rest.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  auto type = rest.substr(0, dot);
+  auto what = rest.substr(dot + 1);
+  if (type != "*" && !(std::isupper(static_cast<unsigned char>(type[0])) &&
+                       std::all_of(type.begin(), type.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })))
+    return false;
+  if (what == "read" || what == "write" || what == "*") return true;
+  static constexpr std::string_view order = "cruds";
+  std::size_t at = 0;
+  for (char c : what) {
+    auto p = order.find(c, at);
+    if (p == std::string_view::npos) return false;
+    at = p + 1;
+  }
+  return !what.empty();
+}
+
 void load_coordination(reader& r, const YAML::Node& node, coordination_settings& c) {
   const std::string top = "coordination";
   r.only_keys(node, top,
@@ -242,6 +443,32 @@ const partner* gateway_config::find_partner_by_organization(std::string_view sys
   return nullptr;
 }
 
+std::string_view to_string(client_kind kind) {
+  switch (kind) {
+    case client_kind::partner:
+      return "partner";
+    case client_kind::medical_home:
+      return "medical_home";
+    case client_kind::school:
+      return "school";
+    case client_kind::operator_:
+      return "operator";
+  }
+  return "operator";
+}
+
+const client* gateway_config::find_client(std::string_view id) const {
+  for (const auto& c : clients)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+const medical_home* gateway_config::find_medical_home(std::string_view id) const {
+  for (const auto& h : medical_homes)
+    if (h.id == id) return &h;
+  return nullptr;
+}
+
 const partner* gateway_config::find_partner(std::string_view id) const {
   for (const auto& p : partners)
     if (p.id == id) return &p;
@@ -272,13 +499,15 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   auto cfg = std::make_shared<gateway_config>();
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
   r.only_keys(root, "",
-              {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools"});
+              {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools", "auth",
+               "clients"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
               {"listen_address", "port", "io_threads", "header_limit_bytes", "body_limit_bytes",
                "inflight_body_budget_bytes", "json_max_depth", "read_timeout_ms", "write_timeout_ms",
-               "idle_timeout_ms", "shutdown_deadline_ms", "public_base_url", "tls"});
+               "idle_timeout_ms", "shutdown_deadline_ms", "public_base_url", "tls", "target_limit_bytes",
+               "max_connections", "max_connections_per_address", "per_address_rate"});
   auto& s = cfg->server;
   r.get(server, "listen_address", "server", s.listen_address);
   int port = s.port;
@@ -306,17 +535,32 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   r.get(server, "public_base_url", "server", s.public_base_url);
   if (server.IsDefined() && server["tls"].IsDefined() && !server["tls"].IsNull()) {
     auto tls = server["tls"];
-    r.only_keys(tls, "server.tls", {"certificate_file", "private_key_file"});
+    r.only_keys(tls, "server.tls", {"certificate_file", "private_key_file", "client_ca_file"});
     tls_settings t;
     r.get(tls, "certificate_file", "server.tls", t.certificate_file);
     r.get(tls, "private_key_file", "server.tls", t.private_key_file);
+    r.get(tls, "client_ca_file", "server.tls", t.client_ca_file);
     if (t.certificate_file.empty() || t.private_key_file.empty())
       r.fail(tls, "server.tls", "needs certificate_file and private_key_file");
     t.certificate_file = resolve(base_dir, t.certificate_file);
     t.private_key_file = resolve(base_dir, t.private_key_file);
+    t.client_ca_file = resolve(base_dir, t.client_ca_file);
+    std::error_code ec;
+    if (!t.client_ca_file.empty() && !std::filesystem::is_regular_file(t.client_ca_file, ec))
+      r.fail(tls["client_ca_file"], "server.tls.client_ca_file", "'" + t.client_ca_file + "' is not a readable file");
     s.tls = t;
   }
   while (s.public_base_url.ends_with('/')) s.public_base_url.pop_back();
+  r.get(server, "target_limit_bytes", "server", s.target_limit_bytes);
+  if (s.target_limit_bytes < 256) r.fail(server["target_limit_bytes"], "server.target_limit_bytes", "must be >= 256");
+  r.get(server, "max_connections", "server", s.max_connections);
+  r.get(server, "max_connections_per_address", "server", s.max_connections_per_address);
+  if (s.max_connections < 1) r.fail(server["max_connections"], "server.max_connections", "must be >= 1");
+  if (s.max_connections_per_address < 1 || s.max_connections_per_address > s.max_connections)
+    r.fail(server["max_connections_per_address"], "server.max_connections_per_address",
+           "must be 1..max_connections");
+  if (server.IsDefined() && !server.IsNull())
+    load_rate(r, server["per_address_rate"], "server.per_address_rate", s.per_address);
 
   auto store = root["store"];
   r.only_keys(store, "store", {"path", "max_batch"});
@@ -351,7 +595,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       auto where = "partners[" + std::to_string(i) + "]";
       r.only_keys(
           node, where,
-          {"id", "name", "source_endpoints", "validation", "concept_maps", "organization_identifiers"});
+          {"id", "name", "source_endpoints", "validation", "concept_maps", "organization_identifiers", "jwks",
+           "jwks_file", "certificates", "events", "documents", "rate_limit"});
       partner p;
       r.get(node, "id", where, p.id);
       r.get(node, "name", where, p.name);
@@ -389,6 +634,21 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
           p.concept_maps.push_back(std::move(f));
         }
       }
+      // The partner is also a client: how it authenticates and what it may send.
+      client c;
+      c.id = p.id;
+      c.kind = client_kind::partner;
+      c.name = p.name;
+      c.partner_id = p.id;
+      load_credentials(r, node, where, base_dir, c.credentials);
+      bool events_given = false, documents_given = false;
+      load_string_list(r, node, "events", where, c.events, &events_given);
+      load_string_list(r, node, "documents", where, c.documents, &documents_given);
+      c.all_events = !events_given;
+      c.all_documents = !documents_given;
+      load_rate(r, node["rate_limit"], where + ".rate_limit", c.rate);
+      if (!ids.insert("client:" + c.id).second) r.fail(node["id"], where + ".id", "is already a client id");
+      cfg->clients.push_back(std::move(c));
       cfg->partners.push_back(std::move(p));
     }
   }
@@ -398,7 +658,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < homes.size(); ++i) {
       auto node = homes[i];
       auto where = "medical_homes[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "patients"});
+      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -410,6 +670,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       h.organization_identifiers =
           r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
       h.patients = r.identifiers(node["patients"], where + ".patients");
+      load_destination_auth(r, node["auth"], where + ".auth", base_dir, h.auth);
       cfg->medical_homes.push_back(std::move(h));
     }
   }
@@ -420,7 +681,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < schools.size(); ++i) {
       auto node = schools[i];
       auto where = "schools[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers"});
+      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "auth"});
       school sc;
       r.get(node, "id", where, sc.id);
       r.get(node, "name", where, sc.name);
@@ -433,7 +694,82 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
           r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
       if (sc.organization_identifiers.empty())
         r.fail(node, where + ".organization_identifiers", "needs at least one {system, value}");
+      load_destination_auth(r, node["auth"], where + ".auth", base_dir, sc.auth);
       cfg->schools.push_back(std::move(sc));
+    }
+  }
+  auto auth = root["auth"];
+  r.only_keys(auth, "auth",
+              {"development_mode", "token_lifetime", "assertion_max_lifetime", "failed_per_minute",
+               "audit_refusals_per_minute"});
+  auto& a = cfg->auth;
+  r.get(auth, "development_mode", "auth", a.development_mode);
+  r.get_duration(auth, "token_lifetime", "auth", a.token_lifetime);
+  r.get_duration(auth, "assertion_max_lifetime", "auth", a.assertion_max_lifetime);
+  if (a.token_lifetime.count() > 300)
+    r.fail(auth["token_lifetime"], "auth.token_lifetime", "must be at most 300s (SMART Backend Services)");
+  if (a.assertion_max_lifetime.count() > 300)
+    r.fail(auth["assertion_max_lifetime"], "auth.assertion_max_lifetime", "must be at most 300s");
+  r.get(auth, "failed_per_minute", "auth", a.failed_per_minute);
+  r.get(auth, "audit_refusals_per_minute", "auth", a.audit_refusals_per_minute);
+  if (a.failed_per_minute < 1) r.fail(auth["failed_per_minute"], "auth.failed_per_minute", "must be >= 1");
+  if (a.audit_refusals_per_minute < 1)
+    r.fail(auth["audit_refusals_per_minute"], "auth.audit_refusals_per_minute", "must be >= 1");
+  if (a.development_mode && !is_loopback(s.listen_address))
+    r.fail(auth["development_mode"], "auth.development_mode",
+           "is allowed only when every listener is on loopback (server.listen_address is '" + s.listen_address +
+               "')");
+
+  auto clients = root["clients"];
+  if (clients.IsDefined() && !clients.IsNull()) {
+    if (!clients.IsSequence()) r.fail(clients, "clients", "must be a list");
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      auto node = clients[i];
+      auto where = "clients[" + std::to_string(i) + "]";
+      r.only_keys(node, where,
+                  {"id", "kind", "name", "jwks", "jwks_file", "certificates", "scopes", "medical_home", "school",
+                   "roles", "rate_limit"});
+      client c;
+      r.get(node, "id", where, c.id);
+      r.get(node, "name", where, c.name);
+      if (c.id.empty()) r.fail(node, where + ".id", "is required");
+      if (!ids.insert("client:" + c.id).second) r.fail(node["id"], where + ".id", "is used twice");
+      std::string kind;
+      r.get(node, "kind", where, kind);
+      if (kind == "medical_home")
+        c.kind = client_kind::medical_home;
+      else if (kind == "school")
+        c.kind = client_kind::school;
+      else if (kind == "operator")
+        c.kind = client_kind::operator_;
+      else if (kind == "partner")
+        r.fail(node["kind"], where + ".kind", "partner clients are the partners: list; give the keys there");
+      else
+        r.fail(node, where + ".kind", "must be medical_home, school or operator");
+      load_credentials(r, node, where, base_dir, c.credentials);
+      if (c.credentials.jwks_json.empty() && c.credentials.certificates.empty())
+        r.fail(node, where, "needs jwks, jwks_file or certificates (how the client authenticates)");
+      load_string_list(r, node, "scopes", where, c.scopes);
+      for (std::size_t j = 0; j < c.scopes.size(); ++j)
+        if (!is_system_scope(c.scopes[j]))
+          r.fail(node["scopes"][j], where + ".scopes[" + std::to_string(j) + "]",
+                 "must be a SMART system scope: system/Type.read|write|* (v1) or system/Type.cruds (v2)");
+      load_string_list(r, node, "roles", where, c.roles);
+      r.get(node, "medical_home", where, c.medical_home_id);
+      r.get(node, "school", where, c.school_id);
+      if (c.kind == client_kind::medical_home) {
+        if (cfg->find_medical_home(c.medical_home_id) == nullptr)
+          r.fail(node, where + ".medical_home", "must name a medical_homes[].id");
+      } else if (!c.medical_home_id.empty()) {
+        r.fail(node["medical_home"], where + ".medical_home", "only for kind medical_home");
+      }
+      if (c.kind == client_kind::school) {
+        if (cfg->find_school_by_id(c.school_id) == nullptr) r.fail(node, where + ".school", "must name a schools[].id");
+      } else if (!c.school_id.empty()) {
+        r.fail(node["school"], where + ".school", "only for kind school");
+      }
+      load_rate(r, node["rate_limit"], where + ".rate_limit", c.rate);
+      cfg->clients.push_back(std::move(c));
     }
   }
   return cfg;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace homebase::config {
@@ -20,6 +21,16 @@ struct config_error : std::runtime_error {
 struct tls_settings {
   std::string certificate_file;  // PEM chain
   std::string private_key_file;  // PEM key
+  // Trust anchors for client certificates (mutual TLS). Empty: no client certificate is asked for. Set: a
+  // client may present one; a certificate that does not chain to these fails the handshake; one that does
+  // identifies the client bound to it (clients[].certificates), and is otherwise refused (403).
+  std::string client_ca_file;
+};
+
+// A token bucket: `per_second` tokens added each second, at most `burst` held.
+struct rate_limit {
+  double per_second = 0;  // 0: no limit
+  double burst = 0;
 };
 
 struct server_settings {
@@ -39,6 +50,14 @@ struct server_settings {
   std::string public_base_url;      // how partners reach us (CapabilityStatement, responses); empty: derived
                                     // from the bound address by with_bound_port()
   std::optional<tls_settings> tls;  // absent: plain HTTP
+  // The edge (RFC 9110, RFC 6585): a request target longer than this is 414.
+  std::size_t target_limit_bytes = 8 * 1024;
+  // Open connections at once, in total and from one address; beyond either, a new connection is answered
+  // 503 (total) or 429 (per address) and closed.
+  int max_connections = 1024;
+  int max_connections_per_address = 256;
+  // Requests from one address before it is authenticated (every request counts); beyond: 429 Retry-After.
+  rate_limit per_address{500, 1000};
 };
 
 struct store_settings {
@@ -71,6 +90,76 @@ struct concept_map_file {
   std::string origin;  // "FILE:LINE: partners[i].concept_maps[j]", to name the entry in start-up errors
 };
 
+// How a client proves who it is: a JWK Set for SMART Backend Services (private_key_jwt), one or more
+// bound certificates (mutual TLS), or both.
+struct certificate_binding {
+  std::string sha256;   // fingerprint, lower-case hex without colons (the file may write it with colons)
+  std::string subject;  // exact subject, one line RFC 2253 ("CN=nicu-gw,O=St. Elsewhere")
+  std::string san;      // a subjectAltName (DNS name, URI or e-mail) the certificate must carry
+};
+
+struct client_credentials {
+  std::string jwks_json;  // the client's JWK Set as JSON (inline `jwks:` or read from `jwks_file:`)
+  std::string jwks_origin;  // "FILE:LINE: clients[i].jwks", to name it in start-up errors
+  std::vector<certificate_binding> certificates;
+};
+
+// Every caller is a configured client (docs/ARCHITECTURE.md, "Trust").
+enum class client_kind { partner, medical_home, school, operator_ };
+[[nodiscard]] std::string_view to_string(client_kind kind);
+
+struct client {
+  std::string id;  // also the SMART client_id (the assertion's iss and sub)
+  client_kind kind = client_kind::operator_;
+  std::string name;
+  client_credentials credentials;
+  // partner: the partners[] entry it is (same id); what it may send. `all_events`: every event the gateway
+  // supports (events not written in the file).
+  std::string partner_id;
+  bool all_events = true;
+  std::vector<std::string> events;
+  bool all_documents = true;
+  std::vector<std::string> documents;  // document kinds: "discharge-summary"
+  // medical_home, school, operator: SMART scopes as written (v1 system/X.read|write|*, v2 system/X.cruds).
+  std::vector<std::string> scopes;
+  std::string medical_home_id;  // medical_home: the medical_homes[] entry it acts for
+  std::string school_id;        // school: the schools[] entry it is
+  std::vector<std::string> roles;  // medical_home: e.g. care-coordinator, clinician (issue 12)
+  rate_limit rate{50, 100};
+};
+
+// Gateway-wide authentication settings.
+struct auth_settings {
+  // Loopback development mode: a request without credentials is taken as coming from the partner its
+  // MessageHeader names (or its document's custodian/author), and as an operator on every other route.
+  // Refused at start-up unless every listener is on loopback.
+  bool development_mode = false;
+  std::chrono::seconds token_lifetime{300};          // access tokens we issue (at most 300 s, SMART-12)
+  std::chrono::seconds assertion_max_lifetime{300};  // a client assertion's exp at most this far ahead
+  // Failed authentications from one address per minute before further attempts are answered 429.
+  int failed_per_minute = 20;
+  // Refusals audited one by one per address and reason per minute; beyond, counted into one AuditEvent.
+  int audit_refusals_per_minute = 5;
+};
+
+// How Homebase proves itself to a destination (a medical home's or a school's FHIR server).
+struct destination_auth {
+  enum class method { none, smart, certificate, bearer };
+  method how = method::none;
+  // smart: SMART Backend Services as a client.
+  std::string token_url;
+  std::string client_id;
+  std::string private_key_file;  // PEM, RSA (RS384) or EC P-384 (ES384)
+  std::string key_id;            // the kid our JWKS publishes for it
+  std::string algorithm = "RS384";
+  std::string scope = "system/*.write";
+  // certificate: a TLS client certificate (also allowed beside smart).
+  std::string certificate_file;
+  std::string certificate_key_file;
+  // bearer: a static token, for test set-ups only.
+  std::string bearer_token;
+};
+
 struct partner {
   std::string id;
   std::string name;
@@ -88,6 +177,7 @@ struct medical_home {
   std::string fhir_base_url;                                  // where the transaction Bundle is posted
   std::vector<business_identifier> organization_identifiers;  // in Patient.generalPractitioner / CareTeam
   std::vector<business_identifier> patients;                  // explicit mapping of child identifiers
+  destination_auth auth;                                      // how deliveries authenticate
 };
 
 // The coordination rules (mappers/coordination, domain.md §5.3): each can be switched off, and each
@@ -156,6 +246,7 @@ struct school {
   std::string name;
   std::string fhir_base_url;                                  // letters are posted to [base]/Bundle
   std::vector<business_identifier> organization_identifiers;  // at least one
+  destination_auth auth;                                      // how letters are sent authenticated
 };
 
 struct gateway_config {
@@ -166,7 +257,12 @@ struct gateway_config {
   std::vector<medical_home> medical_homes;
   coordination_settings coordination;
   std::vector<school> schools;
+  auth_settings auth;
+  // Every client: one per partner (kind partner, id = the partner's id) then the `clients:` list.
+  std::vector<client> clients;
 
+  [[nodiscard]] const client* find_client(std::string_view id) const;
+  [[nodiscard]] const medical_home* find_medical_home(std::string_view id) const;
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
   [[nodiscard]] const school* find_school(std::string_view system, std::string_view value) const;

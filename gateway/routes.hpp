@@ -30,7 +30,8 @@ class routes final : public http::request_handler {
  public:
   routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
          disclosure::disclosure_api* disclosure = nullptr);
-  boost::asio::awaitable<http::response> handle(http::request& req) override;
+  boost::asio::awaitable<http::response> handle(http::request& req,
+                                                const http::connection_info& peer) override;
 
  private:
   config::config_ptr config_;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "gateway/http/connection_info.hpp"
 #include "gateway/http/http_types.hpp"
 
 namespace homebase::gateway::http {
@@ -12,9 +13,9 @@ class request_handler {
  public:
   virtual ~request_handler() = default;
   // Runs on the connection's strand.
-  // `req` stays alive until the returned awaitable completes (GCC 12 and coroutine temporaries: pass by
-  // reference, never by value).
-  virtual boost::asio::awaitable<response> handle(request& req) = 0;
+  // `req` and `peer` stay alive until the returned awaitable completes (GCC 12 and coroutine temporaries:
+  // pass by reference, never by value).
+  virtual boost::asio::awaitable<response> handle(request& req, const connection_info& peer) = 0;
 };
 
 }  // namespace homebase::gateway::http

@@ -96,19 +96,28 @@ asio::awaitable<void> server::accept_loop() {
 
 asio::awaitable<void> server::run_plain(tcp::socket socket) {
   auto self = shared_from_this();
+  connection_info peer;
+  boost::system::error_code aec;
+  auto remote = socket.remote_endpoint(aec);
+  if (!aec) peer.address = remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
-  co_await serve(stream);
+  co_await serve(stream, peer);
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 asio::awaitable<void> server::run_tls(tcp::socket socket) {
   auto self = shared_from_this();
+  connection_info peer;
+  peer.tls = true;
+  boost::system::error_code aec;
+  auto remote = socket.remote_endpoint(aec);
+  if (!aec) peer.address = remote.address().to_string();
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
   stream.next_layer().expires_after(settings_.read_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec) co_return;
-  co_await serve(stream);
+  co_await serve(stream, peer);
   stream.next_layer().expires_after(settings_.write_timeout);
   co_await stream.async_shutdown(nothrow);
 }
@@ -122,7 +131,7 @@ bool server::reserve_body(std::size_t bytes) {
 }
 
 template <typename Stream>
-asio::awaitable<void> server::serve(Stream& stream) {
+asio::awaitable<void> server::serve(Stream& stream, const connection_info& peer) {
   beast::flat_buffer buffer;
   buffer.reserve(read_buffer_reserve);
   for (;;) {
@@ -195,7 +204,7 @@ asio::awaitable<void> server::serve(Stream& stream) {
       auto version = req.version();
       std::exception_ptr failure;
       try {
-        res = co_await handler_->handle(req);
+        res = co_await handler_->handle(req, peer);
       } catch (...) {
         failure = std::current_exception();
       }

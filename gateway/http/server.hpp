@@ -35,7 +35,7 @@ class server : public std::enable_shared_from_this<server> {
  private:
   boost::asio::awaitable<void> accept_loop();
   template <typename Stream>
-  boost::asio::awaitable<void> serve(Stream& stream);
+  boost::asio::awaitable<void> serve(Stream& stream, const connection_info& peer);
   boost::asio::awaitable<void> run_plain(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> run_tls(boost::asio::ip::tcp::socket socket);
   // Takes `bytes` from the body budget; false when they do not fit.

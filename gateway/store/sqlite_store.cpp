@@ -175,6 +175,15 @@ CREATE INDEX audit_events_child ON audit_events(child_id, id);
     R"sql(
 ALTER TABLE messages ADD COLUMN merge_notes TEXT NOT NULL DEFAULT '';
 )sql",
+    // 7: the medical home each child is routed to (gateway/auth: a medical_home client sees only its own
+    // children). Children stored before take the destination of their newest routed message.
+    R"sql(
+ALTER TABLE children ADD COLUMN medical_home TEXT NOT NULL DEFAULT '';
+UPDATE children SET medical_home = COALESCE(
+  (SELECT m.destination FROM messages m WHERE m.child_id = children.id AND m.destination <> ''
+   ORDER BY m.id DESC LIMIT 1), '');
+CREATE INDEX children_medical_home ON children(medical_home);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
@@ -500,6 +509,12 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
     check(link.step(), "link child identifier");
   }
   return child_id;
+}
+
+void write_tx::set_child_home(std::int64_t child_id, const std::string& medical_home) {
+  auto& s = prepare("UPDATE children SET medical_home = ?1 WHERE id = ?2 AND medical_home <> ?1");
+  s.bind(1, medical_home).bind(2, child_id);
+  check(s.step(), "set child medical home");
 }
 
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
@@ -993,6 +1008,14 @@ std::optional<std::string> sqlite_store::read_child_record(std::int64_t child_id
   sqlite_statement s(read_db_, "SELECT record FROM children WHERE id = ?1");
   s.bind(1, child_id);
   if (!s.valid() || s.step() != SQLITE_ROW) return std::nullopt;
+  return s.column_text(0);
+}
+
+std::string sqlite_store::child_home(std::int64_t child_id) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_, "SELECT medical_home FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  if (!s.valid() || s.step() != SQLITE_ROW) return {};
   return s.column_text(0);
 }
 

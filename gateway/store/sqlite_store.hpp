@@ -12,6 +12,7 @@
 //     resource index, what the medical home is sent for each child as FHIR resources (read API)
 //   fhir_search_values(resource_seq, param, system, value, low, high): their search parameter values
 //   coordination_due(child_id, due_ms): when a time-driven coordination rule must next run for the child
+//   children.medical_home: the home the child is routed to (what a medical_home client may read)
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
 // every job waiting (up to max_batch), runs each inside its own SAVEPOINT of one transaction, commits
@@ -167,6 +168,8 @@ class write_tx {
   [[nodiscard]] std::vector<std::pair<std::int64_t, std::string>> children_matching(
       const std::string& birth_date, const std::vector<std::string>& tokens);
   [[nodiscard]] std::optional<std::string> child_record(std::int64_t child_id);
+  // The medical home the child is routed to (children.medical_home): what a medical_home client may see.
+  void set_child_home(std::int64_t child_id, const std::string& medical_home);
   void add_match_keys(std::int64_t child_id, const std::string& birth_date,
                       const std::vector<std::string>& tokens);
   // Sets a message's status, note and match candidates (held_for_match, or back from it).
@@ -256,6 +259,8 @@ class sqlite_store {
   [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
   [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
   [[nodiscard]] bool healthy();
+  // The medical home the child is routed to; empty when unrouted or unknown.
+  [[nodiscard]] std::string child_home(std::int64_t child_id);
   // A child's stored record JSON (the read side of write_tx::child_record).
   [[nodiscard]] std::optional<std::string> read_child_record(std::int64_t child_id);
   // Runs `reader` with the read connection, under its mutex (reads of tables other units own).
