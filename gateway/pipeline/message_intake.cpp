@@ -1,5 +1,7 @@
 #include "gateway/pipeline/message_intake.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -212,13 +214,43 @@ message_intake::message_intake(config::config_ptr config, store::sqlite_store& s
       concept_maps_(concept_maps ? std::move(concept_maps)
                                  : partner_concept_maps::load(*config_, validator_)) {}
 
+namespace {
+
+// The authenticated sender must be the partner the message or document names, and may send `what` (an
+// event code, or a document kind). Development mode (no credentials on loopback) trusts the content.
+std::optional<http::response> sender_refusal(const config::gateway_config& config, const auth::principal& sender,
+                                             const config::partner& named, const std::string& what,
+                                             bool document) {
+  if (sender.method == auth::auth_method::development) return std::nullopt;
+  if (sender.partner_id != named.id)
+    return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        document ? "the document's custodian or author organisation belongs to partner '" + named.id +
+                       "', not to the authenticated client '" + sender.client_id + "'"
+                 : "the message's source.endpoint belongs to partner '" + named.id +
+                       "', not to the authenticated client '" + sender.client_id + "'",
+        document ? "Bundle.entry[0].resource.custodian" : "Bundle.entry[0].resource.source.endpoint");
+  const auto* client = config.find_client(sender.client_id);
+  if (client == nullptr) return http::make_error(bhttp::status::forbidden, "forbidden", "unknown client");
+  bool all = document ? client->all_documents : client->all_events;
+  const auto& allowed = document ? client->documents : client->events;
+  if (!all && std::find(allowed.begin(), allowed.end(), what) == allowed.end())
+    return http::make_error(bhttp::status::forbidden, "forbidden",
+                            std::string("partner '") + named.id + "' may not send " +
+                                (document ? "documents of kind '" : "the event '") + what + "'",
+                            document ? "Bundle" : "Bundle.entry[0].resource.eventCoding");
+  return std::nullopt;
+}
+
+}  // namespace
+
 fhir::validation_options ingest_validation_options(const config::partner& partner) {
   fhir::validation_options options;
   options.unknown_elements_are_warnings = partner.validation == config::validation_mode::lenient;
   return options;
 }
 
-asio::awaitable<http::response> message_intake::process(http::request& req) {
+asio::awaitable<http::response> message_intake::process(http::request& req, const auth::principal& sender) {
   if (!http::is_fhir_json(req[bhttp::field::content_type]))
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
@@ -247,6 +279,8 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
         bhttp::status::forbidden, "forbidden",
         "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
         "Bundle.entry[0].resource.source.endpoint");
+  if (auto refused = sender_refusal(*config_, sender, *partner, env.event_code, false))
+    co_return std::move(*refused);
   state->partner_id = partner->id;
 
   // R4 validation of the whole Bundle. It needs the partner (strict or lenient), so it follows the
@@ -360,7 +394,8 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     notify_(state->destination);
 }
 
-asio::awaitable<http::response> message_intake::process_document(http::request& req) {
+asio::awaitable<http::response> message_intake::process_document(http::request& req,
+                                                                 const auth::principal& sender) {
   if (!http::is_fhir_json(req[bhttp::field::content_type]))
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
@@ -403,6 +438,9 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
   auto senders = mappers::inbound::document_sender_identifiers(doc);
   for (const auto& id : senders)
     if ((partner = config_->find_partner_by_organization(id.system, id.value)) != nullptr) break;
+  if (partner != nullptr)
+    if (auto refused = sender_refusal(*config_, sender, *partner, "discharge-summary", true))
+      co_return std::move(*refused);
   if (partner == nullptr)
     co_return http::make_error(
         bhttp::status::forbidden, "forbidden",
