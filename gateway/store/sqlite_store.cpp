@@ -184,6 +184,19 @@ UPDATE children SET medical_home = COALESCE(
    ORDER BY m.id DESC LIMIT 1), '');
 CREATE INDEX children_medical_home ON children(medical_home);
 )sql",
+    // 8: SMART Backend Services (gateway/auth/auth_store): the key that signs our access tokens, and the
+    // client assertions' jti seen per issuer until they expire (replay refused also across a restart).
+    R"sql(
+CREATE TABLE auth_keys(
+  name TEXT PRIMARY KEY,
+  key BLOB NOT NULL);
+CREATE TABLE auth_jti(
+  iss TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(iss, jti));
+CREATE INDEX auth_jti_expiry ON auth_jti(expires_ms);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages
