@@ -82,6 +82,17 @@ std::string request_id_of(const http::request& req) {
   return new_request_id();
 }
 
+// The facts of an admin action's AuditEvent that the route knows: who and which request.
+mappers::audit::audit_record admin_audit(const auth::principal& who, const http::request& req) {
+  mappers::audit::audit_record r;
+  r.kind = mappers::audit::audit_kind::admin_action;
+  r.client.id = who.client_id;
+  r.client.kind = std::string(config::to_string(who.kind));
+  r.client.address = who.address;
+  r.request_id = std::string(req["X-Request-Id"]);
+  return r;
+}
+
 }  // namespace
 
 routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
@@ -154,9 +165,12 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
   }
   api::read_scope scope;
   if (who.is(config::client_kind::medical_home)) scope.medical_home = who.medical_home_id;
+  req.set("X-Request-Id", request_id);  // handlers audit with it
   auto res = co_await dispatch(req, peer, who, scope);
-  // A handler's own refusal (a partner naming another's endpoint, a practice asking for another's child).
-  if (res.result() == bhttp::status::forbidden || res.result() == bhttp::status::unauthorized) {
+  // A handler's own refusal (a partner naming another's endpoint, a practice asking for another's child);
+  // the token endpoint audits its own.
+  if ((res.result() == bhttp::status::forbidden || res.result() == bhttp::status::unauthorized) &&
+      path != "/auth/token") {
     auth::refusal r;
     r.status = static_cast<int>(res.result_int());
     r.code = "forbidden";
@@ -192,7 +206,17 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
   }
   if (path == "/auth/token") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-    co_return co_await tokens_.token(req, peer);
+    auto res = co_await tokens_.token(req, peer);
+    // A refused assertion is a failed authentication: beyond the address's allowance, 429.
+    int retry_after = 0;
+    double per_minute = config_->auth.failed_per_minute;
+    if (res.result() == bhttp::status::unauthorized &&
+        !failures_.take(peer.address, config::rate_limit{per_minute / 60.0, per_minute},
+                        std::chrono::steady_clock::now(), &retry_after)) {
+      res.result(bhttp::status::too_many_requests);
+      res.set(bhttp::field::retry_after, std::to_string(std::max(retry_after, 1)));
+    }
+    co_return res;
   }
   if (path == "/auth/introspect") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
@@ -248,11 +272,11 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
       if (!child)
         co_return http::make_error(bhttp::status::bad_request, "structure",
                                    R"(expected {"child": <child id>} or {"child": "new"})");
-      co_return co_await intake_.resolve_match(id, *child);
+      co_return co_await intake_.resolve_match(id, *child, admin_audit(who, req));
     }
     if (rest.ends_with(retry_suffix) && parse_id(rest.substr(0, rest.size() - retry_suffix.size()), id)) {
       if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-      co_return co_await intake_.retry(id);
+      co_return co_await intake_.retry(id, admin_audit(who, req));
     }
     if (parse_id(rest, id)) {
       if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);

@@ -1,10 +1,12 @@
 #include "gateway/disclosure/disclosure_api.hpp"
 
+
 #include <rapidjson/document.h>
 
 #include <charconv>
 
 #include "fhir/json_document.hpp"
+#include "gateway/audit/audit_store.hpp"
 #include "gateway/disclosure/disclosure_store.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -111,15 +113,22 @@ asio::awaitable<http::response> disclosure_api::handle(http::request& req, const
   auto method = req.method();
   home_scope home;
   if (caller.is(config::client_kind::medical_home)) home = caller.medical_home_id;
+  mappers::audit::audit_record asked;
+  asked.client.id = caller.client_id;
+  asked.client.kind = std::string(config::to_string(caller.kind));
+  asked.client.address = caller.address;
+  asked.request_id = std::string(req["X-Request-Id"]);
+  asked.gateway_url = config_->server.public_base_url;
+  asked.entity_type = "Consent";
   if (path == "/fhir/Consent") {
     if (method != bhttp::verb::post) co_return not_allowed("POST", path);
-    co_return co_await post_consent(req, home);
+    co_return co_await post_consent(req, home, asked);
   }
   std::int64_t id = 0;
   if (path.starts_with(consent_prefix)) {
     if (!parse_id(path.substr(consent_prefix.size()), id))
       co_return http::make_error(bhttp::status::not_found, "not-found", "no Consent at " + std::string(path));
-    if (method == bhttp::verb::put) co_return co_await put_consent(req, id, home);
+    if (method == bhttp::verb::put) co_return co_await put_consent(req, id, home, asked);
     if (method == bhttp::verb::get) co_return get_consent(id, home);
     co_return not_allowed("GET, PUT", path);
   }
@@ -139,7 +148,8 @@ asio::awaitable<http::response> disclosure_api::handle(http::request& req, const
   co_return http::make_error(bhttp::status::not_found, "not-found", "no endpoint at " + std::string(path));
 }
 
-asio::awaitable<http::response> disclosure_api::post_consent(http::request& req, home_scope home) {
+asio::awaitable<http::response> disclosure_api::post_consent(http::request& req, home_scope home,
+                                                             mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
@@ -159,7 +169,7 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
   st->body = std::move(req.body());
   st->patient = parsed.value->patient;
   st->status = parsed.value->status;
-  store::sqlite_store::job work = [st, home](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, home, asked](store::write_tx& tx) {
     auto child = load_child(tx, st->patient);
     if (home && (!child || tx.child_home(child->id) != *home)) {
       st->not_yours = true;
@@ -175,6 +185,14 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
                                     "Consent/" + std::to_string(id) + " (" + st->status + ") received"});
     save_child(tx, *child);
     st->row = find_consent(tx, id);
+    auto r = asked;
+    r.kind = mappers::audit::audit_kind::consent_created;
+    r.recorded_ms = store::now_ms();
+    r.entity_id = std::to_string(id);
+    r.patient_identifier = st->patient;
+    audit::audit_links links;
+    links.child_id = child->id;
+    (void)audit::record(tx, r, links);
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));
@@ -198,7 +216,7 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
 }
 
 asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, std::int64_t id,
-                                                            home_scope home) {
+                                                            home_scope home, mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
@@ -223,7 +241,7 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
   st->body = std::move(req.body());
   st->auth = std::move(*parsed.value);
   auto config = config_;
-  store::sqlite_store::job work = [st, config, id, home](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, config, id, home, asked](store::write_tx& tx) {
     auto existing = find_consent(tx, id);
     if (existing && home && tx.child_home(existing->child_id) != *home) existing.reset();
     if (!existing) {
@@ -239,6 +257,15 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
     update_consent(tx, id, st->auth.status, st->body, now);
     if (st->auth.status != "active") st->notes = revoke(tx, *config, id, now);
     st->row = find_consent(tx, id);
+    auto r = asked;
+    r.kind = st->auth.status == "active" ? mappers::audit::audit_kind::consent_revised
+                                         : mappers::audit::audit_kind::consent_revoked;
+    r.recorded_ms = store::now_ms();
+    r.entity_id = std::to_string(id);
+    r.patient_identifier = st->auth.patient;
+    audit::audit_links links;
+    links.child_id = existing->child_id;
+    (void)audit::record(tx, r, links);
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));

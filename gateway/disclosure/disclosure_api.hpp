@@ -22,6 +22,7 @@
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
 #include "gateway/auth/principal.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -41,8 +42,11 @@ class disclosure_api {
  private:
   // The medical home a caller is limited to (nullopt: operator, every child).
   using home_scope = std::optional<std::string>;
-  boost::asio::awaitable<http::response> post_consent(http::request& req, home_scope home);
-  boost::asio::awaitable<http::response> put_consent(http::request& req, std::int64_t id, home_scope home);
+  // `asked`: who asked, for the Consent's AuditEvent (created, revised or revoked), written with it.
+  boost::asio::awaitable<http::response> post_consent(http::request& req, home_scope home,
+                                                      mappers::audit::audit_record asked);
+  boost::asio::awaitable<http::response> put_consent(http::request& req, std::int64_t id, home_scope home,
+                                                     mappers::audit::audit_record asked);
   http::response get_consent(std::int64_t id, const home_scope& home);
   boost::asio::awaitable<http::response> school_letter(http::request& req, home_scope home);
   http::response audit_events(const http::request& req);

@@ -18,6 +18,7 @@
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
 #include "gateway/auth/principal.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -52,12 +53,15 @@ class message_intake {
   boost::asio::awaitable<http::response> process_document(http::request& req, const auth::principal& sender);
 
   // Re-runs patient matching and routing for an unroutable or held message, or requeues a dead-lettered one.
-  boost::asio::awaitable<http::response> retry(std::int64_t message_id);
+  // `admin`: who asked (client, address, request id) for the admin action's AuditEvent, written with the
+  // effect.
+  boost::asio::awaitable<http::response> retry(std::int64_t message_id, mappers::audit::audit_record admin);
 
   // A person's answer for a message held for patient matching: it is about `child_id`, or (nullopt) about
   // a child the gateway does not know yet. The message is then merged and routed like any other.
   boost::asio::awaitable<http::response> resolve_match(std::int64_t message_id,
-                                                       std::optional<std::int64_t> child_id);
+                                                       std::optional<std::int64_t> child_id,
+                                                       mappers::audit::audit_record admin);
 
   [[nodiscard]] const concept_maps_ptr& concept_maps() const { return concept_maps_; }
 
@@ -65,7 +69,8 @@ class message_intake {
   struct match_choice {
     std::optional<std::int64_t> child_id;  // nullopt: a new child
   };
-  boost::asio::awaitable<http::response> resolve(std::int64_t message_id, std::optional<match_choice> choice);
+  boost::asio::awaitable<http::response> resolve(std::int64_t message_id, std::optional<match_choice> choice,
+                                                 mappers::audit::audit_record admin);
   // Translation done: one store job (duplicate check, merge, routing, inbox and outbox rows), then commit.
   // Sets the state's outputs; kind failed when nothing was kept.
   boost::asio::awaitable<void> commit(std::shared_ptr<ingest_state> state);
