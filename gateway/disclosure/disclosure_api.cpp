@@ -1,6 +1,5 @@
 #include "gateway/disclosure/disclosure_api.hpp"
 
-
 #include <rapidjson/document.h>
 
 #include <charconv>
