@@ -68,7 +68,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
-      checklist_(store) {
+      checklist_(store),
+      audit_(config, store) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
@@ -80,6 +81,10 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
   if (path == "/fhir/$process-message" || path == "/fhir/%24process-message") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     co_return co_await intake_.process(req);
+  }
+  if (audit::audit_api::owns(path)) {
+    // Everything for now (operator view); with authorization a medical_home client passes its home.
+    co_return audit_.handle(req, std::nullopt);
   }
   if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
     co_return co_await disclosure_->handle(req);

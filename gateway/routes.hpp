@@ -12,13 +12,15 @@
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
-//   /fhir/Consent, /fhir/$school-letter, /fhir/AuditEvent, /admin/school-letters/{id}: disclosure_api
+//   GET  /fhir/AuditEvent?...          audit::audit_api (the audit trail)
+//   /fhir/Consent, /fhir/$school-letter, /admin/school-letters/{id}: disclosure_api
 #pragma once
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
+#include "gateway/audit/audit_api.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -42,6 +44,7 @@ class routes final : public http::request_handler {
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
+  audit::audit_api audit_;
   std::string metadata_;
 };
 
