@@ -4,12 +4,25 @@
 #   bench/run_load.sh [GATEWAY_BINARY]          default: build/gateway/homebase
 #
 # 1. starts homebase_harness (port 0, temp DB) and runs homebase_load against it;
-# 2. starts the gateway with a temp config (see CONFIG below) and runs the same load;
+# 2. starts the gateway with a temp config (see CONFIG below) and runs the same load, authenticated as
+#    AUTH says;
 # 3. prints msgs/s, p50/p99/max latency, errors, peak RSS (VmHWM) and CPU per message for both, and
 #    the ratio gateway/harness.
-# Environment (defaults): BENCH_DIR (build/bench: homebase_load + homebase_harness), TEMPLATE
-# (tests/fixtures/synthetic/load-template.json), CONNECTIONS (64), DURATION (10 s), WARMUP (2 s),
-# THREADS (2: harness threads = gateway io_threads), MEDICAL_HOME (none|node, see CONFIG).
+# AUTH (how the load authenticates; the partner st-elsewhere-nicu sends every message):
+#   dev      auth.development_mode: plain HTTP, no credentials (the partner is the one the message names)
+#   token    SMART Backend Services: the partner's JWKS (tests/fixtures/auth/st-elsewhere-nicu.jwks.json);
+#            one access token from POST /auth/token (tests/tools/smart-client.mjs, npm jose), sent as
+#            "Authorization: Bearer" on every request and checked by the gateway on every request
+#   mtls     HTTPS with a client certificate: a throw-away CA, server certificate (IP 127.0.0.1) and client
+#            certificate made with openssl in the temp dir; the partner is bound to the client
+#            certificate's SHA-256 fingerprint
+#   compare  dev, token and mtls one after the other (a fresh gateway and store each, no harness unless
+#            HARNESS=yes), then the ratios token/dev and mtls/dev
+# Environment (defaults): AUTH (dev), HARNESS (yes; compare: no), BENCH_DIR (build/bench: homebase_load +
+# homebase_harness), TEMPLATE (tests/fixtures/synthetic/load-template.json), CONNECTIONS (64), DURATION
+# (10 s), WARMUP (2 s), THREADS (2: harness threads = gateway io_threads), MEDICAL_HOME (none|node, see
+# CONFIG), NODE (node). The token lives at most 300 s (the gateway's cap), so token runs need
+# WARMUP + DURATION <= 240.
 # Everything it starts is killed on exit; every step is bounded in time.
 set -euo pipefail
 
@@ -22,11 +35,36 @@ duration="${DURATION:-10}"
 warmup="${WARMUP:-2}"
 threads="${THREADS:-2}"
 medical_home="${MEDICAL_HOME:-none}"
+auth="${AUTH:-dev}"
+node="${NODE:-node}"
+case "$auth" in
+  dev | token | mtls) modes=("$auth"); harness="${HARNESS:-yes}" ;;
+  compare) modes=(dev token mtls); harness="${HARNESS:-no}" ;;
+  *) echo "run_load.sh: AUTH must be dev, token, mtls or compare, not '$auth'" >&2; exit 2 ;;
+esac
+[[ "$harness" == yes || "$harness" == no ]] || { echo "run_load.sh: HARNESS must be yes or no" >&2; exit 2; }
+[[ "$duration" =~ ^[0-9]+$ && "$warmup" =~ ^[0-9]+$ && "$connections" =~ ^[0-9]+$ ]] ||
+  { echo "run_load.sh: DURATION, WARMUP and CONNECTIONS are whole numbers" >&2; exit 2; }
+if [[ " ${modes[*]} " == *" token "* ]] && (( warmup + duration > 240 )); then
+  echo "run_load.sh: AUTH=$auth: WARMUP + DURATION must be <= 240 s (an access token lives at most 300 s)" >&2
+  exit 2
+fi
+fixtures="$repo/tests/fixtures/auth"
 
 for f in "$gateway" "$bench_dir/homebase_load" "$bench_dir/homebase_harness"; do
   [[ -x "$f" ]] || { echo "run_load.sh: $f is missing or not executable (build with -DHOMEBASE_BUILD_BENCH=ON)" >&2; exit 2; }
 done
 [[ -r "$template" ]] || { echo "run_load.sh: cannot read template $template" >&2; exit 2; }
+if [[ " ${modes[*]} " == *" token "* ]]; then
+  for f in "$fixtures/st-elsewhere-nicu.pem" "$fixtures/st-elsewhere-nicu.jwks.json" "$repo/tests/tools/smart-client.mjs"; do
+    [[ -r "$f" ]] || { echo "run_load.sh: AUTH=$auth needs $f" >&2; exit 2; }
+  done
+  [[ -d "$repo/tests/tools/node_modules/jose" ]] ||
+    { echo "run_load.sh: AUTH=$auth needs npm jose: (cd tests/tools && npm ci)" >&2; exit 2; }
+fi
+if [[ " ${modes[*]} " == *" mtls "* ]]; then
+  command -v openssl >/dev/null || { echo "run_load.sh: AUTH=$auth needs the openssl command" >&2; exit 2; }
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/homebase-bench.XXXXXX")"
 pids=()
@@ -73,15 +111,18 @@ stop() {  # stop PID: SIGTERM, wait up to 15 s
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # utime + stime, in clock ticks
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
-# measure NAME PID PORT: runs the load, then records the figures of NAME in $work/NAME.result
+# measure NAME PID PORT [DRIVER_ARGS...]: runs the load (DRIVER_ARGS added to homebase_load's, e.g.
+# --header or --tls; never echoed, they may hold a token), then records the figures of NAME in
+# $work/NAME.result
 measure() {
   local name="$1" pid="$2" port="$3" cpu0 cpu1 hz
+  shift 3
   hz="$(getconf CLK_TCK)"
   cpu0="$(cpu_ticks "$pid")"
   echo "== $name (pid $pid, port $port): $connections connections, ${warmup}s warm-up + ${duration}s" >&2
   timeout --kill-after=5 "$(( ${duration%.*} + ${warmup%.*} + 30 ))" \
     "$bench_dir/homebase_load" --port "$port" --template "$template" --connections "$connections" \
-    --duration "$duration" --warmup "$warmup" --path '/fhir/$process-message' >"$work/$name.load" || true
+    --duration "$duration" --warmup "$warmup" --path '/fhir/$process-message' "$@" >"$work/$name.load" || true
   cpu1="$(cpu_ticks "$pid")"
   cat "$work/$name.load" >&2
   local json acked
@@ -99,29 +140,86 @@ measure() {
 }
 
 # ---------------------------------------------------------------- 1. harness
-start harness "$bench_dir/homebase_harness" --db "$work/harness.db" --port 0 --threads "$threads"
-harness_pid="$started_pid"
-measure harness "$harness_pid" "$started_port"
-stop "$harness_pid"
+rows=()
+if [[ "$harness" == yes ]]; then
+  start harness "$bench_dir/homebase_harness" --db "$work/harness.db" --port 0 --threads "$threads"
+  harness_pid="$started_pid"
+  measure harness "$harness_pid" "$started_port"
+  stop "$harness_pid"
+  rm -f "$work"/harness.db*
+  rows+=(harness)
+fi
 
 # ---------------------------------------------------------------- 2. gateway
+# mtls: a CA, the server's certificate (IP 127.0.0.1) and the partner's client certificate, valid one day,
+# made here and removed on exit. Sets $client_fingerprint (SHA-256, lower-case hex).
+make_pki() {
+  local pki="$work/pki"
+  mkdir -p "$pki"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=Homebase bench CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>"$pki/openssl.err"
+  local who
+  for who in server client; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=homebase-bench-$who" \
+      -keyout "$pki/$who.key" -out "$pki/$who.csr" 2>>"$pki/openssl.err"
+  done
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1" >"$pki/server.ext"
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=clientAuth" >"$pki/client.ext"
+  for who in server client; do
+    openssl x509 -req -in "$pki/$who.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 1 \
+      -sha256 -extfile "$pki/$who.ext" -out "$pki/$who.pem" 2>>"$pki/openssl.err"
+  done
+  client_fingerprint="$(openssl x509 -in "$pki/client.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
+    tr 'A-F' 'a-f')"
+  [[ "$client_fingerprint" =~ ^[0-9a-f]{64}$ ]] ||
+    { echo "run_load.sh: could not make the mtls certificates:" >&2; cat "$pki/openssl.err" >&2; exit 1; }
+}
+
 # ======================== CONFIG (gateway engineer: adjust keys to config/homebase.example.yaml) =======
 # The medical home is either "none" (a closed loopback port: deliveries fail and back off, so the run
 # measures intake + durable ACK only) or "node" (tests/tools/medical-home-server.mjs, needs `npm ci` in
-# tests/tools; it competes for the same 2 CPUs).
+# tests/tools; it competes for the same 2 CPUs). It is started once and shared by every gateway run.
+# The limiters (the partner's rate_limit, server.per_address_rate) are off: they would throttle the load.
 medical_home_url="http://127.0.0.1:9/fhir"
 if [[ "$medical_home" == "node" ]]; then
-  start medical-home node "$repo/tests/tools/medical-home-server.mjs" --port=0
+  start medical-home "$node" "$repo/tests/tools/medical-home-server.mjs" --port=0
   medical_home_url="http://127.0.0.1:$started_port/fhir"
 fi
-cat >"$work/homebase.yaml" <<YAML
+per_address_connections=$(( connections + 16 > 256 ? connections + 16 : 256 ))
+
+# write_config MODE FILE: the gateway's configuration for AUTH mode MODE, store in $work/gateway-MODE.db
+write_config() {
+  local mode="$1" file="$2" tls="" auth_block partner_credentials=""
+  case "$mode" in
+    dev)
+      auth_block="auth: {development_mode: true}" ;;
+    token)
+      auth_block="auth: {development_mode: false, token_lifetime: 300s}"
+      partner_credentials="    jwks_file: $fixtures/st-elsewhere-nicu.jwks.json" ;;
+    mtls)
+      auth_block="auth: {development_mode: false}"
+      tls="  tls:
+    certificate_file: $work/pki/server.pem
+    private_key_file: $work/pki/server.key
+    client_ca_file: $work/pki/ca.pem"
+      partner_credentials="    certificates: [{sha256: \"$client_fingerprint\"}]" ;;
+  esac
+  cat >"$file" <<YAML
 server:
   listen_address: 127.0.0.1
   port: 0
   io_threads: $threads
   body_limit_bytes: 8388608
+  max_connections: $(( per_address_connections + 64 ))
+  max_connections_per_address: $per_address_connections
+  per_address_rate: {per_second: 0}
+$tls
+$auth_block
 store:
-  path: $work/gateway.db
+  path: $work/gateway-$mode.db
   max_batch: 256
 delivery:
   base_backoff_ms: 500
@@ -134,6 +232,8 @@ partners:
     name: St. Elsewhere Children's Hospital NICU
     source_endpoints:
       - https://ehr.st-elsewhere-childrens.example.org/fhir
+    rate_limit: {per_second: 0}
+$partner_credentials
 medical_homes:
   - id: bench-medical-home
     name: Sunrise Pediatrics (bench)
@@ -143,22 +243,66 @@ medical_homes:
         value: "1234567893"
     patients: []
 YAML
+}
 # ======================== end of CONFIG ================================================================
-start gateway "$gateway" --config "$work/homebase.yaml"
-gateway_pid="$started_pid"
-measure gateway "$gateway_pid" "$started_port"
-stop "$gateway_pid"
+
+# run_gateway MODE ROW: a fresh gateway (config, store) for MODE, the load as MODE authenticates, its
+# figures in $work/ROW.result
+run_gateway() {
+  local mode="$1" row="$2" port pid driver_args=()
+  write_config "$mode" "$work/homebase-$mode.yaml"
+  start "gateway-$mode" "$gateway" --config "$work/homebase-$mode.yaml"
+  pid="$started_pid"
+  port="$started_port"
+  case "$mode" in
+    token)
+      local token
+      if ! token="$(cd "$repo/tests/tools" && timeout 30 "$node" smart-client.mjs token \
+          --key "$fixtures/st-elsewhere-nicu.pem" --alg RS384 --kid st-elsewhere-nicu-test-1 \
+          --client-id st-elsewhere-nicu --token-url "http://127.0.0.1:$port/auth/token" \
+          --scope "system/Bundle.c" 2>"$work/token.err")" || [[ -z "$token" ]]; then
+        echo "run_load.sh: no access token from the gateway:" >&2
+        cat "$work/token.err" >&2
+        exit 1
+      fi
+      driver_args=(--header "Authorization: Bearer $token") ;;
+    mtls)
+      driver_args=(--tls --ca "$work/pki/ca.pem" --cert "$work/pki/client.pem" --key "$work/pki/client.key") ;;
+  esac
+  measure "$row" "$pid" "$port" "${driver_args[@]}"
+  stop "$pid"
+  rm -f "$work/gateway-$mode.db"*
+  rows+=("$row")
+}
+
+[[ " ${modes[*]} " == *" mtls "* ]] && make_pki
+for mode in "${modes[@]}"; do
+  if [[ "$auth" == compare ]]; then run_gateway "$mode" "$mode"; else run_gateway "$mode" gateway; fi
+done
 
 # ---------------------------------------------------------------- 3. report
 echo
+echo "AUTH=$auth"
 printf '%-8s %10s %8s %8s %8s %7s %13s %12s\n' target msgs/s p50_ms p99_ms max_ms errors peak_RSS_MiB cpu_us/msg
-for name in harness gateway; do
+for name in "${rows[@]}"; do
   read -r n rate p50 p99 max errors rss cpu <"$work/$name.result"
   printf '%-8s %10s %8s %8s %8s %7s %13s %12s\n' "$n" "$rate" "$p50" "$p99" "$max" "$errors" "$rss" "$cpu"
 done
-read -r _ h_rate _ h_p99 _ _ h_rss h_cpu <"$work/harness.result"
-read -r _ g_rate _ g_p99 _ _ g_rss g_cpu <"$work/gateway.result"
-awk -v gr="$g_rate" -v hr="$h_rate" -v gp="$g_p99" -v hp="$h_p99" -v gm="$g_rss" -v hm="$h_rss" -v gc="$g_cpu" -v hc="$h_cpu" 'BEGIN {
-  printf "ratio gateway/harness: msgs/s %.2f, p99 %.2f, peak RSS %.2f, CPU/msg %.2f\n",
-    (hr > 0 ? gr / hr : 0), (hp > 0 ? gp / hp : 0), (hm > 0 ? gm / hm : 0), (hc > 0 ? gc / hc : 0)
-}'
+# ratio A B LABEL: msgs/s, p99 and CPU/msg of row A over row B
+ratio() {
+  local a_rate a_p99 a_rss a_cpu b_rate b_p99 b_rss b_cpu
+  read -r _ a_rate _ a_p99 _ _ a_rss a_cpu <"$work/$1.result"
+  read -r _ b_rate _ b_p99 _ _ b_rss b_cpu <"$work/$2.result"
+  awk -v label="$3" -v ar="$a_rate" -v br="$b_rate" -v ap="$a_p99" -v bp="$b_p99" -v am="$a_rss" \
+    -v bm="$b_rss" -v ac="$a_cpu" -v bc="$b_cpu" 'BEGIN {
+    printf "ratio %s: msgs/s %.2f, p99 %.2f, peak RSS %.2f, CPU/msg %.2f\n", label,
+      (br > 0 ? ar / br : 0), (bp > 0 ? ap / bp : 0), (bm > 0 ? am / bm : 0), (bc > 0 ? ac / bc : 0)
+  }'
+}
+if [[ "$auth" == compare ]]; then
+  ratio token dev "token/dev"
+  ratio mtls dev "mtls/dev"
+  if [[ "$harness" == yes ]]; then ratio dev harness "dev/harness"; fi
+elif [[ "$harness" == yes ]]; then
+  ratio gateway harness "gateway/harness"
+fi
