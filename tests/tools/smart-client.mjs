@@ -5,16 +5,17 @@
 //       a key pair: the private key as PKCS#8 PEM, the public key as a JWK Set {keys: [{..., kid, alg, use}]}
 //   node smart-client.mjs assertion --key KEY.pem --alg RS384|ES384 --kid KID --iss ID --aud URL
 //       [--exp-in SECONDS (default 240; may be negative)] [--jti ID] [--sub ID] [--typ T]
-//       [--forge none|hs256-public-key --jwks PUBLIC.jwks.json]
+//       [--forge none|hs256-public-key [--jwks PUBLIC.jwks.json]]
 //       prints a compact JWS (the client assertion). --forge none: an unsigned alg:none token;
-//       --forge hs256-public-key: HS256 with the public key's PEM text as the HMAC secret (key confusion).
+//       --forge hs256-public-key: HS256 with the public key's PEM text (from --jwks, else derived from --key)
+//       as the HMAC secret (key confusion).
 //   node smart-client.mjs token --key KEY.pem --alg A --kid KID --client-id ID --token-url URL --scope S
 //       the whole client_credentials request; prints the access_token (exit 1, error body on stderr, when
 //       refused).
 // Prints to stdout; exit 0 on success, 1 on any failure.
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, importPKCS8, SignJWT } from 'jose';
+import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 
 // Tests against a TLS gateway run with NODE_TLS_REJECT_UNAUTHORIZED=0; Node's warning about it would mix into
 // the output the tests read, so only that warning is silenced (others still go to stderr).
@@ -79,10 +80,16 @@ async function assertion(args) {
     return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}.`;
   }
   if (forge === 'hs256-public-key') {
-    const jwks = JSON.parse(readFileSync(need(args, 'jwks'), 'utf8'));
-    const jwk = jwks.keys.find((k) => k.kid === kid) ?? jwks.keys[0];
-    const publicKey = await importJWK({ ...jwk, alg: jwk.alg ?? alg }, jwk.alg ?? alg, { extractable: true });
-    const pem = await exportSPKI(publicKey);
+    // The public key as a server would hold it (SPKI PEM): from --jwks, or else derived from --key.
+    let publicKey;
+    if (args.jwks !== undefined) {
+      const jwks = JSON.parse(readFileSync(args.jwks, 'utf8'));
+      const jwk = jwks.keys.find((k) => k.kid === kid) ?? jwks.keys[0];
+      publicKey = createPublicKey({ key: jwk, format: 'jwk' });
+    } else {
+      publicKey = createPublicKey(readFileSync(need(args, 'key'), 'utf8'));
+    }
+    const pem = publicKey.export({ type: 'spki', format: 'pem' });
     return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid, typ }).sign(new TextEncoder().encode(pem));
   }
   if (forge !== undefined) throw new Error(`--forge must be none or hs256-public-key, not '${forge}'`);
