@@ -7,6 +7,9 @@
 //   homebase --check-config FILE             validate a config file and exit
 //   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
 //                                            no server, no store
+//   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
+//                                            print the public JWK Set of our private key, to register
+//                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +22,7 @@
 
 #include "config/gateway_config.hpp"
 #include "fhir/definitions/type_registry.hpp"
+#include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
@@ -37,7 +41,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
-               "--version\n";
+               "jwks --key FILE --kid KID [--alg RS384|ES384] | --version\n";
   return 2;
 }
 
@@ -133,6 +137,10 @@ int main(int argc, char** argv) {
       std::cerr << "homebase validate: " << e.what() << "\n";
       return 2;
     }
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "jwks") == 0) {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    return gateway::cli::run_jwks_command(args, std::cout, std::cerr);
   }
   if (argc != 3) return usage();
   std::string option = argv[1];

@@ -2,13 +2,14 @@
 // in order (FIFO), posts each with http_client, records every attempt through the store's writer and
 // retries per retry_policy. Each worker is a coroutine on its own strand with its own timer, so one
 // destination that is down or slow never delays another. Work already in the store when the gateway
-// starts is resumed at once; notify() wakes a worker when a new row was committed.
+// starts is resumed at once; notify() wakes a worker when a new row was committed. Each worker posts with
+// its home's credentials (destination_credentials: SMART token, client certificate or bearer token); the
+// constructor throws config::config_error when a home's key or certificate is unusable.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <map>
@@ -43,7 +44,6 @@ class delivery_service {
   boost::asio::io_context& ioc_;
   config::config_ptr config_;
   store::sqlite_store& store_;
-  boost::asio::ssl::context tls_;
   retry_policy policy_;
   std::map<std::string, std::shared_ptr<worker>> workers_;  // fixed after start()
   std::atomic<int> in_flight_{0};
