@@ -25,6 +25,7 @@
 #include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
+#include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/disclosure/letter_sender.hpp"
 #include "gateway/http/server.hpp"
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
     if (option == "--check-config") {
       auto checked = config::load_file(argv[2]);
       (void)gateway::pipeline::partner_concept_maps::load(*checked, fhir::validator());
+      gateway::delivery::check_destination_credentials(*checked);  // keys and certificates of destinations
       std::cout << "config OK\n";
       return 0;
     }

@@ -179,6 +179,13 @@ destination_credentials::destination_credentials(const config::destination_auth&
 
 destination_credentials::~destination_credentials() = default;
 
+void check_destination_credentials(const config::gateway_config& config) {
+  for (const auto& home : config.medical_homes)
+    destination_credentials(home.auth, config.delivery, "medical_homes[" + home.id + "].auth");
+  for (const auto& school : config.schools)
+    destination_credentials(school.auth, config.delivery, "schools[" + school.id + "].auth");
+}
+
 int destination_credentials::token_requests() const {
   return state_->token_requests.load();
 }

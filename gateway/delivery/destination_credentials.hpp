@@ -33,6 +33,10 @@ namespace homebase::gateway::delivery {
 [[nodiscard]] std::unique_ptr<boost::asio::ssl::context> make_client_tls_context(
     const config::delivery_settings& delivery);
 
+// Loads every medical home's and school's credentials once and drops them: what `--check-config` runs so
+// that an unusable key or certificate is found before the gateway is started. Throws config::config_error.
+void check_destination_credentials(const config::gateway_config& config);
+
 class destination_credentials {
  public:
   // `name` names the destination in start-up errors ("medical_homes[meadowbrook].auth").

@@ -325,6 +325,10 @@ TEST_F(outbound_credentials, an_unusable_key_stops_the_gateway_at_start_up) {
   auto log = read_file(gw_.log);
   EXPECT_NE(log.find("configuration error"), std::string::npos) << log;
   EXPECT_NE(log.find("medical_homes[meadowbrook].auth.smart"), std::string::npos) << log;
+  // --check-config finds it too, before anything is started.
+  std::string output;
+  EXPECT_EQ(run({homebase_binary(), "--check-config", gw_.config.string()}, output), 3) << output;
+  EXPECT_NE(output.find("medical_homes[meadowbrook].auth.smart"), std::string::npos) << output;
 }
 
 // A test PKI made with the openssl command line tool: a CA, the home's server certificate for 127.0.0.1,
