@@ -7,6 +7,9 @@
 //   homebase --check-config FILE             validate a config file and exit
 //   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
 //                                            no server, no store
+//   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
+//                                            print the public JWK Set of our private key, to register
+//                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,8 +27,10 @@
 #include "gateway/auth/access_token.hpp"
 #include "gateway/auth/auth_store.hpp"
 #include "gateway/auth/token_endpoint.hpp"
+#include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
+#include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/disclosure/letter_sender.hpp"
 #include "gateway/http/server.hpp"
@@ -42,7 +47,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
-               "--version\n";
+               "jwks --key FILE --kid KID [--alg RS384|ES384] | --version\n";
   return 2;
 }
 
@@ -165,12 +170,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (argc >= 2 && std::strcmp(argv[1], "jwks") == 0) {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    return gateway::cli::run_jwks_command(args, std::cout, std::cerr);
+  }
   if (argc != 3) return usage();
   std::string option = argv[1];
   try {
     if (option == "--check-config") {
       auto checked = config::load_file(argv[2]);
       (void)gateway::pipeline::partner_concept_maps::load(*checked, fhir::validator());
+      gateway::delivery::check_destination_credentials(*checked);  // keys and certificates of destinations
+      gateway::auth::token_endpoint::check_client_keys(*checked);  // every client's JWK Set
       std::cout << "config OK\n";
       return 0;
     }

@@ -236,19 +236,29 @@ struct token_endpoint::state {
   }
 };
 
+namespace {
+// A client's JWK Set; a bad one is a configuration error naming where the file says it (start-up only).
+jwk_set client_keys(const config::client& c) {
+  std::string why;
+  auto set = jwk_set::parse(c.credentials.jwks_json, &why);
+  if (!set)
+    throw config::config_error(c.credentials.jwks_origin + ": client '" + c.id + "': invalid JWKS: " + why);
+  return std::move(*set);
+}
+}  // namespace
+
+void token_endpoint::check_client_keys(const config::gateway_config& config) {
+  for (const auto& c : config.clients)
+    if (!c.credentials.jwks_json.empty()) (void)client_keys(c);
+}
+
 token_endpoint::token_endpoint(
     config::config_ptr config, store::sqlite_store& store, const access_token_codec& codec,
     std::function<void(const token_refusal&, const http::connection_info&)> refused)
     : state_(
           std::make_shared<state>(state{config, store, codec, std::move(refused), {}, token_url(*config)})) {
-  for (const auto& c : config->clients) {
-    if (c.credentials.jwks_json.empty()) continue;
-    std::string why;
-    auto set = jwk_set::parse(c.credentials.jwks_json, &why);
-    if (!set)
-      throw config::config_error(c.credentials.jwks_origin + ": client '" + c.id + "': invalid JWKS: " + why);
-    state_->keys.emplace(c.id, std::move(*set));
-  }
+  for (const auto& c : config->clients)
+    if (!c.credentials.jwks_json.empty()) state_->keys.emplace(c.id, client_keys(c));
 }
 
 std::string token_endpoint::token_url(const config::gateway_config& config) {

@@ -47,6 +47,8 @@ class token_endpoint {
 
   // The token URL clients put in `aud`: [base without /fhir]/auth/token (see docs/ARCHITECTURE.md).
   [[nodiscard]] static std::string token_url(const config::gateway_config& config);
+  // Parses every client's JWK Set; throws config::config_error naming the first bad one (--check-config).
+  static void check_client_keys(const config::gateway_config& config);
 
  private:
   struct state;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "gateway/audit/audit_store.hpp"
+#include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -61,11 +62,16 @@ mappers::audit::audit_record delivery_service::disclosure_record(const config::m
 }
 
 struct delivery_service::worker {
-  worker(asio::io_context& ioc, const config::medical_home& h)
-      : strand(asio::make_strand(ioc)), timer(strand), home(h), rng(std::random_device{}()) {}
+  worker(asio::io_context& ioc, const config::medical_home& h, const config::delivery_settings& d)
+      : strand(asio::make_strand(ioc)),
+        timer(strand),
+        home(h),
+        credentials(h.auth, d, "medical_homes[" + h.id + "].auth"),
+        rng(std::random_device{}()) {}
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer timer;
   config::medical_home home;
+  destination_credentials credentials;
   std::mt19937_64 rng;
   bool woken = false;        // on strand: a notify arrived while not waiting
   bool backing_off = false;  // on strand: waiting out the head row's backoff (FIFO: new rows queue behind it)
@@ -74,17 +80,11 @@ struct delivery_service::worker {
 
 delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr config,
                                    store::sqlite_store& store)
-    : ioc_(ioc), config_(std::move(config)), store_(store), tls_(asio::ssl::context::tls_client) {
+    : ioc_(ioc), config_(std::move(config)), store_(store) {
   const auto& d = config_->delivery;
   policy_ = retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
-  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                   asio::ssl::context::no_tlsv1_1);
-  tls_.set_default_verify_paths();
-  if (!d.ca_file.empty()) tls_.load_verify_file(d.ca_file);
-  tls_.set_verify_mode(d.verify_tls_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
   for (const auto& home : config_->medical_homes)
-    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home));
+    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, d));
 }
 
 delivery_service::~delivery_service() = default;
@@ -123,7 +123,6 @@ void delivery_service::stop() {
 }
 
 asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
-  http_client client(tls_, config_->delivery.request_timeout);
   const auto url = w->home.fhir_base_url;
   while (!w->stopping) {
     w->woken = false;
@@ -160,7 +159,8 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
       if (auto problems = outbound_problems(payload)) {
         result.error = *problems;  // the medical home receives only valid R4; no retry can help
       } else {
-        result = co_await client.post(url, payload, fhir_json);
+        // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
+        result = co_await w->credentials.post(url, payload, fhir_json);
         outcome = policy_.classify(result.status, attempts);
       }
     } else {

@@ -4,13 +4,14 @@
 // destination that is down or slow never delays another. Work already in the store when the gateway
 // starts is resumed at once; notify() wakes a worker when a new row was committed. Every attempt is
 // recorded with its AuditEvent (a PrivacyDisclosure to the medical home; a failed attempt with a failure
-// outcome) in the same store job.
+// outcome) in the same store job. Each worker posts with its home's credentials (destination_credentials:
+// SMART token, client certificate or bearer token); the constructor throws config::config_error when a
+// home's key or certificate is unusable.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <map>
@@ -52,7 +53,6 @@ class delivery_service {
   boost::asio::io_context& ioc_;
   config::config_ptr config_;
   store::sqlite_store& store_;
-  boost::asio::ssl::context tls_;
   retry_policy policy_;
   std::map<std::string, std::shared_ptr<worker>> workers_;  // fixed after start()
   std::atomic<int> in_flight_{0};

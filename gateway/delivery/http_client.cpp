@@ -30,6 +30,7 @@ constexpr std::size_t max_response_body = 4 * 1024 * 1024;
 template <typename Stream>
 asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
                                       const std::string& body, const std::string& content_type,
+                                      const std::string& authorization, const std::string& accept,
                                       std::chrono::steady_clock::time_point deadline) {
   http_result result;
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
@@ -39,7 +40,8 @@ asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest,
   req.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   req.set(bhttp::field::user_agent, "homebase");
   req.set(bhttp::field::content_type, content_type);
-  req.set(bhttp::field::accept, "application/fhir+json");
+  req.set(bhttp::field::accept, accept);
+  if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
   req.body() = body;
   req.prepare_payload();
   lowest.expires_at(deadline);
@@ -105,7 +107,8 @@ http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds time
     : tls_(tls), timeout_(timeout) {}
 
 asio::awaitable<http_result> http_client::post(const std::string& url_text, const std::string& body,
-                                               const std::string& content_type) {
+                                               const std::string& content_type,
+                                               const std::string& authorization, const std::string& accept) {
   http_result result;
   parsed_url url;
   if (!parse_url(url_text, url)) {
@@ -135,7 +138,8 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
     co_return result;
   }
   if (!url.tls) {
-    result = co_await exchange(tcp_stream, tcp_stream, url, body, content_type, deadline);
+    result =
+        co_await exchange(tcp_stream, tcp_stream, url, body, content_type, authorization, accept, deadline);
     boost::system::error_code ignored;
     tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     co_return result;
@@ -152,7 +156,8 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
     result.error = "TLS handshake: " + hec.message();
     co_return result;
   }
-  result = co_await exchange(tls_stream, tls_stream.next_layer(), url, body, content_type, deadline);
+  result = co_await exchange(tls_stream, tls_stream.next_layer(), url, body, content_type, authorization,
+                             accept, deadline);
   co_await tls_stream.async_shutdown(nothrow);
   co_return result;
 }

@@ -32,8 +32,11 @@ class http_client {
  public:
   http_client(boost::asio::ssl::context& tls, std::chrono::milliseconds timeout);
 
+  // `authorization`: the Authorization header value, none when empty (destination_credentials.hpp).
   boost::asio::awaitable<http_result> post(const std::string& url, const std::string& body,
-                                           const std::string& content_type);
+                                           const std::string& content_type,
+                                           const std::string& authorization = {},
+                                           const std::string& accept = "application/fhir+json");
 
  private:
   boost::asio::ssl::context& tls_;

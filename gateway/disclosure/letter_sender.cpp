@@ -25,16 +25,13 @@ letter_sender::letter_sender(asio::io_context& ioc, config::config_ptr config, s
       store_(store),
       strand_(asio::make_strand(ioc)),
       timer_(strand_),
-      tls_(asio::ssl::context::tls_client),
       rng_(std::random_device{}()) {
   const auto& d = config_->delivery;
   policy_ = delivery::retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
-  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                   asio::ssl::context::no_tlsv1_1);
-  tls_.set_default_verify_paths();
-  if (!d.ca_file.empty()) tls_.load_verify_file(d.ca_file);
-  tls_.set_verify_mode(d.verify_tls_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+  for (const auto& school : config_->schools)
+    credentials_.emplace(school.fhir_base_url + "/Bundle",
+                         std::make_unique<delivery::destination_credentials>(
+                             school.auth, d, "schools[" + school.id + "].auth"));
 }
 
 void letter_sender::start() {
@@ -62,7 +59,8 @@ void letter_sender::stop() {
 }
 
 asio::awaitable<void> letter_sender::run() {
-  delivery::http_client client(tls_, config_->delivery.request_timeout);
+  const config::destination_auth no_auth;
+  delivery::destination_credentials plain(no_auth, config_->delivery, "delivery");
   while (!stopping_) {
     woken_ = false;
     std::int64_t next_due = 0;
@@ -99,7 +97,10 @@ asio::awaitable<void> letter_sender::run() {
       status = "dead";  // our defect: the school receives only valid R4, and no retry can help
       detail = *problems;
     } else {
-      auto result = co_await client.post(claim->school_url, claim->document, "application/fhir+json");
+      auto found = credentials_.find(claim->school_url);
+      auto& credentials = found != credentials_.end() ? *found->second : plain;
+      // A token that cannot be had is a failed attempt (status 0, retried), its error in the letter's row.
+      auto result = co_await credentials.post(claim->school_url, claim->document, "application/fhir+json");
       auto verdict = policy_.classify(result.status, attempts);
       status = verdict == delivery::verdict::sent   ? "sent"
                : verdict == delivery::verdict::dead ? "dead"

@@ -5,17 +5,21 @@
 //   from the permitted sections) -> outbound check (R4 validation) -> POST [school base]/Bundle ->
 //   finish (store job: sent + AuditEvent | retrying | dead).
 // A letter left `sending` by a stop is claimed again at start-up, and so judged again.
+// Each school's letters are posted with its credentials (schools[].auth, delivery/destination_credentials);
+// the constructor throws config::config_error when a school's key or certificate is unusable.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <map>
+#include <memory>
 #include <random>
 
 #include "config/gateway_config.hpp"
+#include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/retry_policy.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -37,7 +41,8 @@ class letter_sender {
   store::sqlite_store& store_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;
-  boost::asio::ssl::context tls_;
+  // By the school's letter URL ([base]/Bundle, as claim_letter names it); fixed after construction.
+  std::map<std::string, std::unique_ptr<delivery::destination_credentials>> credentials_;
   delivery::retry_policy policy_;
   std::mt19937_64 rng_;
   bool woken_ = false;  // on strand

@@ -309,11 +309,19 @@ bool medical_home_server::start(const temp_dir& dir, const medical_home_options&
                                 "--port=" + std::to_string(options.port), "--log=" + log.string()};
   if (options.fail_first > 0) argv.push_back("--fail-first=" + std::to_string(options.fail_first));
   if (options.status > 0) argv.push_back("--status=" + std::to_string(options.status));
+  if (options.require_token) argv.push_back("--require-token");
+  if (!options.client_jwks.empty()) argv.push_back("--client-jwks=" + options.client_jwks);
+  if (options.token_lifetime > 0)
+    argv.push_back("--token-lifetime=" + std::to_string(options.token_lifetime));
+  if (!options.tls_cert.empty())
+    argv.insert(argv.end(), {"--tls-cert=" + options.tls_cert, "--tls-key=" + options.tls_key});
+  if (!options.client_ca.empty()) argv.push_back("--client-ca=" + options.client_ca);
+  scheme = options.tls_cert.empty() ? "http" : "https";
   return process.start(argv, dir.path() / "medical-home.stderr", std::chrono::seconds(60), error);
 }
 
 std::string medical_home_server::base() const {
-  return "http://127.0.0.1:" + std::to_string(process.port()) + "/fhir";
+  return scheme + "://127.0.0.1:" + std::to_string(process.port()) + "/fhir";
 }
 
 int medical_home_server::count(const std::string& type) const {
@@ -326,6 +334,15 @@ int medical_home_server::count(const std::string& type) const {
 int medical_home_server::transaction_posts() const {
   auto reply = http_call("GET", "http://127.0.0.1:" + std::to_string(process.port()) + "/__requests");
   return reply.status == 200 ? std::stoi(reply.body) : -1;
+}
+
+std::string medical_home_server::token_url() const {
+  return scheme + "://127.0.0.1:" + std::to_string(process.port()) + "/auth/token";
+}
+
+bool medical_home_server::revoke_tokens() const {
+  auto reply = http_call("POST", "http://127.0.0.1:" + std::to_string(process.port()) + "/__revoke-tokens");
+  return reply.status == 200;
 }
 
 bool gateway_process::start(const temp_dir& dir, const gateway_options& options, std::string& error,
@@ -343,8 +360,9 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
     y << "store:\n  path: homebase.db\n"
       << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
-      << "\n  request_timeout_ms: 5000\n"
-      << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
+      << "\n  request_timeout_ms: 5000\n";
+    if (!options.delivery_ca_file.empty()) y << "  ca_file: " << options.delivery_ca_file << "\n";
+    y << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
     for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
     y << "    jwks_file: " << auth_fixture("st-elsewhere-nicu.jwks.json").string() << "\n"
@@ -366,6 +384,7 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     if (!options.explicit_patient_value.empty())
       y << "    patients:\n      - system: " << options.explicit_patient_system << "\n        value: \""
         << options.explicit_patient_value << "\"\n";
+    y << options.medical_home_auth;
     if (!options.second_home_base.empty())
       y << "  - id: riverside\n    fhir_base_url: " << options.second_home_base
         << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: "

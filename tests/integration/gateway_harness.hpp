@@ -76,17 +76,29 @@ struct medical_home_options {
   int fail_first = 0;
   int status = 0;
   unsigned short port = 0;
+  // SMART Backend Services (tests/tools/README.md): tokens required, assertions checked against this JWKS.
+  bool require_token = false;
+  std::string client_jwks{};  // --client-jwks FILE
+  int token_lifetime = 0;     // --token-lifetime SECONDS when > 0
+  // HTTPS (both set), and mutual TLS with client certificates from `client_ca` (when set).
+  std::string tls_cert{};
+  std::string tls_key{};
+  std::string client_ca{};
 };
 
 // A started medical-home server; `log` has one JSON line per request it received.
 struct medical_home_server {
   child_process process;
   std::filesystem::path log;
+  std::string scheme = "http";
   bool start(const temp_dir& dir, const medical_home_options& options, std::string& error);
   [[nodiscard]] std::string base() const;
   // How many resources of `type` it holds (GET [base]/type?_summary=count).
   [[nodiscard]] int count(const std::string& type) const;
   [[nodiscard]] int transaction_posts() const;
+  // With require_token: its token URL ([base without /fhir]/auth/token); revokes every token issued so far.
+  [[nodiscard]] std::string token_url() const;
+  [[nodiscard]] bool revoke_tokens() const;
 };
 
 struct gateway_options {
@@ -116,6 +128,10 @@ struct gateway_options {
   std::string extra_clients{};    // more YAML items of clients:, indented 2 ("  - id: ...\n")
   std::string auth_extra{};       // more YAML keys of auth:, indented 2
   std::string server_extra{};     // more YAML keys of server:, indented 2
+  // YAML appended to the first medical home (meadowbrook), its keys indented by 4 spaces, e.g.
+  // "    auth:\n      bearer_token: t\n" (medical_homes[].auth).
+  std::string medical_home_auth{};
+  std::string delivery_ca_file{};  // delivery.ca_file (trust anchors for an https medical home)
 };
 
 struct gateway_process {

@@ -6,6 +6,10 @@
 // and a school client.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <set>
 
 #include "tests/integration/gateway_harness.hpp"
 #include "tests/integration/message_variants.hpp"
@@ -364,6 +368,42 @@ TEST_F(trust, a_client_over_its_rate_limit_gets_429_with_retry_after) {
     last = http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", bearer(token));
   EXPECT_EQ(last.status, 429) << last.body;
   EXPECT_FALSE(header(last.headers, "Retry-After").empty()) << last.headers;
+}
+
+TEST_F(trust, every_audit_event_recorded_is_valid_r4) {
+  // Make sure the trail has each kind: a receipt (SetUp), a read, a search, a refusal.
+  auto meadowbrook = bearer(access_token(*gw_, "meadowbrook-app"));
+  ASSERT_EQ(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", meadowbrook).status, 200);
+  ASSERT_EQ(http_call("GET", gw_->url("/fhir/CarePlan?patient=" + anjali_), {}, "", meadowbrook).status, 200);
+  auto before = security_alerts();
+  EXPECT_EQ(http_call("GET", gw_->url("/admin/messages"), {}, "", meadowbrook).status, 403);
+  expect_alert_after(before);
+  auto page = parse(http_call("GET", gw_->url("/fhir/AuditEvent?_count=100"), {}, "",
+                              bearer(access_token(*gw_, "operator")))
+                        .body);
+  ASSERT_TRUE(page.IsObject() && page.HasMember("entry"));
+  std::vector<std::string> argv{homebase_binary(), "validate"};
+  std::set<std::string> kinds;
+  int n = 0;
+  for (const auto& e : page["entry"].GetArray()) {
+    rapidjson::StringBuffer text;
+    rapidjson::Writer<rapidjson::StringBuffer> w(text);
+    e["resource"].Accept(w);
+    auto file = dir_->path() / ("audit-" + std::to_string(n++) + ".json");
+    write_file(file, text.GetString());
+    argv.push_back(file.string());
+    kinds.insert(e["resource"]["type"]["code"].GetString());
+  }
+  EXPECT_GE(n, 5);
+  // rest (create, read, search) and the Security Alert are all there.
+  EXPECT_TRUE(kinds.contains("rest")) << n;
+  EXPECT_TRUE(kinds.contains("110113")) << n;
+  std::string out;
+  EXPECT_EQ(run(argv, out), 0) << out.substr(0, 3000);
+  // A medical home searching the trail sees only its own children's events.
+  auto theirs = parse(http_call("GET", gw_->url("/fhir/AuditEvent?patient=" + riverside_child_), {}, "", meadowbrook).body);
+  ASSERT_TRUE(theirs.IsObject()) << "AuditEvent search";
+  EXPECT_EQ(theirs["total"].GetInt(), 0);
 }
 
 }  // namespace

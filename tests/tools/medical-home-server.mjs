@@ -7,13 +7,37 @@
 //
 //   node medical-home-server.mjs [--port=0] [--log=FILE] [--fail-first=N] [--status=CODE]
 //                                [--schema] [--no-validate] [--exit-on-stdin-close]
+//                                [--require-token --client-jwks=FILE [--token-lifetime=SECONDS]]
+//                                [--tls-cert=FILE --tls-key=FILE [--client-ca=FILE]]
+//
+// --tls-cert/--tls-key serve HTTPS instead (base https://127.0.0.1:<port>/fhir); --client-ca then demands
+// a client certificate that chains to that CA (mutual TLS: node's requestCert + rejectUnauthorized), and
+// the log names its subject CN as "client_cert".
+//
+// --require-token makes it a SMART Backend Services resource and authorization server, built on npm jose
+// (an implementation the project does not write): POST /auth/token (the token URL, http://127.0.0.1:<port>/
+// auth/token, i.e. the base without /fhir) takes grant_type=client_credentials with a private_key_jwt client
+// assertion, verified against the client's JWK Set (--client-jwks, Homebase's public key as `homebase jwks`
+// prints it): signature (RS384 or ES384, kid from the set), typ JWT, aud = the token URL, iss = sub, exp in
+// the future and at most 5 minutes ahead, jti never seen before (for that iss, within its exp). It answers
+// with an access token (a JWT jose signs with an ES256 key generated at start-up) that lives
+// --token-lifetime seconds (default 300), and errors per RFC 6749 (400 invalid_request /
+// unsupported_grant_type, 401 invalid_client). Every FHIR request but GET /metadata then needs
+// "Authorization: Bearer <one of its tokens>", unexpired and not revoked; otherwise 401 with
+// WWW-Authenticate: Bearer. POST /__revoke-tokens (test hook) revokes every token issued so far.
+// Token requests are logged (client, kid, alg, error; never the assertion or the token); FHIR requests log
+// the token's client.
 //
 // Prints exactly one line on stdout, "LISTENING <port>", once it accepts connections (diagnostics go to
 // stderr). Base URL: http://127.0.0.1:<port>/fhir. Exits on SIGTERM/SIGINT, and by itself when its
 // parent process goes away.
 import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+
+import * as jose from 'jose';
 
 import { errorsFor, loadProfiles, loadSearchParameters } from './lib/fhir-validation.mjs';
 
@@ -25,9 +49,27 @@ const core = require('@medplum/core');
 const { FhirRouter, MemoryRepository } = require('@medplum/fhir-router');
 
 const BASE = '/fhir';
-const options = { port: 0, log: undefined, failFirst: 0, status: 0, engines: ['medplum'], exitOnStdinClose: false };
-for (const arg of process.argv.slice(2)) {
-  const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+const options = {
+  port: 0,
+  log: undefined,
+  failFirst: 0,
+  status: 0,
+  engines: ['medplum'],
+  exitOnStdinClose: false,
+  requireToken: false,
+  clientJwks: undefined,
+  tokenLifetime: 300,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  clientCa: undefined,
+};
+// Options that take a value accept "--key=value" and "--key value".
+const VALUE_OPTIONS = new Set(['--port', '--log', '--fail-first', '--status', '--client-jwks', '--token-lifetime', '--tls-cert', '--tls-key', '--client-ca']);
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i];
+  let [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+  if (!arg.includes('=') && VALUE_OPTIONS.has(key) && i + 1 < argv.length) value = argv[++i];
   if (key === '--port') options.port = Number(value);
   else if (key === '--log') options.log = value;
   else if (key === '--fail-first') options.failFirst = Number(value);
@@ -35,6 +77,12 @@ for (const arg of process.argv.slice(2)) {
   else if (key === '--schema') options.engines = ['medplum', 'schema'];
   else if (key === '--no-validate') options.engines = [];
   else if (key === '--exit-on-stdin-close') options.exitOnStdinClose = true;
+  else if (key === '--require-token') options.requireToken = true;
+  else if (key === '--client-jwks') options.clientJwks = value;
+  else if (key === '--token-lifetime') options.tokenLifetime = Number(value);
+  else if (key === '--tls-cert') options.tlsCert = value;
+  else if (key === '--tls-key') options.tlsKey = value;
+  else if (key === '--client-ca') options.clientCa = value;
   else {
     console.error(`medical-home-server: unknown argument ${arg}`);
     process.exit(2);
@@ -47,6 +95,113 @@ if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
 if (options.status && !(options.status >= 100 && options.status <= 599)) {
   console.error('medical-home-server: bad --status');
   process.exit(2);
+}
+
+if (options.requireToken && !options.clientJwks) {
+  console.error('medical-home-server: --require-token needs --client-jwks FILE');
+  process.exit(2);
+}
+if (Boolean(options.tlsCert) !== Boolean(options.tlsKey) || (options.clientCa && !options.tlsCert)) {
+  console.error('medical-home-server: --tls-cert and --tls-key go together; --client-ca needs them');
+  process.exit(2);
+}
+if (!Number.isInteger(options.tokenLifetime) || options.tokenLifetime < 1) {
+  console.error('medical-home-server: bad --token-lifetime');
+  process.exit(2);
+}
+
+// ------------------------------------------------------------------ SMART Backend Services (npm jose)
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const MAX_ASSERTION_LIFETIME = 300; // SMART: exp no more than five minutes in the future
+let clientKeys; // the client's JWK Set
+let tokenKeys; // our ES256 key pair for access tokens
+if (options.requireToken) {
+  try {
+    clientKeys = jose.createLocalJWKSet(JSON.parse(readFileSync(options.clientJwks, 'utf8')));
+  } catch (err) {
+    console.error(`medical-home-server: --client-jwks ${options.clientJwks}: ${err.message}`);
+    process.exit(2);
+  }
+  tokenKeys = await jose.generateKeyPair('ES256');
+}
+const seenAssertions = new Map(); // iss + "\n" + jti -> exp (SMART-06)
+const issuedTokens = new Set(); // jti of every access token issued
+const revokedTokens = new Set();
+const tokenUrlOf = (port) => `http://127.0.0.1:${port}/auth/token`;
+const issuerOf = (port) => `http://127.0.0.1:${port}`;
+const fhirBaseOf = (port) => `http://127.0.0.1:${port}${BASE}`;
+
+function oauthError(status, error, description) {
+  return {
+    status,
+    body: { error, error_description: description },
+    contentType: 'application/json',
+    headers: { 'cache-control': 'no-store' },
+    logged: { token: { error, description } },
+  };
+}
+
+async function tokenEndpoint(raw, port) {
+  const form = new URLSearchParams(raw);
+  if (form.get('grant_type') !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+  if (form.get('client_assertion_type') !== JWT_BEARER) return oauthError(400, 'invalid_request', `client_assertion_type must be ${JWT_BEARER}`);
+  const assertion = form.get('client_assertion');
+  if (!assertion) return oauthError(400, 'invalid_request', 'client_assertion is required');
+  const scope = form.get('scope');
+  if (!scope) return oauthError(400, 'invalid_request', 'scope is required');
+  let payload, protectedHeader;
+  try {
+    ({ payload, protectedHeader } = await jose.jwtVerify(assertion, clientKeys, {
+      audience: tokenUrlOf(port),
+      algorithms: ['RS384', 'ES384'],
+      typ: 'JWT',
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'jti'],
+    }));
+  } catch (err) {
+    return oauthError(401, 'invalid_client', `client assertion refused: ${err.code ?? 'error'}: ${err.message}`);
+  }
+  if (payload.iss !== payload.sub) return oauthError(401, 'invalid_client', 'iss and sub differ');
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.exp > now + MAX_ASSERTION_LIFETIME) return oauthError(401, 'invalid_client', 'exp is more than 5 minutes ahead');
+  for (const [key, exp] of seenAssertions) if (exp < now) seenAssertions.delete(key);
+  const seenKey = `${payload.iss}\n${payload.jti}`;
+  if (seenAssertions.has(seenKey)) return oauthError(401, 'invalid_client', 'jti replayed');
+  seenAssertions.set(seenKey, payload.exp);
+  const jti = randomUUID();
+  const accessToken = await new jose.SignJWT({ scope, client_id: payload.iss })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' })
+    .setIssuer(issuerOf(port))
+    .setSubject(payload.iss)
+    .setAudience(fhirBaseOf(port))
+    .setIssuedAt(now)
+    .setExpirationTime(now + options.tokenLifetime)
+    .setJti(jti)
+    .sign(tokenKeys.privateKey);
+  issuedTokens.add(jti);
+  return {
+    status: 200,
+    body: { access_token: accessToken, token_type: 'Bearer', expires_in: options.tokenLifetime, scope },
+    contentType: 'application/json',
+    headers: { 'cache-control': 'no-store' },
+    logged: { token: { client_id: payload.iss, kid: protectedHeader.kid, alg: protectedHeader.alg, expires_in: options.tokenLifetime } },
+  };
+}
+
+// The client of a valid access token on the request, or why there is none.
+async function bearerClient(req, port) {
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return { error: 'no bearer token' };
+  try {
+    const { payload } = await jose.jwtVerify(match[1], tokenKeys.publicKey, {
+      issuer: issuerOf(port),
+      audience: fhirBaseOf(port),
+      algorithms: ['ES256'],
+    });
+    if (revokedTokens.has(payload.jti)) return { error: 'token revoked' };
+    return { client: payload.sub };
+  } catch (err) {
+    return { error: `invalid token: ${err.code ?? err.message}` };
+  }
 }
 
 loadProfiles();
@@ -206,10 +361,32 @@ async function handle(req, raw, url, port) {
   if (req.method === 'GET' && url.pathname === '/__requests') {
     return { status: 200, body: transactionPosts, contentType: 'application/json' };
   }
+  if (options.requireToken && url.pathname === '/auth/token') {
+    if (req.method !== 'POST') return oauthError(405, 'invalid_request', 'POST the token request');
+    return tokenEndpoint(raw, port);
+  }
+  if (options.requireToken && req.method === 'POST' && url.pathname === '/__revoke-tokens') {
+    for (const jti of issuedTokens) revokedTokens.add(jti);
+    return { status: 200, body: revokedTokens.size, contentType: 'application/json' };
+  }
   if (url.pathname !== BASE && !url.pathname.startsWith(BASE + '/')) {
     return { status: 404, body: operationOutcome('not-found', `unknown path; the FHIR base is ${BASE}`) };
   }
   const pathname = url.pathname.slice(BASE.length).replace(/\/+$/, '') || '/';
+  let client;
+  if (options.requireToken && !(req.method === 'GET' && pathname === '/metadata')) {
+    const bearer = await bearerClient(req, port);
+    if (bearer.error) {
+      const challenge = req.headers.authorization ? 'Bearer realm="medical-home", error="invalid_token"' : 'Bearer realm="medical-home"';
+      return { status: 401, body: operationOutcome('login', bearer.error), headers: { 'www-authenticate': challenge }, logged: { auth: bearer.error } };
+    }
+    client = bearer.client;
+  }
+  const withClient = (result) => (client ? { ...result, logged: { ...(result.logged ?? {}), client } } : result);
+  return withClient(await handleFhir(req, raw, url, port, pathname));
+}
+
+async function handleFhir(req, raw, url, port, pathname) {
   const writes = req.method !== 'GET' && req.method !== 'HEAD';
   let body;
   if (raw.length > 0) {
@@ -277,7 +454,7 @@ function logRequest(entry) {
   }
 }
 
-const server = http.createServer((req, res) => {
+function onRequest(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -305,9 +482,23 @@ const server = http.createServer((req, res) => {
     } catch {
       // keep the raw text
     }
-    logRequest({ time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, body: logged });
+    const entry = { time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, ...(result.logged ?? {}) };
+    if (options.clientCa) entry.client_cert = req.socket.getPeerCertificate?.()?.subject?.CN;
+    // A token request's body holds the client assertion: never logged.
+    if (url.pathname !== '/auth/token') entry.body = logged;
+    logRequest(entry);
   });
-});
+}
+const server = options.tlsCert
+  ? https.createServer(
+      {
+        cert: readFileSync(options.tlsCert),
+        key: readFileSync(options.tlsKey),
+        ...(options.clientCa ? { ca: readFileSync(options.clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+      },
+      onRequest
+    )
+  : http.createServer(onRequest);
 server.keepAliveTimeout = 30_000;
 
 function shutdown(code) {
