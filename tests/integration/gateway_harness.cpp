@@ -238,6 +238,9 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     if (options.inflight_body_budget > 0)
       y << "  inflight_body_budget_bytes: " << options.inflight_body_budget << "\n";
     if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
+    if (options.tls && !options.client_ca_file.empty())
+      y << "    client_ca_file: " << options.client_ca_file << "\n";
+    y << options.extra_server;
     y << "store:\n  path: homebase.db\n"
       << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
       << "\n  request_timeout_ms: 5000\n"

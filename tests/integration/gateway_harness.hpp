@@ -105,6 +105,8 @@ struct gateway_options {
   std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
   std::string extra_config{};                       // more top-level YAML appended as is (e.g. coordination:)
   std::vector<std::string> partner_organization_npis{};  // partners[0].organization_identifiers (us-npi)
+  std::string client_ca_file{};  // server.tls.client_ca_file (mutual TLS) when not empty and tls is on
+  std::string extra_server{};    // more server: keys, each line indented by two spaces (e.g. "  x: 1\n")
 };
 
 struct gateway_process {
