@@ -161,7 +161,7 @@ TEST(http_edge_caps, connections_beyond_the_caps_get_429_per_address_and_503_in_
   std::string error;
   ASSERT_TRUE(gw.start(dir,
                        {.medical_home_base = "http://127.0.0.1:9/fhir",
-                        .extra_server = "  max_connections: 3\n  max_connections_per_address: 2\n"},
+                        .server_extra = "  max_connections: 3\n  max_connections_per_address: 2\n"},
                        error))
       << error;
   auto port = gw.process.port();
@@ -198,9 +198,12 @@ TEST(http_edge_caps, requests_beyond_the_per_address_rate_get_429_without_reachi
   gateway_process gw;
   std::string error;
   // Three requests, then one every 100 s: the test never waits long enough for another token.
+  // Development mode, without tokens: fetching one would itself take from the address's bucket.
   ASSERT_TRUE(gw.start(dir,
                        {.medical_home_base = "http://127.0.0.1:9/fhir",
-                        .extra_server = "  per_address_rate:\n    per_second: 0.01\n    burst: 3\n"},
+                        .development_mode = true,
+                        .with_credentials = false,
+                        .server_extra = "  per_address_rate:\n    per_second: 0.01\n    burst: 3\n"},
                        error))
       << error;
   for (int i = 0; i < 3; ++i) ASSERT_EQ(http_call("GET", gw.url("/healthz")).status, 200) << i;
