@@ -259,6 +259,7 @@ TEST(http_edge_tls, client_certificates_trusted_or_not_complete_the_handshake) {
                        {.medical_home_base = "http://127.0.0.1:9/fhir",
                         .body_limit = 1024 * 1024,
                         .tls = true,
+                        .with_credentials = false,  // the certificate is the only credential here
                         .client_ca_file = "client-ca.pem"},
                        error))
       << error;
@@ -271,6 +272,14 @@ TEST(http_edge_tls, client_certificates_trusted_or_not_complete_the_handshake) {
   // refusal can be answered and audited (the authenticator decides, not the handshake).
   auto untrusted = http_call("GET", gw.url("/healthz"), {}, "", with_cert("stranger"));
   EXPECT_EQ(untrusted.status, 200) << untrusted.body;
+  // Beyond the open routes the authenticator decides on what the server saw: untrusted, or trusted but
+  // bound to no client, is 401 (and audited), not a failed handshake.
+  auto stranger_read = http_call("GET", gw.url("/fhir/Patient"), {}, "", with_cert("stranger"));
+  EXPECT_EQ(stranger_read.status, 401) << stranger_read.body;
+  EXPECT_NE(stranger_read.body.find("not trusted"), std::string::npos) << stranger_read.body;
+  auto unbound_read = http_call("GET", gw.url("/fhir/Patient"), {}, "", with_cert("partner"));
+  EXPECT_EQ(unbound_read.status, 401) << unbound_read.body;
+  EXPECT_NE(unbound_read.body.find("CN=nicu-gw,O=St. Elsewhere"), std::string::npos) << unbound_read.body;
   auto none = http_call("GET", gw.url("/healthz"), {}, "", {"-k"});
   EXPECT_EQ(none.status, 200) << none.body;
   auto tls12 = http_call("GET", gw.url("/healthz"), {}, "",
