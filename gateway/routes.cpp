@@ -108,7 +108,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
-      checklist_(store) {
+      checklist_(store),
+      audit_search_(config, store) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
@@ -221,6 +222,10 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
   if (path == "/auth/introspect") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     co_return tokens_.introspect(req);
+  }
+  if (audit::audit_api::owns(path)) {
+    // An operator searches the whole trail; a medical_home client only its own children's events.
+    co_return audit_search_.handle(req, scope.medical_home);
   }
   if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
     co_return co_await disclosure_->handle(req, who);

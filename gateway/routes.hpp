@@ -18,7 +18,8 @@
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
-//   /fhir/Consent, /fhir/$school-letter, /fhir/AuditEvent, /admin/school-letters/{id}: disclosure_api
+//   GET  /fhir/AuditEvent?...          audit::audit_api (the audit trail)
+//   /fhir/Consent, /fhir/$school-letter, /admin/school-letters/{id}: disclosure_api
 #pragma once
 
 #include "config/gateway_config.hpp"
@@ -29,6 +30,7 @@
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/rate_limiter.hpp"
 #include "gateway/auth/token_endpoint.hpp"
+#include "gateway/audit/audit_api.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -66,6 +68,7 @@ class routes final : public http::request_handler {
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
+  audit::audit_api audit_search_;
   std::string metadata_;
 };
 

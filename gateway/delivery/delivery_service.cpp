@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "gateway/audit/audit_store.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -22,6 +23,42 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto idle_poll = std::chrono::seconds(5);
 const std::string fhir_json = "application/fhir+json";
 }  // namespace
+
+mappers::audit::audit_record delivery_service::disclosure_record(const config::medical_home& home,
+                                                                 const store::outbox_row& row,
+                                                                 const mappers::model::identifier& patient,
+                                                                 const store::attempt_row& attempt, verdict v,
+                                                                 int attempt_number) const {
+  namespace ma = mappers::audit;
+  ma::audit_record r;
+  r.kind = ma::audit_kind::privacy_disclosure;
+  r.recorded_ms = store::now_ms();
+  r.outcome = v == verdict::sent    ? ma::audit_outcome::success
+              : v == verdict::retry ? ma::audit_outcome::minor_failure
+                                    : ma::audit_outcome::serious_failure;
+  std::string answer =
+      attempt.http_status != 0 ? "HTTP " + std::to_string(attempt.http_status) : attempt.error;
+  if (v == verdict::sent)
+    r.outcome_desc = "child record sent to medical home " + home.name + " (" + answer + ")";
+  else
+    r.outcome_desc = "delivery attempt " + std::to_string(attempt_number) + " to medical home " + home.name +
+                     " failed" + (v == verdict::retry ? ", will retry" : ", dead letter") +
+                     (answer.empty() ? std::string() : ": " + answer.substr(0, 200));
+  r.patient_identifier = patient;
+  r.recipient.id = home.id;
+  r.recipient.kind = "medical_home";
+  r.recipient.name = home.name;
+  if (!home.organization_identifiers.empty())
+    r.recipient.identifier = {home.organization_identifiers.front().system,
+                              home.organization_identifiers.front().value};
+  r.recipient.address = home.fhir_base_url;
+  r.purpose = {"http://terminology.hl7.org/CodeSystem/v3-ActReason", "COC", "coordination of care"};
+  r.request_id = row.header_id;  // the correlation id: the MessageHeader that queued the delivery
+  r.entity_type = "Bundle";
+  r.entity_identifier = {"http://homebase.example.org/fhir/sid/delivery", std::to_string(row.id)};
+  r.gateway_url = config_->server.public_base_url;
+  return r;
+}
 
 struct delivery_service::worker {
   worker(asio::io_context& ioc, const config::medical_home& h)
@@ -108,7 +145,13 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
     ++in_flight_;  // from the POST until its attempt is recorded: shutdown waits for it
     http_result result;
     auto outcome = verdict::dead;
+    mappers::model::identifier patient;
     if (auto record = mappers::model::decode(row->record)) {
+      for (const auto& i : record->patient.identifiers)
+        if (!i.value.empty()) {
+          patient = i;
+          break;
+        }
       std::string source = row->partner_id;
       if (const auto* partner = config_->find_partner(row->partner_id);
           partner && !partner->source_endpoints.empty())
@@ -129,8 +172,13 @@ asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
         outcome == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
     // Record the attempt durably before looking at the next row.
     auto id = row->id;
-    store::sqlite_store::job record_attempt = [id, attempt, status, next](store::write_tx& tx) {
+    auto disclosure = disclosure_record(w->home, *row, patient, attempt, outcome, attempts);
+    auto child_id = row->child_id;
+    // The attempt and its AuditEvent (PrivacyDisclosure, or its failure) in one transaction.
+    store::sqlite_store::job record_attempt = [id, attempt, status, next, disclosure = std::move(disclosure),
+                                               child_id](store::write_tx& tx) {
       tx.record_attempt(id, attempt, status, next);
+      audit::record(tx, disclosure, {child_id, std::nullopt});
       return tx.ok();
     };
     bool committed = co_await store::run_in_store(store_, std::move(record_attempt));

@@ -2,7 +2,9 @@
 // in order (FIFO), posts each with http_client, records every attempt through the store's writer and
 // retries per retry_policy. Each worker is a coroutine on its own strand with its own timer, so one
 // destination that is down or slow never delays another. Work already in the store when the gateway
-// starts is resumed at once; notify() wakes a worker when a new row was committed.
+// starts is resumed at once; notify() wakes a worker when a new row was committed. Every attempt is
+// recorded with its AuditEvent (a PrivacyDisclosure to the medical home; a failed attempt with a failure
+// outcome) in the same store job.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "config/gateway_config.hpp"
 #include "gateway/delivery/retry_policy.hpp"
 #include "gateway/store/sqlite_store.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 
 namespace homebase::gateway::delivery {
 
@@ -39,6 +42,12 @@ class delivery_service {
  private:
   struct worker;
   boost::asio::awaitable<void> run(std::shared_ptr<worker> w);
+  // The AuditEvent facts of one attempt to deliver `row` to `home`.
+  [[nodiscard]] mappers::audit::audit_record disclosure_record(const config::medical_home& home,
+                                                               const store::outbox_row& row,
+                                                               const mappers::model::identifier& patient,
+                                                               const store::attempt_row& attempt, verdict v,
+                                                               int attempt_number) const;
 
   boost::asio::io_context& ioc_;
   config::config_ptr config_;

@@ -103,8 +103,9 @@ bool disclosure_api::owns(std::string_view path) {
   // Only Consent/{number}: Consent/$validate and the like stay with the other routes.
   bool consent_instance =
       path.starts_with(consent_prefix) && parse_id(path.substr(consent_prefix.size()), id);
+  // GET /fhir/AuditEvent is gateway/audit/audit_api's (the whole trail, not only letters).
   return path == "/fhir/Consent" || consent_instance || is_school_letter_path(path) ||
-         path == "/fhir/AuditEvent" || path.starts_with("/admin/school-letters/");
+         path.starts_with("/admin/school-letters/");
 }
 
 asio::awaitable<http::response> disclosure_api::handle(http::request& req, const auth::principal& caller) {
@@ -134,10 +135,6 @@ asio::awaitable<http::response> disclosure_api::handle(http::request& req, const
   if (is_school_letter_path(path)) {
     if (method != bhttp::verb::post) co_return not_allowed("POST", path);
     co_return co_await school_letter(req, home);
-  }
-  if (path == "/fhir/AuditEvent") {
-    if (method != bhttp::verb::get) co_return not_allowed("GET", path);
-    co_return audit_events(req);
   }
   constexpr std::string_view letters_prefix = "/admin/school-letters/";
   if (path.starts_with(letters_prefix) && parse_id(path.substr(letters_prefix.size()), id)) {
@@ -392,35 +389,6 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
   auto res = http::make_response(bhttp::status::ok, fhir::to_json(out), http::fhir_json);
   res.set(bhttp::field::location, "/admin/school-letters/" + letter);
   co_return res;
-}
-
-http::response disclosure_api::audit_events(const http::request& req) {
-  auto token = http::query_param(req.target(), "patient:identifier");
-  auto bar = token.find('|');
-  if (token.empty() || bar == std::string::npos)
-    return http::make_error(bhttp::status::bad_request, "required",
-                            "search needs patient:identifier=system|value (the child's identifier)");
-  auto child = child_of_identifier(store_, token.substr(0, bar), token.substr(bar + 1));
-  std::vector<std::string> events;
-  if (child) events = audit_events_of_child(store_, *child);
-  std::string body =
-      R"({"resourceType":"Bundle","type":"searchset","total":)" + std::to_string(events.size());
-  body += R"(,"link":[{"relation":"self","url":")" + config_->server.public_base_url +
-          "/AuditEvent?patient:identifier=" + token + R"("}])";
-  if (!events.empty()) {
-    body += R"(,"entry":[)";
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      rapidjson::Document e;
-      std::string id;
-      if (!fhir::parse_json(events[i], e) && e.HasMember("id") && e["id"].IsString())
-        id = e["id"].GetString();
-      body += (i ? "," : "") + std::string(R"({"fullUrl":")") + config_->server.public_base_url +
-              "/AuditEvent/" + id + R"(","resource":)" + events[i] + R"(,"search":{"mode":"match"}})";
-    }
-    body += "]";
-  }
-  body += "}";
-  return http::make_response(bhttp::status::ok, std::move(body), http::fhir_json);
 }
 
 http::response disclosure_api::letter_status(std::int64_t id) {

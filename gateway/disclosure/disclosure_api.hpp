@@ -8,7 +8,7 @@
 //   POST /fhir/$school-letter          Parameters (mappers/disclosure/letter_request.hpp) -> the gate ->
 //                                      200 Parameters {letter, status queued} | 422 OperationOutcome
 //                                      (blocked)
-//   GET  /fhir/AuditEvent?patient:identifier=system|value    every AuditEvent of the child (searchset)
+//   (GET /fhir/AuditEvent, where the letters' AuditEvents are found, is gateway/audit/audit_api)
 //   GET  /admin/school-letters/{id}    a letter's status, reason, attempts, and the document sent
 // Runs on the connection's strand; every store change is one writer job.
 #pragma once
@@ -49,7 +49,6 @@ class disclosure_api {
                                                      mappers::audit::audit_record asked);
   http::response get_consent(std::int64_t id, const home_scope& home);
   boost::asio::awaitable<http::response> school_letter(http::request& req, home_scope home);
-  http::response audit_events(const http::request& req);
   http::response letter_status(std::int64_t id);
 
   config::config_ptr config_;

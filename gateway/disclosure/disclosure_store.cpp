@@ -145,25 +145,6 @@ void update_letter(store::write_tx& tx, std::int64_t id, const std::string& stat
   tx.check(s.step(), "update letter");
 }
 
-std::int64_t insert_audit(store::write_tx& tx, std::int64_t child_id, std::optional<std::int64_t> letter_id,
-                          const std::string& recorded,
-                          const std::function<std::string(const std::string&)>& build) {
-  auto& s =
-      tx.prepare("INSERT INTO audit_events(child_id, letter_id, recorded, body) VALUES(?1, ?2, ?3, '')");
-  s.bind(1, child_id);
-  if (letter_id)
-    s.bind(2, *letter_id);
-  else
-    s.bind_null(2);
-  s.bind(3, recorded);
-  if (!tx.check(s.step(), "insert audit event")) return 0;
-  auto id = tx.last_insert_id();
-  auto& u = tx.prepare("UPDATE audit_events SET body = ?1 WHERE id = ?2");
-  u.bind(1, build(std::to_string(id))).bind(2, id);
-  tx.check(u.step(), "write audit event");
-  return id;
-}
-
 std::optional<letter_row> next_due_letter(store::sqlite_store& store, std::int64_t now_ms,
                                           std::int64_t& next_due_ms) {
   std::optional<letter_row> out;
@@ -200,27 +181,6 @@ std::optional<consent_row> read_consent(store::sqlite_store& store, std::int64_t
     store::sqlite_statement s(db, std::string("SELECT ") + consent_columns + " FROM consents WHERE id = ?1");
     s.bind(1, id);
     if (s.valid() && s.step() == SQLITE_ROW) out = read_consent_row(s);
-  });
-  return out;
-}
-
-std::optional<std::int64_t> child_of_identifier(store::sqlite_store& store, const std::string& system,
-                                                const std::string& value) {
-  std::optional<std::int64_t> out;
-  store.read([&](sqlite3* db) {
-    store::sqlite_statement s(db, "SELECT child_id FROM child_identifiers WHERE system = ?1 AND value = ?2");
-    s.bind(1, system).bind(2, value);
-    if (s.valid() && s.step() == SQLITE_ROW) out = s.column_int(0);
-  });
-  return out;
-}
-
-std::vector<std::string> audit_events_of_child(store::sqlite_store& store, std::int64_t child_id) {
-  std::vector<std::string> out;
-  store.read([&](sqlite3* db) {
-    store::sqlite_statement s(db, "SELECT body FROM audit_events WHERE child_id = ?1 ORDER BY id");
-    s.bind(1, child_id);
-    while (s.valid() && s.step() == SQLITE_ROW) out.push_back(s.column_text(0));
   });
   return out;
 }

@@ -5,7 +5,7 @@
 //   school_letters(id, child_id, school_id, kind, request, status, reason, consent_id, attempts, ...)
 //     status: queued -> sending -> sent | retrying (-> sending ...) | dead; blocked (at request);
 //             cancelled (the gate refused it before sending: revoked, expired, ...)
-//   audit_events(id, child_id, letter_id, recorded, body)   AuditEvent JSON
+//   the AuditEvents of letters are written and read by gateway/audit/audit_store (audit_events.letter_id)
 // Write functions run inside a store job (writer thread); read functions take the read connection.
 #pragma once
 
@@ -59,21 +59,12 @@ std::int64_t insert_letter(store::write_tx& tx, const letter_row& letter);
 void update_letter(store::write_tx& tx, std::int64_t id, const std::string& status, const std::string& reason,
                    const std::string& now, bool attempted = false, std::int64_t next_attempt_ms = 0,
                    const std::string* document = nullptr, const std::string* response = nullptr);
-// Inserts an AuditEvent whose body `build(id)` makes once its id is known; returns the id.
-std::int64_t insert_audit(store::write_tx& tx, std::int64_t child_id, std::optional<std::int64_t> letter_id,
-                          const std::string& recorded,
-                          const std::function<std::string(const std::string&)>& build);
 
 // ---- read side ----
 // The letter to send next: due (queued or retrying past its time), or left `sending` by a stop.
 [[nodiscard]] std::optional<letter_row> next_due_letter(store::sqlite_store& store, std::int64_t now_ms,
                                                         std::int64_t& next_due_ms);
 [[nodiscard]] std::optional<letter_row> read_letter(store::sqlite_store& store, std::int64_t id);
-[[nodiscard]] std::optional<std::int64_t> child_of_identifier(store::sqlite_store& store,
-                                                              const std::string& system,
-                                                              const std::string& value);
-[[nodiscard]] std::vector<std::string> audit_events_of_child(store::sqlite_store& store,
-                                                             std::int64_t child_id);
 [[nodiscard]] std::optional<consent_row> read_consent(store::sqlite_store& store, std::int64_t id);
 
 }  // namespace homebase::gateway::disclosure

@@ -1,6 +1,7 @@
 #include "gateway/disclosure/letter_workflow.hpp"
 
 #include "fhir/json_document.hpp"
+#include "gateway/audit/audit_store.hpp"
 #include "mappers/disclosure/disclosure_audit.hpp"
 #include "mappers/disclosure/school_letter.hpp"
 #include "mappers/model/record_codec.hpp"
@@ -75,10 +76,7 @@ void audit(store::write_tx& tx, std::int64_t child_id, std::int64_t letter_id, m
     facts.grantor = a->grantor;
     facts.grantor_display = a->grantor_display;
   }
-  insert_audit(tx, child_id, letter_id, facts.recorded, [&](const std::string& id) {
-    facts.id = id;
-    return md::build_audit_event(facts);
-  });
+  audit::record(tx, md::letter_audit_record(facts), {child_id, letter_id});
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <tuple>
+
 #include "gateway/api/search_parameters.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 
@@ -111,8 +113,9 @@ std::string capability_statement(const config::gateway_config& config, const std
       "partial dates are ranges (a time without zone is UTC); unknown parameters are ignored unless "
       "Prefer: handling=strict; _count defaults to 20, at most 100; results in the order the gateway "
       "first stored them, paged by next links. Also $school-letter, the family's disclosure authorizations "
-      "as Consent (create, update, read) and the disclosure audit trail as AuditEvent (search by "
-      "patient:identifier). POST [base]/Bundle takes NICU discharge summary documents (Bundle.type "
+      "as Consent (create, update, read) and the audit trail as AuditEvent (search by patient, "
+      "patient:identifier, date, type, subtype, outcome, agent). POST [base]/Bundle takes NICU discharge "
+      "summary documents (Bundle.type "
       "document, Composition LOINC 18842-5; 201 with Location, 200 for a repeated Bundle.identifier).");
   w.Key("resource");
   w.StartArray();
@@ -200,7 +203,36 @@ std::string capability_statement(const config::gateway_config& config, const std
     w.EndObject();
   };
   disclosure_resource("Consent", {"create", "update", "read"}, nullptr);
-  disclosure_resource("AuditEvent", {"search-type"}, "patient");
+  // The audit trail (gateway/audit/audit_api).
+  w.StartObject();
+  w.Key("type");
+  w.String("AuditEvent");
+  w.Key("interaction");
+  w.StartArray();
+  w.StartObject();
+  w.Key("code");
+  w.String("search-type");
+  w.EndObject();
+  w.EndArray();
+  w.Key("searchParam");
+  w.StartArray();
+  for (auto [name, type, doc] :
+       {std::tuple{"patient", "reference", "Patient/{id} or {id}; also patient:identifier=system|value"},
+        std::tuple{"date", "date", "AuditEvent.recorded"}, std::tuple{"type", "token", "AuditEvent.type"},
+        std::tuple{"subtype", "token", "AuditEvent.subtype"},
+        std::tuple{"outcome", "token", "AuditEvent.outcome"},
+        std::tuple{"agent", "reference", "the client id of the caller"}}) {
+    w.StartObject();
+    w.Key("name");
+    w.String(name);
+    w.Key("type");
+    w.String(type);
+    w.Key("documentation");
+    w.String(doc);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
   w.EndArray();
   w.Key("operation");
   w.StartArray();

@@ -197,6 +197,51 @@ CREATE TABLE auth_jti(
   PRIMARY KEY(iss, jti));
 CREATE INDEX auth_jti_expiry ON auth_jti(expires_ms);
 )sql",
+    // 9: the general audit trail (gateway/audit/audit_store): every AuditEvent, not only a school
+    // letter's, so child_id becomes nullable (a refusal may name no child; SQLite cannot drop NOT NULL:
+    // new table, copy, drop, rename), with the columns GET /fhir/AuditEvent searches. Rows kept before
+    // take their codes from their JSON and their patient from the child's Patient resource. A child's
+    // Patient resource is found by a partial index (Patient rows only: no cost on other resources).
+    R"sql(
+CREATE INDEX fhir_resources_child_patient ON fhir_resources(child_id) WHERE type = 'Patient';
+CREATE TABLE audit_events_v9(
+  id INTEGER PRIMARY KEY,
+  child_id INTEGER REFERENCES children(id),
+  letter_id INTEGER REFERENCES school_letters(id),
+  recorded TEXT NOT NULL,
+  recorded_ms INTEGER NOT NULL,
+  type_system TEXT NOT NULL,
+  type_code TEXT NOT NULL,
+  subtype_system TEXT NOT NULL,
+  subtype_code TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  address TEXT NOT NULL,
+  body TEXT NOT NULL);
+INSERT INTO audit_events_v9
+  SELECT a.id, a.child_id, a.letter_id, a.recorded,
+    COALESCE(CAST(round((julianday(a.recorded) - 2440587.5) * 86400000.0) AS INTEGER), 0),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.type.system') END, ''),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.type.code') END, ''),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.subtype[0].system') END, ''),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.subtype[0].code') END, ''),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.action') END, ''),
+    COALESCE(CASE WHEN json_valid(a.body) THEN CAST(json_extract(a.body, '$.outcome') AS INTEGER) END, 0),
+    COALESCE(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.agent[1].who.identifier.value') END, ''),
+    COALESCE((SELECT f.id FROM fhir_resources f WHERE f.type = 'Patient' AND f.child_id = a.child_id
+              ORDER BY f.seq LIMIT 1), ''),
+    '', a.body
+  FROM audit_events a;
+DROP TABLE audit_events;
+ALTER TABLE audit_events_v9 RENAME TO audit_events;
+CREATE INDEX audit_events_child ON audit_events(child_id, id);
+CREATE INDEX audit_events_patient ON audit_events(patient_id, id);
+CREATE INDEX audit_events_recorded ON audit_events(recorded_ms, id);
+CREATE INDEX audit_events_type ON audit_events(type_code, id);
+CREATE INDEX audit_events_agent ON audit_events(agent, id);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 constexpr int wal_restart_frames = 1024;  // 4 MiB of 4 KiB pages

@@ -14,6 +14,7 @@
 //   coordination_due(child_id, due_ms): when a time-driven coordination rule must next run for the child
 //   children.medical_home: the home the child is routed to (what a medical_home client may read)
 //   auth_keys(name, key), auth_jti(iss, jti, expires_ms): SMART Backend Services (gateway/auth/auth_store)
+//   audit_events(id, child_id?, ..., body): every AuditEvent, with its search columns (gateway/audit)
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
 // every job waiting (up to max_batch), runs each inside its own SAVEPOINT of one transaction, commits

@@ -7,11 +7,13 @@
 //   blocked: the consent authorization decision (BALP AuthZconsent pattern): type DCM#110113 Security
 //            Alert, action E, outcome 4 with outcomeDesc = the reason; same agents and entities.
 // Parties are named by identifier (logical references): the reader of the audit trail needs who, not a
-// resolvable link into the gateway.
+// resolvable link into the gateway. The AuditEvent itself is built by mappers/audit/audit_event_builder
+// (kinds privacy_disclosure and disclosure_blocked); this unit only maps a letter's facts onto it.
 #pragma once
 
 #include <string>
 
+#include "mappers/audit/audit_event_builder.hpp"
 #include "mappers/model/coordination_record.hpp"
 
 namespace homebase::mappers::disclosure {
@@ -33,6 +35,8 @@ struct audit_facts {
   std::string letter_id;
 };
 
+// The general audit record of a letter sent or blocked (what audit_store keeps and indexes).
+[[nodiscard]] audit::audit_record letter_audit_record(const audit_facts& facts);
 [[nodiscard]] std::string build_audit_event(const audit_facts& facts);
 
 }  // namespace homebase::mappers::disclosure

@@ -88,6 +88,46 @@ TEST_F(discharge_flow, seed_story_arrives_at_the_medical_home_as_valid_fhir) {
   EXPECT_EQ(bundles, 1);
 }
 
+// Each delivery to the medical home is a disclosure: it leaves a BALP PrivacyDisclosure AuditEvent,
+// findable by the child's Patient id, written with the attempt (gateway/delivery, gateway/audit).
+TEST_F(discharge_flow, a_delivered_discharge_leaves_a_disclosure_audit_event_findable_by_patient) {
+  auto reply = http_call("POST", gw.url(process_message), message);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  ASSERT_TRUE(eventually([&] { return message_status(gw, 1) == "sent"; })) << message_status(gw, 1);
+
+  rapidjson::Document patients;
+  patients.Parse(http_call("GET", gw.url("/fhir/Patient")).body.c_str());
+  ASSERT_TRUE(patients.IsObject() && patients.HasMember("entry") && patients["entry"].Size() == 1U);
+  std::string patient_id = patients["entry"][0]["resource"]["id"].GetString();
+
+  auto found = http_call("GET", gw.url("/fhir/AuditEvent?patient=Patient/" + patient_id + "&type=110106"));
+  ASSERT_EQ(found.status, 200) << found.body;
+  rapidjson::Document bundle;
+  bundle.Parse(found.body.c_str());
+  ASSERT_TRUE(bundle.IsObject() && bundle.HasMember("total")) << found.body;
+  ASSERT_EQ(bundle["total"].GetInt(), 1) << found.body;
+  const auto& event = bundle["entry"][0]["resource"];
+  EXPECT_STREQ(
+      event["meta"]["profile"][0].GetString(),
+      "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PrivacyDisclosure.Source");
+  EXPECT_STREQ(event["subtype"][0]["code"].GetString(), "disclose");
+  EXPECT_STREQ(event["outcome"].GetString(), "0");
+  EXPECT_STREQ(event["agent"][1]["network"]["address"].GetString(), home.base().c_str());
+  // Also by outcome and agent (the recipient), and not among the failures.
+  bundle.Parse(http_call("GET", gw.url("/fhir/AuditEvent?outcome=0&agent=meadowbrook")).body.c_str());
+  EXPECT_EQ(bundle["total"].GetInt(), 1);
+  bundle.Parse(http_call("GET", gw.url("/fhir/AuditEvent?outcome=4,8,12")).body.c_str());
+  EXPECT_EQ(bundle["total"].GetInt(), 0);
+
+  // What the trail records is R4 to an independent validator too.
+  auto file = dir.path() / "audit.json";
+  write_file(file, found.body);
+  std::string output;
+  EXPECT_EQ(run({node_binary(), test_data("tools/validate.mjs").string(), "--both", file.string()}, output),
+            0)
+      << output;
+}
+
 TEST_F(discharge_flow, a_repeated_message_gets_the_original_response_and_no_second_delivery) {
   auto first = http_call("POST", gw.url(process_message), message);
   ASSERT_EQ(first.status, 200) << first.body;
