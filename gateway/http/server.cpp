@@ -14,6 +14,11 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <iostream>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "gateway/http/peer_certificate.hpp"
 
 namespace homebase::gateway::http {
 
@@ -23,6 +28,33 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_buffer_reserve = 64 * 1024;
+// Graceful close: how long and how much of what a client still sends is read and discarded.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 8 * 1024 * 1024;
+// Connections being answered 429/503 at once; beyond, a connection over a cap is closed unanswered.
+constexpr int max_refusing = 64;
+
+// The read ended because the connection did: nothing to answer.
+bool connection_ended(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
+}
+
+// The header did not fit header_limit: 414 when its request line alone is longer than the target limit
+// (the bytes are still in the buffer: the parser takes nothing before the whole header is there), else 431.
+response header_too_large(const beast::flat_buffer& buffer, const config::server_settings& settings) {
+  auto data = buffer.cdata();
+  std::string_view head(static_cast<const char*>(data.data()), data.size());
+  auto line = head.find('\n');
+  if (line == std::string_view::npos) line = head.size();
+  if (line > settings.target_limit_bytes)
+    return make_error(
+        bhttp::status::uri_too_long, "too-costly",
+        "request target exceeds the limit of " + std::to_string(settings.target_limit_bytes) + " bytes");
+  return make_error(
+      bhttp::status::request_header_fields_too_large, "too-costly",
+      "request header fields exceed the limit of " + std::to_string(settings.header_limit_bytes) + " bytes");
+}
 
 beast::tcp_stream& lowest(beast::tcp_stream& s) {
   return s;
@@ -57,6 +89,13 @@ server::server(asio::io_context& ioc, const config::server_settings& settings)
                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
     tls_->use_certificate_chain_file(settings.tls->certificate_file);
     tls_->use_private_key_file(settings.tls->private_key_file, asio::ssl::context::pem);
+    // Resumption keeps reconnecting clients cheap: OpenSSL's server session cache and TLS 1.3 session
+    // tickets are on by default; with client certificates they also need a session id context, which
+    // request_client_certificates() sets.
+    if (!settings.tls->client_ca_file.empty()) {
+      request_client_certificates(tls_->native_handle(), settings.tls->client_ca_file);
+      ask_client_certificate_ = true;
+    }
   }
 }
 
@@ -73,6 +112,28 @@ void server::stop() {
   });
 }
 
+int server::open_connections() const {
+  std::lock_guard lock(connections_mutex_);
+  return open_connections_;
+}
+
+server::admission server::admit(const std::string& address) {
+  std::lock_guard lock(connections_mutex_);
+  if (open_connections_ >= settings_.max_connections) return admission::server_full;
+  auto it = connections_per_address_.try_emplace(address, 0).first;
+  if (it->second >= settings_.max_connections_per_address) return admission::address_full;
+  ++it->second;
+  ++open_connections_;
+  return admission::admitted;
+}
+
+void server::release(const std::string& address) {
+  std::lock_guard lock(connections_mutex_);
+  auto it = connections_per_address_.find(address);
+  if (it != connections_per_address_.end() && --it->second <= 0) connections_per_address_.erase(it);
+  --open_connections_;
+}
+
 asio::awaitable<void> server::accept_loop() {
   auto self = shared_from_this();
   while (!stopping_) {
@@ -86,40 +147,118 @@ asio::awaitable<void> server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    connection_info peer;
+    peer.tls = tls_.has_value();
+    auto remote = socket.remote_endpoint(ec);
+    if (!ec) peer.address = remote.address().to_string();
     auto executor = socket.get_executor();
+    auto admitted = admit(peer.address);
+    if (admitted != admission::admitted) {
+      if (refusing_.fetch_add(1) >= max_refusing) {
+        --refusing_;
+        socket.close(ec);  // a flood of connections: not even an answer
+        continue;
+      }
+      asio::co_spawn(executor, refuse(std::move(socket), admitted),
+                     [](std::exception_ptr e) { log_exception(e); });
+      continue;
+    }
     if (tls_)
-      asio::co_spawn(executor, run_tls(std::move(socket)), [](std::exception_ptr e) { log_exception(e); });
+      asio::co_spawn(executor, run_tls(std::move(socket), std::move(peer)),
+                     [](std::exception_ptr e) { log_exception(e); });
     else
-      asio::co_spawn(executor, run_plain(std::move(socket)), [](std::exception_ptr e) { log_exception(e); });
+      asio::co_spawn(executor, run_plain(std::move(socket), std::move(peer)),
+                     [](std::exception_ptr e) { log_exception(e); });
   }
 }
 
-asio::awaitable<void> server::run_plain(tcp::socket socket) {
+namespace {
+// Gives a connection's place back however its coroutine ends.
+template <typename Release>
+struct scope_exit {
+  Release release;
+  ~scope_exit() { release(); }
+};
+template <typename Release>
+scope_exit(Release) -> scope_exit<Release>;
+}  // namespace
+
+asio::awaitable<void> server::run_plain(tcp::socket socket, connection_info peer) {
   auto self = shared_from_this();
-  connection_info peer;
-  boost::system::error_code aec;
-  auto remote = socket.remote_endpoint(aec);
-  if (!aec) peer.address = remote.address().to_string();
+  scope_exit slot{[this, address = peer.address] { release(address); }};
   beast::tcp_stream stream(std::move(socket));
   co_await serve(stream, peer);
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> server::run_tls(tcp::socket socket) {
+asio::awaitable<void> server::run_tls(tcp::socket socket, connection_info peer) {
   auto self = shared_from_this();
-  connection_info peer;
-  peer.tls = true;
-  boost::system::error_code aec;
-  auto remote = socket.remote_endpoint(aec);
-  if (!aec) peer.address = remote.address().to_string();
+  scope_exit slot{[this, address = peer.address] { release(address); }};
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
   stream.next_layer().expires_after(settings_.read_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec) co_return;
-  co_await serve(stream, peer);
+  if (ask_client_certificate_) peer.certificate = describe_peer_certificate(stream.native_handle());
+  bool closed = co_await serve(stream, peer);
+  if (closed) co_return;
   stream.next_layer().expires_after(settings_.write_timeout);
   co_await stream.async_shutdown(nothrow);
+}
+
+asio::awaitable<void> server::refuse(tcp::socket socket, admission why) {
+  auto self = shared_from_this();
+  scope_exit counted{[this] { --refusing_; }};
+  response res = why == admission::address_full
+                     ? make_error(bhttp::status::too_many_requests, "throttled",
+                                  "too many connections from this address; retry shortly")
+                     : make_error(bhttp::status::service_unavailable, "transient",
+                                  "the gateway has too many connections open; retry shortly");
+  res.set(bhttp::field::retry_after, "1");
+  if (tls_) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+    stream.next_layer().expires_after(linger_time);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
+    if (ec) co_return;
+    co_await answer_and_close(stream, res);
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await answer_and_close(stream, res);
+  }
+}
+
+template <typename Stream>
+asio::awaitable<void> server::answer_and_close(Stream& stream, response& res) {
+  // Read the request's header first (bounded), so that the answer is one the client reads as such.
+  beast::flat_buffer buffer;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(settings_.header_limit_bytes));
+  lowest(stream).expires_after(linger_time);
+  auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
+  if (!hec) res.version(parser.get().version());
+  res.keep_alive(false);
+  lowest(stream).expires_after(settings_.write_timeout);
+  auto [wec, wn] = co_await bhttp::async_write(stream, res, nothrow);
+  if (!wec) co_await linger_close(stream);
+}
+
+template <typename Stream>
+asio::awaitable<void> server::linger_close(Stream& stream) {
+  boost::system::error_code ec;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+  // On TLS the sending side stays open at the TCP level (a close_notify would need the peer's answer);
+  // the client, having read a complete response with Connection: close, closes first.
+  std::vector<char> scratch(read_buffer_reserve);
+  std::size_t discarded = 0;
+  lowest(stream).expires_after(linger_time);  // one deadline for the whole drain
+  while (discarded < linger_bytes) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(scratch), nothrow);
+    if (rec) break;
+    discarded += n;
+  }
+  lowest(stream).socket().close(ec);
 }
 
 bool server::reserve_body(std::size_t bytes) {
@@ -131,7 +270,7 @@ bool server::reserve_body(std::size_t bytes) {
 }
 
 template <typename Stream>
-asio::awaitable<void> server::serve(Stream& stream, const connection_info& peer) {
+asio::awaitable<bool> server::serve(Stream& stream, const connection_info& peer) {
   beast::flat_buffer buffer;
   buffer.reserve(read_buffer_reserve);
   for (;;) {
@@ -143,59 +282,77 @@ asio::awaitable<void> server::serve(Stream& stream, const connection_info& peer)
     lowest(stream).expires_after(settings_.idle_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     boost::system::error_code ec = hec;
+    if (connection_ended(ec)) co_return false;
+
+    // An answer given from the header alone, before any body is read and without calling the handler.
+    std::optional<response> early;
+    if (ec == bhttp::error::header_limit) {
+      early = header_too_large(buffer, settings_);
+    } else if (ec == bhttp::error::body_limit) {  // Content-Length announces more than the limit
+      early = make_error(
+          bhttp::status::payload_too_large, "too-costly",
+          "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) + " bytes");
+    } else if (ec) {
+      early = make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
+    } else if (parser.get().target().size() > settings_.target_limit_bytes) {
+      early = make_error(
+          bhttp::status::uri_too_long, "too-costly",
+          "request target exceeds the limit of " + std::to_string(settings_.target_limit_bytes) + " bytes");
+    } else if (int retry_after = 1; !per_address_limiter_.take(
+                   peer.address, settings_.per_address, std::chrono::steady_clock::now(), &retry_after)) {
+      early = make_error(
+          bhttp::status::too_many_requests, "throttled",
+          "too many requests from this address; retry after " + std::to_string(retry_after) + " s");
+      early->set(bhttp::field::retry_after, std::to_string(retry_after));
+    }
+
     // The body's share of the budget: its announced length, or the limit for a chunked body.
     std::size_t reserved = 0;
-    bool over_budget = false;
-    if (!ec && !parser.is_done()) {
+    if (!early && !parser.is_done()) {
       auto announced = parser.content_length();
       std::size_t want = announced ? static_cast<std::size_t>(*announced) : settings_.body_limit_bytes;
       if (want <= settings_.body_limit_bytes) {
-        if (reserve_body(want))
+        if (reserve_body(want)) {
           reserved = want;
-        else
-          over_budget = true;
+        } else {
+          early = make_error(bhttp::status::service_unavailable, "transient",
+                             "the gateway is receiving too much at once; send again shortly");
+          early->set(bhttp::field::retry_after, "1");
+        }
       }
     }
-    if (!ec && !over_budget && !parser.is_done() &&
-        beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+    // Give the budget back however this request ends.
+    scope_exit release_body{[this, reserved] { body_bytes_in_flight_ -= reserved; }};
+    if (!early && !parser.is_done() && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before it sends the body (curl does for large bodies).
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
       lowest(stream).expires_after(settings_.write_timeout);
       auto [cec, cn] = co_await bhttp::async_write(stream, go_on, nothrow);
-      ec = cec;
+      if (cec) co_return false;
     }
-    if (!ec && !over_budget && !parser.is_done()) {
+    if (!early && !parser.is_done()) {
       lowest(stream).expires_after(settings_.read_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
       ec = bec;
+      if (connection_ended(ec)) co_return false;
+      if (ec == bhttp::error::body_limit)  // a chunked body crossed the limit
+        early = make_error(
+            bhttp::status::payload_too_large, "too-costly",
+            "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) + " bytes");
+      else if (ec)
+        early =
+            make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
     }
-    // Give the budget back however this request ends.
-    struct release_guard {
-      std::atomic<std::size_t>& used;
-      std::size_t bytes;
-      ~release_guard() { used -= bytes; }
-    } release{body_bytes_in_flight_, reserved};
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
-      co_return;
 
     response res;
     bool keep_alive = false;
     bool counted = false;
-    if (over_budget) {
-      // The body has not been read: answer and close the connection.
-      res = make_error(bhttp::status::service_unavailable, "transient",
-                       "the gateway is receiving too much at once; send again shortly");
-      res.set(bhttp::field::retry_after, "1");
-    } else if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
-      res = make_error(
-          bhttp::status::payload_too_large, "too-costly",
-          ec == bhttp::error::body_limit
-              ? "request body exceeds the limit of " + std::to_string(settings_.body_limit_bytes) + " bytes"
-              : "request header exceeds the limit of " + std::to_string(settings_.header_limit_bytes) +
-                    " bytes");
-    } else if (ec) {
-      res = make_error(bhttp::status::bad_request, "structure", "malformed HTTP request: " + ec.message());
+    // Whether the whole request has been read: if not, the connection is closed gracefully after the answer.
+    bool consumed = !ec && parser.is_done();
+    if (early) {
+      res = std::move(*early);
+      if (!ec) res.version(parser.get().version());
+      keep_alive = consumed && parser.get().keep_alive();
     } else {
       ++in_flight_;
       counted = true;
@@ -222,7 +379,12 @@ asio::awaitable<void> server::serve(Stream& stream, const connection_info& peer)
     auto [wec, wn] = co_await bhttp::async_write(stream, res, nothrow);
     if (counted) --in_flight_;  // counted from handle() until the response is written
     counted = false;
-    if (wec || !keep_alive) co_return;
+    if (wec) co_return false;
+    if (!consumed) {
+      co_await linger_close(stream);
+      co_return true;
+    }
+    if (!keep_alive) co_return false;
   }
 }
 

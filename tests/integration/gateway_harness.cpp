@@ -353,11 +353,16 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
   if (rewrite_config || !fs::exists(config)) {
     std::ostringstream y;
     y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: "
-      << options.body_limit << "\n  shutdown_deadline_ms: 5000\n"
-      << "  per_address_rate: {per_second: 0}\n" << options.server_extra;
+      << options.body_limit << "\n  shutdown_deadline_ms: 5000\n";
+    // No per-address limit unless a test sets one (YAML keys must not repeat).
+    if (options.server_extra.find("per_address_rate:") == std::string::npos)
+      y << "  per_address_rate: {per_second: 0}\n";
+    y << options.server_extra;
     if (options.inflight_body_budget > 0)
       y << "  inflight_body_budget_bytes: " << options.inflight_body_budget << "\n";
     if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
+    if (options.tls && !options.client_ca_file.empty())
+      y << "    client_ca_file: " << options.client_ca_file << "\n";
     y << "store:\n  path: homebase.db\n"
       << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
       << "\n  request_timeout_ms: 5000\n";

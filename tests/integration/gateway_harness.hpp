@@ -132,6 +132,7 @@ struct gateway_options {
   // "    auth:\n      bearer_token: t\n" (medical_homes[].auth).
   std::string medical_home_auth{};
   std::string delivery_ca_file{};  // delivery.ca_file (trust anchors for an https medical home)
+  std::string client_ca_file{};   // server.tls.client_ca_file (mutual TLS) when not empty and tls is on
 };
 
 struct gateway_process {
@@ -152,8 +153,8 @@ std::filesystem::path auth_fixture(const std::string& file);
 // An access token for `client_id` (a client of tests/fixtures/auth) from the gateway's token endpoint: a
 // client assertion signed by npm jose (tests/tools/smart-client.mjs), exchanged at POST /auth/token.
 // Cached per gateway port, client and scope. Empty when the gateway refused (the reason in `error`).
-std::string access_token(const gateway_process& gw, const std::string& client_id, const std::string& scope = {},
-                         std::string* error = nullptr);
+std::string access_token(const gateway_process& gw, const std::string& client_id,
+                         const std::string& scope = {}, std::string* error = nullptr);
 // curl arguments that send `token` as a bearer token.
 std::vector<std::string> bearer(const std::string& token);
 // The client http_call authenticates as for a request (role by path): partners post messages and documents,
