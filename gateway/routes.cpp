@@ -72,7 +72,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
-asio::awaitable<http::response> routes::handle(http::request& req, const http::connection_info& peer) {
+asio::awaitable<http::response> routes::handle(http::request& req,
+                                               [[maybe_unused]] const http::connection_info& peer) {
   auto path = http::target_path(req.target());
   auto method = req.method();
   auto method_text = req.method_string();
