@@ -30,7 +30,7 @@ struct pkey_deleter {
 };
 using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_deleter>;
 
-class key_files : public ::testing::Test {
+class client_assertion_signer_test : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("homebase-signer-" + std::to_string(getpid()) + "-" +
@@ -124,7 +124,7 @@ std::string member(const rapidjson::Value& v, const char* name) {
   return v.HasMember(name) && v[name].IsString() ? v[name].GetString() : "";
 }
 
-TEST_F(key_files, Rs384AssertionCarriesTheSmartHeaderAndClaimsAndVerifies) {
+TEST_F(client_assertion_signer_test, Rs384AssertionCarriesTheSmartHeaderAndClaimsAndVerifies) {
   auto key = rsa_key();
   client_assertion_signer signer(write_key("rsa.pem", key.get()), "homebase-2026");
   EXPECT_EQ(signer.algorithm(), "RS384");  // from the key
@@ -147,7 +147,7 @@ TEST_F(key_files, Rs384AssertionCarriesTheSmartHeaderAndClaimsAndVerifies) {
   EXPECT_FALSE(verify(key.get(), parts.signing_input + "x", parts.signature));
 }
 
-TEST_F(key_files, Es384SignatureIsJoseRawRAndSAndVerifies) {
+TEST_F(client_assertion_signer_test, Es384SignatureIsJoseRawRAndSAndVerifies) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1", "ES384");
   // ECDSA signatures are random: several, so that short r or s values (which DER writes shorter) occur
@@ -163,7 +163,7 @@ TEST_F(key_files, Es384SignatureIsJoseRawRAndSAndVerifies) {
   }
 }
 
-TEST_F(key_files, EveryAssertionHasItsOwnJti) {
+TEST_F(client_assertion_signer_test, EveryAssertionHasItsOwnJti) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1");
   jwt_parts a, b;
@@ -172,7 +172,7 @@ TEST_F(key_files, EveryAssertionHasItsOwnJti) {
   EXPECT_NE(member(a.claims, "jti"), member(b.claims, "jti"));
 }
 
-TEST_F(key_files, ClaimsAreJsonEscaped) {
+TEST_F(client_assertion_signer_test, ClaimsAreJsonEscaped) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "k\"1");
   jwt_parts parts;
@@ -181,7 +181,7 @@ TEST_F(key_files, ClaimsAreJsonEscaped) {
   EXPECT_EQ(member(parts.header, "kid"), "k\"1");
 }
 
-TEST_F(key_files, RsaJwksCarriesTheModulusAndExponent) {
+TEST_F(client_assertion_signer_test, RsaJwksCarriesTheModulusAndExponent) {
   auto key = rsa_key();
   client_assertion_signer signer(write_key("rsa.pem", key.get()), "rsa-1");
   rapidjson::Document jwks;
@@ -198,7 +198,7 @@ TEST_F(key_files, RsaJwksCarriesTheModulusAndExponent) {
   EXPECT_EQ(signer.public_jwks().find("\"d\""), std::string::npos);
 }
 
-TEST_F(key_files, EcJwksCarriesTheP384Point) {
+TEST_F(client_assertion_signer_test, EcJwksCarriesTheP384Point) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1");
   rapidjson::Document jwks;
@@ -213,7 +213,7 @@ TEST_F(key_files, EcJwksCarriesTheP384Point) {
   EXPECT_FALSE(jwk.HasMember("d"));
 }
 
-TEST_F(key_files, UnusableKeysAreRefusedAtStartUp) {
+TEST_F(client_assertion_signer_test, UnusableKeysAreRefusedAtStartUp) {
   auto rsa = rsa_key();
   auto rsa_file = write_key("rsa.pem", rsa.get());
   auto p256 = ec_key("P-256");
