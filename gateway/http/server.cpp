@@ -40,14 +40,11 @@ bool connection_ended(const boost::system::error_code& ec) {
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted;
 }
 
-// The header did not fit header_limit: 414 when its request line alone is longer than the target limit
-// (the bytes are still in the buffer: the parser takes nothing before the whole header is there), else 431.
-response header_too_large(const beast::flat_buffer& buffer, const config::server_settings& settings) {
-  auto data = buffer.cdata();
-  std::string_view head(static_cast<const char*>(data.data()), data.size());
-  auto line = head.find('\n');
-  if (line == std::string_view::npos) line = head.size();
-  if (line > settings.target_limit_bytes)
+// The header did not fit header_limit: 414 when the request line itself did not (the parser never got as
+// far as a target; the parser takes the request line before the fields), else 431.
+response header_too_large(const bhttp::request_parser<bhttp::string_body>& parser,
+                          const config::server_settings& settings) {
+  if (parser.get().target().empty())
     return make_error(
         bhttp::status::uri_too_long, "too-costly",
         "request target exceeds the limit of " + std::to_string(settings.target_limit_bytes) + " bytes");
@@ -287,7 +284,7 @@ asio::awaitable<bool> server::serve(Stream& stream, const connection_info& peer)
     // An answer given from the header alone, before any body is read and without calling the handler.
     std::optional<response> early;
     if (ec == bhttp::error::header_limit) {
-      early = header_too_large(buffer, settings_);
+      early = header_too_large(parser, settings_);
     } else if (ec == bhttp::error::body_limit) {  // Content-Length announces more than the limit
       early = make_error(
           bhttp::status::payload_too_large, "too-costly",

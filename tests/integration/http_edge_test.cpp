@@ -150,7 +150,10 @@ TEST_F(http_edge, a_body_over_the_limit_gets_413_and_not_a_reset) {
   EXPECT_TRUE(is_outcome(reply, "too-costly")) << reply.body;
   EXPECT_NE(reply.headers.find("Connection: close"), std::string::npos) << reply.headers;
   // Nothing was kept, and the gateway serves on.
-  auto list = http_call("GET", gw_->url("/admin/messages"));
+  std::string why;
+  auto token = access_token(*gw_, "operator", {}, &why);
+  ASSERT_FALSE(token.empty()) << why;
+  auto list = http_call("GET", gw_->url("/admin/messages"), {}, "", bearer(token));
   EXPECT_EQ(list.body, R"({"messages":[]})");
   EXPECT_EQ(http_call("GET", gw_->url("/healthz")).status, 200);
 }
