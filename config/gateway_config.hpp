@@ -22,8 +22,9 @@ struct tls_settings {
   std::string certificate_file;  // PEM chain
   std::string private_key_file;  // PEM key
   // Trust anchors for client certificates (mutual TLS). Empty: no client certificate is asked for. Set: a
-  // client may present one; a certificate that does not chain to these fails the handshake; one that does
-  // identifies the client bound to it (clients[].certificates), and is otherwise refused (403).
+  // client may present one; the handshake completes either way (http/peer_certificate), and the
+  // authenticator refuses (401, audited) a certificate that does not chain to these or that no client is
+  // bound to (clients[].certificates); a trusted, bound one identifies its client.
   std::string client_ca_file;
 };
 
