@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,6 +20,10 @@
 
 #include "config/gateway_config.hpp"
 #include "fhir/definitions/type_registry.hpp"
+#include "gateway/audit/request_audit.hpp"
+#include "gateway/auth/access_token.hpp"
+#include "gateway/auth/auth_store.hpp"
+#include "gateway/auth/token_endpoint.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
@@ -85,13 +90,39 @@ int serve(const std::string& config_path) {
       concept_maps);
   gateway::disclosure::letter_sender letters(ioc, config, store);
   gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
-  gateway::routes routes(config, store, intake, &disclosure);
+  // Trust (docs/ARCHITECTURE.md): the access-token key lives in the store, so tokens survive a restart;
+  // the token endpoint reads every client's JWKS now (a bad one: config_error, the gateway does not start).
+  gateway::auth::access_token_codec codec(gateway::auth::load_or_create_token_key(store),
+                                          config->server.public_base_url);
+  gateway::audit::request_audit audit(config, store);
+  gateway::auth::token_endpoint tokens(
+      config, store, codec,
+      [&audit](const gateway::auth::token_refusal& refused, const gateway::http::connection_info& peer) {
+        audit.token_refused(refused, peer);
+      });
+  gateway::routes routes(config, store, intake, &disclosure, tokens, codec, audit);
+  // The counted refusals of each minute become one AuditEvent (gateway/audit/refusal_throttle).
+  asio::steady_timer audit_flush(ioc);
+  std::function<void()> flush_refusals = [&] {
+    audit_flush.expires_after(std::chrono::seconds(15));
+    audit_flush.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      audit.flush();
+      flush_refusals();
+    });
+  };
+  flush_refusals();
+  if (config->auth.development_mode)
+    std::cerr << "homebase: WARNING: DEVELOPMENT MODE (auth.development_mode): requests without credentials "
+                 "are served, as the partner their message names or as an operator. Loopback only; never "
+                 "expose this gateway.\n";
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     std::cerr << "homebase: signal " << signal << ", stopping\n";
     server->stop();
+    audit_flush.cancel();
     delivery.stop();
     scheduler.stop();
     letters.stop();

@@ -1,10 +1,13 @@
 #include "gateway/routes.hpp"
 
+#include <openssl/rand.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
+#include "gateway/auth/route_policy.hpp"
 #include "gateway/pipeline/capability_statement.hpp"
 
 namespace homebase::gateway {
@@ -57,40 +60,177 @@ std::optional<std::optional<std::int64_t>> match_answer(const std::string& body)
   return std::nullopt;
 }
 
+std::string new_request_id() {
+  static constexpr char hex[] = "0123456789abcdef";
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
+  std::string out;
+  for (auto b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+// The caller's X-Request-Id when it is a sane token (printable, bounded), else a new one.
+std::string request_id_of(const http::request& req) {
+  auto given = req["X-Request-Id"];
+  if (!given.empty() && given.size() <= 200 &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+    return std::string(given);
+  return new_request_id();
+}
+
+// The facts of an admin action's AuditEvent that the route knows: who and which request.
+mappers::audit::audit_record admin_audit(const auth::principal& who, const http::request& req) {
+  mappers::audit::audit_record r;
+  r.kind = mappers::audit::audit_kind::admin_action;
+  r.client.id = who.client_id;
+  r.client.kind = std::string(config::to_string(who.kind));
+  r.client.address = who.address;
+  r.request_id = std::string(req["X-Request-Id"]);
+  return r;
+}
+
 }  // namespace
 
 routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
-               disclosure::disclosure_api* disclosure)
+               disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
+               const auth::access_token_codec& codec, audit::request_audit& audit)
     : config_(config),
       store_(store),
       intake_(intake),
       disclosure_(disclosure),
+      tokens_(tokens),
+      authn_(config, codec),
+      audit_(audit),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
       checklist_(store),
-      audit_(config, store) {
+      audit_search_(config, store) {
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
+http::response routes::refuse(const auth::refusal& refusal, http::request& req,
+                              const http::connection_info& peer, const std::string& request_id) {
+  auto r = refusal;
+  int retry_after = 0;
+  if (r.status == 401) {
+    // Failed authentications are throttled per address: beyond the allowance, 429 until it refills.
+    double per_minute = config_->auth.failed_per_minute;
+    config::rate_limit allowance{per_minute / 60.0, per_minute};
+    if (!failures_.take(peer.address, allowance, std::chrono::steady_clock::now(), &retry_after)) {
+      r.status = 429;
+      r.code = "throttled";
+      r.reason = "auth-failures-throttled";
+      r.diagnostics = "too many failed authentications from this address; try again later";
+    }
+  }
+  audit_.refused(r, peer, req, request_id);
+  auto res = auth::refusal_response(r, req.version(), retry_after);
+  res.set("X-Request-Id", request_id);
+  return res;
+}
+
 asio::awaitable<http::response> routes::handle(http::request& req, const http::connection_info& peer) {
+  auto path = http::target_path(req.target());
+  auto request_id = request_id_of(req);
+  auto need = auth::need_of(std::string_view(req.method_string().data(), req.method_string().size()), path);
+  auth::principal who;
+  if (need.what != auth::access::open) {
+    auto now_s = store::now_ms() / 1000;
+    auto result = authn_.authenticate(req, peer, need.what == auth::access::partner_intake, now_s);
+    if (auto* refused = std::get_if<auth::refusal>(&result))
+      co_return refuse(*refused, req, peer, request_id);
+    who = std::move(std::get<auth::principal>(result));
+    if (who.method != auth::auth_method::development) {
+      const auto* client = config_->find_client(who.client_id);
+      int retry_after = 1;
+      if (client != nullptr &&
+          !client_rate_.take(client->id, client->rate, std::chrono::steady_clock::now(), &retry_after)) {
+        auth::refusal r;
+        r.status = 429;
+        r.code = "throttled";
+        r.reason = "client-rate";
+        r.client_id = who.client_id;
+        r.diagnostics = "client '" + who.client_id + "' is over its rate limit";
+        audit_.refused(r, peer, req, request_id);
+        auto res = auth::refusal_response(r, req.version(), retry_after);
+        res.set("X-Request-Id", request_id);
+        co_return res;
+      }
+    }
+    if (auto denied = auth::permit(who, need)) co_return refuse(*denied, req, peer, request_id);
+  }
+  api::read_scope scope;
+  if (who.is(config::client_kind::medical_home)) scope.medical_home = who.medical_home_id;
+  req.set("X-Request-Id", request_id);  // handlers audit with it
+  auto res = co_await dispatch(req, peer, who, scope);
+  // A handler's own refusal (a partner naming another's endpoint, a practice asking for another's child);
+  // the token endpoint audits its own.
+  if ((res.result() == bhttp::status::forbidden || res.result() == bhttp::status::unauthorized) &&
+      path != "/auth/token") {
+    auth::refusal r;
+    r.status = static_cast<int>(res.result_int());
+    r.code = "forbidden";
+    r.reason = "handler-refused";
+    r.client_id = who.client_id;
+    r.diagnostics = res.body().substr(0, 500);
+    audit_.refused(r, peer, req, request_id);
+  } else if (!scope.patients.empty() && res.result() == bhttp::status::ok) {
+    bool search = need.act == auth::interaction::search;
+    if (!co_await audit_.disclosed(who, req, request_id, search, scope.patients)) {
+      res = http::make_error(bhttp::status::service_unavailable, "transient",
+                             "the access could not be audited; nothing was disclosed", {}, req.version());
+      res.set(bhttp::field::retry_after, "1");
+    }
+  }
+  res.set("X-Request-Id", request_id);
+  co_return res;
+}
+
+asio::awaitable<http::response> routes::dispatch(http::request& req, const http::connection_info& peer,
+                                                 const auth::principal& who, api::read_scope& scope) {
   auto path = http::target_path(req.target());
   auto method = req.method();
   auto method_text = req.method_string();
 
   if (path == "/fhir/$process-message" || path == "/fhir/%24process-message") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-    co_return co_await intake_.process(req);
+    co_return co_await intake_.process(req, who);
+  }
+  if (path == "/.well-known/smart-configuration") {
+    if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+    co_return tokens_.smart_configuration(req.version());
+  }
+  if (path == "/auth/token") {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    auto res = co_await tokens_.token(req, peer);
+    // A refused assertion is a failed authentication: beyond the address's allowance, 429.
+    int retry_after = 0;
+    double per_minute = config_->auth.failed_per_minute;
+    if (res.result() == bhttp::status::unauthorized &&
+        !failures_.take(peer.address, config::rate_limit{per_minute / 60.0, per_minute},
+                        std::chrono::steady_clock::now(), &retry_after)) {
+      res.result(bhttp::status::too_many_requests);
+      res.set(bhttp::field::retry_after, std::to_string(std::max(retry_after, 1)));
+    }
+    co_return res;
+  }
+  if (path == "/auth/introspect") {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    co_return tokens_.introspect(req);
   }
   if (audit::audit_api::owns(path)) {
-    // Everything for now (operator view); with authorization a medical_home client passes its home.
-    co_return audit_.handle(req, std::nullopt);
+    // An operator searches the whole trail; a medical_home client only events about its own children.
+    co_return audit_search_.handle(req, scope.medical_home);
   }
   if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))
-    co_return co_await disclosure_->handle(req);
+    co_return co_await disclosure_->handle(req, who);
   if (path == "/fhir/Bundle") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-    co_return co_await intake_.process_document(req);
+    co_return co_await intake_.process_document(req, who);
   }
   if (auto type = validate_target(path)) {
     if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
@@ -136,11 +276,11 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
       if (!child)
         co_return http::make_error(bhttp::status::bad_request, "structure",
                                    R"(expected {"child": <child id>} or {"child": "new"})");
-      co_return co_await intake_.resolve_match(id, *child);
+      co_return co_await intake_.resolve_match(id, *child, admin_audit(who, req));
     }
     if (rest.ends_with(retry_suffix) && parse_id(rest.substr(0, rest.size() - retry_suffix.size()), id)) {
       if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-      co_return co_await intake_.retry(id);
+      co_return co_await intake_.retry(id, admin_audit(who, req));
     }
     if (parse_id(rest, id)) {
       if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
@@ -149,7 +289,7 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
   }
   if (auto patient = api::medical_home_checklist_operation::patient_of(path); !patient.empty()) {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
-    co_return checklist_.handle(patient);
+    co_return checklist_.handle(patient, scope);
   }
   // The read API: /fhir/{type}, /fhir/{type}/_search, /fhir/{type}/{id}, for R4 resource types.
   constexpr std::string_view fhir_prefix = "/fhir/";
@@ -164,7 +304,7 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
         std::string_view target(req.target().data(), req.target().size());
         auto q = target.find('?');
         co_return rest_.search(type, q == std::string_view::npos ? std::string_view() : target.substr(q + 1),
-                               strict, req.version());
+                               strict, req.version(), scope);
       }
       auto tail = rest.substr(slash + 1);
       if (tail == "_search") {
@@ -173,11 +313,11 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
         if (!content_type.starts_with("application/x-www-form-urlencoded"))
           co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                      "_search expects Content-Type application/x-www-form-urlencoded");
-        co_return rest_.search(type, req.body(), strict, req.version());
+        co_return rest_.search(type, req.body(), strict, req.version(), scope);
       }
       if (tail.find('/') == std::string_view::npos && !tail.starts_with('$') && !tail.starts_with("%24")) {
         if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
-        co_return rest_.read(type, tail, req.version());
+        co_return rest_.read(type, tail, req.version(), scope);
       }
     }
   }

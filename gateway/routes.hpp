@@ -1,5 +1,11 @@
 // routes: (method, path) -> handler for every endpoint of the gateway; unknown paths get 404, known paths
 // with another method 405 with an Allow header. Every error body is an OperationOutcome.
+// Before any handler: the caller is authenticated (gateway/auth/authenticator), held to its rate limit,
+// and checked against what the route needs (gateway/auth/route_policy); a refusal is answered 401/403/429
+// and audited as a Security Alert (gateway/audit/request_audit). A medical_home client reads only its own
+// children (api::read_scope); every read or search that disclosed a child's data is audited before the
+// answer leaves. Every answer carries X-Request-Id (the caller's, or a new one).
+//   GET  /.well-known/smart-configuration, POST /auth/token, POST /auth/introspect: auth::token_endpoint
 //   GET  /healthz                      process is up
 //   GET  /readyz                       store reachable
 //   GET  /fhir/metadata                CapabilityStatement
@@ -21,6 +27,10 @@
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
+#include "gateway/audit/request_audit.hpp"
+#include "gateway/auth/authenticator.hpp"
+#include "gateway/auth/rate_limiter.hpp"
+#include "gateway/auth/token_endpoint.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -30,21 +40,35 @@ namespace homebase::gateway {
 
 class routes final : public http::request_handler {
  public:
+  // `disclosure` may be null (no disclosure endpoints).
   routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
-         disclosure::disclosure_api* disclosure = nullptr);
+         disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
+         const auth::access_token_codec& codec, audit::request_audit& audit);
   boost::asio::awaitable<http::response> handle(http::request& req,
                                                 const http::connection_info& peer) override;
 
  private:
+  // The route itself, once the caller is allowed on it.
+  boost::asio::awaitable<http::response> dispatch(http::request& req, const http::connection_info& peer,
+                                                  const auth::principal& who, api::read_scope& scope);
+  // Audits a refusal and turns repeated failed authentications from one address into 429.
+  http::response refuse(const auth::refusal& refusal, http::request& req, const http::connection_info& peer,
+                        const std::string& request_id);
+
   config::config_ptr config_;
   store::sqlite_store& store_;
   pipeline::message_intake& intake_;
   disclosure::disclosure_api* disclosure_;  // may be null (no disclosure endpoints)
+  auth::token_endpoint& tokens_;
+  auth::authenticator authn_;
+  audit::request_audit& audit_;
+  auth::rate_limiter client_rate_;  // per client id: config::client::rate
+  auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_;
+  audit::audit_api audit_search_;  // GET /fhir/AuditEvent
   std::string metadata_;
 };
 

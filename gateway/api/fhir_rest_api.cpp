@@ -92,11 +92,15 @@ bool fhir_rest_api::prefers_strict(std::string_view prefer) {
   return false;
 }
 
-http::response fhir_rest_api::read(std::string_view type, std::string_view id, unsigned version) const {
+http::response fhir_rest_api::read(std::string_view type, std::string_view id, unsigned version,
+                                   read_scope& scope) const {
   if (!is_valid_id(id))
     return http::make_error(bhttp::status::bad_request, "invalid",
                             "'" + std::string(id) + "' is not an R4 id ([A-Za-z0-9-.]{1,64})", {}, version);
   auto row = store_.get_indexed(std::string(type), std::string(id));
+  // Another home's child is not there for this caller: the same answer as an unknown id.
+  if (row && scope.medical_home && !scope.allows(store_.child_home(row->child_id))) row.reset();
+  if (row) scope.saw(row->patient_id);
   if (!row)
     return http::make_error(bhttp::status::not_found, "not-found",
                             std::string(type) + "/" + std::string(id) + " is not known to this gateway", {},
@@ -108,7 +112,7 @@ http::response fhir_rest_api::read(std::string_view type, std::string_view id, u
 }
 
 http::response fhir_rest_api::search(std::string_view type, std::string_view query, bool strict,
-                                     unsigned version) const {
+                                     unsigned version, read_scope& scope) const {
   if (!is_searchable(type))
     return http::make_error(bhttp::status::not_found, "not-supported",
                             "search is not served for " + std::string(type) + " (see GET /fhir/metadata)", {},
@@ -120,6 +124,7 @@ http::response fhir_rest_api::search(std::string_view type, std::string_view que
         error->param.empty() ? error->message : "search parameter '" + error->param + "': " + error->message,
         {}, version);
   auto& request = std::get<search_request>(parsed);
+  request.query.medical_home = scope.medical_home;
   auto page = store_.search_indexed(request.query);
   if (!page)
     return http::make_error(bhttp::status::service_unavailable, "transient", "the store could not be read",
@@ -132,8 +137,12 @@ http::response fhir_rest_api::search(std::string_view type, std::string_view que
       if (r.type == "Patient") matched.insert(r.id);
     for (const auto& id : included_patients(*page, request.include_params))
       if (!matched.contains(id))
-        if (auto p = store_.get_indexed("Patient", id)) included.push_back(std::move(*p));
+        if (auto p = store_.get_indexed("Patient", id);
+            p && (!scope.medical_home || scope.allows(store_.child_home(p->child_id))))
+          included.push_back(std::move(*p));
   }
+  for (const auto& r : page->rows) scope.saw(r.patient_id);
+  for (const auto& r : included) scope.saw(r.patient_id);
 
   rapidjson::StringBuffer buffer;
   writer w(buffer);

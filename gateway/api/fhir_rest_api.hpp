@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/api/read_scope.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -22,10 +23,13 @@ class fhir_rest_api {
   fhir_rest_api(store::sqlite_store& store, std::string public_base_url)
       : store_(store), base_(std::move(public_base_url)) {}
 
-  [[nodiscard]] http::response read(std::string_view type, std::string_view id, unsigned version) const;
+  // `scope` limits what is visible (another medical home's child is 404, absent from searches and
+  // _include) and collects the Patients disclosed.
+  [[nodiscard]] http::response read(std::string_view type, std::string_view id, unsigned version,
+                                    read_scope& scope) const;
   // `query`: the query string (GET) or the form body (POST _search), undecoded.
   [[nodiscard]] http::response search(std::string_view type, std::string_view query, bool strict,
-                                      unsigned version) const;
+                                      unsigned version, read_scope& scope) const;
 
   // Whether `Prefer` asks for strict handling of search parameters.
   [[nodiscard]] static bool prefers_strict(std::string_view prefer);

@@ -21,8 +21,10 @@ std::string_view medical_home_checklist_operation::patient_of(std::string_view p
   return {};
 }
 
-http::response medical_home_checklist_operation::handle(std::string_view patient_id) const {
+http::response medical_home_checklist_operation::handle(std::string_view patient_id, read_scope& scope) const {
   auto patient = store_.get_indexed("Patient", std::string(patient_id));
+  if (patient && scope.medical_home && !scope.allows(store_.child_home(patient->child_id))) patient.reset();
+  if (patient) scope.saw(patient->id);
   if (!patient)
     return http::make_error(bhttp::status::not_found, "not-found",
                             "no Patient '" + std::string(patient_id) + "'");

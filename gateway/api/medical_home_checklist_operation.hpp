@@ -9,6 +9,7 @@
 
 #include <string_view>
 
+#include "gateway/api/read_scope.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -19,7 +20,8 @@ class medical_home_checklist_operation {
   explicit medical_home_checklist_operation(store::sqlite_store& store) : store_(store) {}
 
   // 200 Parameters; 404 when no Patient has that id; 500 when the stored record cannot be read.
-  [[nodiscard]] http::response handle(std::string_view patient_id) const;
+  // Another medical home's child (per `scope`) is 404, like an unknown one.
+  [[nodiscard]] http::response handle(std::string_view patient_id, read_scope& scope) const;
 
   // The patient id of a path /fhir/Patient/{id}/$medical-home-checklist ($ may be %24), or empty.
   [[nodiscard]] static std::string_view patient_of(std::string_view path);

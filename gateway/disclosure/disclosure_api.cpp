@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "fhir/json_document.hpp"
+#include "gateway/audit/audit_store.hpp"
 #include "gateway/disclosure/disclosure_store.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -107,24 +108,33 @@ bool disclosure_api::owns(std::string_view path) {
          path.starts_with("/admin/school-letters/");
 }
 
-asio::awaitable<http::response> disclosure_api::handle(http::request& req) {
+asio::awaitable<http::response> disclosure_api::handle(http::request& req, const auth::principal& caller) {
   auto path = http::target_path(req.target());
   auto method = req.method();
+  home_scope home;
+  if (caller.is(config::client_kind::medical_home)) home = caller.medical_home_id;
+  mappers::audit::audit_record asked;
+  asked.client.id = caller.client_id;
+  asked.client.kind = std::string(config::to_string(caller.kind));
+  asked.client.address = caller.address;
+  asked.request_id = std::string(req["X-Request-Id"]);
+  asked.gateway_url = config_->server.public_base_url;
+  asked.entity_type = "Consent";
   if (path == "/fhir/Consent") {
     if (method != bhttp::verb::post) co_return not_allowed("POST", path);
-    co_return co_await post_consent(req);
+    co_return co_await post_consent(req, home, asked);
   }
   std::int64_t id = 0;
   if (path.starts_with(consent_prefix)) {
     if (!parse_id(path.substr(consent_prefix.size()), id))
       co_return http::make_error(bhttp::status::not_found, "not-found", "no Consent at " + std::string(path));
-    if (method == bhttp::verb::put) co_return co_await put_consent(req, id);
-    if (method == bhttp::verb::get) co_return get_consent(id);
+    if (method == bhttp::verb::put) co_return co_await put_consent(req, id, home, asked);
+    if (method == bhttp::verb::get) co_return get_consent(id, home);
     co_return not_allowed("GET, PUT", path);
   }
   if (is_school_letter_path(path)) {
     if (method != bhttp::verb::post) co_return not_allowed("POST", path);
-    co_return co_await school_letter(req);
+    co_return co_await school_letter(req, home);
   }
   constexpr std::string_view letters_prefix = "/admin/school-letters/";
   if (path.starts_with(letters_prefix) && parse_id(path.substr(letters_prefix.size()), id)) {
@@ -134,7 +144,8 @@ asio::awaitable<http::response> disclosure_api::handle(http::request& req) {
   co_return http::make_error(bhttp::status::not_found, "not-found", "no endpoint at " + std::string(path));
 }
 
-asio::awaitable<http::response> disclosure_api::post_consent(http::request& req) {
+asio::awaitable<http::response> disclosure_api::post_consent(http::request& req, home_scope home,
+                                                             mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
@@ -148,13 +159,18 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req)
     model::identifier patient;
     std::string status;
     std::optional<consent_row> row;
+    bool not_yours = false;  // a medical_home caller, and not one of its children (or none)
   };
   auto st = std::make_shared<state>();
   st->body = std::move(req.body());
   st->patient = parsed.value->patient;
   st->status = parsed.value->status;
-  store::sqlite_store::job work = [st](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, home, asked](store::write_tx& tx) {
     auto child = load_child(tx, st->patient);
+    if (home && (!child || tx.child_home(child->id) != *home)) {
+      st->not_yours = true;
+      return true;
+    }
     if (!child) return true;
     auto now = store::iso_utc(store::now_ms());
     auto id = insert_consent(tx, child->id, st->status, st->body, now);
@@ -165,12 +181,25 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req)
                                     "Consent/" + std::to_string(id) + " (" + st->status + ") received"});
     save_child(tx, *child);
     st->row = find_consent(tx, id);
+    auto r = asked;
+    r.kind = mappers::audit::audit_kind::consent_created;
+    r.recorded_ms = store::now_ms();
+    r.entity_id = std::to_string(id);
+    r.patient_identifier = st->patient;
+    audit::audit_links links;
+    links.child_id = child->id;
+    (void)audit::record(tx, r, links);
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));
   if (!committed)
     co_return http::make_error(bhttp::status::service_unavailable, "transient",
                                "the Consent could not be stored");
+  if (st->not_yours)
+    co_return http::make_error(bhttp::status::forbidden, "forbidden",
+                               "the child " + st->patient.system + "|" + st->patient.value +
+                                   " is not one of this medical home's children; nothing was stored",
+                               "Consent.patient.identifier");
   if (!st->row)
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-found",
                                "no child with identifier " + st->patient.system + "|" + st->patient.value,
@@ -182,7 +211,8 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req)
   co_return res;
 }
 
-asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, std::int64_t id) {
+asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, std::int64_t id,
+                                                            home_scope home, mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
@@ -207,8 +237,9 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
   st->body = std::move(req.body());
   st->auth = std::move(*parsed.value);
   auto config = config_;
-  store::sqlite_store::job work = [st, config, id](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, config, id, home, asked](store::write_tx& tx) {
     auto existing = find_consent(tx, id);
+    if (existing && home && tx.child_home(existing->child_id) != *home) existing.reset();
     if (!existing) {
       st->outcome = "not_found";
       return true;
@@ -222,6 +253,15 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
     update_consent(tx, id, st->auth.status, st->body, now);
     if (st->auth.status != "active") st->notes = revoke(tx, *config, id, now);
     st->row = find_consent(tx, id);
+    auto r = asked;
+    r.kind = st->auth.status == "active" ? mappers::audit::audit_kind::consent_revised
+                                         : mappers::audit::audit_kind::consent_revoked;
+    r.recorded_ms = store::now_ms();
+    r.entity_id = std::to_string(id);
+    r.patient_identifier = st->auth.patient;
+    audit::audit_links links;
+    links.child_id = existing->child_id;
+    (void)audit::record(tx, r, links);
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));
@@ -241,14 +281,15 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
   co_return res;
 }
 
-http::response disclosure_api::get_consent(std::int64_t id) {
+http::response disclosure_api::get_consent(std::int64_t id, const home_scope& home) {
   auto row = read_consent(store_, id);
+  if (row && home && store_.child_home(row->child_id) != *home) row.reset();
   if (!row)
     return http::make_error(bhttp::status::not_found, "not-found", "no Consent/" + std::to_string(id));
   return http::make_response(bhttp::status::ok, consent_json(*row), http::fhir_json);
 }
 
-asio::awaitable<http::response> disclosure_api::school_letter(http::request& req) {
+asio::awaitable<http::response> disclosure_api::school_letter(http::request& req, home_scope home) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
@@ -268,13 +309,18 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
     md::letter_request request;
     std::string problem;  // a request error found against the record
     request_outcome outcome;
+    bool not_yours = false;  // a medical_home caller, and not one of its children (or none)
   };
   auto st = std::make_shared<state>();
   st->body = std::move(req.body());
   st->request = std::move(*parsed.value);
   auto config = config_;
-  store::sqlite_store::job work = [st, config, school](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, config, school, home](store::write_tx& tx) {
     auto child = load_child(tx, st->request.patient);
+    if (home && (!child || tx.child_home(child->id) != *home)) {
+      st->not_yours = true;
+      return true;
+    }
     if (!child) {
       st->problem =
           "no child with identifier " + st->request.patient.system + "|" + st->request.patient.value;
@@ -304,6 +350,10 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
   if (!committed)
     co_return http::make_error(bhttp::status::service_unavailable, "transient",
                                "the letter could not be stored");
+  if (st->not_yours)
+    co_return http::make_error(bhttp::status::forbidden, "forbidden",
+                               "the child is not one of this medical home's children; no letter was requested",
+                               "Parameters.parameter.where(name = 'patient')");
   if (!st->problem.empty())
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", st->problem, "Parameters");
   const auto& d = st->outcome.decision;

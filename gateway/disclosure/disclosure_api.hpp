@@ -15,10 +15,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
+#include "gateway/auth/principal.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
@@ -31,13 +35,20 @@ class disclosure_api {
 
   // Whether `path` is one of these endpoints; then `handle` answers it.
   [[nodiscard]] static bool owns(std::string_view path);
-  boost::asio::awaitable<http::response> handle(http::request& req);
+  // `caller` is authenticated and allowed on the route (gateway/auth/route_policy); a medical_home client
+  // reaches only its own children: another home's child is answered as an unknown one.
+  boost::asio::awaitable<http::response> handle(http::request& req, const auth::principal& caller);
 
  private:
-  boost::asio::awaitable<http::response> post_consent(http::request& req);
-  boost::asio::awaitable<http::response> put_consent(http::request& req, std::int64_t id);
-  http::response get_consent(std::int64_t id);
-  boost::asio::awaitable<http::response> school_letter(http::request& req);
+  // The medical home a caller is limited to (nullopt: operator, every child).
+  using home_scope = std::optional<std::string>;
+  // `asked`: who asked, for the Consent's AuditEvent (created, revised or revoked), written with it.
+  boost::asio::awaitable<http::response> post_consent(http::request& req, home_scope home,
+                                                      mappers::audit::audit_record asked);
+  boost::asio::awaitable<http::response> put_consent(http::request& req, std::int64_t id, home_scope home,
+                                                     mappers::audit::audit_record asked);
+  http::response get_consent(std::int64_t id, const home_scope& home);
+  boost::asio::awaitable<http::response> school_letter(http::request& req, home_scope home);
   http::response letter_status(std::int64_t id);
 
   config::config_ptr config_;

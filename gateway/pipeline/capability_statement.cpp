@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "gateway/api/search_parameters.hpp"
+#include "gateway/auth/token_endpoint.hpp"
 
 namespace homebase::gateway::pipeline {
 
@@ -51,6 +52,58 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.StartObject();
   w.Key("mode");
   w.String("server");
+  // SMART Backend Services (fhir-rules.md §6): where to get a token, and where operators introspect one.
+  auto token_url = auth::token_endpoint::token_url(config);
+  auto introspect_url = token_url.substr(0, token_url.size() - std::string_view("token").size()) + "introspect";
+  w.Key("security");
+  w.StartObject();
+  w.Key("extension");
+  w.StartArray();
+  w.StartObject();
+  w.Key("url");
+  w.String("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+  w.Key("extension");
+  w.StartArray();
+  w.StartObject();
+  w.Key("url");
+  w.String("token");
+  w.Key("valueUri");
+  str(token_url);
+  w.EndObject();
+  w.StartObject();
+  w.Key("url");
+  w.String("introspect");
+  w.Key("valueUri");
+  str(introspect_url);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.Key("cors");
+  w.Bool(false);
+  w.Key("service");
+  w.StartArray();
+  w.StartObject();
+  w.Key("coding");
+  w.StartArray();
+  w.StartObject();
+  w.Key("system");
+  w.String("http://terminology.hl7.org/CodeSystem/restful-security-service");
+  w.Key("code");
+  w.String("SMART-on-FHIR");
+  w.EndObject();
+  w.EndArray();
+  w.Key("text");
+  w.String("SMART Backend Services (client_credentials with a private_key_jwt assertion, RS384 or ES384)");
+  w.EndObject();
+  w.EndArray();
+  w.Key("description");
+  w.String(
+      "Every request but metadata, /.well-known/smart-configuration, /healthz, /readyz and the token "
+      "endpoint needs a bearer access token from the token endpoint, or a client certificate bound to a "
+      "configured client (mutual TLS). Partners send messages and documents; a medical home's client reads "
+      "only its own children; scopes: SMART v1 system/X.read|write and v2 system/X.cruds.");
+  w.EndObject();
   w.Key("documentation");
   w.String(
       "The operations $process-message (system level) and $validate (system level and on every R4 "

@@ -1,11 +1,14 @@
 #include "gateway/pipeline/message_intake.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
+#include "gateway/audit/audit_store.hpp"
 #include "gateway/pipeline/child_resources.hpp"
 #include "gateway/pipeline/coordination_step.hpp"
 #include "gateway/pipeline/medical_home_routing.hpp"
@@ -191,6 +194,8 @@ struct ingest_state {
   std::string destination;
   std::vector<mappers::inbound::mapping_note> merge_notes;  // created: what the merge noted
   std::string prior_merge_notes;                            // duplicate: what it noted the first time
+  // The AuditEvent of the message's receipt (BALP PatientCreate), filled on the strand, written with it.
+  mappers::audit::audit_record received_audit;
 };
 
 namespace {
@@ -212,13 +217,58 @@ message_intake::message_intake(config::config_ptr config, store::sqlite_store& s
       concept_maps_(concept_maps ? std::move(concept_maps)
                                  : partner_concept_maps::load(*config_, validator_)) {}
 
+namespace {
+
+// The authenticated sender must be the partner the message or document names, and may send `what` (an
+// event code, or a document kind). Development mode (no credentials on loopback) trusts the content.
+std::optional<http::response> sender_refusal(const config::gateway_config& config, const auth::principal& sender,
+                                             const config::partner& named, const std::string& what,
+                                             bool document) {
+  if (sender.method == auth::auth_method::development) return std::nullopt;
+  if (sender.partner_id != named.id)
+    return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        document ? "the document's custodian or author organisation belongs to partner '" + named.id +
+                       "', not to the authenticated client '" + sender.client_id + "'"
+                 : "the message's source.endpoint belongs to partner '" + named.id +
+                       "', not to the authenticated client '" + sender.client_id + "'",
+        document ? "Bundle.entry[0].resource.custodian" : "Bundle.entry[0].resource.source.endpoint");
+  const auto* client = config.find_client(sender.client_id);
+  if (client == nullptr) return http::make_error(bhttp::status::forbidden, "forbidden", "unknown client");
+  bool all = document ? client->all_documents : client->all_events;
+  const auto& allowed = document ? client->documents : client->events;
+  if (!all && std::find(allowed.begin(), allowed.end(), what) == allowed.end())
+    return http::make_error(bhttp::status::forbidden, "forbidden",
+                            std::string("partner '") + named.id + "' may not send " +
+                                (document ? "documents of kind '" : "the event '") + what + "'",
+                            document ? "Bundle" : "Bundle.entry[0].resource.eventCoding");
+  return std::nullopt;
+}
+
+// Who sent it, for the receipt's AuditEvent: the authenticated partner (in development mode, the
+// partner the content names), its address and the request id the routes put on the request.
+mappers::audit::audit_record receipt_audit(const config::gateway_config& config, const auth::principal& sender,
+                                            const config::partner& partner, const http::request& req) {
+  mappers::audit::audit_record r;
+  r.kind = mappers::audit::audit_kind::patient_create;
+  r.client.id = partner.id;
+  r.client.kind = "partner";
+  r.client.name = partner.name;
+  r.client.address = sender.address;
+  r.request_id = std::string(req["X-Request-Id"]);
+  r.gateway_url = config.server.public_base_url;
+  return r;
+}
+
+}  // namespace
+
 fhir::validation_options ingest_validation_options(const config::partner& partner) {
   fhir::validation_options options;
   options.unknown_elements_are_warnings = partner.validation == config::validation_mode::lenient;
   return options;
 }
 
-asio::awaitable<http::response> message_intake::process(http::request& req) {
+asio::awaitable<http::response> message_intake::process(http::request& req, const auth::principal& sender) {
   if (!http::is_fhir_json(req[bhttp::field::content_type]))
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
@@ -247,7 +297,10 @@ asio::awaitable<http::response> message_intake::process(http::request& req) {
         bhttp::status::forbidden, "forbidden",
         "'" + env.source_endpoint + "' is not a partner allowed to send to this gateway",
         "Bundle.entry[0].resource.source.endpoint");
+  if (auto refused = sender_refusal(*config_, sender, *partner, env.event_code, false))
+    co_return std::move(*refused);
   state->partner_id = partner->id;
+  state->received_audit = receipt_audit(*config_, sender, *partner, req);
 
   // R4 validation of the whole Bundle. It needs the partner (strict or lenient), so it follows the
   // partner check; an unknown sender is refused before its message costs a validation.
@@ -351,6 +404,16 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
       tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
       state->destination = update.home->id;
     }
+    // The receipt's AuditEvent, in the same transaction (a held message names the child by identifier).
+    auto& received = state->received_audit;
+    received.recorded_ms = store::now_ms();
+    received.entity_type = state->document ? "Bundle" : "MessageHeader";
+    received.entity_id = state->document ? envelope.bundle_id : envelope.header_id;
+    if (!state->translation.record.patient.identifiers.empty())
+      received.patient_identifier = state->translation.record.patient.identifiers.front();
+    audit::audit_links links;
+    if (!update.held) links.child_id = update.child_id;
+    (void)audit::record(tx, received, links);
     state->kind = ingest_kind::created;
     return tx.ok();
   };
@@ -360,7 +423,8 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     notify_(state->destination);
 }
 
-asio::awaitable<http::response> message_intake::process_document(http::request& req) {
+asio::awaitable<http::response> message_intake::process_document(http::request& req,
+                                                                 const auth::principal& sender) {
   if (!http::is_fhir_json(req[bhttp::field::content_type]))
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
@@ -403,6 +467,9 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
   auto senders = mappers::inbound::document_sender_identifiers(doc);
   for (const auto& id : senders)
     if ((partner = config_->find_partner_by_organization(id.system, id.value)) != nullptr) break;
+  if (partner != nullptr)
+    if (auto refused = sender_refusal(*config_, sender, *partner, "discharge-summary", true))
+      co_return std::move(*refused);
   if (partner == nullptr)
     co_return http::make_error(
         bhttp::status::forbidden, "forbidden",
@@ -412,6 +479,7 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
                   senders.front().system + "|" + senders.front().value + "')",
         "Bundle.entry[0].resource.custodian");
   state->partner_id = partner->id;
+  state->received_audit = receipt_audit(*config_, sender, *partner, req);
 
   if (auto refused = refuse_invalid(validator_, doc, *partner, state->validation_notes))
     co_return std::move(*refused);
@@ -461,17 +529,22 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
   co_return res;
 }
 
-asio::awaitable<http::response> message_intake::retry(std::int64_t message_id) {
-  co_return co_await resolve(message_id, std::nullopt);
+asio::awaitable<http::response> message_intake::retry(std::int64_t message_id,
+                                                      mappers::audit::audit_record admin) {
+  admin.action_name = "retry";
+  co_return co_await resolve(message_id, std::nullopt, std::move(admin));
 }
 
 asio::awaitable<http::response> message_intake::resolve_match(std::int64_t message_id,
-                                                              std::optional<std::int64_t> child_id) {
-  co_return co_await resolve(message_id, match_choice{child_id});
+                                                              std::optional<std::int64_t> child_id,
+                                                              mappers::audit::audit_record admin) {
+  admin.action_name = "match";
+  co_return co_await resolve(message_id, match_choice{child_id}, std::move(admin));
 }
 
 asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
-                                                        std::optional<match_choice> choice) {
+                                                        std::optional<match_choice> choice,
+                                                        mappers::audit::audit_record admin) {
   struct retry_state {
     // not_found | no_child | nothing | routed | requeued | still_unroutable | still_held
     std::string outcome;
@@ -480,7 +553,19 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
   };
   auto st = std::make_shared<retry_state>();
   auto config = config_;
-  store::sqlite_store::job reroute = [st, config, message_id, choice](store::write_tx& tx) {
+  admin.kind = mappers::audit::audit_kind::admin_action;
+  admin.entity_type = "MessageHeader";
+  admin.gateway_url = config_->server.public_base_url;
+  store::sqlite_store::job reroute = [st, config, message_id, choice, admin](store::write_tx& tx) {
+    // The admin action's AuditEvent, with the effect it records (only when there was one).
+    auto audit_effect = [&](std::optional<std::int64_t> child_id, const std::string& what) {
+      auto r = admin;
+      r.recorded_ms = store::now_ms();
+      r.outcome_desc = what;
+      audit::audit_links links;
+      links.child_id = child_id;
+      (void)audit::record(tx, r, links);
+    };
     auto m = tx.message_by_id(message_id);
     if (!m) {
       st->outcome = "not_found";
@@ -494,6 +579,9 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
     if (m->status == "dead") {
       st->outcome = tx.requeue_outbox(message_id, store::now_ms()) > 0 ? "requeued" : "nothing";
       st->destination = m->destination;
+      if (st->outcome == "requeued")
+        audit_effect(m->child_id, "message " + std::to_string(message_id) + ": dead letter requeued for " +
+                                      m->destination);
       return tx.ok();
     }
     if (m->status != "unroutable" && m->status != "held_for_match") {
@@ -529,10 +617,12 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
       st->reason = update.route_reason;
       // The merge is idempotent; a message that was held now belongs to its child, waiting for a route.
       tx.update_message(message_id, "unroutable", "", update.child_id);
+      audit_effect(update.child_id, "message " + std::to_string(message_id) + ": merged, still unroutable");
       return tx.ok();
     }
     tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
     tx.update_message(message_id, "queued", update.home->id, update.child_id);
+    audit_effect(update.child_id, "message " + std::to_string(message_id) + ": routed to " + update.home->id);
     st->outcome = "routed";
     st->destination = update.home->id;
     st->reason = update.route_reason;

@@ -184,9 +184,18 @@ UPDATE children SET medical_home = COALESCE(
    ORDER BY m.id DESC LIMIT 1), '');
 CREATE INDEX children_medical_home ON children(medical_home);
 )sql",
-    // 8: reserved for the auth tables (branch h-auth); the lead puts that migration here at merge.
+    // 8: SMART Backend Services (gateway/auth/auth_store): the key that signs our access tokens, and the
+    // client assertions' jti seen per issuer until they expire (replay refused also across a restart).
     R"sql(
-SELECT 1;
+CREATE TABLE auth_keys(
+  name TEXT PRIMARY KEY,
+  key BLOB NOT NULL);
+CREATE TABLE auth_jti(
+  iss TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  PRIMARY KEY(iss, jti));
+CREATE INDEX auth_jti_expiry ON auth_jti(expires_ms);
 )sql",
     // 9: the general audit trail (gateway/audit/audit_store): every AuditEvent, not only a school
     // letter's, so child_id becomes nullable (a refusal may name no child; SQLite cannot drop NOT NULL:
@@ -353,6 +362,10 @@ std::string search_where(const index_search& q, std::vector<sql_arg>& args) {
     }
     if (any.empty()) any = "0";  // a filter without alternatives matches nothing
     where += " AND (" + any + ")";
+  }
+  if (q.medical_home) {
+    where += " AND r.child_id IN (SELECT id FROM children WHERE medical_home = ?)";
+    args.emplace_back(*q.medical_home);
   }
   return where;
 }
@@ -560,6 +573,12 @@ std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::str
   return child_id;
 }
 
+std::string write_tx::child_home(std::int64_t child_id) {
+  auto& s = prepare("SELECT medical_home FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  return s.step() == SQLITE_ROW ? s.column_text(0) : std::string();
+}
+
 void write_tx::set_child_home(std::int64_t child_id, const std::string& medical_home) {
   auto& s = prepare("UPDATE children SET medical_home = ?1 WHERE id = ?2 AND medical_home <> ?1");
   s.bind(1, medical_home).bind(2, child_id);
@@ -610,7 +629,10 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
       "VALUES(?1, ?2, ?3, 'queued', ?4, ?5)");
   s.bind(1, message_id).bind(2, child_id).bind(3, destination).bind(4, due_ms).bind(5, iso_utc(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
-  return sqlite3_last_insert_rowid(db_);
+  auto row = sqlite3_last_insert_rowid(db_);
+  // The child belongs to the home its record goes to (a medical_home client's view).
+  set_child_home(child_id, destination);
+  return row;
 }
 
 void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,

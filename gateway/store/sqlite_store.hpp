@@ -13,6 +13,7 @@
 //   fhir_search_values(resource_seq, param, system, value, low, high): their search parameter values
 //   coordination_due(child_id, due_ms): when a time-driven coordination rule must next run for the child
 //   children.medical_home: the home the child is routed to (what a medical_home client may read)
+//   auth_keys(name, key), auth_jti(iss, jti, expires_ms): SMART Backend Services (gateway/auth/auth_store)
 //   audit_events(id, child_id?, ..., body): every AuditEvent, with its search columns (gateway/audit)
 //
 // Threads: one writer thread owns the write connection. `submit` queues a write job; the writer takes
@@ -133,6 +134,8 @@ struct index_search {
   std::vector<index_filter> filters;
   int count = 20;
   std::int64_t after_seq = 0;  // paging: only rows after this one
+  // Only resources of children routed to this medical home (a medical_home client); nullopt: all.
+  std::optional<std::string> medical_home;
 };
 
 struct index_page {
@@ -171,6 +174,7 @@ class write_tx {
   [[nodiscard]] std::optional<std::string> child_record(std::int64_t child_id);
   // The medical home the child is routed to (children.medical_home): what a medical_home client may see.
   void set_child_home(std::int64_t child_id, const std::string& medical_home);
+  [[nodiscard]] std::string child_home(std::int64_t child_id);
   void add_match_keys(std::int64_t child_id, const std::string& birth_date,
                       const std::vector<std::string>& tokens);
   // Sets a message's status, note and match candidates (held_for_match, or back from it).
@@ -179,6 +183,7 @@ class write_tx {
   std::int64_t insert_message(const stored_message& m, std::string_view body);
   void update_message(std::int64_t id, const std::string& status, const std::string& destination,
                       std::optional<std::int64_t> child_id);
+  // Also records `destination` as the child's medical home (set_child_home).
   std::int64_t insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
                              std::int64_t due_ms);
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,

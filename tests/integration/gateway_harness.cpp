@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 
@@ -136,8 +138,108 @@ int run(const std::vector<std::string>& argv, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+namespace {
+
+// The gateways this test process started, by port: http_call adds their credentials.
+struct known_gateway {
+  const gateway_process* process = nullptr;
+  bool with_credentials = true;
+};
+std::mutex gateways_mutex;
+std::map<unsigned short, known_gateway> gateways;
+std::map<std::string, std::string> token_cache;  // "port|client|scope" -> token
+
+// "http://127.0.0.1:8080/fhir/x?y" -> port 8080 and path "/fhir/x".
+bool split_local_url(const std::string& url, unsigned short& port, std::string& path) {
+  auto host = url.find("://127.0.0.1:");
+  if (host == std::string::npos) return false;
+  auto p = host + 13;
+  auto slash = url.find('/', p);
+  try {
+    port = static_cast<unsigned short>(std::stoi(url.substr(p, slash - p)));
+  } catch (...) {
+    return false;
+  }
+  path = slash == std::string::npos ? "/" : url.substr(slash, url.find('?', slash) - slash);
+  return true;
+}
+
+std::string default_scope(const std::string& client_id) {
+  if (client_id == "st-elsewhere-nicu" || client_id == "lakeside-cardiology") return "system/Bundle.c system/MessageHeader.c";
+  if (client_id == "operator") return "system/*.cruds";
+  if (client_id == "lincoln-usd") return "system/DocumentReference.r";
+  return "system/*.rs system/Consent.cru system/DocumentReference.c";
+}
+
+}  // namespace
+
+fs::path auth_fixture(const std::string& file) {
+  return test_data("fixtures/auth/" + file);
+}
+
+std::string client_for(const std::string& method, const std::string& path) {
+  if (path == "/auth/token" || path == "/fhir/metadata" || path == "/healthz" || path == "/readyz" ||
+      path == "/.well-known/smart-configuration")
+    return {};  // open routes
+  if (method == "POST" && (path == "/fhir/$process-message" || path == "/fhir/%24process-message" ||
+                           path == "/fhir/Bundle"))
+    return "st-elsewhere-nicu";
+  if (path.starts_with("/admin") || path == "/auth/introspect") return "operator";
+  return "meadowbrook-app";
+}
+
+std::vector<std::string> bearer(const std::string& token) {
+  return {"-H", "Authorization: Bearer " + token};
+}
+
+std::string access_token(const gateway_process& gw, const std::string& client_id, const std::string& scope_in,
+                         std::string* error) {
+  auto scope = scope_in.empty() ? default_scope(client_id) : scope_in;
+  auto key = std::to_string(gw.process.port()) + "|" + client_id + "|" + scope;
+  {
+    std::lock_guard lock(gateways_mutex);
+    if (auto it = token_cache.find(key); it != token_cache.end()) return it->second;
+  }
+  auto jwks = read_file(auth_fixture(client_id + ".jwks.json"));
+  std::string alg = jwks.find("ES384") != std::string::npos ? "ES384" : "RS384";
+  std::string output;
+  int rc = run({"env", "NODE_TLS_REJECT_UNAUTHORIZED=0", node_binary(), test_data("tools/smart-client.mjs").string(),
+                "token", "--key", auth_fixture(client_id + ".pem").string(), "--alg", alg, "--kid",
+                client_id + "-test-1", "--client-id", client_id, "--token-url", gw.url("/auth/token"), "--scope",
+                scope},
+               output);
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+  if (rc != 0 || output.empty() || output.find_first_of(" \n{") != std::string::npos) {
+    if (error) *error = "token request for " + client_id + " failed: " + output;
+    return {};
+  }
+  std::lock_guard lock(gateways_mutex);
+  token_cache[key] = output;
+  return output;
+}
+
 http_reply http_call(const std::string& method, const std::string& url, const fs::path& body_file,
-                     const std::string& content_type, const std::vector<std::string>& extra) {
+                     const std::string& content_type, const std::vector<std::string>& extra_in) {
+  auto extra = extra_in;
+  unsigned short port = 0;
+  std::string path;
+  bool has_authorization = false;
+  for (const auto& e : extra) has_authorization = has_authorization || e.starts_with("Authorization:");
+  if (!has_authorization && split_local_url(url, port, path)) {
+    const gateway_process* gw = nullptr;
+    {
+      std::lock_guard lock(gateways_mutex);
+      if (auto it = gateways.find(port); it != gateways.end() && it->second.with_credentials) gw = it->second.process;
+    }
+    auto client = client_for(method, path);
+    if (gw != nullptr && gw->process.running() && !client.empty()) {
+      auto token = access_token(*gw, client);
+      if (!token.empty()) {
+        auto b = bearer(token);
+        extra.insert(extra.end(), b.begin(), b.end());
+      }
+    }
+  }
   static std::mt19937_64 rng{std::random_device{}()};
   auto base =
       fs::temp_directory_path() / ("hb-curl-" + std::to_string(getpid()) + "-" + std::to_string(rng()));
@@ -234,7 +336,8 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
   if (rewrite_config || !fs::exists(config)) {
     std::ostringstream y;
     y << "server:\n  listen_address: 127.0.0.1\n  port: 0\n  io_threads: 2\n  body_limit_bytes: "
-      << options.body_limit << "\n  shutdown_deadline_ms: 5000\n";
+      << options.body_limit << "\n  shutdown_deadline_ms: 5000\n"
+      << "  per_address_rate: {per_second: 0}\n" << options.server_extra;
     if (options.inflight_body_budget > 0)
       y << "  inflight_body_budget_bytes: " << options.inflight_body_budget << "\n";
     if (options.tls) y << "  tls:\n    certificate_file: server.pem\n    private_key_file: server.key\n";
@@ -244,6 +347,8 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
       << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
     for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
+    y << "    jwks_file: " << auth_fixture("st-elsewhere-nicu.jwks.json").string() << "\n"
+      << "    rate_limit: {per_second: 0}\n" << options.partner_extra << options.extra_partners;
     if (!options.partner_validation.empty()) y << "    validation: " << options.partner_validation << "\n";
     if (!options.partner_concept_maps.empty()) {
       y << "    concept_maps:\n";
@@ -266,12 +371,33 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
         << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: "
            "\""
         << options.second_home_npi << "\"\n";
+    y << "auth:\n  development_mode: " << (options.development_mode ? "true" : "false")
+      << "\n  failed_per_minute: 1000\n" << options.auth_extra;
+    auto client = [&](const std::string& id, const std::string& kind, const std::string& tie,
+                      const std::string& scopes) {
+      y << "  - id: " << id << "\n    kind: " << kind << "\n" << tie << "    jwks_file: "
+        << auth_fixture(id + ".jwks.json").string() << "\n    scopes: [" << scopes << "]\n"
+        << "    rate_limit: {per_second: 0}\n";
+    };
+    y << "clients:\n";
+    client("meadowbrook-app", "medical_home", "    medical_home: meadowbrook\n",
+           "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+    if (!options.second_home_base.empty())
+      client("riverside-app", "medical_home", "    medical_home: riverside\n",
+             "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+    client("operator", "operator", "", "system/*.cruds");
+    if (options.extra_config.find("id: lincoln-usd") != std::string::npos)
+      client("lincoln-usd", "school", "    school: lincoln-usd\n", "system/DocumentReference.r");
+    y << options.extra_clients;
     y << options.extra_config;
     write_file(config, y.str());
   }
   scheme = options.tls ? "https" : "http";
-  return process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20),
-                       error);
+  if (!process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20), error))
+    return false;
+  std::lock_guard lock(gateways_mutex);
+  gateways[process.port()] = {this, options.with_credentials};
+  return true;
 }
 
 std::string gateway_process::url(const std::string& path) const {

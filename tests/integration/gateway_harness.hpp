@@ -105,6 +105,17 @@ struct gateway_options {
   std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
   std::string extra_config{};                       // more top-level YAML appended as is (e.g. coordination:)
   std::vector<std::string> partner_organization_npis{};  // partners[0].organization_identifiers (us-npi)
+  // Trust. By default the gateway runs with real credentials, as in production: its clients are those of
+  // tests/fixtures/auth (partner st-elsewhere-nicu, meadowbrook-app and, with a second home,
+  // riverside-app, operator, and lincoln-usd when extra_config configures that school), and http_call adds
+  // an access token for the client the path needs (with_credentials).
+  bool development_mode = false;  // auth.development_mode: requests without credentials are served
+  bool with_credentials = true;   // http_call to this gateway adds `Authorization: Bearer` by path
+  std::string partner_extra{};    // more YAML keys of partners[0], indented 4 ("    events: [x]\n")
+  std::string extra_partners{};   // more YAML items of partners:, indented 2 ("  - id: ...\n")
+  std::string extra_clients{};    // more YAML items of clients:, indented 2 ("  - id: ...\n")
+  std::string auth_extra{};       // more YAML keys of auth:, indented 2
+  std::string server_extra{};     // more YAML keys of server:, indented 2
 };
 
 struct gateway_process {
@@ -118,6 +129,21 @@ struct gateway_process {
              bool rewrite_config = true);
   [[nodiscard]] std::string url(const std::string& path) const;
 };
+
+// The test keys' directory (tests/fixtures/auth) and the JWKS file of one of its clients.
+std::filesystem::path auth_fixture(const std::string& file);
+
+// An access token for `client_id` (a client of tests/fixtures/auth) from the gateway's token endpoint: a
+// client assertion signed by npm jose (tests/tools/smart-client.mjs), exchanged at POST /auth/token.
+// Cached per gateway port, client and scope. Empty when the gateway refused (the reason in `error`).
+std::string access_token(const gateway_process& gw, const std::string& client_id, const std::string& scope = {},
+                         std::string* error = nullptr);
+// curl arguments that send `token` as a bearer token.
+std::vector<std::string> bearer(const std::string& token);
+// The client http_call authenticates as for a request (role by path): partners post messages and documents,
+// the operator calls /admin and /auth/introspect, meadowbrook-app the rest of the FHIR API; "" for the open
+// routes (metadata, smart-configuration, token, health).
+std::string client_for(const std::string& method, const std::string& path);
 
 // Polls `predicate` every 50 ms until true or the timeout; returns its last value.
 template <typename Predicate>

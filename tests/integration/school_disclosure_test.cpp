@@ -118,7 +118,8 @@ class school_disclosure : public ::testing::Test {
     auto record = mappers::model::encode(sofia_record());
     store.submit(
         [&record](gateway::store::write_tx& tx) {
-          tx.save_child(std::nullopt, record, {{sofia_mrn_system, sofia_mrn}});
+          auto id = tx.save_child(std::nullopt, record, {{sofia_mrn_system, sofia_mrn}});
+          tx.set_child_home(id, "meadowbrook");  // Sofia's practice: its app may post her Consents
           return tx.ok();
         },
         [&done](bool committed) { done.set_value(committed); });
