@@ -193,7 +193,7 @@ TEST(child_resources, versions_change_only_with_content_and_nothing_is_dropped) 
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->version, 2);
 
-  store::index_search all{"Appointment", {}, 100, 0};
+  store::index_search all{"Appointment", {}, 100, 0, std::nullopt};
   auto page = s.search_indexed(all);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 8);
@@ -208,7 +208,7 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
   auto patient = project_child_resources(record).patient_id;
 
   using f = store::index_filter;
-  store::index_search by_patient{"Appointment", {}, 3, 0};
+  store::index_search by_patient{"Appointment", {}, 3, 0, std::nullopt};
   by_patient.filters.push_back({f::on::reference, "patient", {{"Patient", patient, false, true, 0, 0, 0}}});
   auto first = s.search_indexed(by_patient);
   ASSERT_TRUE(first);
@@ -236,10 +236,10 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
   }
   EXPECT_EQ(ids.size(), 8u);
 
-  store::index_search all{"Appointment", {}, 100, 0};
+  store::index_search all{"Appointment", {}, 100, 0, std::nullopt};
   EXPECT_EQ(s.search_indexed(all)->total, 16);
 
-  store::index_search booked_in_march{"Appointment", {}, 100, 0};
+  store::index_search booked_in_march{"Appointment", {}, 100, 0, std::nullopt};
   booked_in_march.filters.push_back({f::on::status, "status", {{"", "booked", true, true, 0, 0, 0}}});
   auto march = api::parse_date_range("2024-03");
   booked_in_march.filters.push_back(
@@ -252,7 +252,7 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
   for (const auto& r : in_march->rows)
     EXPECT_NE(r.json.find(R"("start":"2024-03)"), std::string::npos) << r.json;
 
-  store::index_search updated_after{"Appointment", {}, 100, 0};
+  store::index_search updated_after{"Appointment", {}, 100, 0, std::nullopt};
   updated_after.filters.push_back(
       {f::on::last_updated,
        "_lastUpdated",
