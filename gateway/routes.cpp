@@ -1,8 +1,7 @@
 #include "gateway/routes.hpp"
 
-#include <rapidjson/document.h>
-
 #include <openssl/rand.h>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <charconv>
@@ -113,9 +112,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
   metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
 }
 
-
-http::response routes::refuse(const auth::refusal& refusal, http::request& req, const http::connection_info& peer,
-                              const std::string& request_id) {
+http::response routes::refuse(const auth::refusal& refusal, http::request& req,
+                              const http::connection_info& peer, const std::string& request_id) {
   auto r = refusal;
   int retry_after = 0;
   if (r.status == 401) {
@@ -143,7 +141,8 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
   if (need.what != auth::access::open) {
     auto now_s = store::now_ms() / 1000;
     auto result = authn_.authenticate(req, peer, need.what == auth::access::partner_intake, now_s);
-    if (auto* refused = std::get_if<auth::refusal>(&result)) co_return refuse(*refused, req, peer, request_id);
+    if (auto* refused = std::get_if<auth::refusal>(&result))
+      co_return refuse(*refused, req, peer, request_id);
     who = std::move(std::get<auth::principal>(result));
     if (who.method != auth::auth_method::development) {
       const auto* client = config_->find_client(who.client_id);
@@ -224,7 +223,7 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     co_return tokens_.introspect(req);
   }
   if (audit::audit_api::owns(path)) {
-    // An operator searches the whole trail; a medical_home client only its own children's events.
+    // An operator searches the whole trail; a medical_home client only events about its own children.
     co_return audit_search_.handle(req, scope.medical_home);
   }
   if (disclosure_ != nullptr && disclosure::disclosure_api::owns(path))

@@ -26,11 +26,11 @@
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
+#include "gateway/audit/audit_api.hpp"
 #include "gateway/audit/request_audit.hpp"
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/rate_limiter.hpp"
 #include "gateway/auth/token_endpoint.hpp"
-#include "gateway/audit/audit_api.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -62,13 +62,13 @@ class routes final : public http::request_handler {
   auth::token_endpoint& tokens_;
   auth::authenticator authn_;
   audit::request_audit& audit_;
-  auth::rate_limiter client_rate_;    // per client id: config::client::rate
-  auth::rate_limiter failures_;       // failed authentications per address: auth.failed_per_minute
+  auth::rate_limiter client_rate_;  // per client id: config::client::rate
+  auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_search_;
+  audit::audit_api audit_search_;  // GET /fhir/AuditEvent
   std::string metadata_;
 };
 

@@ -31,8 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string scenarios = "fixtures/scenarios/";
-const std::string audit_query =
-    "/fhir/AuditEvent?patient:identifier=" + std::string(sofia_mrn_system) + "|" + sofia_mrn;
+// The letters' AuditEvents (sent: Export, blocked: Security Alert); the Consents' own are RESTful ones.
+const std::string audit_query = "/fhir/AuditEvent?patient:identifier=" + std::string(sofia_mrn_system) + "|" +
+                                sofia_mrn + "&type=110106,110113";
 
 unsigned short free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -274,6 +274,7 @@ TEST_F(audit_store_test, MigrationKeepsOlderLetterEventsSearchable) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
   const char* sql = R"sql(
+DROP INDEX fhir_resources_child_patient;
 DROP TABLE audit_events;
 CREATE TABLE audit_events(id INTEGER PRIMARY KEY, child_id INTEGER NOT NULL REFERENCES children(id),
   letter_id INTEGER, recorded TEXT NOT NULL, body TEXT NOT NULL);

@@ -86,7 +86,9 @@ TEST(audit_event_builder, EveryKindIsValidR4) {
       const auto* request = entity(doc, "XrequestId");
       ASSERT_NE(request, nullptr);
       EXPECT_STREQ((*request)["what"]["identifier"]["value"].GetString(), "req-7");
-      if (outcome != audit_outcome::success) EXPECT_EQ(profile(doc), "");
+      if (outcome != audit_outcome::success) {
+        EXPECT_EQ(profile(doc), "");
+      }
     }
   }
 }
