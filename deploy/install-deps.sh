@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Homebase needs to build, run and test on Debian 12, idempotently.
-# Usage: deploy/install-deps.sh [--test]   (--test adds the test-only tools: Node.js/npm packages, wrk)
+# Usage: deploy/install-deps.sh [--test]   (--test adds the test-only tools: Node.js/npm packages, wrk, and
+#                                             clang 14 with its sanitizer and libFuzzer runtimes for
+#                                             deploy/sanitize.sh and deploy/fuzz.sh)
 set -euo pipefail
 
 want_test=0
@@ -11,6 +13,9 @@ packages=(build-essential cmake pkg-config ccache
           googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils)
 if (( want_test )); then
   packages+=(wrk)
+  # clang-14: the sanitizer tree's compiler; libclang-rt-14-dev: libclang_rt.{asan,ubsan_standalone,fuzzer}
+  # (only recommended by clang-14); llvm-14: llvm-symbolizer, for symbolized sanitizer stack traces.
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

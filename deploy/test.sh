@@ -6,3 +6,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$here/deploy/install-deps.sh" --test
 "$here/deploy/build.sh" -DHOMEBASE_WERROR=ON -DHOMEBASE_BUILD_TESTS=ON -DHOMEBASE_BUILD_BENCH=ON
 ctest --test-dir "${HOMEBASE_BUILD_DIR:-$here/build}" --output-on-failure -j"$(nproc)" --timeout 300
+# The same suite once more under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then each fuzz
+# target for a bounded time (tests/fuzz/README.md). HOMEBASE_SANITIZE=0 skips both (a quick local run).
+if [[ "${HOMEBASE_SANITIZE:-1}" != 0 ]]; then
+  "$here/deploy/sanitize.sh"
+  "$here/deploy/fuzz.sh"
+fi

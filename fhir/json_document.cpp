@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -18,8 +19,9 @@ namespace homebase::fhir {
 namespace {
 
 // UTF-8 is checked before parsing by first_invalid_utf8(), several times faster than rapidjson's
-// per-character kParseValidateEncodingFlag on FHIR JSON, which is almost all ASCII.
-constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+// per-character kParseValidateEncodingFlag on FHIR JSON, which is almost all ASCII. Full precision comes
+// from exact_double, not from RapidJSON's kParseFullPrecisionFlag (see there).
+constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag;
 
 // Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no overlong
 // forms, no surrogates, nothing above U+10FFFF), or npos. ASCII is skipped eight bytes at a time.
@@ -171,6 +173,72 @@ std::uint64_t number_bits(const rapidjson::Value& v) {
   return v.IsUint64() ? v.GetUint64() : static_cast<std::uint64_t>(v.GetInt64());
 }
 
+// The double a number's text means, correctly rounded (std::from_chars). RapidJSON reads with its normal
+// precision (a few ULPs off) and every double is then read again here from its text: RapidJSON 1.1.0's own
+// full-precision mode (kParseFullPrecisionFlag) turns a number whose digits are all zero into garbage once
+// its exponent is beyond +-22 ("0E50" came back as 5e30 or -1.6e-266, "0.00000000000000000000000" as
+// -1.8e-192: StrtodDiyFp normalises a zero significand with __builtin_clzll(0), undefined behaviour).
+// Found by tests/fuzz/message_rules. `at` is the stream's Tell() when the reader announces the number: just
+// past its text for a MemoryStream, its first byte for an InsituStringStream (the reader works on a local
+// copy of such a stream and only then moves the original); either way the number is the run of number
+// characters around `at` (JSON puts none right before or after a number). `d` is what RapidJSON made of it.
+double exact_double(double d, std::string_view text, std::size_t at) {
+  if (at > text.size()) return d;
+  std::size_t start = at;
+  while (start > 0 && is_number_char(text[start - 1])) --start;
+  std::size_t end = at;
+  while (end < text.size() && is_number_char(text[end])) ++end;
+  double exact = 0;
+  auto [ptr, ec] = std::from_chars(text.data() + start, text.data() + end, exact);
+  return ec == std::errc() && ptr == text.data() + end ? exact : d;
+}
+
+// SAX handler between rapidjson's reader and a Document for parse_json and parse_json_in_place: forwards
+// every event, each double as exact_double reads it.
+template <typename Stream>
+class document_handler {
+ public:
+  document_handler(rapidjson::Document& document, Stream& stream, std::string_view text)
+      : document_(document), stream_(stream), text_(text) {}
+  bool Null() { return document_.Null(); }
+  bool Bool(bool b) { return document_.Bool(b); }
+  bool Int(int i) { return document_.Int(i); }
+  bool Uint(unsigned u) { return document_.Uint(u); }
+  bool Int64(std::int64_t i) { return document_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return document_.Uint64(u); }
+  bool Double(double d) { return document_.Double(exact_double(d, text_, stream_.Tell())); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return document_.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return document_.String(s, n, copy); }
+  bool StartObject() { return document_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return document_.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType count) { return document_.EndObject(count); }
+  bool StartArray() { return document_.StartArray(); }
+  bool EndArray(rapidjson::SizeType count) { return document_.EndArray(count); }
+
+ private:
+  rapidjson::Document& document_;
+  Stream& stream_;  // InsituStringStream::Tell() is not const
+  std::string_view text_;
+};
+
+// Parses `stream` (reading `text`) into `document` through document_handler.
+template <unsigned flags, typename Stream>
+std::optional<json_error> parse_into(rapidjson::Document& document, Stream& stream, std::string_view text) {
+  document_handler<Stream> handler(document, stream, text);
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    result = reader.Parse<flags>(stream, handler);
+    return !result.IsError();
+  };
+  document.Populate(generate);
+  if (result.IsError()) {
+    document.SetNull();
+    return json_error{rapidjson::GetParseError_En(result.Code()), result.Offset()};
+  }
+  return std::nullopt;
+}
+
 // Message for a rapidjson error, naming the problem in FHIR-gateway terms where rapidjson's is vague.
 std::string describe(rapidjson::ParseErrorCode code, std::string_view text, std::size_t offset) {
   auto byte = offset < text.size() ? static_cast<unsigned char>(text[offset]) : 0x20u;
@@ -206,7 +274,9 @@ class lossless_handler {
   bool Uint(unsigned u) { return record_number() && document_.Uint(u); }
   bool Int64(std::int64_t i) { return record_number() && document_.Int64(i); }
   bool Uint64(std::uint64_t u) { return record_number() && document_.Uint64(u); }
-  bool Double(double d) { return record_number() && document_.Double(d); }
+  bool Double(double d) {
+    return record_number() && document_.Double(exact_double(d, text_, stream_.Tell()));
+  }
   // Only sent with kParseNumbersAsStringsFlag, which is not used.
   bool RawNumber(const char*, rapidjson::SizeType, bool) {
     return fail("unexpected raw number", stream_.Tell());
@@ -348,11 +418,14 @@ class lossless_handler {
 
 std::optional<json_error> parse_json(std::string_view text, rapidjson::Document& document,
                                      const json_limits& limits) {
+  // RapidJSON's reader takes a NUL byte for the end of the text, also when it is given the length: a NUL
+  // after the root value would hide the rest (fuzzing found "2\0 ]" accepted), so refuse it explicitly.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    return json_error{"NUL byte in the JSON text", nul};
   if (auto bad = check_utf8(text)) return bad;
-  document.Parse<parse_flags>(text.data(), text.size());
-  if (document.HasParseError()) {
-    return json_error{rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset()};
-  }
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  input_stream stream(memory);
+  if (auto error = parse_into<parse_flags>(document, stream, text)) return error;
   if (auto problem = check_shape(document, limits.max_depth)) return json_error{*problem, 0};
   return std::nullopt;
 }
@@ -364,10 +437,10 @@ std::optional<json_error> parse_json_in_place(std::string& buffer, rapidjson::Do
   if (auto nul = buffer.find('\0'); nul != std::string::npos)
     return json_error{"NUL byte in the JSON text", nul};
   if (auto bad = check_utf8(buffer)) return bad;
-  document.ParseInsitu<parse_flags>(buffer.data());
-  if (document.HasParseError()) {
-    return json_error{rapidjson::GetParseError_En(document.GetParseError()), document.GetErrorOffset()};
-  }
+  // In place, strings are unescaped over their own text; the text of numbers stays as it was.
+  rapidjson::InsituStringStream stream(buffer.data());
+  if (auto error = parse_into<parse_flags | rapidjson::kParseInsituFlag>(document, stream, buffer))
+    return error;
   if (auto problem = check_shape(document, limits.max_depth)) return json_error{*problem, 0};
   return std::nullopt;
 }

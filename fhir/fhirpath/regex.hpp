@@ -50,7 +50,6 @@ class regex {
   std::vector<char_class> classes_;
   std::vector<std::string> group_names_;  // index = group number; empty for unnamed groups
   std::size_t groups_ = 1;                // including group 0, the whole match
-  bool anchored_start_ = false;           // the pattern starts with ^ on every branch
 };
 
 }  // namespace homebase::fhir::fhirpath

@@ -187,10 +187,11 @@ std::variant<search_request, search_error> parse_search(std::string_view type, s
       modifier = name.substr(colon + 1);
       name.resize(colon);
     }
+    const auto& raw = raw_name;  // clang 14 cannot capture a structured binding in a lambda
     auto unknown = [&]() -> std::optional<search_error> {
       if (strict)
-        return search_error{raw_name, "parameter '" + raw_name + "' is not supported for " +
-                                          std::string(type) + " (see GET /fhir/metadata)"};
+        return search_error{raw, "parameter '" + raw + "' is not supported for " + std::string(type) +
+                                     " (see GET /fhir/metadata)"};
       return std::nullopt;
     };
     const search_parameter* p = find_search_parameter(type, name);

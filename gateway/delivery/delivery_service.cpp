@@ -113,7 +113,8 @@ void delivery_service::notify(const std::string& destination) {
 }
 
 void delivery_service::stop() {
-  for (auto& [id, w] : workers_) {
+  for (auto& [id, entry] : workers_) {
+    auto w = entry;  // a copy the handler can own (clang 14 cannot capture a structured binding)
     w->stopping = true;
     asio::post(w->strand, [w] {
       w->backing_off = false;

@@ -89,8 +89,10 @@ translate_result translate_appointment_update(const Value& bundle, std::string_v
   }
   std::string detail;
   for (const auto& [entry, key] : mapped) {
+    // clang 14 (the sanitizer tree) cannot capture a structured binding in a lambda: compare through a name.
+    const auto& wanted = key;
     auto it = std::find_if(appointments.begin(), appointments.end(),
-                           [&](const model::appointment& a) { return a.key == key; });
+                           [&](const model::appointment& a) { return a.key == wanted; });
     if (it == appointments.end()) continue;
     auto& a = *it;
     std::string where = bundle_mapper::path(*entry);

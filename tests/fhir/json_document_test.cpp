@@ -72,6 +72,60 @@ TEST(json_document, parses_in_place_with_the_same_checks) {
   EXPECT_TRUE(parse_json_in_place(bad, doc));
 }
 
+// Found by tests/fuzz/json_reader: the plain reader accepted a NUL byte after the root value (RapidJSON stops
+// there) and dropped what followed, where the in-place and lossless readers refuse it.
+TEST(json_document, refuses_a_nul_byte_like_the_other_readers) {
+  rapidjson::Document doc;
+  auto error = parse_json(std::string("2\0\0\0\0\0\0\0\0  /\n]", 14), doc);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->message, "NUL byte in the JSON text");
+  EXPECT_EQ(error->offset, 1u);
+  error = parse_json(std::string("{\"a\":1}\0{\"b\":2}", 15), doc);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->offset, 7u);
+  EXPECT_FALSE(parse_json(std::string("{\"a\":\"\\u0000\"}"), doc));  // an escaped NUL is fine
+}
+
+// Found by tests/fuzz/message_rules: RapidJSON 1.1.0's full-precision mode read a number whose digits are all
+// zero as garbage once its exponent is beyond +-22 (0E50 came back as 5e30 or -1.6e-266, depending on the
+// CPU). Doubles are now read from their text, correctly rounded.
+TEST(json_document, all_zero_numbers_with_large_exponents_are_zero_in_every_reader) {
+  const std::string text =
+      R"([0E50, -0e-23, 0.00000000000000000000000, -0.000000000000000000000000000, 0.0e-22, 1E50, 0.5e-30,)"
+      R"( 1.00000000000000011102230246251565404236316680908203126, 0.1, 9007199254740993.0,)"
+      R"( 1.7976931348623157e308])";
+  auto check = [](const rapidjson::Value& a) {
+    ASSERT_TRUE(a.IsArray());
+    ASSERT_EQ(a.Size(), 11u);
+    for (rapidjson::SizeType i = 0; i < 5; ++i) {
+      EXPECT_EQ(a[i].GetDouble(), 0.0) << i;
+      EXPECT_EQ(std::signbit(a[i].GetDouble()), i == 1 || i == 3) << i;
+    }
+    EXPECT_EQ(a[5].GetDouble(), 1e50);
+    EXPECT_EQ(a[6].GetDouble(), 0.5e-30);
+    EXPECT_EQ(a[7].GetDouble(), 1.0000000000000002);  // just above half an ULP: rounds up
+    EXPECT_EQ(a[8].GetDouble(), 0.1);
+    EXPECT_EQ(a[9].GetDouble(), 9007199254740992.0);
+    EXPECT_EQ(a[10].GetDouble(), 1.7976931348623157e308);
+  };
+  rapidjson::Document plain;
+  ASSERT_FALSE(parse_json(text, plain));
+  check(plain);
+  std::string buffer = R"({"s":"x\u00e9\"","n":)" + text + "}";
+  rapidjson::Document in_place;
+  ASSERT_FALSE(parse_json_in_place(buffer, in_place));
+  EXPECT_EQ(get_string(in_place, "s"), "x\xC3\xA9\"");
+  check(in_place["n"]);
+  lossless_json lossless;
+  ASSERT_FALSE(parse_json_lossless(text, lossless));
+  check(lossless.document);
+  EXPECT_EQ(lossless.number_text(lossless.document[0]), "0E50");
+  EXPECT_EQ(to_canonical_json(lossless.document, &lossless),
+            "[0E50,-0e-23,0.00000000000000000000000,-0.000000000000000000000000000,0.0e-22,1E50,0.5e-30,"
+            "1.00000000000000011102230246251565404236316680908203126,0.1,9007199254740993.0,"
+            "1.7976931348623157e308]");
+}
+
 TEST(json_document, writes_minified) {
   rapidjson::Document doc;
   ASSERT_FALSE(parse_json("{ \"a\" : [ 1 , true ] }", doc));
