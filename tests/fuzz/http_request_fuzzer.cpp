@@ -23,6 +23,10 @@
 #include <string_view>
 
 #include "config/gateway_config.hpp"
+#include "gateway/audit/request_audit.hpp"
+#include "gateway/auth/access_token.hpp"
+#include "gateway/auth/auth_store.hpp"
+#include "gateway/auth/token_endpoint.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/connection_info.hpp"
 #include "gateway/pipeline/message_intake.hpp"
@@ -73,6 +77,9 @@ struct gateway_fixture {
   std::unique_ptr<gateway::store::sqlite_store> store;
   std::unique_ptr<gateway::pipeline::message_intake> intake;
   std::unique_ptr<gateway::disclosure::disclosure_api> disclosure;
+  std::unique_ptr<gateway::auth::access_token_codec> codec;
+  std::unique_ptr<gateway::audit::request_audit> audit;
+  std::unique_ptr<gateway::auth::token_endpoint> tokens;
   std::unique_ptr<gateway::routes> routes;
   asio::io_context ioc{1};
   gateway::http::connection_info peer{"127.0.0.1", false, std::nullopt};
@@ -89,10 +96,19 @@ struct gateway_fixture {
         gateway::store::sqlite_store::options{(dir / "homebase.db").string(), config->store.max_batch});
     intake = std::make_unique<gateway::pipeline::message_intake>(config, *store, [](const std::string&) {});
     disclosure = std::make_unique<gateway::disclosure::disclosure_api>(config, *store, [] {});
-    routes = std::make_unique<gateway::routes>(config, *store, *intake, disclosure.get());
+    // The trust steps too: a request with credentials is checked (the fuzzer may write any header), one
+    // without is taken in development mode.
+    codec = std::make_unique<gateway::auth::access_token_codec>(gateway::auth::load_or_create_token_key(*store),
+                                                                 config->server.public_base_url);
+    audit = std::make_unique<gateway::audit::request_audit>(config, *store);
+    tokens = std::make_unique<gateway::auth::token_endpoint>(config, *store, *codec);
+    routes = std::make_unique<gateway::routes>(config, *store, *intake, disclosure.get(), *tokens, *codec, *audit);
   }
   ~gateway_fixture() {
     routes.reset();
+    tokens.reset();
+    audit.reset();
+    codec.reset();
     disclosure.reset();
     intake.reset();
     store->stop();

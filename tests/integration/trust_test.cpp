@@ -332,7 +332,7 @@ TEST_F(trust, a_medical_home_sees_only_its_own_children) {
 
 TEST_F(trust, schools_read_nothing_and_only_operators_reach_admin) {
   auto before = security_alerts();
-  expect_refused(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", bearer(access_token(*gw_, "lincoln-usd", "system/Patient.rs"))),
+  expect_refused(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", bearer(access_token(*gw_, "lincoln-usd"))),
                  403);
   for (const auto* client : {"meadowbrook-app", "st-elsewhere-nicu", "lincoln-usd"}) {
     auto reply = http_call("GET", gw_->url("/admin/messages"), {}, "", bearer(access_token(*gw_, client)));
