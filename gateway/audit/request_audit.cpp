@@ -72,10 +72,13 @@ boost::asio::awaitable<bool> request_audit::disclosed(const auth::principal& who
     }
     records->push_back(std::move(r));
   }
-  co_return co_await store::run_in_store(store_, [records](store::write_tx& tx) {
+  // A named job: GCC 12 destroys temporaries of a co_await expression too early (see store_awaitable).
+  store::sqlite_store::job work = [records](store::write_tx& tx) {
     for (const auto& r : *records) (void)record(tx, r);
     return tx.ok();
-  });
+  };
+  bool committed = co_await store::run_in_store(store_, std::move(work));
+  co_return committed;
 }
 
 void request_audit::refused(const auth::refusal& refusal, const http::connection_info& peer,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -140,9 +141,10 @@ int run(const std::vector<std::string>& argv, std::string& output) {
 
 namespace {
 
-// The gateways this test process started, by port: http_call adds their credentials.
+// The gateways this test process started, by port: http_call adds their credentials. Values, not pointers:
+// a test may move or destroy its gateway_process while the port is still in the table.
 struct known_gateway {
-  const gateway_process* process = nullptr;
+  std::string scheme;
   bool with_credentials = true;
 };
 std::mutex gateways_mutex;
@@ -192,10 +194,13 @@ std::vector<std::string> bearer(const std::string& token) {
   return {"-H", "Authorization: Bearer " + token};
 }
 
-std::string access_token(const gateway_process& gw, const std::string& client_id, const std::string& scope_in,
-                         std::string* error) {
+namespace {
+
+// A token from the gateway at `scheme`://127.0.0.1:`port` (cached per port, client and scope).
+std::string token_from(const std::string& scheme, unsigned short port, const std::string& client_id,
+                       const std::string& scope_in, std::string* error) {
   auto scope = scope_in.empty() ? default_scope(client_id) : scope_in;
-  auto key = std::to_string(gw.process.port()) + "|" + client_id + "|" + scope;
+  auto key = std::to_string(port) + "|" + client_id + "|" + scope;
   {
     std::lock_guard lock(gateways_mutex);
     if (auto it = token_cache.find(key); it != token_cache.end()) return it->second;
@@ -205,7 +210,8 @@ std::string access_token(const gateway_process& gw, const std::string& client_id
   std::string output;
   int rc = run({"env", "NODE_TLS_REJECT_UNAUTHORIZED=0", node_binary(), test_data("tools/smart-client.mjs").string(),
                 "token", "--key", auth_fixture(client_id + ".pem").string(), "--alg", alg, "--kid",
-                client_id + "-test-1", "--client-id", client_id, "--token-url", gw.url("/auth/token"), "--scope",
+                client_id + "-test-1", "--client-id", client_id, "--token-url",
+                scheme + "://127.0.0.1:" + std::to_string(port) + "/auth/token", "--scope",
                 scope},
                output);
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
@@ -218,6 +224,13 @@ std::string access_token(const gateway_process& gw, const std::string& client_id
   return output;
 }
 
+}  // namespace
+
+std::string access_token(const gateway_process& gw, const std::string& client_id, const std::string& scope,
+                         std::string* error) {
+  return token_from(gw.scheme, gw.process.port(), client_id, scope, error);
+}
+
 http_reply http_call(const std::string& method, const std::string& url, const fs::path& body_file,
                      const std::string& content_type, const std::vector<std::string>& extra_in) {
   auto extra = extra_in;
@@ -226,14 +239,14 @@ http_reply http_call(const std::string& method, const std::string& url, const fs
   bool has_authorization = false;
   for (const auto& e : extra) has_authorization = has_authorization || e.starts_with("Authorization:");
   if (!has_authorization && split_local_url(url, port, path)) {
-    const gateway_process* gw = nullptr;
+    std::optional<known_gateway> gw;
     {
       std::lock_guard lock(gateways_mutex);
-      if (auto it = gateways.find(port); it != gateways.end() && it->second.with_credentials) gw = it->second.process;
+      if (auto it = gateways.find(port); it != gateways.end() && it->second.with_credentials) gw = it->second;
     }
     auto client = client_for(method, path);
-    if (gw != nullptr && gw->process.running() && !client.empty()) {
-      auto token = access_token(*gw, client);
+    if (gw && !client.empty()) {
+      auto token = token_from(gw->scheme, port, client, {}, nullptr);
       if (!token.empty()) {
         auto b = bearer(token);
         extra.insert(extra.end(), b.begin(), b.end());
@@ -420,7 +433,11 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
   if (!process.start({homebase_binary(), "--config", config.string()}, log, std::chrono::seconds(20), error))
     return false;
   std::lock_guard lock(gateways_mutex);
-  gateways[process.port()] = {this, options.with_credentials};
+  gateways[process.port()] = {scheme, options.with_credentials};
+  // A port used before by another gateway (another store, another token key): forget its tokens.
+  auto prefix = std::to_string(process.port()) + "|";
+  for (auto it = token_cache.lower_bound(prefix); it != token_cache.end() && it->first.starts_with(prefix);)
+    it = token_cache.erase(it);
   return true;
 }
 
