@@ -4,7 +4,8 @@
 // with the client's nextPage, _include of the patient, and a refused search. Every Bundle and resource
 // received is validated independently (medplum engine, lib/fhir-validation.mjs).
 //
-// Usage: node read-api-client.mjs BASEURL MRN_SYSTEM MRN_VALUE
+// Usage: [ACCESS_TOKEN=token] node read-api-client.mjs BASEURL MRN_SYSTEM MRN_VALUE
+// (ACCESS_TOKEN: a SMART access token the client sends as its bearer token, as a backend service would)
 // One PASS/FAIL line per step; exit 1 on any FAIL, 2 on bad usage.
 
 import { Client } from 'fhir-kit-client';
@@ -16,7 +17,10 @@ if (!base || !mrnSystem || !mrnValue) {
   process.exit(2);
 }
 
-const client = new Client({ baseUrl: base });
+const client = new Client({
+  baseUrl: base,
+  ...(process.env.ACCESS_TOKEN ? { bearerToken: process.env.ACCESS_TOKEN } : {}),
+});
 let failures = 0;
 const pass = (step, text) => console.log(`PASS ${step}: ${text}`);
 const fail = (step, text) => {
