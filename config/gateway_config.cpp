@@ -108,7 +108,6 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-
 // A YAML value as JSON text (for a JWK Set written inline in the file): mappings become objects,
 // sequences arrays, every scalar a string (JWK members are strings).
 void yaml_to_json(const YAML::Node& node, std::string& out) {
@@ -185,8 +184,8 @@ void load_rate(reader& r, const YAML::Node& node, const std::string& where, rate
 }
 
 // jwks (inline), jwks_file and certificates of a client or partner entry.
-void load_credentials(reader& r, const YAML::Node& node, const std::string& where, const std::string& base_dir,
-                      client_credentials& out) {
+void load_credentials(reader& r, const YAML::Node& node, const std::string& where,
+                      const std::string& base_dir, client_credentials& out) {
   auto jwks = node["jwks"];
   auto jwks_file = node["jwks_file"];
   bool has_inline = jwks.IsDefined() && !jwks.IsNull();
@@ -200,12 +199,14 @@ void load_credentials(reader& r, const YAML::Node& node, const std::string& wher
     if (!jwks_file.IsScalar()) r.fail(jwks_file, where + ".jwks_file", "must be a file name");
     auto path = resolve(base_dir, jwks_file.Scalar());
     out.jwks_json = read_whole_file(path);
-    if (out.jwks_json.empty()) r.fail(jwks_file, where + ".jwks_file", "'" + path + "' is not a readable file");
+    if (out.jwks_json.empty())
+      r.fail(jwks_file, where + ".jwks_file", "'" + path + "' is not a readable file");
     out.jwks_origin = r.where(jwks_file, where + ".jwks_file") + " (" + path + ")";
   }
   auto certs = node["certificates"];
   if (certs.IsDefined() && !certs.IsNull()) {
-    if (!certs.IsSequence()) r.fail(certs, where + ".certificates", "must be a list of {sha256 | subject | san}");
+    if (!certs.IsSequence())
+      r.fail(certs, where + ".certificates", "must be a list of {sha256 | subject | san}");
     for (std::size_t j = 0; j < certs.size(); ++j) {
       auto key = where + ".certificates[" + std::to_string(j) + "]";
       r.only_keys(certs[j], key, {"sha256", "subject", "san"});
@@ -250,7 +251,8 @@ void load_destination_auth(reader& r, const YAML::Node& node, const std::string&
     out.private_key_file = resolve(base_dir, out.private_key_file);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(out.private_key_file, ec))
-      r.fail(smart["private_key_file"], w + ".private_key_file", "'" + out.private_key_file + "' is not a readable file");
+      r.fail(smart["private_key_file"], w + ".private_key_file",
+             "'" + out.private_key_file + "' is not a readable file");
   }
   if (cert.IsDefined() && !cert.IsNull()) {
     auto w = where + ".client_certificate";
@@ -296,7 +298,8 @@ bool is_system_scope(const std::string& scope) {
   auto type = rest.substr(0, dot);
   auto what = rest.substr(dot + 1);
   if (type != "*" && !(std::isupper(static_cast<unsigned char>(type[0])) &&
-                       std::all_of(type.begin(), type.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })))
+                       std::all_of(type.begin(), type.end(),
+                                   [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })))
     return false;
   if (what == "read" || what == "write" || what == "*") return true;
   static constexpr std::string_view order = "cruds";
@@ -547,12 +550,14 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     t.client_ca_file = resolve(base_dir, t.client_ca_file);
     std::error_code ec;
     if (!t.client_ca_file.empty() && !std::filesystem::is_regular_file(t.client_ca_file, ec))
-      r.fail(tls["client_ca_file"], "server.tls.client_ca_file", "'" + t.client_ca_file + "' is not a readable file");
+      r.fail(tls["client_ca_file"], "server.tls.client_ca_file",
+             "'" + t.client_ca_file + "' is not a readable file");
     s.tls = t;
   }
   while (s.public_base_url.ends_with('/')) s.public_base_url.pop_back();
   r.get(server, "target_limit_bytes", "server", s.target_limit_bytes);
-  if (s.target_limit_bytes < 256) r.fail(server["target_limit_bytes"], "server.target_limit_bytes", "must be >= 256");
+  if (s.target_limit_bytes < 256)
+    r.fail(server["target_limit_bytes"], "server.target_limit_bytes", "must be >= 256");
   r.get(server, "max_connections", "server", s.max_connections);
   r.get(server, "max_connections_per_address", "server", s.max_connections_per_address);
   if (s.max_connections < 1) r.fail(server["max_connections"], "server.max_connections", "must be >= 1");
@@ -593,10 +598,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < partners.size(); ++i) {
       auto node = partners[i];
       auto where = "partners[" + std::to_string(i) + "]";
-      r.only_keys(
-          node, where,
-          {"id", "name", "source_endpoints", "validation", "concept_maps", "organization_identifiers", "jwks",
-           "jwks_file", "certificates", "events", "documents", "rate_limit"});
+      r.only_keys(node, where,
+                  {"id", "name", "source_endpoints", "validation", "concept_maps", "organization_identifiers",
+                   "jwks", "jwks_file", "certificates", "events", "documents", "rate_limit"});
       partner p;
       r.get(node, "id", where, p.id);
       r.get(node, "name", where, p.name);
@@ -658,7 +662,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < homes.size(); ++i) {
       auto node = homes[i];
       auto where = "medical_homes[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth"});
+      r.only_keys(node, where,
+                  {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -717,8 +722,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     r.fail(auth["audit_refusals_per_minute"], "auth.audit_refusals_per_minute", "must be >= 1");
   if (a.development_mode && !is_loopback(s.listen_address))
     r.fail(auth["development_mode"], "auth.development_mode",
-           "is allowed only when every listener is on loopback (server.listen_address is '" + s.listen_address +
-               "')");
+           "is allowed only when every listener is on loopback (server.listen_address is '" +
+               s.listen_address + "')");
 
   auto clients = root["clients"];
   if (clients.IsDefined() && !clients.IsNull()) {
@@ -727,8 +732,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       auto node = clients[i];
       auto where = "clients[" + std::to_string(i) + "]";
       r.only_keys(node, where,
-                  {"id", "kind", "name", "jwks", "jwks_file", "certificates", "scopes", "medical_home", "school",
-                   "roles", "rate_limit"});
+                  {"id", "kind", "name", "jwks", "jwks_file", "certificates", "scopes", "medical_home",
+                   "school", "roles", "rate_limit"});
       client c;
       r.get(node, "id", where, c.id);
       r.get(node, "name", where, c.name);
@@ -764,7 +769,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
         r.fail(node["medical_home"], where + ".medical_home", "only for kind medical_home");
       }
       if (c.kind == client_kind::school) {
-        if (cfg->find_school_by_id(c.school_id) == nullptr) r.fail(node, where + ".school", "must name a schools[].id");
+        if (cfg->find_school_by_id(c.school_id) == nullptr)
+          r.fail(node, where + ".school", "must name a schools[].id");
       } else if (!c.school_id.empty()) {
         r.fail(node["school"], where + ".school", "only for kind school");
       }

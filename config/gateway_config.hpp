@@ -100,7 +100,7 @@ struct certificate_binding {
 };
 
 struct client_credentials {
-  std::string jwks_json;  // the client's JWK Set as JSON (inline `jwks:` or read from `jwks_file:`)
+  std::string jwks_json;    // the client's JWK Set as JSON (inline `jwks:` or read from `jwks_file:`)
   std::string jwks_origin;  // "FILE:LINE: clients[i].jwks", to name it in start-up errors
   std::vector<certificate_binding> certificates;
 };
@@ -123,8 +123,8 @@ struct client {
   std::vector<std::string> documents;  // document kinds: "discharge-summary"
   // medical_home, school, operator: SMART scopes as written (v1 system/X.read|write|*, v2 system/X.cruds).
   std::vector<std::string> scopes;
-  std::string medical_home_id;  // medical_home: the medical_homes[] entry it acts for
-  std::string school_id;        // school: the schools[] entry it is
+  std::string medical_home_id;     // medical_home: the medical_homes[] entry it acts for
+  std::string school_id;           // school: the schools[] entry it is
   std::vector<std::string> roles;  // medical_home: e.g. care-coordinator, clinician (issue 12)
   rate_limit rate{50, 100};
 };

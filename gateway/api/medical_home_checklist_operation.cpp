@@ -21,7 +21,8 @@ std::string_view medical_home_checklist_operation::patient_of(std::string_view p
   return {};
 }
 
-http::response medical_home_checklist_operation::handle(std::string_view patient_id, read_scope& scope) const {
+http::response medical_home_checklist_operation::handle(std::string_view patient_id,
+                                                        read_scope& scope) const {
   auto patient = store_.get_indexed("Patient", std::string(patient_id));
   if (patient && scope.medical_home && !scope.allows(store_.child_home(patient->child_id))) patient.reset();
   if (patient) scope.saw(patient->id);

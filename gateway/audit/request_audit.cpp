@@ -95,7 +95,8 @@ void request_audit::refused(const auth::refusal& refusal, const http::connection
     r.outcome_desc = std::to_string(refusal.status) + " " + std::string(req.method_string()) + " " +
                      std::string(http::target_path(req.target())) + ": " + refusal.diagnostics.substr(0, 300);
     r.client.id = refusal.client_id;
-    if (const auto* c = config_->find_client(refusal.client_id)) r.client.kind = std::string(config::to_string(c->kind));
+    if (const auto* c = config_->find_client(refusal.client_id))
+      r.client.kind = std::string(config::to_string(c->kind));
     r.client.address = peer.address;
     r.request_id = request_id;
     r.action_name = refusal.reason;

@@ -16,7 +16,7 @@ namespace homebase::gateway::auth {
 
 struct token_claims {
   std::string client_id;
-  std::string scope;  // space-separated, v2 spelling
+  std::string scope;            // space-separated, v2 spelling
   std::int64_t issued_at = 0;   // unix seconds
   std::int64_t expires_at = 0;  // unix seconds
   std::string jti;

@@ -70,8 +70,8 @@ std::variant<principal, refusal> authenticator::authenticate(const http::request
                     std::string("the access token is not valid: ") + describe(why), {}, true);
     const auto* client = config_->find_client(claims->client_id);
     if (client == nullptr)
-      return refuse(401, "login", "token-unknown-client",
-                    "the access token's client is no longer configured", claims->client_id, true);
+      return refuse(401, "login", "token-unknown-client", "the access token's client is no longer configured",
+                    claims->client_id, true);
     auto p = of_client(*client, auth_method::token);
     // What the token was granted, never more than the client is configured for now.
     if (client->kind != config::client_kind::partner)
@@ -126,8 +126,10 @@ http::response refusal_response(const refusal& r, unsigned version, int retry_af
     if (r.bearer_error) challenge += ", error=\"invalid_token\"";
     res.set(bhttp::field::www_authenticate, challenge);
   }
-  if (r.status == 403 && r.bearer_error) res.set(bhttp::field::www_authenticate, "Bearer error=\"insufficient_scope\"");
-  if (r.status == 429 || retry_after_s > 0) res.set(bhttp::field::retry_after, std::to_string(retry_after_s > 0 ? retry_after_s : 1));
+  if (r.status == 403 && r.bearer_error)
+    res.set(bhttp::field::www_authenticate, "Bearer error=\"insufficient_scope\"");
+  if (r.status == 429 || retry_after_s > 0)
+    res.set(bhttp::field::retry_after, std::to_string(retry_after_s > 0 ? retry_after_s : 1));
   return res;
 }
 

@@ -26,11 +26,11 @@ namespace homebase::gateway::auth {
 
 // Why a request is not served, as the HTTP answer and the Security Alert audit see it.
 struct refusal {
-  int status = 401;           // 401 (who are you?), 403 (not allowed), 429 (too many)
-  std::string code;           // OperationOutcome issue code: login, forbidden, throttled
-  std::string reason;         // short and stable, for audit aggregation: "no-credentials", "token-expired", ...
-  std::string diagnostics;    // what the caller is told
-  std::string client_id;      // who it was, when known
+  int status = 401;         // 401 (who are you?), 403 (not allowed), 429 (too many)
+  std::string code;         // OperationOutcome issue code: login, forbidden, throttled
+  std::string reason;       // short and stable, for audit aggregation: "no-credentials", "token-expired", ...
+  std::string diagnostics;  // what the caller is told
+  std::string client_id;    // who it was, when known
   bool bearer_error = false;  // 401 for a presented token: WWW-Authenticate error="invalid_token"
 };
 
@@ -40,8 +40,8 @@ class authenticator {
 
   // `intake_route`: a route where development mode takes the caller as a partner.
   [[nodiscard]] std::variant<principal, refusal> authenticate(const http::request& req,
-                                                             const http::connection_info& peer,
-                                                             bool intake_route, std::int64_t now_s) const;
+                                                              const http::connection_info& peer,
+                                                              bool intake_route, std::int64_t now_s) const;
 
   // The principal of a configured client (certificate or development use, and tests).
   [[nodiscard]] static principal of_client(const config::client& client, auth_method method);

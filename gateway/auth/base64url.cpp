@@ -6,8 +6,9 @@ namespace homebase::gateway::auth {
 
 std::string base64url_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (auto& ch : out) {
@@ -35,7 +36,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   standard.append(padding, '=');
   std::string out(standard.size() / 4 * 3 + 1, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(standard.data()), static_cast<int>(standard.size()));
+                          reinterpret_cast<const unsigned char*>(standard.data()),
+                          static_cast<int>(standard.size()));
   if (n < 0) return std::nullopt;
   // EVP_DecodeBlock counts the padding as zero bytes.
   out.resize(static_cast<std::size_t>(n) - padding);

@@ -17,13 +17,13 @@ struct principal {
   std::string client_id;
   config::client_kind kind = config::client_kind::operator_;
   auth_method method = auth_method::token;
-  scope_set scopes;              // granted (token) or configured (certificate); all for development operator
-  std::string partner_id;        // kind partner
-  std::string medical_home_id;   // kind medical_home
-  std::string school_id;         // kind school
+  scope_set scopes;             // granted (token) or configured (certificate); all for development operator
+  std::string partner_id;       // kind partner
+  std::string medical_home_id;  // kind medical_home
+  std::string school_id;        // kind school
   std::vector<std::string> roles;
-  std::string token_id;          // the access token's jti (method token)
-  std::string address;           // the network address the request came from
+  std::string token_id;  // the access token's jti (method token)
+  std::string address;   // the network address the request came from
 
   [[nodiscard]] bool is(config::client_kind k) const { return kind == k; }
 };

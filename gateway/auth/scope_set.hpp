@@ -20,7 +20,8 @@ class scope_set {
   // Parses space-separated scopes (a token request's `scope`) or a list. Unknown or malformed scopes are
   // returned in `rejected` (and grant nothing).
   static scope_set parse(std::string_view space_separated, std::vector<std::string>* rejected = nullptr);
-  static scope_set parse(const std::vector<std::string>& scopes, std::vector<std::string>* rejected = nullptr);
+  static scope_set parse(const std::vector<std::string>& scopes,
+                         std::vector<std::string>* rejected = nullptr);
 
   [[nodiscard]] bool allows(std::string_view resource_type, interaction what) const;
   [[nodiscard]] bool empty() const { return grants_.empty(); }
@@ -32,7 +33,7 @@ class scope_set {
   [[nodiscard]] std::string text() const;
 
   struct grant {
-    std::string type;  // "*" or an R4 resource type
+    std::string type;               // "*" or an R4 resource type
     std::uint8_t interactions = 0;  // OR of interaction
   };
   [[nodiscard]] const std::vector<grant>& grants() const { return grants_; }

@@ -1,13 +1,14 @@
 // token_endpoint: Homebase as the SMART Backend Services authorization server of its own clients
 // (../shared/research/fhir-rules.md §6).
-//   GET  /.well-known/smart-configuration   discovery (SMART-03): token and introspection URLs, private_key_jwt,
+//   GET  /.well-known/smart-configuration   discovery (SMART-03): token and introspection URLs,
+//   private_key_jwt,
 //                                           RS384 and ES384, the scopes and capabilities supported
 //   POST /auth/token                        client_credentials + private_key_jwt (SMART-02, 05..12): the
-//                                           assertion's kid/kty/alg against the client's JWKS, aud = the token
-//                                           URL, exp at most auth.assertion_max_lifetime ahead, jti never seen
-//                                           before for that iss within the window, also across a restart
-//                                           (auth_jti table, written before the token is returned); scope
-//                                           mediated against the client's configured scopes. Errors per
+//                                           assertion's kid/kty/alg against the client's JWKS, aud = the
+//                                           token URL, exp at most auth.assertion_max_lifetime ahead, jti
+//                                           never seen before for that iss within the window, also across a
+//                                           restart (auth_jti table, written before the token is returned);
+//                                           scope mediated against the client's configured scopes. Errors per
 //                                           RFC 6749 §5.2 (invalid_request, invalid_client, invalid_grant,
 //                                           unsupported_grant_type, invalid_scope) as JSON with 400/401.
 //   POST /auth/introspect                   RFC 7662 for operators (the caller is checked by routes):

@@ -212,7 +212,8 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
 }
 
 asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, std::int64_t id,
-                                                            home_scope home, mappers::audit::audit_record asked) {
+                                                            home_scope home,
+                                                            mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Consent", validator_, config_->server.json_max_depth, doc, error))
@@ -351,9 +352,10 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
     co_return http::make_error(bhttp::status::service_unavailable, "transient",
                                "the letter could not be stored");
   if (st->not_yours)
-    co_return http::make_error(bhttp::status::forbidden, "forbidden",
-                               "the child is not one of this medical home's children; no letter was requested",
-                               "Parameters.parameter.where(name = 'patient')");
+    co_return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        "the child is not one of this medical home's children; no letter was requested",
+        "Parameters.parameter.where(name = 'patient')");
   if (!st->problem.empty())
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", st->problem, "Parameters");
   const auto& d = st->outcome.decision;

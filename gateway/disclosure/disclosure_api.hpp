@@ -22,9 +22,9 @@
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
 #include "gateway/auth/principal.hpp"
-#include "mappers/audit/audit_event_builder.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/store/sqlite_store.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 
 namespace homebase::gateway::disclosure {
 

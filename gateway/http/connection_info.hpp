@@ -16,9 +16,9 @@ namespace homebase::gateway::http {
 // it chains to the client CA.
 struct peer_certificate {
   bool trusted = false;
-  std::string verify_error;               // why not trusted (OpenSSL's verify result text)
-  std::string sha256;                     // fingerprint of the DER encoding: lower-case hex, no colons
-  std::string subject;                    // one line, RFC 2253 order, e.g. "CN=nicu-gw,O=St. Elsewhere"
+  std::string verify_error;                    // why not trusted (OpenSSL's verify result text)
+  std::string sha256;                          // fingerprint of the DER encoding: lower-case hex, no colons
+  std::string subject;                         // one line, RFC 2253 order, e.g. "CN=nicu-gw,O=St. Elsewhere"
   std::vector<std::string> subject_alt_names;  // DNS names, URIs and e-mail addresses, as written
 };
 

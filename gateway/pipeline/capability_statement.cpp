@@ -54,7 +54,8 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.String("server");
   // SMART Backend Services (fhir-rules.md §6): where to get a token, and where operators introspect one.
   auto token_url = auth::token_endpoint::token_url(config);
-  auto introspect_url = token_url.substr(0, token_url.size() - std::string_view("token").size()) + "introspect";
+  auto introspect_url =
+      token_url.substr(0, token_url.size() - std::string_view("token").size()) + "introspect";
   w.Key("security");
   w.StartObject();
   w.Key("extension");

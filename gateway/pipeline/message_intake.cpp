@@ -1,7 +1,6 @@
 #include "gateway/pipeline/message_intake.hpp"
 
 #include <algorithm>
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -221,9 +220,9 @@ namespace {
 
 // The authenticated sender must be the partner the message or document names, and may send `what` (an
 // event code, or a document kind). Development mode (no credentials on loopback) trusts the content.
-std::optional<http::response> sender_refusal(const config::gateway_config& config, const auth::principal& sender,
-                                             const config::partner& named, const std::string& what,
-                                             bool document) {
+std::optional<http::response> sender_refusal(const config::gateway_config& config,
+                                             const auth::principal& sender, const config::partner& named,
+                                             const std::string& what, bool document) {
   if (sender.method == auth::auth_method::development) return std::nullopt;
   if (sender.partner_id != named.id)
     return http::make_error(
@@ -247,8 +246,9 @@ std::optional<http::response> sender_refusal(const config::gateway_config& confi
 
 // Who sent it, for the receipt's AuditEvent: the authenticated partner (in development mode, the
 // partner the content names), its address and the request id the routes put on the request.
-mappers::audit::audit_record receipt_audit(const config::gateway_config& config, const auth::principal& sender,
-                                            const config::partner& partner, const http::request& req) {
+mappers::audit::audit_record receipt_audit(const config::gateway_config& config,
+                                           const auth::principal& sender, const config::partner& partner,
+                                           const http::request& req) {
   mappers::audit::audit_record r;
   r.kind = mappers::audit::audit_kind::patient_create;
   r.client.id = partner.id;

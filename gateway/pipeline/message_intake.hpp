@@ -1,10 +1,10 @@
 // message_intake: `POST /fhir/$process-message`, the path of one inbound message (docs/ARCHITECTURE.md):
-//   content type -> JSON (limits) -> message Bundle rules -> partner (the authenticated one) -> R4 validation of the whole Bundle
-//   (fhir/validation; strict, or lenient per partner; any error: 422 listing every issue, nothing kept;
-//   warnings go into the response) -> event -> the partner's ConceptMaps add standard codings next to its
-//   local codes (mappers/terminology; each translation is a note of the response) -> translation (pure, on
-//   the connection's strand) -> one store transaction on the writer thread (duplicate check, merge into the
-//   child's record, routing, inbox row, outbox row) -> commit -> response message.
+//   content type -> JSON (limits) -> message Bundle rules -> partner (the authenticated one) -> R4 validation
+//   of the whole Bundle (fhir/validation; strict, or lenient per partner; any error: 422 listing every issue,
+//   nothing kept; warnings go into the response) -> event -> the partner's ConceptMaps add standard codings
+//   next to its local codes (mappers/terminology; each translation is a note of the response) -> translation
+//   (pure, on the connection's strand) -> one store transaction on the writer thread (duplicate check, merge
+//   into the child's record, routing, inbox row, outbox row) -> commit -> response message.
 // The response is sent only after the commit (persist, then acknowledge). A message whose
 // Bundle.id + MessageHeader.id was seen before gets the original response and no second delivery.
 #pragma once
@@ -18,10 +18,10 @@
 #include "config/gateway_config.hpp"
 #include "fhir/validation/validator.hpp"
 #include "gateway/auth/principal.hpp"
-#include "mappers/audit/audit_event_builder.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/store/sqlite_store.hpp"
+#include "mappers/audit/audit_event_builder.hpp"
 
 namespace homebase::gateway::pipeline {
 

@@ -98,11 +98,12 @@ struct gateway_fixture {
     disclosure = std::make_unique<gateway::disclosure::disclosure_api>(config, *store, [] {});
     // The trust steps too: a request with credentials is checked (the fuzzer may write any header), one
     // without is taken in development mode.
-    codec = std::make_unique<gateway::auth::access_token_codec>(gateway::auth::load_or_create_token_key(*store),
-                                                                 config->server.public_base_url);
+    codec = std::make_unique<gateway::auth::access_token_codec>(
+        gateway::auth::load_or_create_token_key(*store), config->server.public_base_url);
     audit = std::make_unique<gateway::audit::request_audit>(config, *store);
     tokens = std::make_unique<gateway::auth::token_endpoint>(config, *store, *codec);
-    routes = std::make_unique<gateway::routes>(config, *store, *intake, disclosure.get(), *tokens, *codec, *audit);
+    routes =
+        std::make_unique<gateway::routes>(config, *store, *intake, disclosure.get(), *tokens, *codec, *audit);
   }
   ~gateway_fixture() {
     routes.reset();

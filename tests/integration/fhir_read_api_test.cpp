@@ -247,8 +247,8 @@ TEST_F(fhir_read_api, a_real_fhir_client_reads_searches_and_pages) {
   // As the practice's care-coordination app would: with its SMART access token.
   auto token = access_token(*gw_, "meadowbrook-app");
   ASSERT_FALSE(token.empty());
-  int status = run({"env", "ACCESS_TOKEN=" + token, node_binary(), test_data("tools/read-api-client.mjs").string(),
-                    gw_->url("/fhir"), mrn_system, mrn},
+  int status = run({"env", "ACCESS_TOKEN=" + token, node_binary(),
+                    test_data("tools/read-api-client.mjs").string(), gw_->url("/fhir"), mrn_system, mrn},
                    output);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("PASS page through Appointments: total=8 seen=8 pages=3"), std::string::npos)

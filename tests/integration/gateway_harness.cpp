@@ -167,7 +167,8 @@ bool split_local_url(const std::string& url, unsigned short& port, std::string& 
 }
 
 std::string default_scope(const std::string& client_id) {
-  if (client_id == "st-elsewhere-nicu" || client_id == "lakeside-cardiology") return "system/Bundle.c system/MessageHeader.c";
+  if (client_id == "st-elsewhere-nicu" || client_id == "lakeside-cardiology")
+    return "system/Bundle.c system/MessageHeader.c";
   if (client_id == "operator") return "system/*.cruds";
   if (client_id == "lincoln-usd") return "system/DocumentReference.r";
   return "system/*.rs system/Consent.cru system/DocumentReference.c";
@@ -183,8 +184,8 @@ std::string client_for(const std::string& method, const std::string& path) {
   if (path == "/auth/token" || path == "/fhir/metadata" || path == "/healthz" || path == "/readyz" ||
       path == "/.well-known/smart-configuration")
     return {};  // open routes
-  if (method == "POST" && (path == "/fhir/$process-message" || path == "/fhir/%24process-message" ||
-                           path == "/fhir/Bundle"))
+  if (method == "POST" &&
+      (path == "/fhir/$process-message" || path == "/fhir/%24process-message" || path == "/fhir/Bundle"))
     return "st-elsewhere-nicu";
   if (path.starts_with("/admin") || path == "/auth/introspect") return "operator";
   return "meadowbrook-app";
@@ -208,12 +209,12 @@ std::string token_from(const std::string& scheme, unsigned short port, const std
   auto jwks = read_file(auth_fixture(client_id + ".jwks.json"));
   std::string alg = jwks.find("ES384") != std::string::npos ? "ES384" : "RS384";
   std::string output;
-  int rc = run({"env", "NODE_TLS_REJECT_UNAUTHORIZED=0", node_binary(), test_data("tools/smart-client.mjs").string(),
-                "token", "--key", auth_fixture(client_id + ".pem").string(), "--alg", alg, "--kid",
-                client_id + "-test-1", "--client-id", client_id, "--token-url",
-                scheme + "://127.0.0.1:" + std::to_string(port) + "/auth/token", "--scope",
-                scope},
-               output);
+  int rc = run(
+      {"env", "NODE_TLS_REJECT_UNAUTHORIZED=0", node_binary(), test_data("tools/smart-client.mjs").string(),
+       "token", "--key", auth_fixture(client_id + ".pem").string(), "--alg", alg, "--kid",
+       client_id + "-test-1", "--client-id", client_id, "--token-url",
+       scheme + "://127.0.0.1:" + std::to_string(port) + "/auth/token", "--scope", scope},
+      output);
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
   if (rc != 0 || output.empty() || output.find_first_of(" \n{") != std::string::npos) {
     if (error) *error = "token request for " + client_id + " failed: " + output;
@@ -384,7 +385,8 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";
     for (const auto& e : options.extra_partner_endpoints) y << "      - " << e << "\n";
     y << "    jwks_file: " << auth_fixture("st-elsewhere-nicu.jwks.json").string() << "\n"
-      << "    rate_limit: {per_second: 0}\n" << options.partner_extra << options.extra_partners;
+      << "    rate_limit: {per_second: 0}\n"
+      << options.partner_extra << options.extra_partners;
     if (!options.partner_validation.empty()) y << "    validation: " << options.partner_validation << "\n";
     if (!options.partner_concept_maps.empty()) {
       y << "    concept_maps:\n";
@@ -409,11 +411,13 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
            "\""
         << options.second_home_npi << "\"\n";
     y << "auth:\n  development_mode: " << (options.development_mode ? "true" : "false")
-      << "\n  failed_per_minute: 1000\n" << options.auth_extra;
+      << "\n  failed_per_minute: 1000\n"
+      << options.auth_extra;
     auto client = [&](const std::string& id, const std::string& kind, const std::string& tie,
                       const std::string& scopes) {
-      y << "  - id: " << id << "\n    kind: " << kind << "\n" << tie << "    jwks_file: "
-        << auth_fixture(id + ".jwks.json").string() << "\n    scopes: [" << scopes << "]\n"
+      y << "  - id: " << id << "\n    kind: " << kind << "\n"
+        << tie << "    jwks_file: " << auth_fixture(id + ".jwks.json").string() << "\n    scopes: [" << scopes
+        << "]\n"
         << "    rate_limit: {per_second: 0}\n";
     };
     y << "clients:\n";

@@ -132,7 +132,7 @@ struct gateway_options {
   // "    auth:\n      bearer_token: t\n" (medical_homes[].auth).
   std::string medical_home_auth{};
   std::string delivery_ca_file{};  // delivery.ca_file (trust anchors for an https medical home)
-  std::string client_ca_file{};   // server.tls.client_ca_file (mutual TLS) when not empty and tls is on
+  std::string client_ca_file{};    // server.tls.client_ca_file (mutual TLS) when not empty and tls is on
 };
 
 struct gateway_process {

@@ -49,9 +49,15 @@ std::string assertion(const gateway_process& gw, const std::string& client_id,
                       const std::vector<std::string>& more = {}) {
   auto jwks = read_file(auth_fixture(client_id + ".jwks.json"));
   std::string alg = jwks.find("ES384") != std::string::npos ? "ES384" : "RS384";
-  std::vector<std::string> argv{node_binary(), test_data("tools/smart-client.mjs").string(), "assertion",
-                                "--key", auth_fixture(client_id + ".pem").string(), "--alg", alg,
-                                "--iss", client_id};
+  std::vector<std::string> argv{node_binary(),
+                                test_data("tools/smart-client.mjs").string(),
+                                "assertion",
+                                "--key",
+                                auth_fixture(client_id + ".pem").string(),
+                                "--alg",
+                                alg,
+                                "--iss",
+                                client_id};
   bool has_kid = false, has_aud = false;
   for (const auto& m : more) {
     has_kid = has_kid || m == "--kid";
@@ -68,12 +74,12 @@ std::string assertion(const gateway_process& gw, const std::string& client_id,
 
 http_reply token_request(const gateway_process& gw, const std::string& client_assertion,
                          const std::string& scope = "system/*.rs") {
-  return http_call("POST", gw.url("/auth/token"), {}, "",
-                   {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode",
-                    "grant_type=client_credentials", "--data-urlencode",
-                    "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                    "--data-urlencode", "client_assertion=" + client_assertion, "--data-urlencode",
-                    "scope=" + scope});
+  return http_call(
+      "POST", gw.url("/auth/token"), {}, "",
+      {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode",
+       "grant_type=client_credentials", "--data-urlencode",
+       "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "--data-urlencode",
+       "client_assertion=" + client_assertion, "--data-urlencode", "scope=" + scope});
 }
 
 class trust : public ::testing::Test {
@@ -93,13 +99,15 @@ class trust : public ::testing::Test {
                              "]\n    jwks_file: " + auth_fixture("lakeside-cardiology.jwks.json").string() +
                              "\n    events: [specialist-visit-summary]\n";
     // lincoln-usd (a school client) comes with its school in extra_config (gateway_harness).
-    options.extra_clients = "  - id: limited-operator\n    kind: operator\n    jwks_file: " +
-                            auth_fixture("limited-operator.jwks.json").string() +
-                            "\n    scopes: [system/Patient.rs]\n    rate_limit: {per_second: 0.01, burst: 3}\n";
+    options.extra_clients =
+        "  - id: limited-operator\n    kind: operator\n    jwks_file: " +
+        auth_fixture("limited-operator.jwks.json").string() +
+        "\n    scopes: [system/Patient.rs]\n    rate_limit: {per_second: 0.01, burst: 3}\n";
     options.auth_extra = "  audit_refusals_per_minute: 1000\n";
     options.extra_config =
         "schools:\n  - id: lincoln-usd\n    name: Lincoln USD\n    fhir_base_url: http://127.0.0.1:9/fhir\n"
-        "    organization_identifiers:\n      - {system: http://homebase.example.org/fhir/sid/school-district, "
+        "    organization_identifiers:\n      - {system: "
+        "http://homebase.example.org/fhir/sid/school-district, "
         "value: lincoln-usd}\n";
     ASSERT_TRUE(gw_->start(*dir_, options, error)) << error;
     // Anjali goes to Meadowbrook; a second child goes to Riverside.
@@ -124,9 +132,10 @@ class trust : public ::testing::Test {
     delete dir_;
   }
   static std::string patient_id(const std::string& mrn, const std::string& client) {
-    auto reply = http_call("GET",
-                           gw_->url("/fhir/Patient?identifier=http://st-elsewhere-childrens.example.org/fhir/sid/mrn%7C" + mrn),
-                           {}, "", bearer(access_token(*gw_, client)));
+    auto reply = http_call(
+        "GET",
+        gw_->url("/fhir/Patient?identifier=http://st-elsewhere-childrens.example.org/fhir/sid/mrn%7C" + mrn),
+        {}, "", bearer(access_token(*gw_, client)));
     auto doc = parse(reply.body);
     if (!doc.IsObject() || !doc.HasMember("entry")) return {};
     return doc["entry"][0]["resource"]["id"].GetString();
@@ -179,10 +188,15 @@ TEST_F(trust, only_the_public_routes_answer_without_credentials) {
   write_file(seed, make_variant(seed_text(), {.bundle_id = "e1e1e1e1-0000-4000-8000-000000000001",
                                               .header_id = "e2e2e2e2-0000-4000-8000-000000000002"}));
   // "Authorization: " with an empty value makes curl send no Authorization header at all.
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", pm}, {"GET", "/fhir/Patient/" + anjali_}, {"GET", "/fhir/Patient"},
-           {"GET", "/admin/messages"}, {"POST", "/fhir/Consent"}, {"GET", "/fhir/AuditEvent"},
-           {"GET", "/fhir/nothing-here"}, {"POST", "/fhir/$validate"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", pm},
+                                                        {"GET", "/fhir/Patient/" + anjali_},
+                                                        {"GET", "/fhir/Patient"},
+                                                        {"GET", "/admin/messages"},
+                                                        {"POST", "/fhir/Consent"},
+                                                        {"GET", "/fhir/AuditEvent"},
+                                                        {"GET", "/fhir/nothing-here"},
+                                                        {"POST", "/fhir/$validate"}}) {
     auto reply = http_call(method, gw_->url(path), method == "POST" ? seed : std::filesystem::path(),
                            "application/fhir+json", {"-H", "Authorization: "});
     EXPECT_EQ(reply.status, 401) << method << " " << path << ": " << reply.body;
@@ -250,21 +264,24 @@ TEST_F(trust, an_expired_or_forged_access_token_is_refused) {
   temp_dir dir;
   gateway_process gw;
   std::string error;
-  ASSERT_TRUE(gw.start(dir, {.medical_home_base = "http://127.0.0.1:9/fhir", .auth_extra = "  token_lifetime: 1s\n"},
-                       error))
+  ASSERT_TRUE(gw.start(
+      dir, {.medical_home_base = "http://127.0.0.1:9/fhir", .auth_extra = "  token_lifetime: 1s\n"}, error))
       << error;
   auto token = access_token(gw, "operator");
   ASSERT_FALSE(token.empty());
   // Valid now; refused once it has expired (waited for, not slept on).
-  EXPECT_TRUE(eventually([&] { return http_call("GET", gw.url("/admin/messages"), {}, "", bearer(token)).status == 401; },
-                         std::chrono::seconds(10)));
+  EXPECT_TRUE(eventually(
+      [&] { return http_call("GET", gw.url("/admin/messages"), {}, "", bearer(token)).status == 401; },
+      std::chrono::seconds(10)));
   auto reply = http_call("GET", gw.url("/admin/messages"), {}, "", bearer(token));
-  EXPECT_NE(header(reply.headers, "WWW-Authenticate").find("invalid_token"), std::string::npos) << reply.headers;
+  EXPECT_NE(header(reply.headers, "WWW-Authenticate").find("invalid_token"), std::string::npos)
+      << reply.headers;
   // A token whose signature does not match.
   auto forged = token.substr(0, token.rfind('.') + 1) + "AAAA";
   EXPECT_EQ(http_call("GET", gw_->url("/admin/messages"), {}, "", bearer(forged)).status, 401);
-  EXPECT_EQ(http_call("GET", gw_->url("/admin/messages"), {}, "", {"-H", "Authorization: Basic b3A6cHc="}).status,
-            401);
+  EXPECT_EQ(
+      http_call("GET", gw_->url("/admin/messages"), {}, "", {"-H", "Authorization: Basic b3A6cHc="}).status,
+      401);
 }
 
 TEST_F(trust, a_partner_cannot_send_as_another_or_an_event_it_may_not_send) {
@@ -300,10 +317,10 @@ TEST_F(trust, a_medical_home_sees_only_its_own_children) {
   // Read: as if it did not exist.
   EXPECT_EQ(http_call("GET", gw_->url("/fhir/Patient/" + riverside_child_), {}, "", meadowbrook).status, 404);
   EXPECT_EQ(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", riverside).status, 404);
-  EXPECT_EQ(
-      http_call("GET", gw_->url("/fhir/Patient/" + riverside_child_ + "/$medical-home-checklist"), {}, "", meadowbrook)
-          .status,
-      404);
+  EXPECT_EQ(http_call("GET", gw_->url("/fhir/Patient/" + riverside_child_ + "/$medical-home-checklist"), {},
+                      "", meadowbrook)
+                .status,
+            404);
   // Search and _include: absent.
   auto all = parse(http_call("GET", gw_->url("/fhir/Patient"), {}, "", meadowbrook).body);
   ASSERT_TRUE(all.IsObject());
@@ -311,13 +328,14 @@ TEST_F(trust, a_medical_home_sees_only_its_own_children) {
   EXPECT_EQ(std::string(all["entry"][0]["resource"]["id"].GetString()), anjali_);
   auto included = http_call("GET", gw_->url("/fhir/CarePlan?_include=CarePlan:subject"), {}, "", meadowbrook);
   EXPECT_EQ(included.body.find(riverside_child_), std::string::npos) << included.body.substr(0, 400);
-  auto theirs = http_call("GET", gw_->url("/fhir/CareTeam?patient=" + riverside_child_ + "&_include=CareTeam:patient"),
-                          {}, "", meadowbrook);
+  auto theirs =
+      http_call("GET", gw_->url("/fhir/CareTeam?patient=" + riverside_child_ + "&_include=CareTeam:patient"),
+                {}, "", meadowbrook);
   EXPECT_EQ(parse(theirs.body)["total"].GetInt(), 0) << theirs.body.substr(0, 400);
   // The operator sees both.
-  EXPECT_EQ(parse(http_call("GET", gw_->url("/fhir/Patient"), {}, "", bearer(access_token(*gw_, "operator"))).body)
-                ["total"]
-                    .GetInt(),
+  EXPECT_EQ(parse(http_call("GET", gw_->url("/fhir/Patient"), {}, "", bearer(access_token(*gw_, "operator")))
+                      .body)["total"]
+                .GetInt(),
             2);
   // Posting a Consent for the other home's child: refused, nothing stored.
   auto consent = dir_->path() / "consent.json";
@@ -332,30 +350,34 @@ TEST_F(trust, a_medical_home_sees_only_its_own_children) {
 
 TEST_F(trust, schools_read_nothing_and_only_operators_reach_admin) {
   auto before = security_alerts();
-  expect_refused(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "", bearer(access_token(*gw_, "lincoln-usd"))),
+  expect_refused(http_call("GET", gw_->url("/fhir/Patient/" + anjali_), {}, "",
+                           bearer(access_token(*gw_, "lincoln-usd"))),
                  403);
   for (const auto* client : {"meadowbrook-app", "st-elsewhere-nicu", "lincoln-usd"}) {
     auto reply = http_call("GET", gw_->url("/admin/messages"), {}, "", bearer(access_token(*gw_, client)));
     EXPECT_EQ(reply.status, 403) << client << ": " << reply.body;
-    auto retry = http_call("POST", gw_->url("/admin/messages/1/retry"), {}, "", bearer(access_token(*gw_, client)));
+    auto retry =
+        http_call("POST", gw_->url("/admin/messages/1/retry"), {}, "", bearer(access_token(*gw_, client)));
     EXPECT_EQ(retry.status, 403) << client << ": " << retry.body;
   }
   // A partner cannot read the FHIR API either.
   expect_refused(
-      http_call("GET", gw_->url("/fhir/Patient"), {}, "", bearer(access_token(*gw_, "st-elsewhere-nicu"))), 403);
+      http_call("GET", gw_->url("/fhir/Patient"), {}, "", bearer(access_token(*gw_, "st-elsewhere-nicu"))),
+      403);
   expect_alert_after(before);
   // Introspection is for operators: it tells an operator what a token is.
   auto token = access_token(*gw_, "meadowbrook-app");
-  auto introspected = http_call("POST", gw_->url("/auth/introspect"), {}, "",
-                                {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode",
-                                 "token=" + token, "-H", "Authorization: Bearer " + access_token(*gw_, "operator")});
+  auto introspected =
+      http_call("POST", gw_->url("/auth/introspect"), {}, "",
+                {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode",
+                 "token=" + token, "-H", "Authorization: Bearer " + access_token(*gw_, "operator")});
   ASSERT_EQ(introspected.status, 200) << introspected.body;
   auto doc = parse(introspected.body);
   EXPECT_TRUE(doc["active"].GetBool());
   EXPECT_EQ(std::string(doc["client_id"].GetString()), "meadowbrook-app");
   EXPECT_EQ(http_call("POST", gw_->url("/auth/introspect"), {}, "",
-                      {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode", "token=" + token,
-                       "-H", "Authorization: Bearer " + token})
+                      {"-H", "Content-Type: application/x-www-form-urlencoded", "--data-urlencode",
+                       "token=" + token, "-H", "Authorization: Bearer " + token})
                 .status,
             403);
 }
@@ -401,7 +423,8 @@ TEST_F(trust, every_audit_event_recorded_is_valid_r4) {
   std::string out;
   EXPECT_EQ(run(argv, out), 0) << out.substr(0, 3000);
   // A medical home searching the trail sees only its own children's events.
-  auto theirs = parse(http_call("GET", gw_->url("/fhir/AuditEvent?patient=" + riverside_child_), {}, "", meadowbrook).body);
+  auto theirs = parse(
+      http_call("GET", gw_->url("/fhir/AuditEvent?patient=" + riverside_child_), {}, "", meadowbrook).body);
   ASSERT_TRUE(theirs.IsObject()) << "AuditEvent search";
   EXPECT_EQ(theirs["total"].GetInt(), 0);
 }
