@@ -410,7 +410,8 @@ TEST_F(outbound_credentials, without_its_client_certificate_the_https_home_is_no
   ASSERT_EQ(http_call("POST", gw_.url(process_message), message_file(dir_, 1)).status, 200);
   ASSERT_TRUE(eventually([&] { return view(gw_, 1).attempts >= 1; }));
   auto v = view(gw_, 1);
-  EXPECT_EQ(v.status, "retrying");
+  // Retrying, or already dead after the few fast attempts of the test config on a loaded machine: never sent.
+  EXPECT_TRUE(v.status == "retrying" || v.status == "dead") << v.status;
   EXPECT_FALSE(v.errors.empty());
   EXPECT_EQ(read_file(home_.log), "");  // no request got through
 }
