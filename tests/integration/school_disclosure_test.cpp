@@ -296,8 +296,8 @@ TEST_F(school_disclosure, Scenario11NarrowedWhileQueuedIsCheckedAgainBeforeSendi
   write_file(file, text);
   auto narrowed = http_call("PUT", gw.url("/fhir/Consent/1"), file);
   ASSERT_EQ(narrowed.status, 200) << narrowed.body;
-  // Not a revocation: the update itself cancelled nothing (a revocation's answer names what it cancelled). The
-  // letter's status is not checked here: the sender may already have re-checked it and cancelled it.
+  // Not a revocation: the update itself cancelled nothing (a revocation's answer names what it cancelled).
+  // The letter's status is not checked here: the sender may already have re-checked it and cancelled it.
   EXPECT_EQ(narrowed.headers.find("X-Homebase-Disclosure"), std::string::npos) << narrowed.headers;
 
   ASSERT_TRUE(eventually([&] { return letter_status_is(id, "cancelled"); })) << fhir_text(letter(id));
