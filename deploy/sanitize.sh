@@ -10,7 +10,10 @@ build="${HOMEBASE_SANITIZE_BUILD_DIR:-$here/build-asan}"
 cxx="$(command -v clang++-14 || command -v clang++)"
 
 start=$SECONDS
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+# -O1 with line tables only: what the sanitizers' authors recommend, and about half the compile time of
+# -O2 -g on 2 cores; reports still name file and line.
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_COMPILER="$cxx" \
   -DHOMEBASE_SANITIZE=ON -DHOMEBASE_FUZZ=ON -DHOMEBASE_BUILD_TESTS=ON -DHOMEBASE_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 echo "sanitize: built in $((SECONDS - start)) s"
