@@ -114,7 +114,7 @@ followups = [("sr-0", "Ophthalmology", "ROP follow-up examination", "410451008")
              ("sr-5", "Nutrition", "Growth and feeding review", "183519002"),
              ("sr-6", "Hematology", "Anemia follow-up blood count", "183519002")]
 for i, (name, area, text, code) in enumerate(followups):
-    add(name, {"resourceType": "ServiceRequest", "identifier": [{"system": "https://ehr.st-elsewhere-childrens.example.org/fhir/sid/order", "value": f"ORD-{i}"}],
+    add(name, {"resourceType": "ServiceRequest", "identifier": [{"system": "https://ehr.st-elsewhere-childrens.example.org/fhir/sid/order", "value": f"ORD-{{{{MRN}}}}-{i}"}],
                "status": "active", "intent": "order", "priority": "routine",
                "code": cc(SNOMED, code, text), "subject": ref("patient"), "encounter": ref("encounter"),
                "occurrencePeriod": {"start": f"2025-10-{10 + i:02d}", "end": f"2025-12-{10 + i:02d}"},
@@ -122,7 +122,7 @@ for i, (name, area, text, code) in enumerate(followups):
                "reasonReference": [ref(conditions[i % len(conditions)][0])],
                "note": [{"text": f"{area}: synthetic follow-up order for load testing; please schedule within the period."}]})
 for i in range(8):
-    add(f"appt-{i}", {"resourceType": "Appointment", "identifier": [{"system": "https://ehr.st-elsewhere-childrens.example.org/fhir/sid/appointment", "value": f"APT-{i}"}],
+    add(f"appt-{i}", {"resourceType": "Appointment", "identifier": [{"system": "https://ehr.st-elsewhere-childrens.example.org/fhir/sid/appointment", "value": f"APT-{{{{MRN}}}}-{i}"}],
                       "status": "booked", "serviceType": [cc(SNOMED, specialties[i][0], specialties[i][1])],
                       "description": f"Post-discharge follow-up visit {i + 1}",
                       "start": f"2025-10-{10 + 2 * i:02d}T09:30:00-05:00", "end": f"2025-10-{10 + 2 * i:02d}T10:00:00-05:00",

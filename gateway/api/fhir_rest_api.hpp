@@ -1,5 +1,5 @@
 // fhir_rest_api: the care coordinator's read side, plain FHIR R4 REST over the resource index
-// (pipeline/child_resources keeps it, in the same transaction that saves a child):
+// (child/child_resources keeps it, in the same transaction that saves a child):
 //   GET  /fhir/{type}/{id}             read: 200 with ETag W/"<versionId>" and Last-Modified; 404 for an
 //                                      unknown id or a type not served; 400 for a malformed id
 //   GET  /fhir/{type}?...              search (api/search_parameters lists the types and parameters):

@@ -1,6 +1,6 @@
 // search_parameters: the R4 search parameters the read API serves, per resource type, with the element
 // each one reads (names and expressions of R4 search-parameters.json), and the extraction of their values
-// from a resource, which the resource index stores (pipeline/child_resources) and searches (fhir_rest_api).
+// from a resource, which the resource index stores (child/child_resources) and searches (fhir_rest_api).
 //   token      identifier                 Resource.identifier (system, value)
 //   reference  patient, subject           e.g. CarePlan.subject, Appointment.participant.actor, Task.for;
 //                                         `patient` only where the target is a Patient

@@ -165,7 +165,8 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
   st->body = std::move(req.body());
   st->patient = parsed.value->patient;
   st->status = parsed.value->status;
-  store::sqlite_store::job work = [st, home, asked](store::write_tx& tx) {
+  auto config = config_;
+  store::sqlite_store::job work = [st, home, asked, config](store::write_tx& tx) {
     auto child = load_child(tx, st->patient);
     if (home && (!child || tx.child_home(child->id) != *home)) {
       st->not_yours = true;
@@ -179,7 +180,7 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
                                     "disclosure",
                                     {},
                                     "Consent/" + std::to_string(id) + " (" + st->status + ") received"});
-    save_child(tx, *child);
+    save_child(tx, *config, *child, child::save_kind::consent);
     st->row = find_consent(tx, id);
     auto r = asked;
     r.kind = mappers::audit::audit_kind::consent_created;

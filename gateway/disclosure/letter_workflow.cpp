@@ -14,13 +14,6 @@ namespace md = mappers::disclosure;
 
 constexpr std::string_view action_item_system = "http://homebase.example.org/fhir/sid/action-item";
 
-std::vector<store::identifier_key> keys_of(const model::coordination_record& r) {
-  std::vector<store::identifier_key> keys;
-  for (const auto& id : r.patient.identifiers)
-    if (!id.system.empty() && !id.value.empty()) keys.push_back({id.system, id.value});
-  return keys;
-}
-
 std::optional<md::letter_request> parse_request(const std::string& body) {
   rapidjson::Document doc;
   if (fhir::parse_json(body, doc)) return std::nullopt;
@@ -99,8 +92,13 @@ std::optional<child_state> load_child_by_id(store::write_tx& tx, std::int64_t ch
   return child_state{child_id, std::move(*record)};
 }
 
-void save_child(store::write_tx& tx, const child_state& child) {
-  tx.save_child(child.id, model::encode(child.record), keys_of(child.record));
+void save_child(store::write_tx& tx, const config::gateway_config& config, child_state& child,
+                child::save_kind why) {
+  auto now = store::now_ms();
+  auto prepared = child::prepare_child(child.record, config, now, "rules");
+  child::save_cause cause;
+  cause.kind = why;
+  (void)child::save_child(tx, child.id, prepared, cause, now);
 }
 
 std::vector<md::authorization> authorizations_of(store::write_tx& tx, std::int64_t child_id) {
@@ -153,7 +151,7 @@ request_outcome request_letter(store::write_tx& tx, child_state& child, const co
     facts.consent_id = out.decision.consent_id;
     audit(tx, child.id, out.letter_id, std::move(facts), auths);
   }
-  save_child(tx, child);
+  save_child(tx, config, child, child::save_kind::letter);
   return out;
 }
 
@@ -189,7 +187,7 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
     add_coordinator_task(*child, letter_id, now,
                          "The " + request->kind + " letter to " + school->name +
                              " was cancelled before sending (" + out.reason + "). Talk with the family.");
-    save_child(tx, *child);
+    save_child(tx, config, *child, child::save_kind::letter);
     return out;
   }
   const auto* permit = find_authorization(auths, decision.consent_id);
@@ -228,7 +226,7 @@ void finish_letter(store::write_tx& tx, const config::gateway_config& config, st
   add_event(*child, now, "SchoolLetterSent",
             "letter " + std::to_string(letter_id) + " to " + school->name + " (" + sections +
                 ") under Consent/" + (letter->consent_id ? std::to_string(*letter->consent_id) : ""));
-  save_child(tx, *child);
+  save_child(tx, config, *child, child::save_kind::letter);
 }
 
 std::vector<std::string> revoke(store::write_tx& tx, const config::gateway_config& config,
@@ -272,7 +270,7 @@ std::vector<std::string> revoke(store::write_tx& tx, const config::gateway_confi
       notes.push_back(note);
     }
   }
-  save_child(tx, *child);
+  save_child(tx, config, *child, child::save_kind::consent);
   return notes;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/gateway_config.hpp"
+#include "gateway/child/child_writer.hpp"
 #include "gateway/disclosure/disclosure_store.hpp"
 #include "mappers/disclosure/disclosure_gate.hpp"
 #include "mappers/model/coordination_record.hpp"
@@ -31,7 +32,10 @@ struct child_state {
 [[nodiscard]] std::optional<child_state> load_child(store::write_tx& tx,
                                                     const mappers::model::identifier& key);
 [[nodiscard]] std::optional<child_state> load_child_by_id(store::write_tx& tx, std::int64_t child_id);
-void save_child(store::write_tx& tx, const child_state& child);
+// Saves the child through the child writer (gateway/child/child_writer): the record, the resource index
+// and, when what the medical home gets changed (a coordinator's Task, say), a delivery to it.
+void save_child(store::write_tx& tx, const config::gateway_config& config, child_state& child,
+                child::save_kind why);
 
 // Every stored Consent of the child that reads as a disclosure authorization (others are ignored: they
 // permit nothing).

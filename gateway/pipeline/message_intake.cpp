@@ -8,9 +8,7 @@
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
 #include "gateway/audit/audit_store.hpp"
-#include "gateway/pipeline/child_resources.hpp"
-#include "gateway/pipeline/coordination_step.hpp"
-#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/child/child_writer.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
@@ -39,32 +37,20 @@ std::vector<store::identifier_key> keys_of(const model::child& c) {
 
 enum class ingest_kind { failed, created, duplicate, bundle_reused };
 
-// What a message does to its child: the merged record's JSON and the medical home it goes to. The
-// payload for the home is built from the record when the delivery worker sends it.
-struct child_update {
-  std::int64_t child_id = 0;
-  std::string record_json;
-  const config::medical_home* home = nullptr;
-  std::string route_reason;
-  child_resources resources;  // what the record gives the medical home, for the read API's index
-  // Patient matching could not decide which child the message is about: nothing was merged.
+// Which child a message is about, as patient matching decided.
+struct match_target {
+  std::optional<std::int64_t> child_id;  // nullopt: a new child
+  // Patient matching could not decide which child the message is about: nothing is merged.
   bool held = false;
   std::string hold_reason;
-  std::string candidates;             // "3,5"
-  coordination_outcome coordination;  // the rules' work is in the record; its next due time is saved with it
-  std::vector<mappers::inbound::mapping_note> merge_notes;  // what the merge decided that the sender learns
+  std::string candidates;  // "3,5"
 };
 
-child_update derive(model::coordination_record record, const config::gateway_config& config) {
-  child_update u;
-  u.coordination = run_coordination(record, config.coordination, store::now_ms(), "rules");
-  u.record_json = model::encode(record);
-  auto r = route_child(record, config);
-  u.home = r.home;
-  u.route_reason = r.reason;
-  u.resources = project_child_resources(record);
-  return u;
-}
+// What a message does to its child, ready for the child writer.
+struct child_update {
+  child::prepared_child prepared;
+  std::vector<mappers::inbound::mapping_note> merge_notes;  // what the merge decided that the sender learns
+};
 
 std::vector<model::match_candidate> candidates_of(
     const std::vector<std::pair<std::int64_t, std::string>>& rows, bool& unreadable) {
@@ -80,82 +66,64 @@ std::vector<model::match_candidate> candidates_of(
   return out;
 }
 
-// Which child the message is about (mappers/model/patient_match): by identifier, else among the children
-// born the same day that share a match key. Reads only what the decision needs.
-model::match_decision match(store::write_tx& tx, const model::coordination_record& incoming) {
-  bool unreadable = false;
-  auto by_identifier = candidates_of(tx.find_children(keys_of(incoming.patient)), unreadable);
-  std::vector<model::match_candidate> same_day;
-  if (by_identifier.empty() && !incoming.patient.birth_date.empty())
-    same_day = candidates_of(tx.children_matching(incoming.patient.birth_date, model::match_keys(incoming)),
-                             unreadable);
-  if (unreadable) {
-    model::match_decision d;
-    d.verdict = model::match_verdict::hold;
-    d.reason = "a stored record the message could be about cannot be read";
-    return d;
-  }
-  return model::match_child(incoming, by_identifier, same_day);
-}
-
 std::string joined(const std::vector<std::int64_t>& ids) {
   std::string out;
   for (auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
   return out;
 }
 
-// Merges `incoming` into the record of `child_id` (or creates a child when it has none) and saves it.
-// `fresh` is what a child the gateway does not know yet gets (derived outside the writer thread); it is
-// used as is for a new child, so that the writer re-derives only when a message merges into a record.
-child_update save_into(store::write_tx& tx, const model::coordination_record& incoming,
-                       const config::gateway_config& config, child_update fresh,
-                       std::optional<std::int64_t> child_id) {
-  std::optional<std::string> stored;
-  if (child_id) stored = tx.child_record(*child_id);
-  child_update u;
-  const model::coordination_record* saved = &incoming;
-  model::coordination_record merged;
-  if (!stored) {
-    u = std::move(fresh);
-    u.child_id = tx.save_child(std::nullopt, u.record_json, keys_of(incoming.patient));
-    save_coordination_due(tx, u.child_id, u.coordination);
-    store_child_resources(tx, u.child_id, u.resources, store::now_ms());
-  } else {
-    auto decoded = model::decode(*stored);
-    merged = decoded ? std::move(*decoded) : incoming;
-    model::merge_summary summary;
-    if (decoded) summary = model::merge(merged, incoming);
-    u = derive(merged, config);
-    for (auto& n : summary.notes) u.merge_notes.push_back({n.severity, n.subject, std::move(n.text)});
-    u.child_id = tx.save_child(*child_id, u.record_json, keys_of(merged.patient));
-    save_coordination_due(tx, u.child_id, u.coordination);
-    // The read API's index is refreshed in the same transaction (read-your-writes).
-    store_child_resources(tx, u.child_id, u.resources, store::now_ms());
-    saved = &merged;
+// Which child the message is about (mappers/model/patient_match): by identifier, else among the children
+// born the same day that share a match key. Reads only what the decision needs. A match that is not
+// confident holds the message (a person decides, POST /admin/messages/{id}/match).
+match_target match(store::write_tx& tx, const model::coordination_record& incoming) {
+  bool unreadable = false;
+  auto by_identifier = candidates_of(tx.find_children(keys_of(incoming.patient)), unreadable);
+  std::vector<model::match_candidate> same_day;
+  if (by_identifier.empty() && !incoming.patient.birth_date.empty())
+    same_day = candidates_of(tx.children_matching(incoming.patient.birth_date, model::match_keys(incoming)),
+                             unreadable);
+  match_target target;
+  if (unreadable) {
+    target.held = true;
+    target.hold_reason = "a stored record the message could be about cannot be read";
+    return target;
   }
-  tx.add_match_keys(u.child_id, saved->patient.birth_date, model::match_keys(*saved));
-  return u;
-}
-
-// Finds the child the message is about and merges into it, creates it, or holds the message when the
-// match is not confident (nothing is merged then; a person decides, POST /admin/messages/{id}/match).
-child_update apply_to_child(store::write_tx& tx, const model::coordination_record& incoming,
-                            const config::gateway_config& config, child_update fresh) {
-  auto decision = match(tx, incoming);
+  auto decision = model::match_child(incoming, by_identifier, same_day);
   switch (decision.verdict) {
-    case model::match_verdict::hold: {
-      child_update u;
-      u.held = true;
-      u.hold_reason = decision.reason;
-      u.candidates = joined(decision.candidates);
-      return u;
-    }
+    case model::match_verdict::hold:
+      target.held = true;
+      target.hold_reason = decision.reason;
+      target.candidates = joined(decision.candidates);
+      break;
     case model::match_verdict::link:
-      return save_into(tx, incoming, config, std::move(fresh), decision.child_id);
+      target.child_id = decision.child_id;
+      break;
     case model::match_verdict::new_child:
       break;
   }
-  return save_into(tx, incoming, config, std::move(fresh), std::nullopt);
+  return target;
+}
+
+// What saving `incoming` as child `child_id` means: merged into the stored record (prepared again on the
+// writer thread), or, for a child the gateway does not know, `fresh` as prepared off the writer thread.
+child_update merge_into(store::write_tx& tx, const model::coordination_record& incoming,
+                        const config::gateway_config& config, child::prepared_child fresh,
+                        std::optional<std::int64_t>& child_id) {
+  std::optional<std::string> stored;
+  if (child_id) stored = tx.child_record(*child_id);
+  child_update u;
+  if (!stored) {
+    child_id.reset();
+    u.prepared = std::move(fresh);
+    return u;
+  }
+  auto decoded = model::decode(*stored);
+  model::coordination_record merged = decoded ? std::move(*decoded) : incoming;
+  model::merge_summary summary;
+  if (decoded) summary = model::merge(merged, incoming);
+  u.prepared = child::prepare_child(merged, config, store::now_ms(), "rules");
+  for (auto& n : summary.notes) u.merge_notes.push_back({n.severity, n.subject, std::move(n.text)});
+  return u;
 }
 
 // R4 validation of a whole message or document, strict or lenient per partner. Its warnings become the
@@ -183,7 +151,7 @@ struct ingest_state {
   std::string partner_id;
   mappers::inbound::translation translation;
   std::vector<fhir::issue> validation_notes;  // warnings of the validation, reported in the response
-  child_update fresh;                         // derived on the I/O thread, as if the child were new
+  child::prepared_child fresh;                // prepared on the I/O thread, as if the child were new
   bool document = false;                      // a document POSTed to /fhir/Bundle (no Bundle.id check)
   // Outputs, written by the job on the writer thread, read after the completion.
   ingest_kind kind = ingest_kind::failed;
@@ -358,7 +326,10 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
   // The time the message was received: its record events' time, and the messages row's.
   state->received_at = store::iso_utc(store::now_ms());
   stamp_events(state->translation.record, state->received_at);
-  state->fresh = derive(state->translation.record, *config_);
+  {
+    auto record = state->translation.record;  // the rules may add work: to the prepared copy only
+    state->fresh = child::prepare_child(record, *config_, store::now_ms(), "rules");
+  }
 
   auto config = config_;
   store::sqlite_store::job ingest = [state, config](store::write_tx& tx) {
@@ -377,33 +348,12 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
       state->kind = ingest_kind::bundle_reused;
       return true;
     }
-    auto update = apply_to_child(tx, state->translation.record, *config, std::move(state->fresh));
-    state->merge_notes = std::move(update.merge_notes);
-    if (update.held) {
-      state->route_note = held_for_match_note(update.hold_reason);
-    } else if (update.home == nullptr) {
-      state->route_note = update.route_reason;
-    }
     store::stored_message m;
     m.bundle_id = envelope.bundle_id;
     m.header_id = envelope.header_id;
     m.partner_id = state->partner_id;
     m.event_code = envelope.event_code;
     m.received_at = state->received_at;
-    m.status = update.held ? "held_for_match" : update.home != nullptr ? "queued" : "unroutable";
-    m.destination = update.home != nullptr ? update.home->id : std::string();
-    if (!update.held) m.child_id = update.child_id;
-    // What this message said is kept while it waits for a child or a route; once routed, the raw body
-    // suffices.
-    if (update.held || update.home == nullptr) m.translation = model::encode(state->translation.record);
-    m.route_note = state->route_note;
-    m.match_candidates = update.candidates;
-    m.merge_notes = encode_notes(state->merge_notes);
-    auto message_id = tx.insert_message(m, state->body);
-    if (!update.held && update.home != nullptr) {
-      tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
-      state->destination = update.home->id;
-    }
     // The receipt's AuditEvent, in the same transaction (a held message names the child by identifier).
     auto& received = state->received_audit;
     received.recorded_ms = store::now_ms();
@@ -411,9 +361,38 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     received.entity_id = state->document ? envelope.bundle_id : envelope.header_id;
     if (!state->translation.record.patient.identifiers.empty())
       received.patient_identifier = state->translation.record.patient.identifiers.front();
-    audit::audit_links links;
-    if (!update.held) links.child_id = update.child_id;
-    (void)audit::record(tx, received, links);
+
+    auto target = match(tx, state->translation.record);
+    if (target.held) {
+      // Nothing is merged: what the message said is kept until a person decides.
+      state->route_note = held_for_match_note(target.hold_reason);
+      m.status = "held_for_match";
+      m.translation = model::encode(state->translation.record);
+      m.route_note = state->route_note;
+      m.match_candidates = target.candidates;
+      (void)tx.insert_message(m, state->body);
+      (void)audit::record(tx, received, {});
+      state->kind = ingest_kind::created;
+      return tx.ok();
+    }
+    auto update =
+        merge_into(tx, state->translation.record, *config, std::move(state->fresh), target.child_id);
+    state->merge_notes = std::move(update.merge_notes);
+    const auto& route = update.prepared.destination;
+    if (route.home == nullptr) {
+      // What this message said is kept while it waits for a route; once routed, the raw body suffices.
+      state->route_note = route.reason;
+      m.translation = model::encode(state->translation.record);
+    }
+    m.route_note = state->route_note;
+    m.merge_notes = encode_notes(state->merge_notes);
+    child::save_cause cause;
+    cause.kind = child::save_kind::message;
+    cause.new_message = &m;
+    cause.new_message_body = state->body;
+    cause.audit = &received;
+    auto saved = child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
+    if (saved.queued) state->destination = route.home->id;
     state->kind = ingest_kind::created;
     return tx.ok();
   };
@@ -595,7 +574,7 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
       st->reason = "stored translation cannot be read";
       return true;
     }
-    child_update update;
+    match_target target;
     if (choice) {
       // A person decided: this child (it must exist), or a new one.
       if (choice->child_id && !tx.child_record(*choice->child_id)) {
@@ -603,29 +582,34 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
         st->reason = "no child " + std::to_string(*choice->child_id);
         return true;
       }
-      update = save_into(tx, *incoming, *config, derive(*incoming, *config), choice->child_id);
+      target.child_id = choice->child_id;
     } else {
-      update = apply_to_child(tx, *incoming, *config, derive(*incoming, *config));
+      target = match(tx, *incoming);
     }
-    if (update.held) {
+    if (target.held) {
       st->outcome = "still_held";
-      st->reason = update.hold_reason;
+      st->reason = target.hold_reason;
       return true;  // nothing was merged
     }
-    if (update.home == nullptr) {
-      st->outcome = "still_unroutable";
-      st->reason = update.route_reason;
-      // The merge is idempotent; a message that was held now belongs to its child, waiting for a route.
-      tx.update_message(message_id, "unroutable", "", update.child_id);
-      audit_effect(update.child_id, "message " + std::to_string(message_id) + ": merged, still unroutable");
-      return tx.ok();
-    }
-    tx.insert_outbox(message_id, update.child_id, update.home->id, store::now_ms());
-    tx.update_message(message_id, "queued", update.home->id, update.child_id);
-    audit_effect(update.child_id, "message " + std::to_string(message_id) + ": routed to " + update.home->id);
-    st->outcome = "routed";
-    st->destination = update.home->id;
-    st->reason = update.route_reason;
+    auto fresh_record = *incoming;
+    auto update =
+        merge_into(tx, *incoming, *config,
+                   child::prepare_child(fresh_record, *config, store::now_ms(), "rules"), target.child_id);
+    const auto& route = update.prepared.destination;
+    // The merge is idempotent; a message that was held now belongs to its child, waiting for a route if
+    // there is still none.
+    auto r = admin;
+    r.recorded_ms = store::now_ms();
+    r.outcome_desc = "message " + std::to_string(message_id) +
+                     (route.home != nullptr ? ": routed to " + route.home->id : ": merged, still unroutable");
+    child::save_cause cause;
+    cause.kind = child::save_kind::admin_retry;
+    cause.message_id = message_id;
+    cause.audit = &r;
+    (void)child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
+    st->outcome = route.home != nullptr ? "routed" : "still_unroutable";
+    st->destination = route.home != nullptr ? route.home->id : std::string();
+    st->reason = route.reason;
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(reroute));

@@ -8,9 +8,7 @@
 #include <iostream>
 #include <memory>
 
-#include "gateway/pipeline/child_resources.hpp"
-#include "gateway/pipeline/coordination_step.hpp"
-#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/child/child_writer.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 
@@ -94,26 +92,17 @@ asio::awaitable<clock_scheduler::fired> clock_scheduler::fire(std::int64_t child
       tx.set_coordination_due(child_id, std::nullopt);
       return tx.ok();
     }
-    auto outcome = pipeline::run_coordination(*record, config->coordination, now, "scheduler");
-    if (outcome.changed) {
-      std::vector<store::identifier_key> keys;
-      for (const auto& id : record->patient.identifiers)
-        if (!id.system.empty() && !id.value.empty()) keys.push_back({id.system, id.value});
-      tx.save_child(child_id, model::encode(*record), keys);
-      // The read API sees the new work in the same transaction (read-your-writes, like ingest).
-      pipeline::refresh_child_resources(tx, child_id, *record, now);
+    auto prepared = child::prepare_child(*record, *config, now, "scheduler");
+    result->changed = prepared.coordination.changed;
+    if (!prepared.coordination.changed) {
+      // Nothing to save but the next due time.
+      child::save_coordination_due(tx, child_id, prepared.coordination);
+      return tx.ok();
     }
-    pipeline::save_coordination_due(tx, child_id, outcome);
-    result->changed = outcome.changed;
-    if (outcome.changed) {
-      auto route = pipeline::route_child(*record, *config);
-      auto message_id = tx.latest_message_of_child(child_id);
-      // The row refers to the child's newest message: delivery sends the child's current record.
-      if (route.home != nullptr && message_id) {
-        tx.insert_outbox(*message_id, child_id, route.home->id, now);
-        result->destination = route.home->id;
-      }
-    }
+    child::save_cause cause;
+    cause.kind = child::save_kind::clock;
+    auto saved = child::save_child(tx, child_id, prepared, cause, now);
+    if (saved.queued) result->destination = prepared.destination.home->id;
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(job));

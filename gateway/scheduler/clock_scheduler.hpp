@@ -5,8 +5,9 @@
 //
 // One coroutine on its own strand with its own timer sleeps until the earliest due time (or until
 // notify(), or at most `idle_poll`), then, per due child, runs one writer job: load the record, run the
-// rules with now, save the record, set the next due time (or clear it), and when the record changed
-// queue an outbox row to the child's medical home. The row, the record and the due time commit together,
+// rules with now, and when they changed it save it through the child writer (gateway/child/child_writer:
+// record, index, next due time, and an outbox row to the child's medical home when what it gets changed);
+// otherwise only the next due time is set (or cleared). The row, the record and the due time commit together,
 // and every item's key is stable, so a crash before the commit fires again without duplicates and a
 // commit fires never again.
 #pragma once

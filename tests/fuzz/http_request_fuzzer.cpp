@@ -122,6 +122,7 @@ struct gateway_fixture {
 
   // Runs the handler on the io_context until it answered; returns the status.
   unsigned handle(gateway::http::request& req) {
+    ioc.restart();  // the previous input's run stopped the context when its work ended
     auto guard = asio::make_work_guard(ioc);  // the store's completions arrive from its writer thread
     bool done = false;
     unsigned status = 0;

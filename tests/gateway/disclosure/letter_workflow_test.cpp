@@ -11,6 +11,7 @@
 #include "fhir/json_document.hpp"
 #include "gateway/audit/audit_store.hpp"
 #include "mappers/model/record_codec.hpp"
+#include "tests/gateway/child/child_consistency.hpp"
 #include "tests/mappers/disclosure/disclosure_fixtures.hpp"
 #include "tests/mappers/disclosure/sofia_record.hpp"
 #include "tests/mappers/test_files.hpp"
@@ -34,11 +35,24 @@ class letter_workflow : public ::testing::Test {
         "server:\n  public_base_url: http://127.0.0.1:8080/fhir\n"
         "schools:\n  - id: lincoln-usd\n    name: Lincoln Unified School District\n"
         "    fhir_base_url: http://127.0.0.1:8091/fhir\n    organization_identifiers:\n"
-        "      - system: http://homebase.example.org/fhir/sid/school-district\n        value: lincoln-usd\n");
-    run([](store::write_tx& tx) {
-      auto record = mappers::model::encode(homebase::testing::sofia_record());
-      tx.save_child(std::nullopt, record,
-                    {{homebase::testing::sofia_mrn_system, homebase::testing::sofia_mrn}});
+        "      - system: http://homebase.example.org/fhir/sid/school-district\n        value: lincoln-usd\n"
+        "medical_homes:\n  - id: meadowbrook\n    fhir_base_url: http://127.0.0.1:8090/fhir\n"
+        "    patients:\n      - system: " +
+        std::string(homebase::testing::sofia_mrn_system) +
+        "\n        value: " + homebase::testing::sofia_mrn + "\n");
+    // Saved as a message left it (gateway/child/child_writer): indexed, and delivered under the message.
+    run([this](store::write_tx& tx) {
+      auto record = homebase::testing::sofia_record();
+      auto prepared = child::prepare_child(record, *config_, store::now_ms(), "rules");
+      store::stored_message m;
+      m.bundle_id = m.header_id = "earlier";
+      m.partner_id = "st-elsewhere";
+      m.event_code = "visit-summary";
+      m.received_at = "2026-11-01T00:00:00Z";
+      child::save_cause cause;
+      cause.new_message = &m;
+      cause.new_message_body = "{}";
+      (void)child::save_child(tx, std::nullopt, prepared, cause, store::now_ms());
       return tx.ok();
     });
   }
@@ -157,9 +171,17 @@ TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
   EXPECT_EQ(r.actions.back().type, "review_school_letter");
   EXPECT_EQ(r.actions.back().owner_role, "care_coordinator");
   EXPECT_EQ(audit::events_of_child(*store_, 1).size(), 1U);
+  // The coordinator's Task is in the read API's index and on its way to the medical home.
+  auto snap = child::testing::snapshot(*store_, 1);
+  EXPECT_EQ(snap.index_problem, "");
+  EXPECT_GT(snap.resources, 0);
+  // The message's delivery, the request's (its event is a Provenance the home gets), the Task's.
+  EXPECT_EQ(snap.outbox_rows, 3);
+  EXPECT_EQ(snap.medical_home, "meadowbrook");
   // A second claim of a cancelled letter sends nothing and adds nothing.
   EXPECT_FALSE(claim(out.letter_id, "2027-09-01T08:00:01Z").send);
   EXPECT_EQ(record().actions.size(), r.actions.size());
+  EXPECT_EQ(child::testing::snapshot(*store_, 1).outbox_rows, 3);
 }
 
 TEST_F(letter_workflow, RevocationCancelsQueuedLettersAndNotesSentOnes) {

@@ -1,8 +1,8 @@
-#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/child/medical_home_routing.hpp"
 
 #include <gtest/gtest.h>
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 namespace {
 
 using mappers::model::coordination_record;
@@ -65,4 +65,4 @@ TEST(medical_home_routing, a_specialists_organisation_is_not_a_medical_home) {
 }
 
 }  // namespace
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

@@ -1,4 +1,4 @@
-#include "gateway/pipeline/child_resources.hpp"
+#include "gateway/child/child_resources.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -14,7 +14,7 @@
 #include "mappers/outbound/medical_home_transaction.hpp"
 #include "tests/mappers/test_files.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 namespace {
 
 namespace fs = std::filesystem;
@@ -153,7 +153,7 @@ int save(store::sqlite_store& s, const model::coordination_record& record, std::
     std::optional<std::int64_t> existing;
     if (child_id != 0) existing = child_id;
     child_id = tx.save_child(existing, "{}", {{"mrn", record.patient.identifiers.at(0).value}});
-    changed = refresh_child_resources(tx, child_id, record, now);
+    changed = store_child_resources(tx, child_id, project_child_resources(record), now);
     return tx.ok();
   }));
   return changed;
@@ -261,4 +261,4 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
 }
 
 }  // namespace
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

@@ -10,7 +10,7 @@
 #include "config/gateway_config.hpp"
 #include "mappers/model/coordination_record.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 
 struct route {
   const config::medical_home* home = nullptr;  // null: unroutable
@@ -20,4 +20,4 @@ struct route {
 [[nodiscard]] route route_child(const mappers::model::coordination_record& record,
                                 const config::gateway_config& config);
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

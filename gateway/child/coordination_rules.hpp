@@ -1,7 +1,7 @@
-// coordination_step: the coordination rules (mappers/coordination) in the writer's path. The ingest job
-// runs them on a child's merged record before saving it, and writes the child's next rule due time into
-// `coordination_due` in the same transaction, so the record's items and its clock commit together; the
-// clock scheduler (gateway/scheduler) does the same when a due time comes.
+// coordination_rules: the coordination rules (mappers/coordination) in the writer's path. The child writer
+// (child_writer::prepare_child) runs them on a child's record before it is saved, and save_child writes
+// the child's next rule due time into `coordination_due` in the same transaction, so the record's items
+// and its clock commit together; the clock scheduler (gateway/scheduler) runs them when a due time comes.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "gateway/store/sqlite_store.hpp"
 #include "mappers/model/coordination_record.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 
 struct coordination_outcome {
   bool changed = false;
@@ -27,4 +27,4 @@ coordination_outcome run_coordination(mappers::model::coordination_record& recor
 // Stores the child's next due time (or clears it); call inside the job that saves the record.
 void save_coordination_due(store::write_tx& tx, std::int64_t child_id, const coordination_outcome& outcome);
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

@@ -6,9 +6,9 @@
 // entries become relative `Type/id`. A resource's version and lastUpdated change only when its content
 // does; resources the record stops producing stay in the index (nothing is silently dropped).
 //
-// Any writer that saves a child calls refresh_child_resources (or project + store) in the same write
-// transaction, so a read after the commit sees it. The projection is pure and may run on any thread
-// (message_intake computes it off the writer thread for a child the gateway does not know yet).
+// The child writer (child_writer::save_child) stores them in the transaction that saves the child, so a
+// read after the commit sees it. The projection is pure and may run on any thread (message_intake
+// computes it off the writer thread for a child the gateway does not know yet).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,7 @@
 #include "gateway/store/sqlite_store.hpp"
 #include "mappers/model/coordination_record.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 
 struct projected_resource {
   std::string type;
@@ -43,8 +43,4 @@ struct child_resources {
 int store_child_resources(store::write_tx& tx, std::int64_t child_id, const child_resources& resources,
                           std::int64_t now_ms);
 
-// Both, for a writer that has just saved the child's record.
-int refresh_child_resources(store::write_tx& tx, std::int64_t child_id,
-                            const mappers::model::coordination_record& record, std::int64_t now_ms);
-
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

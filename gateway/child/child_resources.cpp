@@ -1,4 +1,4 @@
-#include "gateway/pipeline/child_resources.hpp"
+#include "gateway/child/child_resources.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -12,7 +12,7 @@
 #include "gateway/api/search_parameters.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 namespace {
 
 constexpr std::string_view urn_uuid = "urn:uuid:";
@@ -136,9 +136,4 @@ int store_child_resources(store::write_tx& tx, std::int64_t child_id, const chil
   return changed;
 }
 
-int refresh_child_resources(store::write_tx& tx, std::int64_t child_id,
-                            const mappers::model::coordination_record& record, std::int64_t now_ms) {
-  return store_child_resources(tx, child_id, project_child_resources(record), now_ms);
-}
-
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

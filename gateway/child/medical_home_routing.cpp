@@ -1,8 +1,8 @@
-#include "gateway/pipeline/medical_home_routing.hpp"
+#include "gateway/child/medical_home_routing.hpp"
 
 #include "mappers/model/medical_home.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 namespace {
 
 bool matches(const config::business_identifier& configured, const mappers::model::identifier& id) {
@@ -32,4 +32,4 @@ route route_child(const mappers::model::coordination_record& record, const confi
           "no configured medical home matches the child's identifiers, general practitioner or care team"};
 }
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child

@@ -1,8 +1,8 @@
-#include "gateway/pipeline/coordination_step.hpp"
+#include "gateway/child/coordination_rules.hpp"
 
 #include "mappers/coordination/coordination_rules.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::child {
 
 coordination_outcome run_coordination(mappers::model::coordination_record& record,
                                       const config::coordination_settings& settings, std::int64_t now_ms,
@@ -21,4 +21,4 @@ void save_coordination_due(store::write_tx& tx, std::int64_t child_id, const coo
   tx.set_coordination_due(child_id, outcome.next_due_ms);
 }
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::child
