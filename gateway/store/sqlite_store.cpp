@@ -786,39 +786,48 @@ sqlite3* sqlite_store::open_connection(const std::string& path, bool writer) {
 }
 
 sqlite_store::sqlite_store(const options& opts) : max_batch_(opts.max_batch) {
-  write_db_ = open_connection(opts.path, true);
-  std::string error;
-  exec(write_db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
-  {
-    sqlite_statement s(write_db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    if (s.step() == SQLITE_ROW) schema_version_ = static_cast<int>(s.column_int(0));
-  }
-  if (schema_version_ > latest_version)
-    throw std::runtime_error("store: database schema version " + std::to_string(schema_version_) +
-                             " is newer than this gateway (" + std::to_string(latest_version) + ")");
-  for (int v = schema_version_; v < latest_version; ++v) {
-    std::string sql = std::string("BEGIN IMMEDIATE;") + migrations[v] +
-                      "INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ");COMMIT;";
-    if (exec(write_db_, sql.c_str(), &error) != SQLITE_OK) {
-      exec(write_db_, "ROLLBACK");
-      throw std::runtime_error("store: migration " + std::to_string(v + 1) + " failed: " + error);
+  // A start-up failure (a newer schema, a failed migration) throws: the connections opened so far are
+  // closed first, since the destructor will not run.
+  try {
+    write_db_ = open_connection(opts.path, true);
+    std::string error;
+    exec(write_db_, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+    {
+      sqlite_statement s(write_db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+      if (s.step() == SQLITE_ROW) schema_version_ = static_cast<int>(s.column_int(0));
     }
-    schema_version_ = v + 1;
+    if (schema_version_ > latest_version)
+      throw std::runtime_error("store: database schema version " + std::to_string(schema_version_) +
+                               " is newer than this gateway (" + std::to_string(latest_version) + ")");
+    for (int v = schema_version_; v < latest_version; ++v) {
+      std::string sql = std::string("BEGIN IMMEDIATE;") + migrations[v] +
+                        "INSERT INTO schema_version(version) VALUES(" + std::to_string(v + 1) + ");COMMIT;";
+      if (exec(write_db_, sql.c_str(), &error) != SQLITE_OK) {
+        exec(write_db_, "ROLLBACK");
+        throw std::runtime_error("store: migration " + std::to_string(v + 1) + " failed: " + error);
+      }
+      schema_version_ = v + 1;
+    }
+    read_db_ = open_connection(opts.path, false);
+    if (sqlite3_create_function(read_db_, "date_match", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                date_match_sql, nullptr, nullptr) != SQLITE_OK)
+      throw std::runtime_error("store: cannot register date_match");
+    checkpoint_db_ = open_connection(opts.path, false);
+    sqlite3_wal_hook(
+        write_db_,
+        [](void* self, sqlite3*, const char*, int frames) {
+          static_cast<sqlite_store*>(self)->wal_frames_ = frames;
+          return SQLITE_OK;
+        },
+        this);
+    writer_ = std::thread([this] { writer_loop(); });
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+  } catch (...) {
+    sqlite3_close_v2(checkpoint_db_);
+    sqlite3_close_v2(read_db_);
+    sqlite3_close_v2(write_db_);
+    throw;
   }
-  read_db_ = open_connection(opts.path, false);
-  if (sqlite3_create_function(read_db_, "date_match", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
-                              date_match_sql, nullptr, nullptr) != SQLITE_OK)
-    throw std::runtime_error("store: cannot register date_match");
-  checkpoint_db_ = open_connection(opts.path, false);
-  sqlite3_wal_hook(
-      write_db_,
-      [](void* self, sqlite3*, const char*, int frames) {
-        static_cast<sqlite_store*>(self)->wal_frames_ = frames;
-        return SQLITE_OK;
-      },
-      this);
-  writer_ = std::thread([this] { writer_loop(); });
-  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 sqlite_store::~sqlite_store() {
