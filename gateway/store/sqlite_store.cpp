@@ -897,6 +897,7 @@ sqlite_store::sqlite_store(const options& opts) : max_batch_(opts.max_batch) {
 sqlite_store::~sqlite_store() {
   stop();
   writer_statements_.clear();
+  read_statements_.clear();
   sqlite3_close_v2(checkpoint_db_);
   sqlite3_close_v2(read_db_);
   sqlite3_close_v2(write_db_);
@@ -1083,13 +1084,19 @@ std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destinati
   return r;
 }
 
+sqlite_statement& sqlite_store::read_statement(const std::string& sql) {
+  auto it = read_statements_.find(sql);
+  if (it == read_statements_.end()) it = read_statements_.emplace(sql, sqlite_statement(read_db_, sql)).first;
+  it->second.reset();
+  return it->second;
+}
+
 std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination, std::int64_t now_ms,
                                                  int limit) {
   std::lock_guard lock(read_mutex_);
   // A row is due and the oldest undelivered one of its child for this destination (outbox_due, then
   // outbox_child_pending for the older row); the partial indexes need their WHERE terms written alike.
-  sqlite_statement s(
-      read_db_,
+  auto& s = read_statement(
       "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, o.queued_ms, "
       "m.header_id, m.partner_id FROM outbox o JOIN messages m ON m.id = o.message_id "
       "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') AND o.next_attempt_ms <= ?2 "
@@ -1113,18 +1120,21 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
     r.partner_id = s.column_text(8);
     out.push_back(std::move(r));
   }
+  s.reset();
   return out;
 }
 
 std::optional<std::int64_t> sqlite_store::next_outbox_due(const std::string& destination,
                                                           std::int64_t after_ms) {
   std::lock_guard lock(read_mutex_);
-  sqlite_statement s(read_db_,
-                     "SELECT MIN(next_attempt_ms) FROM outbox WHERE destination = ?1 AND "
-                     "status IN ('queued', 'retrying') AND next_attempt_ms > ?2");
+  auto& s = read_statement(
+      "SELECT MIN(next_attempt_ms) FROM outbox WHERE destination = ?1 AND "
+      "status IN ('queued', 'retrying') AND next_attempt_ms > ?2");
   s.bind(1, destination).bind(2, after_ms);
-  if (!s.valid() || s.step() != SQLITE_ROW || s.column_null(0)) return std::nullopt;
-  return s.column_int(0);
+  std::optional<std::int64_t> due;
+  if (s.valid() && s.step() == SQLITE_ROW && !s.column_null(0)) due = s.column_int(0);
+  s.reset();
+  return due;
 }
 
 std::vector<delivery_counts> sqlite_store::outbox_counts() {
@@ -1223,10 +1233,12 @@ std::vector<std::int64_t> sqlite_store::coordination_due_children(std::int64_t n
 
 std::optional<std::string> sqlite_store::read_child_record(std::int64_t child_id) {
   std::lock_guard lock(read_mutex_);
-  sqlite_statement s(read_db_, "SELECT record FROM children WHERE id = ?1");
+  auto& s = read_statement("SELECT record FROM children WHERE id = ?1");  // once per delivery: cached
   s.bind(1, child_id);
-  if (!s.valid() || s.step() != SQLITE_ROW) return std::nullopt;
-  return s.column_text(0);
+  std::optional<std::string> record;
+  if (s.valid() && s.step() == SQLITE_ROW) record = s.column_text(0);
+  s.reset();
+  return record;
 }
 
 std::string sqlite_store::child_home(std::int64_t child_id) {

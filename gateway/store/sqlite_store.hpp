@@ -320,9 +320,14 @@ class sqlite_store {
   void checkpoint_loop();
   sqlite3* open_connection(const std::string& path, bool writer);
 
+  // The read connection's cached statement for `sql`, reset (caller holds read_mutex_; reset it again
+  // after use, so that it holds no snapshot). For the reads that run for every delivery.
+  sqlite_statement& read_statement(const std::string& sql);
+
   sqlite3* write_db_ = nullptr;
   sqlite3* read_db_ = nullptr;
-  std::mutex read_mutex_;  // guards read_db_
+  std::mutex read_mutex_;  // guards read_db_ and read_statements_
+  statement_cache read_statements_;
   int max_batch_;
   int schema_version_ = 0;
 
