@@ -193,7 +193,10 @@ asio::awaitable<void> delivery_service::dispatch(std::shared_ptr<worker> w) {
     if (!ec && w->busy == 0)  // nothing to do for a while: no connection stays open
       for (auto& l : w->lanes) {
         auto* lp = l.get();
-        asio::post(lp->strand, [lp] { lp->client->close(); });
+        asio::post(lp->strand, [w, lp] {
+          (void)w;  // keeps the lane alive
+          lp->client->close();
+        });
       }
   }
 }

@@ -664,8 +664,11 @@ void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, cons
       "updated_at = ?3 WHERE id = ?4");
   upd.bind(1, new_status).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
   check(upd.step(), "update outbox");
-  auto& msg =
-      prepare("UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2)");
+  // Only a change: the row holds the message body, and SQLite rewrites all of it (every retry of a long
+  // outage would otherwise rewrite ~40 KB).
+  auto& msg = prepare(
+      "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2) "
+      "AND status <> ?1");
   msg.bind(1, new_status).bind(2, outbox_id);
   check(msg.step(), "update message status");
 }
