@@ -272,7 +272,8 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
   }
   if (path == "/admin/messages/$replay" || path == "/admin/messages/%24replay") {
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
-    co_return co_await replay_.handle(req, admin_audit(who, req));
+    auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
+    co_return co_await replay_.handle(req, std::move(admin));
   }
   constexpr std::string_view messages_prefix = "/admin/messages/";
   if (path.starts_with(messages_prefix)) {
