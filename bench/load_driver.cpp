@@ -8,7 +8,9 @@
 //
 //   homebase_load --port N --template FILE [--connections 64] [--duration 10] [--warmup 2]
 //                 [--path /fhir/$process-message] [--host 127.0.0.1] [--timeout 10]
-//                 [--header "Name: value"]... [--tls [--ca FILE] [--cert FILE --key FILE]]
+//                 [--header "Name: value"]... [--tls [--ca FILE] [--cert FILE --key FILE]] [--count N]
+// --count N sends N messages in all and stops (the measured window then ends with the last answer), e.g.
+// to fill a store with N children (bench/run_delivery.sh).
 // --header adds a field to every request (repeatable; e.g. "Authorization: Bearer ..."); a name given
 // again is sent again, a default field (Content-Type, Accept, User-Agent, Host) of the same name is replaced.
 // --tls speaks HTTPS (TLS 1.2 or later; OpenSSL offers 1.3 first): the server's certificate must chain to
@@ -79,6 +81,7 @@ struct options {
   std::string ca_file;    // --ca: trust anchors for the server's certificate
   std::string cert_file;  // --cert/--key: the client certificate (PEM chain) and its key
   std::string key_file;
+  std::uint64_t count = 0;  // --count: messages in all (0: as many as the duration allows)
 };
 
 // The template split at its placeholders: literal[0] ph[0] literal[1] ph[1] ... literal[n].
@@ -160,6 +163,8 @@ struct run_state {
   const http::request<http::string_body>* prototype = nullptr;  // request_prototype(opt), owned by main
   std::string tls_version{};  // of the first handshake ("TLSv1.3"), empty over plain HTTP
   std::string tls_cipher{};
+  steady::time_point all_done{steady::time_point::max()};  // when the last connection stopped (--count)
+  std::uint64_t reserved = 0;                              // --count: messages taken by a connection
 };
 
 std::string build_body(run_state& state, uuid_source& uuids, unsigned connection) {
@@ -254,6 +259,8 @@ asio::awaitable<void> connection_loop(run_state& state, tcp::endpoint endpoint, 
   std::optional<stream_for<Tls>> stream;
   bool answered = false;  // the current connection has carried a whole exchange
   while (steady::now() < state.measure_until) {
+    // --count: reserve this message before any wait, so that the connections send N in all, not more.
+    if (state.opt.count > 0 && state.reserved++ >= state.opt.count) break;
     if (!stream) {
       if constexpr (Tls)
         stream.emplace(ex, *tls_context);
@@ -262,6 +269,7 @@ asio::awaitable<void> connection_loop(run_state& state, tcp::endpoint endpoint, 
       auto [ec, what] = co_await open_connection<Tls>(*stream, state, endpoint, timeout);
       if (ec) {
         note_error(state, steady::now() >= state.measure_from, what + ec.message());
+        if (state.opt.count > 0) --state.reserved;  // not sent: another connection may send it
         stream.reset();
         asio::steady_timer pause(ex, std::chrono::milliseconds(100));
         co_await pause.async_wait(use_tuple);
@@ -320,7 +328,8 @@ asio::awaitable<void> connection_loop(run_state& state, tcp::endpoint endpoint, 
     error_code ignored;
     beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
-  if (--state.active == 0 && state.guard != nullptr) state.guard->cancel();  // all done: let run() return
+  if (--state.active == 0) state.all_done = steady::now();
+  if (state.active == 0 && state.guard != nullptr) state.guard->cancel();  // all done: let run() return
 }
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -400,6 +409,8 @@ bool parse_options(int argc, char** argv, options& opt) {
       opt.cert_file = v;
     } else if (arg == "--key") {
       opt.key_file = v;
+    } else if (arg == "--count") {
+      opt.count = std::strtoull(v, nullptr, 10);
     } else {
       return false;
     }
@@ -442,7 +453,7 @@ int main(int argc, char** argv) {
     std::cerr
         << "usage: homebase_load --port N --template FILE [--connections 64] [--duration 10] [--warmup 2]"
            " [--path /fhir/$process-message] [--host 127.0.0.1] [--timeout 10] [--header \"Name: value\"]..."
-           " [--tls [--ca FILE] [--cert FILE --key FILE]]\n";
+           " [--tls [--ca FILE] [--cert FILE --key FILE]] [--count N]\n";
     return 2;
   }
   error_code ec;
@@ -501,7 +512,12 @@ int main(int argc, char** argv) {
 
   auto& lat = state.latencies_ms;
   std::sort(lat.begin(), lat.end());
-  const double rate = static_cast<double>(state.acknowledged) / opt.duration_s;
+  // The window ends early when --count made every connection stop before it.
+  const double window_s =
+      state.all_done < state.measure_until
+          ? std::max(std::chrono::duration<double>(state.all_done - state.measure_from).count(), 1e-3)
+          : opt.duration_s;
+  const double rate = static_cast<double>(state.acknowledged) / window_s;
   const double p50 = percentile(lat, 50);
   const double p99 = percentile(lat, 99);
   const double max = lat.empty() ? 0 : lat.back();

@@ -12,6 +12,8 @@
 namespace homebase::config {
 namespace {
 
+constexpr int max_delivery_window = 64;  // deliveries in flight to one medical home
+
 class reader {
  public:
   explicit reader(std::string origin) : origin_(std::move(origin)) {}
@@ -472,6 +474,10 @@ const medical_home* gateway_config::find_medical_home(std::string_view id) const
   return nullptr;
 }
 
+int gateway_config::delivery_window(const medical_home& home) const {
+  return home.delivery_window.value_or(delivery.window);
+}
+
 const partner* gateway_config::find_partner(std::string_view id) const {
   for (const auto& p : partners)
     if (p.id == id) return &p;
@@ -577,17 +583,24 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
 
   auto delivery = root["delivery"];
   r.only_keys(delivery, "delivery",
-              {"base_backoff_ms", "max_backoff_ms", "max_attempts", "request_timeout_ms", "verify_tls_peer",
-               "ca_file"});
+              {"base_backoff_ms", "max_backoff_ms", "give_up_after", "max_attempts", "window",
+               "request_timeout_ms", "verify_tls_peer", "ca_file"});
   auto& d = cfg->delivery;
   r.get_ms(delivery, "base_backoff_ms", "delivery", d.base_backoff);
   r.get_ms(delivery, "max_backoff_ms", "delivery", d.max_backoff);
+  r.get_duration(delivery, "give_up_after", "delivery", d.give_up_after);
   r.get(delivery, "max_attempts", "delivery", d.max_attempts);
+  r.get(delivery, "window", "delivery", d.window);
   r.get_ms(delivery, "request_timeout_ms", "delivery", d.request_timeout);
   r.get(delivery, "verify_tls_peer", "delivery", d.verify_tls_peer);
   r.get(delivery, "ca_file", "delivery", d.ca_file);
   d.ca_file = resolve(base_dir, d.ca_file);
-  if (d.max_attempts < 1) r.fail(delivery["max_attempts"], "delivery.max_attempts", "must be >= 1");
+  if (d.max_attempts < 0)
+    r.fail(delivery["max_attempts"], "delivery.max_attempts", "must be >= 0 (0: no limit by count)");
+  if (d.window < 0 || d.window > max_delivery_window)
+    r.fail(delivery["window"], "delivery.window", "must be 0 to " + std::to_string(max_delivery_window));
+  if (d.base_backoff.count() < 1)
+    r.fail(delivery["base_backoff_ms"], "delivery.base_backoff_ms", "must be >= 1");
   if (d.max_backoff < d.base_backoff)
     r.fail(delivery, "delivery.max_backoff_ms", "must be >= base_backoff_ms");
 
@@ -662,8 +675,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < homes.size(); ++i) {
       auto node = homes[i];
       auto where = "medical_homes[" + std::to_string(i) + "]";
-      r.only_keys(node, where,
-                  {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth"});
+      r.only_keys(
+          node, where,
+          {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth", "delivery_window"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -676,6 +690,14 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
           r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
       h.patients = r.identifiers(node["patients"], where + ".patients");
       load_destination_auth(r, node["auth"], where + ".auth", base_dir, h.auth);
+      if (node["delivery_window"].IsDefined() && !node["delivery_window"].IsNull()) {
+        int window = 0;
+        r.get(node, "delivery_window", where, window);
+        if (window < 0 || window > max_delivery_window)
+          r.fail(node["delivery_window"], where + ".delivery_window",
+                 "must be 0 to " + std::to_string(max_delivery_window));
+        h.delivery_window = window;
+      }
       cfg->medical_homes.push_back(std::move(h));
     }
   }

@@ -66,10 +66,13 @@ struct store_settings {
   int max_batch = 256;  // group commit: most requests committed in one transaction
 };
 
+// Delivery to medical homes and schools (gateway/delivery/retry_policy, delivery_service).
 struct delivery_settings {
-  std::chrono::milliseconds base_backoff{500};
-  std::chrono::milliseconds max_backoff{60'000};
-  int max_attempts = 8;
+  std::chrono::milliseconds base_backoff{1'000};     // the first retry waits 0.5-1 s, then doubling ...
+  std::chrono::milliseconds max_backoff{3'600'000};  // ... up to an hour between attempts
+  std::chrono::seconds give_up_after{72 * 3'600};    // then a delivery queued this long is dead-lettered
+  int max_attempts = 0;  // > 0: also dead after this many attempts (configurations before issue 10)
+  int window = 4;        // deliveries in flight per medical home, each for another child (0: held)
   std::chrono::milliseconds request_timeout{15'000};
   bool verify_tls_peer = true;
   std::string ca_file;  // extra trust anchors for https destinations; empty: system defaults
@@ -179,6 +182,7 @@ struct medical_home {
   std::vector<business_identifier> organization_identifiers;  // in Patient.generalPractitioner / CareTeam
   std::vector<business_identifier> patients;                  // explicit mapping of child identifiers
   destination_auth auth;                                      // how deliveries authenticate
+  std::optional<int> delivery_window;                         // overrides delivery.window for this home
 };
 
 // The coordination rules (mappers/coordination, domain.md §5.3): each can be switched off, and each
@@ -264,6 +268,8 @@ struct gateway_config {
 
   [[nodiscard]] const client* find_client(std::string_view id) const;
   [[nodiscard]] const medical_home* find_medical_home(std::string_view id) const;
+  // How many deliveries to `home` may be in flight at once: its delivery_window, else delivery.window.
+  [[nodiscard]] int delivery_window(const medical_home& home) const;
   [[nodiscard]] const partner* find_partner_by_endpoint(std::string_view source_endpoint) const;
   [[nodiscard]] const partner* find_partner(std::string_view id) const;
   [[nodiscard]] const school* find_school(std::string_view system, std::string_view value) const;

@@ -105,7 +105,8 @@ int serve(const std::string& config_path) {
       [&audit](const gateway::auth::token_refusal& refused, const gateway::http::connection_info& peer) {
         audit.token_refused(refused, peer);
       });
-  gateway::routes routes(config, store, intake, &disclosure, tokens, codec, audit);
+  gateway::routes routes(config, store, intake, &disclosure, tokens, codec, audit,
+                         [&delivery](const std::string& destination) { delivery.notify(destination); });
   // The counted refusals of each minute become one AuditEvent (gateway/audit/refusal_throttle).
   asio::steady_timer audit_flush(ioc);
   std::function<void()> flush_refusals = [&] {

@@ -96,7 +96,8 @@ mappers::audit::audit_record admin_audit(const auth::principal& who, const http:
 
 routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
                disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
-               const auth::access_token_codec& codec, audit::request_audit& audit)
+               const auth::access_token_codec& codec, audit::request_audit& audit,
+               admin::message_replay::notify_fn delivery_notify)
     : config_(config),
       store_(store),
       intake_(intake),
@@ -105,6 +106,7 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       authn_(config, codec),
       audit_(audit),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
+      replay_(config, store, std::move(delivery_notify)),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
       checklist_(store),
@@ -263,6 +265,15 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
   if (path == "/admin/messages") {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
     co_return admin_.list(req);
+  }
+  if (path == "/admin/status") {
+    if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+    co_return admin_.status(*config_);
+  }
+  if (path == "/admin/messages/$replay" || path == "/admin/messages/%24replay") {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
+    co_return co_await replay_.handle(req, std::move(admin));
   }
   constexpr std::string_view messages_prefix = "/admin/messages/";
   if (path.starts_with(messages_prefix)) {

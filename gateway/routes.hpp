@@ -14,6 +14,8 @@
 //   POST /fhir/{type}/$validate        validate_operation (a resource of {type}; unknown type 404)
 //   GET  /admin/messages[/{id}]        admin_api
 //   POST /admin/messages/{id}/retry    message_intake::retry
+//   POST /admin/messages/$replay       admin::message_replay (bulk requeue by status, home, time)
+//   GET  /admin/status                 admin_api::status (queue counts, dead letters, alerts)
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
@@ -24,6 +26,7 @@
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
+#include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
@@ -41,9 +44,11 @@ namespace homebase::gateway {
 class routes final : public http::request_handler {
  public:
   // `disclosure` may be null (no disclosure endpoints).
+  // `delivery_notify` wakes a medical home's delivery worker after a replay (may be empty).
   routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
          disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
-         const auth::access_token_codec& codec, audit::request_audit& audit);
+         const auth::access_token_codec& codec, audit::request_audit& audit,
+         admin::message_replay::notify_fn delivery_notify = {});
   boost::asio::awaitable<http::response> handle(http::request& req,
                                                 const http::connection_info& peer) override;
 
@@ -65,6 +70,7 @@ class routes final : public http::request_handler {
   auth::rate_limiter client_rate_;  // per client id: config::client::rate
   auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
+  admin::message_replay replay_;
   pipeline::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;

@@ -151,6 +151,114 @@ http::response admin_api::triage() {
   return http::make_response(bhttp::status::ok, {b.GetString(), b.GetSize()}, http::fhir_json);
 }
 
+http::response admin_api::status(const config::gateway_config& config) {
+  auto counts = store_.outbox_counts();
+  // Every configured home, and any destination still in the store that is not configured any more.
+  std::vector<store::delivery_counts> homes;
+  for (const auto& h : config.medical_homes) {
+    store::delivery_counts c;
+    c.destination = h.id;
+    for (const auto& found : counts)
+      if (found.destination == h.id) c = found;
+    homes.push_back(c);
+  }
+  for (const auto& found : counts)
+    if (config.find_medical_home(found.destination) == nullptr) homes.push_back(found);
+  std::int64_t queued = 0, retrying = 0, dead = 0;
+  for (const auto& c : homes) {
+    queued += c.queued;
+    retrying += c.retrying;
+    dead += c.dead;
+  }
+  auto unroutable = store_.count_messages("unroutable");
+  auto held = store_.count_messages("held_for_match");
+
+  rapidjson::StringBuffer b;
+  writer_t w(b);
+  w.StartObject();
+  w.Key("deliveries");
+  w.StartObject();
+  w.Key("queued");
+  w.Int64(queued);
+  w.Key("retrying");
+  w.Int64(retrying);
+  w.Key("dead");
+  w.Int64(dead);
+  w.EndObject();
+  w.Key("medical_homes");
+  w.StartArray();
+  for (const auto& c : homes) {
+    const auto* home = config.find_medical_home(c.destination);
+    w.StartObject();
+    w.Key("id");
+    str(w, c.destination);
+    w.Key("configured");
+    w.Bool(home != nullptr);
+    if (home != nullptr) {
+      w.Key("window");
+      w.Int(config.delivery_window(*home));
+    }
+    w.Key("queued");
+    w.Int64(c.queued);
+    w.Key("retrying");
+    w.Int64(c.retrying);
+    w.Key("dead");
+    w.Int64(c.dead);
+    if (c.oldest_queued_ms > 0) {
+      w.Key("oldest_queued_at");
+      str(w, store::iso_utc(c.oldest_queued_ms));
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("messages");
+  w.StartObject();
+  w.Key("unroutable");
+  w.Int64(unroutable);
+  w.Key("held_for_match");
+  w.Int64(held);
+  w.EndObject();
+  // What needs an operator: dead letters (nothing more happens to them by itself), then messages that
+  // wait for a person.
+  w.Key("alerts");
+  w.StartArray();
+  auto alert = [&w](const char* severity, const char* code, const std::string& home, std::int64_t n,
+                    const std::string& text) {
+    w.StartObject();
+    w.Key("severity");
+    w.String(severity);
+    w.Key("code");
+    w.String(code);
+    if (!home.empty()) {
+      w.Key("medical_home");
+      str(w, home);
+    }
+    w.Key("count");
+    w.Int64(n);
+    w.Key("text");
+    str(w, text);
+    w.EndObject();
+  };
+  for (const auto& c : homes)
+    if (c.dead > 0)
+      alert("error", "dead-letters", c.destination, c.dead,
+            std::to_string(c.dead) + " deliveries to " + c.destination +
+                " are dead letters and will not be retried: see GET /admin/messages?status=dead, then POST "
+                "/admin/messages/$replay?status=dead&medical-home=" +
+                c.destination);
+  if (unroutable > 0)
+    alert("warning", "unroutable", "", unroutable,
+          std::to_string(unroutable) +
+              " messages belong to no configured medical home: GET /admin/messages?status=unroutable");
+  if (held > 0)
+    alert("warning", "held-for-match", "", held,
+          std::to_string(held) +
+              " messages wait for a person to say which child they are about: GET /admin/triage");
+  w.EndArray();
+  w.EndObject();
+  return http::make_response(bhttp::status::ok, {b.GetString(), b.GetSize()}, json);
+}
+
 http::response admin_api::list(const http::request& req) {
   auto status = http::query_param(req.target(), "status");
   static const char* known[] = {"", "queued", "retrying", "sent", "dead", "unroutable", "held_for_match"};

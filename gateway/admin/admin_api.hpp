@@ -4,12 +4,17 @@
 //                                                       response sent (rebuilt from the stored message)
 //   GET /admin/triage                                   messages held for patient matching, as a FHIR
 //                                                       searchset of the care coordinator's Tasks
+//   GET /admin/status                                   per medical home: deliveries queued, retrying and
+//                                                       dead (dead letters), the window; messages waiting
+//                                                       for a person; `alerts` for what needs an operator
+// Bulk replay (POST /admin/messages/$replay) is a write and lives in admin/message_replay.
 // Answering a held message (POST /admin/messages/{id}/match) is a write and lives in message_intake.
 // Retry (POST /admin/messages/{id}/retry) is a write and lives in pipeline/message_intake.
 #pragma once
 
 #include <cstdint>
 
+#include "config/gateway_config.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -26,6 +31,7 @@ class admin_api {
   [[nodiscard]] http::response list(const http::request& req);
   [[nodiscard]] http::response show(std::int64_t id);
   [[nodiscard]] http::response triage();
+  [[nodiscard]] http::response status(const config::gateway_config& config);
 
  private:
   store::sqlite_store& store_;

@@ -5,13 +5,19 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
+#include <random>
+#include <set>
+#include <vector>
 
 #include "gateway/audit/audit_store.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
+#include "gateway/delivery/retry_after.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
@@ -61,20 +67,48 @@ mappers::audit::audit_record delivery_service::disclosure_record(const config::m
   return r;
 }
 
+// What a lane tells the dispatcher about one attempt.
+struct delivery_service::attempt_report {
+  verdict outcome = verdict::retry;
+  bool transient = false;  // the destination failed (no answer, 5xx, 429, 408): the home is paused
+  std::optional<std::chrono::milliseconds> retry_after;  // its Retry-After on 429/503
+  bool committed = false;                                // the attempt was recorded
+  std::uint64_t epoch = 0;                               // the home's health epoch when the attempt started
+};
+
+struct delivery_service::lane {
+  lane(asio::io_context& ioc, std::unique_ptr<http_client> c)
+      : strand(asio::make_strand(ioc)), client(std::move(c)), rng(std::random_device{}()) {}
+  asio::strand<asio::io_context::executor_type> strand;
+  std::unique_ptr<http_client> client;  // lane strand: the kept connection to the home
+  std::mt19937_64 rng;                  // lane strand: the row's backoff jitter
+  bool busy = false;                    // worker strand
+};
+
 struct delivery_service::worker {
-  worker(asio::io_context& ioc, const config::medical_home& h, const config::delivery_settings& d)
+  worker(asio::io_context& ioc, const config::medical_home& h, const config::gateway_config& config)
       : strand(asio::make_strand(ioc)),
         timer(strand),
         home(h),
-        credentials(h.auth, d, "medical_homes[" + h.id + "].auth"),
-        rng(std::random_device{}()) {}
+        window(config.delivery_window(h)),
+        credentials(h.auth, config.delivery, "medical_homes[" + h.id + "].auth"),
+        rng(std::random_device{}()) {
+    for (int i = 0; i < window; ++i) lanes.push_back(std::make_unique<lane>(ioc, credentials.client_for()));
+  }
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer timer;
   config::medical_home home;
-  destination_credentials credentials;
+  int window;
+  destination_credentials credentials;  // shared by the lanes (safe across strands)
+  std::vector<std::unique_ptr<lane>> lanes;
+  // On the worker's strand:
   std::mt19937_64 rng;
-  bool woken = false;        // on strand: a notify arrived while not waiting
-  bool backing_off = false;  // on strand: waiting out the head row's backoff (FIFO: new rows queue behind it)
+  std::set<std::int64_t> children;  // children with a row in flight
+  int busy = 0;                     // lanes in flight
+  int failures = 0;                 // consecutive transient failures of the home; > 0: one row at a time
+  std::uint64_t epoch = 0;          // moves with every change of `failures`
+  std::int64_t paused_until_ms = 0;
+  bool woken = false;  // a notify or a finished attempt arrived while not waiting
   std::atomic<bool> stopping{false};
 };
 
@@ -82,16 +116,23 @@ delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr con
                                    store::sqlite_store& store)
     : ioc_(ioc), config_(std::move(config)), store_(store) {
   const auto& d = config_->delivery;
-  policy_ = retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
-  for (const auto& home : config_->medical_homes)
-    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, d));
+  policy_ = retry_policy::of(d);
+  if (d.max_attempts > 0)
+    std::cerr << "homebase: delivery.max_attempts is " << d.max_attempts
+              << ": a delivery is dead-lettered after that many attempts even within delivery.give_up_after"
+                 " (remove it to keep retrying for the whole period)\n";
+  for (const auto& home : config_->medical_homes) {
+    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, *config_));
+    if (config_->delivery_window(home) == 0)
+      std::cerr << "homebase: deliveries to medical home " << home.id << " are held (window 0)\n";
+  }
 }
 
 delivery_service::~delivery_service() = default;
 
 void delivery_service::start() {
   for (auto& [id, w] : workers_)
-    asio::co_spawn(w->strand, run(w), [id = id](std::exception_ptr e) {
+    asio::co_spawn(w->strand, dispatch(w), [id = id](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -106,7 +147,6 @@ void delivery_service::notify(const std::string& destination) {
   if (it == workers_.end()) return;
   auto w = it->second;
   asio::post(w->strand, [w] {
-    if (w->backing_off) return;  // the new row waits behind the head row anyway
     w->woken = true;
     w->timer.cancel();
   });
@@ -116,81 +156,173 @@ void delivery_service::stop() {
   for (auto& [id, entry] : workers_) {
     auto w = entry;  // a copy the handler can own (clang 14 cannot capture a structured binding)
     w->stopping = true;
-    asio::post(w->strand, [w] {
-      w->backing_off = false;
-      w->timer.cancel();
-    });
+    asio::post(w->strand, [w] { w->timer.cancel(); });
   }
 }
 
-asio::awaitable<void> delivery_service::run(std::shared_ptr<worker> w) {
-  const auto url = w->home.fhir_base_url;
+asio::awaitable<void> delivery_service::dispatch(std::shared_ptr<worker> w) {
   while (!w->stopping) {
     w->woken = false;
-    auto row = store_.next_outbox(w->home.id);
     auto now = store::now_ms();
-    if (!row || row->next_attempt_ms > now) {
-      auto wait = row ? std::chrono::milliseconds(row->next_attempt_ms - now)
-                      : std::chrono::duration_cast<std::chrono::milliseconds>(idle_poll);
-      if (w->woken) continue;
-      w->backing_off = row.has_value();
-      w->timer.expires_after(wait);
-      co_await w->timer.async_wait(nothrow);
-      w->backing_off = false;
-      continue;
-    }
-    // The transaction Bundle is built from the child's current record: conditional writes keyed on
-    // business identifiers make the latest state the right thing to send, however often.
-    int attempts = row->attempts + 1;
-    ++in_flight_;  // from the POST until its attempt is recorded: shutdown waits for it
-    http_result result;
-    auto outcome = verdict::dead;
-    mappers::model::identifier patient;
-    if (auto record = mappers::model::decode(row->record)) {
-      for (const auto& i : record->patient.identifiers)
-        if (!i.value.empty()) {
-          patient = i;
-          break;
-        }
-      std::string source = row->partner_id;
-      if (const auto* partner = config_->find_partner(row->partner_id);
-          partner && !partner->source_endpoints.empty())
-        source = partner->source_endpoints.front();
-      const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row->header_id});
-      if (auto problems = outbound_problems(payload)) {
-        result.error = *problems;  // the medical home receives only valid R4; no retry can help
-      } else {
-        // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
-        result = co_await w->credentials.post(url, payload, fhir_json);
-        outcome = policy_.classify(result.status, attempts);
-      }
+    std::optional<std::int64_t> wake_at;
+    if (now < w->paused_until_ms) {
+      wake_at = w->paused_until_ms;  // the home failed: every lane waits
     } else {
-      result.error = "the child's stored record cannot be read by this version";  // no retry can help
+      int limit = w->failures > 0 ? std::min(1, w->window) : w->window;
+      int free = limit - w->busy;
+      if (free > 0) {
+        // Rows in flight are still undelivered in the store: ask for enough to skip them.
+        auto rows = store_.due_outbox(w->home.id, now, free + w->busy);
+        int started = 0;
+        for (auto& row : rows) {
+          if (started == free) break;
+          if (w->children.contains(row.child_id)) continue;  // FIFO per child: one row at a time
+          start_lane(w, std::move(row));
+          ++started;
+        }
+        if (started > 0 && started == free) continue;  // full: the next look is after a finish
+        // Every due row is in flight (or there is none): sleep until the next one is due.
+        wake_at = store_.next_outbox_due(w->home.id, now);
+      }
     }
-    store::attempt_row attempt{store::iso_utc(store::now_ms()), result.status, result.error, result.body};
-    std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
-    std::int64_t next =
-        outcome == verdict::retry ? store::now_ms() + policy_.backoff(attempts, w->rng).count() : 0;
-    // Record the attempt durably before looking at the next row.
-    auto id = row->id;
-    auto disclosure = disclosure_record(w->home, *row, patient, attempt, outcome, attempts);
-    auto child_id = row->child_id;
-    // The attempt and its AuditEvent (PrivacyDisclosure, or its failure) in one transaction.
-    store::sqlite_store::job record_attempt = [id, attempt, status, next, disclosure = std::move(disclosure),
-                                               child_id](store::write_tx& tx) {
-      tx.record_attempt(id, attempt, status, next);
-      audit::record(tx, disclosure, {child_id, std::nullopt});
-      return tx.ok();
-    };
-    bool committed = co_await store::run_in_store(store_, std::move(record_attempt));
-    --in_flight_;
-    if (!committed) {
-      // The attempt could not be recorded (store stopping or failing): the row is unchanged and will be
-      // sent again, so back off as if the attempt had failed instead of re-posting at once.
-      w->timer.expires_after(policy_.backoff(attempts, w->rng));
-      co_await w->timer.async_wait(nothrow);
-    }
+    if (w->woken) continue;
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(idle_poll);
+    if (wake_at) wait = std::min(wait, std::chrono::milliseconds(std::max<std::int64_t>(*wake_at - now, 0)));
+    w->timer.expires_after(wait);
+    auto [ec] = co_await w->timer.async_wait(nothrow);
+    if (!ec && w->busy == 0)  // nothing to do for a while: no connection stays open
+      for (auto& l : w->lanes) {
+        auto* lp = l.get();
+        asio::post(lp->strand, [w, lp] {
+          (void)w;  // keeps the lane alive
+          lp->client->close();
+        });
+      }
   }
+}
+
+void delivery_service::start_lane(const std::shared_ptr<worker>& w, store::outbox_row row) {
+  lane* l = nullptr;
+  for (auto& candidate : w->lanes)
+    if (!candidate->busy) {
+      l = candidate.get();
+      break;
+    }
+  if (l == nullptr) return;  // cannot happen: busy < window
+  l->busy = true;
+  ++w->busy;
+  w->children.insert(row.child_id);
+  ++in_flight_;  // from the POST until its attempt is recorded: shutdown waits for it
+  auto child_id = row.child_id;
+  asio::co_spawn(l->strand, deliver(w, l, std::move(row), w->epoch),
+                 [this, w, l, child_id](std::exception_ptr e, attempt_report report) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       std::cerr << "homebase: delivery to " << w->home.id << " failed: " << ex.what()
+                                 << "\n";
+                     }
+                     report = attempt_report{};  // not recorded: the row is sent again after a pause
+                   }
+                   asio::post(w->strand, [this, w, l, child_id, report] { finish(w, l, child_id, report); });
+                 });
+}
+
+void delivery_service::finish(const std::shared_ptr<worker>& w, lane* l, std::int64_t child_id,
+                              const attempt_report& r) {
+  l->busy = false;
+  --w->busy;
+  w->children.erase(child_id);
+  --in_flight_;
+  auto now = store::now_ms();
+  if (!r.committed) {
+    // The attempt could not be recorded (store stopping or failing): its row is unchanged and would be
+    // sent again at once, so the home waits as after a failure.
+    w->paused_until_ms = std::max(w->paused_until_ms, now + policy_.backoff(1, w->rng).count());
+  } else if (r.outcome == verdict::sent) {
+    if (w->failures > 0) {
+      w->failures = 0;  // the home answers again: the whole window
+      ++w->epoch;
+    }
+  } else if (r.transient && r.epoch == w->epoch) {
+    // The first failure seen since the home's state last changed (lanes started together that fail
+    // together count once): pause the home, then probe with one row at a time.
+    ++w->failures;
+    ++w->epoch;
+    auto pause = r.retry_after ? std::clamp(*r.retry_after, policy_.base, std::max(policy_.base, policy_.cap))
+                               : policy_.backoff(w->failures, w->rng);
+    w->paused_until_ms = now + pause.count();
+  }
+  w->woken = true;
+  w->timer.cancel();
+}
+
+asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std::shared_ptr<worker> w,
+                                                                            lane* l, store::outbox_row row,
+                                                                            std::uint64_t epoch) {
+  attempt_report report;
+  report.epoch = epoch;
+  const auto& url = w->home.fhir_base_url;
+  // The transaction Bundle is built from the child's current record: conditional writes keyed on
+  // business identifiers make the latest state the right thing to send, however often.
+  int attempts = row.attempts + 1;
+  http_result result;
+  auto outcome = verdict::dead;
+  mappers::model::identifier patient;
+  auto stored = store_.read_child_record(row.child_id);
+  auto record = stored ? mappers::model::decode(*stored) : std::nullopt;
+  if (record) {
+    for (const auto& i : record->patient.identifiers)
+      if (!i.value.empty()) {
+        patient = i;
+        break;
+      }
+    std::string source = row.partner_id;
+    if (const auto* partner = config_->find_partner(row.partner_id);
+        partner && !partner->source_endpoints.empty())
+      source = partner->source_endpoints.front();
+    const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row.header_id});
+    if (auto problems = outbound_problems(payload)) {
+      result.error = *problems;  // the medical home receives only valid R4; no retry can help
+    } else {
+      // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
+      result = co_await w->credentials.post(*l->client, url, payload, fhir_json);
+      auto queued_for = std::chrono::milliseconds(store::now_ms() - row.queued_ms);
+      outcome = policy_.classify(result.status, attempts, queued_for);
+      report.transient = outcome != verdict::sent && retry_policy::transient(result.status);
+      if ((result.status == 429 || result.status == 503) && !result.retry_after.empty())
+        if (auto delay = retry_after_delay(result.retry_after, std::chrono::system_clock::now()))
+          report.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*delay);
+    }
+  } else {
+    result.error = "the child's stored record cannot be read by this version";  // no retry can help
+  }
+  store::attempt_row attempt{store::iso_utc(store::now_ms()), result.status, result.error, result.body};
+  std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
+  std::int64_t next =
+      outcome == verdict::retry
+          ? store::now_ms() + policy_.next_delay(result.status, attempts, report.retry_after, l->rng).count()
+          : 0;
+  auto id = row.id;
+  auto disclosure = disclosure_record(w->home, row, patient, attempt, outcome, attempts);
+  auto child_id = row.child_id;
+  // The attempt and its AuditEvent (PrivacyDisclosure, or its failure) in one transaction.
+  store::sqlite_store::job record_attempt = [id, attempt, status, next, disclosure = std::move(disclosure),
+                                             child_id](store::write_tx& tx) {
+    tx.record_attempt(id, attempt, status, next);
+    audit::record(tx, disclosure, {child_id, std::nullopt});
+    return tx.ok();
+  };
+  report.committed = co_await store::run_in_store(store_, std::move(record_attempt));
+  report.outcome = outcome;
+  if (report.committed && outcome == verdict::dead) {
+    std::string answer = result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
+    std::cerr << "homebase: ALERT dead letter: delivery " << id << " (message " << row.message_id
+              << ") to medical home " << w->home.id << " after " << attempts
+              << " attempt(s): " << answer.substr(0, 200) << "; requeue with POST /admin/messages/$replay\n";
+  }
+  co_return report;
 }
 
 }  // namespace homebase::gateway::delivery

@@ -261,19 +261,30 @@ asio::awaitable<destination_credentials::authorization> destination_credentials:
   co_return outcome;
 }
 
+std::unique_ptr<http_client> destination_credentials::client_for() const {
+  return std::make_unique<http_client>(*state_->tls, state_->timeout, /*keep_alive=*/true);
+}
+
 asio::awaitable<http_result> destination_credentials::post(const std::string& url, const std::string& body,
                                                            const std::string& content_type) {
   auto s = state_;
-  auto credential = co_await authorize();
-  if (!credential.error.empty()) co_return http_result{0, credential.error, {}};
   http_client client(*s->tls, s->timeout);
+  co_return co_await post(client, url, body, content_type);
+}
+
+asio::awaitable<http_result> destination_credentials::post(http_client& client, const std::string& url,
+                                                           const std::string& body,
+                                                           const std::string& content_type) {
+  auto s = state_;
+  auto credential = co_await authorize();
+  if (!credential.error.empty()) co_return http_result{0, credential.error, {}, {}};
   auto result = co_await client.post(url, body, content_type, credential.header);
   if (result.status == 401 && s->auth.how == config::destination_auth::method::smart) {
     // The token expired early or was revoked: once more with a new one.
     drop(credential.header);
     credential = co_await authorize();
     if (!credential.error.empty())
-      co_return http_result{0, "HTTP 401 with our access token, then " + credential.error, {}};
+      co_return http_result{0, "HTTP 401 with our access token, then " + credential.error, {}, {}};
     result = co_await client.post(url, body, content_type, credential.header);
   }
   co_return result;

@@ -27,12 +27,19 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_kept_body = 8 * 1024;
 constexpr std::size_t max_response_body = 4 * 1024 * 1024;
 
-template <typename Stream>
-asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
-                                      const std::string& body, const std::string& content_type,
-                                      const std::string& authorization, const std::string& accept,
-                                      std::chrono::steady_clock::time_point deadline) {
+struct exchange_result {
   http_result result;
+  bool keep = false;          // the answer allows the connection to be used again
+  bool nothing_back = false;  // no byte of an answer arrived (the request may be sent again elsewhere)
+};
+
+template <typename Stream>
+asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
+                                          const std::string& body, const std::string& content_type,
+                                          const std::string& authorization, const std::string& accept,
+                                          std::chrono::steady_clock::time_point deadline) {
+  exchange_result out;
+  auto& result = out.result;
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
   // RFC 9110 §7.2: the port is part of Host unless it is the scheme's default.
   bool default_port = url.port == (url.tls ? "443" : "80");
@@ -48,7 +55,8 @@ asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest,
   auto [wec, wn] = co_await bhttp::async_write(stream, req, nothrow);
   if (wec) {
     result.error = "write: " + wec.message();
-    co_return result;
+    out.nothing_back = true;
+    co_return out;
   }
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
@@ -56,13 +64,16 @@ asio::awaitable<http_result> exchange(Stream& stream, beast::tcp_stream& lowest,
   auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
   if (rec) {
     result.error = "read: " + rec.message();
-    co_return result;
+    out.nothing_back = !parser.got_some() && rec != beast::error::timeout;
+    co_return out;
   }
   auto res = parser.release();
   result.status = static_cast<int>(res.result_int());
+  result.retry_after = std::string(res[bhttp::field::retry_after]);
   result.body = std::move(res.body());
   if (result.body.size() > max_kept_body) result.body.resize(max_kept_body);
-  co_return result;
+  out.keep = res.keep_alive() && buffer.size() == 0;
+  co_return out;
 }
 }  // namespace
 
@@ -103,8 +114,45 @@ bool parse_url(const std::string& url, parsed_url& out) {
   return true;
 }
 
-http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout)
-    : tls_(tls), timeout_(timeout) {}
+// An open connection: plain TCP or TLS over TCP, to one origin.
+struct http_client::connection {
+  std::string origin;
+  parsed_url url;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::chrono::steady_clock::time_point last_used;
+
+  beast::tcp_stream& lowest() { return secure ? secure->next_layer() : *plain; }
+  asio::awaitable<exchange_result> send(const std::string& body, const std::string& content_type,
+                                        const std::string& authorization, const std::string& accept,
+                                        std::chrono::steady_clock::time_point deadline) {
+    if (secure)
+      co_return co_await exchange(*secure, lowest(), url, body, content_type, authorization, accept,
+                                  deadline);
+    co_return co_await exchange(*plain, *plain, url, body, content_type, authorization, accept, deadline);
+  }
+  // Closes politely (TLS close_notify under the deadline still set on the stream).
+  asio::awaitable<void> shut_down() {
+    if (secure) {
+      co_await secure->async_shutdown(nothrow);
+    } else {
+      boost::system::error_code ignored;
+      plain->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+  }
+};
+
+http_client::http_client(asio::ssl::context& tls, std::chrono::milliseconds timeout, bool keep_alive)
+    : tls_(tls), timeout_(timeout), keep_alive_(keep_alive) {}
+
+http_client::~http_client() = default;
+
+void http_client::close() {
+  if (!kept_) return;
+  boost::system::error_code ignored;
+  kept_->lowest().socket().close(ignored);
+  kept_.reset();
+}
 
 asio::awaitable<http_result> http_client::post(const std::string& url_text, const std::string& body,
                                                const std::string& content_type,
@@ -115,8 +163,25 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
     result.error = "invalid destination URL: " + url_text;
     co_return result;
   }
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline = now + timeout_;
+  const std::string origin = (url.tls ? "https://" : "http://") + url.host + ":" + url.port;
+  if (kept_ && (kept_->origin != origin || now - kept_->last_used > keep_alive_idle)) close();
+  if (kept_) {
+    kept_->url = url;
+    auto sent = co_await kept_->send(body, content_type, authorization, accept, deadline);
+    if (!sent.nothing_back || std::chrono::steady_clock::now() >= deadline) {
+      if (sent.keep) {
+        kept_->last_used = std::chrono::steady_clock::now();
+      } else {
+        close();
+      }
+      co_return sent.result;
+    }
+    close();  // closed by the destination while idle: once more on a new connection
+  }
+
   auto executor = co_await asio::this_coro::executor;
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
   // Name resolution is under the same deadline: a timer cancels it.
   tcp::resolver resolver(executor);
   asio::steady_timer resolve_deadline(executor);
@@ -130,36 +195,40 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
     result.error = rec == asio::error::operation_aborted ? "resolve: timed out" : "resolve: " + rec.message();
     co_return result;
   }
-  beast::tcp_stream tcp_stream(executor);
-  tcp_stream.expires_at(deadline);
-  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, nothrow);
+  auto conn = std::make_unique<connection>();
+  conn->origin = origin;
+  conn->url = url;
+  conn->plain = std::make_unique<beast::tcp_stream>(executor);
+  conn->plain->expires_at(deadline);
+  ++connects_;
+  auto [cec, ep] = co_await conn->plain->async_connect(endpoints, nothrow);
   if (cec) {
     result.error = "connect: " + cec.message();
     co_return result;
   }
-  if (!url.tls) {
-    result =
-        co_await exchange(tcp_stream, tcp_stream, url, body, content_type, authorization, accept, deadline);
-    boost::system::error_code ignored;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    co_return result;
+  if (url.tls) {
+    conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*conn->plain), tls_);
+    conn->plain.reset();
+    if (SSL_ctrl(conn->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(url.host.c_str())) != 1) {
+      result.error = "TLS: cannot set SNI";
+      co_return result;
+    }
+    conn->secure->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    auto [hec] = co_await conn->secure->async_handshake(asio::ssl::stream_base::client, nothrow);
+    if (hec) {
+      result.error = "TLS handshake: " + hec.message();
+      co_return result;
+    }
   }
-  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_);
-  if (SSL_ctrl(tls_stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-               const_cast<char*>(url.host.c_str())) != 1) {
-    result.error = "TLS: cannot set SNI";
-    co_return result;
+  auto sent = co_await conn->send(body, content_type, authorization, accept, deadline);
+  if (keep_alive_ && sent.keep) {
+    conn->last_used = std::chrono::steady_clock::now();
+    kept_ = std::move(conn);
+  } else if (sent.result.status != 0) {
+    co_await conn->shut_down();
   }
-  tls_stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
-  auto [hec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client, nothrow);
-  if (hec) {
-    result.error = "TLS handshake: " + hec.message();
-    co_return result;
-  }
-  result = co_await exchange(tls_stream, tls_stream.next_layer(), url, body, content_type, authorization,
-                             accept, deadline);
-  co_await tls_stream.async_shutdown(nothrow);
-  co_return result;
+  co_return sent.result;
 }
 
 }  // namespace homebase::gateway::delivery

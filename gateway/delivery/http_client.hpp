@@ -1,21 +1,29 @@
 // http_client: posts one FHIR payload to a destination URL over HTTP or HTTPS (TLS 1.2+, peer verified
-// with SNI unless configured otherwise) with one deadline for resolve, connect, handshake, write and read.
-// A fresh connection per delivery: deliveries are infrequent per destination and this keeps failure
-// handling simple. Never throws; every failure is in the result.
+// with SNI unless configured otherwise) with one deadline for resolve, connect, handshake, write and read,
+// and a limit on the answer's size. Never throws; every failure is in the result.
+// By default each post() opens a connection and closes it. A client made with keep_alive keeps the
+// connection open for its next post() to the same origin (scheme, host, port), as long as the destination
+// answers HTTP/1.1 without "Connection: close" and the connection was idle less than `keep_alive_idle`
+// (below the usual server idle timeouts, so that it is seldom closed under us); close() drops it. When a
+// kept connection turns out closed before any answer arrived, the request is sent once more on a new one
+// within the same deadline (deliveries are idempotent conditional writes). Not thread-safe: a
+// client belongs to one strand (a delivery lane, gateway/delivery/delivery_service).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace homebase::gateway::delivery {
 
 struct http_result {
-  int status = 0;     // HTTP status; 0 when there was no HTTP answer
-  std::string error;  // transport error text, empty on an HTTP answer
-  std::string body;   // response body (truncated to 8 KiB)
+  int status = 0;           // HTTP status; 0 when there was no HTTP answer
+  std::string error;        // transport error text, empty on an HTTP answer
+  std::string body;         // response body (truncated to 8 KiB)
+  std::string retry_after;  // the Retry-After field, as sent (gateway/delivery/retry_after)
 };
 
 struct parsed_url {
@@ -30,17 +38,30 @@ struct parsed_url {
 
 class http_client {
  public:
-  http_client(boost::asio::ssl::context& tls, std::chrono::milliseconds timeout);
+  static constexpr std::chrono::seconds keep_alive_idle{4};
+
+  http_client(boost::asio::ssl::context& tls, std::chrono::milliseconds timeout, bool keep_alive = false);
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
 
   // `authorization`: the Authorization header value, none when empty (destination_credentials.hpp).
   boost::asio::awaitable<http_result> post(const std::string& url, const std::string& body,
                                            const std::string& content_type,
                                            const std::string& authorization = {},
                                            const std::string& accept = "application/fhir+json");
+  // Closes a kept connection (without TLS close_notify); the next post() opens a new one.
+  void close();
+  // Connections opened so far (tests, bench).
+  [[nodiscard]] int connects() const { return connects_; }
 
  private:
+  struct connection;
   boost::asio::ssl::context& tls_;
   std::chrono::milliseconds timeout_;
+  bool keep_alive_;
+  std::unique_ptr<connection> kept_;
+  int connects_ = 0;
 };
 
 }  // namespace homebase::gateway::delivery

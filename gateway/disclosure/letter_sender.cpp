@@ -6,8 +6,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "gateway/api/fhir_date_range.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
+#include "gateway/delivery/retry_after.hpp"
 #include "gateway/disclosure/disclosure_store.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -18,6 +20,14 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto idle_poll = std::chrono::seconds(5);
+
+// The school's Retry-After on 429/503, when it gave a usable one.
+std::optional<std::chrono::milliseconds> retry_after(const delivery::http_result& result) {
+  if (result.status != 429 && result.status != 503) return std::nullopt;
+  auto delay = delivery::retry_after_delay(result.retry_after, std::chrono::system_clock::now());
+  if (!delay) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*delay);
+}
 }  // namespace
 
 letter_sender::letter_sender(asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store)
@@ -27,7 +37,7 @@ letter_sender::letter_sender(asio::io_context& ioc, config::config_ptr config, s
       timer_(strand_),
       rng_(std::random_device{}()) {
   const auto& d = config_->delivery;
-  policy_ = delivery::retry_policy{d.base_backoff, d.max_backoff, d.max_attempts};
+  policy_ = delivery::retry_policy::of(d);
   for (const auto& school : config_->schools)
     credentials_.emplace(school.fhir_base_url + "/Bundle",
                          std::make_unique<delivery::destination_credentials>(
@@ -101,14 +111,18 @@ asio::awaitable<void> letter_sender::run() {
       auto& credentials = found != credentials_.end() ? *found->second : plain;
       // A token that cannot be had is a failed attempt (status 0, retried), its error in the letter's row.
       auto result = co_await credentials.post(claim->school_url, claim->document, "application/fhir+json");
-      auto verdict = policy_.classify(result.status, attempts);
+      // The retry period counts from the letter's request (a letter is never requeued).
+      auto requested = api::parse_date_range(letter->created_at);
+      auto queued_for = std::chrono::milliseconds(requested ? store::now_ms() - requested->low : 0);
+      auto verdict = policy_.classify(result.status, attempts, queued_for);
       status = verdict == delivery::verdict::sent   ? "sent"
                : verdict == delivery::verdict::dead ? "dead"
                                                     : "retrying";
       detail = result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error;
       response = result.body;
       if (verdict == delivery::verdict::retry)
-        next_attempt = store::now_ms() + policy_.backoff(attempts, rng_).count();
+        next_attempt =
+            store::now_ms() + policy_.next_delay(result.status, attempts, retry_after(result), rng_).count();
     }
     store::sqlite_store::job finish = [config, id, status, detail, response,
                                        next_attempt](store::write_tx& tx) {

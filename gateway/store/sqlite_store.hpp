@@ -81,7 +81,30 @@ struct outbox_row {
   std::string status;      // queued | retrying | sent | dead
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
+  std::int64_t queued_ms = 0;  // when it was queued or requeued: the retry period counts from here
   std::vector<attempt_row> history;
+};
+
+// ---- Delivery queue (issue 10): a window of children in flight per destination, FIFO per child ----
+// Which deliveries POST /admin/messages/$replay queues again.
+struct replay_filter {
+  std::vector<std::string> statuses;  // outbox statuses: dead, retrying, sent
+  std::string destination;            // empty: every destination
+  std::string received_from;          // the message's received_at, ISO 8601 UTC: >= this; empty: open
+  std::string received_before;        // < this; empty: open
+};
+struct replay_count {
+  std::int64_t deliveries = 0;            // outbox rows queued again
+  std::int64_t messages = 0;              // distinct messages they belong to
+  std::vector<std::string> destinations;  // distinct destinations (to wake their workers)
+};
+// Per destination: its undelivered and dead-lettered rows (GET /admin/status).
+struct delivery_counts {
+  std::string destination;
+  std::int64_t queued = 0;
+  std::int64_t retrying = 0;
+  std::int64_t dead = 0;
+  std::int64_t oldest_queued_ms = 0;  // the oldest undelivered row's queued_ms; 0 when none
 };
 
 // One value of a search parameter of an indexed resource: a token (system, value), a reference (target
@@ -196,6 +219,9 @@ class write_tx {
   [[nodiscard]] std::optional<std::int64_t> latest_message_of_child(std::int64_t child_id);
   // Requeues dead rows of a message; returns how many.
   int requeue_outbox(std::int64_t message_id, std::int64_t due_ms);
+  // Queues again, as new (no attempts, due and counted from `due_ms`), every outbox row the filter selects;
+  // each message of theirs becomes `queued`.
+  replay_count replay_outbox(const replay_filter& filter, std::int64_t due_ms);
   // The index row of (type, id): its seq, version and content hash.
   struct index_version {
     std::int64_t seq = 0;
@@ -257,6 +283,17 @@ class sqlite_store {
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
   // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
   [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
+  // Delivery queue: up to `limit` rows of `destination` that are due by `now_ms` and are their child's
+  // oldest undelivered row (FIFO per child), earliest due first; without the record.
+  [[nodiscard]] std::vector<outbox_row> due_outbox(const std::string& destination, std::int64_t now_ms,
+                                                   int limit);
+  // The earliest next attempt after `after_ms` of an undelivered row of `destination`; nullopt: none.
+  [[nodiscard]] std::optional<std::int64_t> next_outbox_due(const std::string& destination,
+                                                            std::int64_t after_ms);
+  // Undelivered and dead rows per destination (those with any), and messages by status (`unroutable`,
+  // `held_for_match`: the ones that wait for a person).
+  [[nodiscard]] std::vector<delivery_counts> outbox_counts();
+  [[nodiscard]] std::int64_t count_messages(const std::string& status);
   // The resource index (read API).
   [[nodiscard]] std::optional<indexed_resource> get_indexed(const std::string& type, const std::string& id);
   // One page and the total, from one snapshot. nullopt when the store failed.
@@ -283,9 +320,14 @@ class sqlite_store {
   void checkpoint_loop();
   sqlite3* open_connection(const std::string& path, bool writer);
 
+  // The read connection's cached statement for `sql`, reset (caller holds read_mutex_; reset it again
+  // after use, so that it holds no snapshot). For the reads that run for every delivery.
+  sqlite_statement& read_statement(const std::string& sql);
+
   sqlite3* write_db_ = nullptr;
   sqlite3* read_db_ = nullptr;
-  std::mutex read_mutex_;  // guards read_db_
+  std::mutex read_mutex_;  // guards read_db_ and read_statements_
+  statement_cache read_statements_;
   int max_batch_;
   int schema_version_ = 0;
 

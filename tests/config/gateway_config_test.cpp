@@ -24,7 +24,10 @@ TEST(gateway_config, defaults_when_keys_are_absent) {
   auto cfg = load_text("server:\n  port: 0\n");
   EXPECT_EQ(cfg->server.port, 0);
   EXPECT_EQ(cfg->server.io_threads, 2);
-  EXPECT_EQ(cfg->delivery.max_attempts, 8);
+  EXPECT_EQ(cfg->delivery.max_attempts, 0);  // no limit by count: retries end after give_up_after
+  EXPECT_EQ(cfg->delivery.give_up_after, std::chrono::hours(72));
+  EXPECT_EQ(cfg->delivery.max_backoff, std::chrono::hours(1));
+  EXPECT_EQ(cfg->delivery.window, 4);
   EXPECT_EQ(with_bound_port(cfg, 4321)->server.public_base_url, "http://127.0.0.1:4321/fhir");
 }
 
@@ -45,6 +48,33 @@ void expect_error(const std::string& yaml, const std::string& fragment) {
   } catch (const config_error& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
   }
+}
+
+TEST(gateway_config, delivery_window_per_gateway_with_a_per_home_override) {
+  auto cfg = load_text(
+      "delivery:\n  window: 8\n  give_up_after: 3d\n  max_attempts: 20\n"
+      "medical_homes:\n  - id: a\n    fhir_base_url: http://a.example/fhir\n"
+      "  - id: b\n    fhir_base_url: http://b.example/fhir\n    delivery_window: 2\n"
+      "  - id: c\n    fhir_base_url: http://c.example/fhir\n    delivery_window: 0\n");
+  EXPECT_EQ(cfg->delivery.window, 8);
+  EXPECT_EQ(cfg->delivery.give_up_after, std::chrono::hours(72));
+  EXPECT_EQ(cfg->delivery.max_attempts, 20);  // kept for configurations written before issue 10
+  EXPECT_EQ(cfg->delivery_window(cfg->medical_homes[0]), 8);
+  EXPECT_EQ(cfg->delivery_window(cfg->medical_homes[1]), 2);
+  EXPECT_EQ(cfg->delivery_window(cfg->medical_homes[2]), 0);  // held
+}
+
+TEST(gateway_config, bad_delivery_settings_name_their_key) {
+  expect_error("delivery:\n  window: 65\n", "test.yaml:2: delivery.window: must be 0 to 64");
+  expect_error("delivery:\n  window: -1\n", "delivery.window: must be 0 to 64");
+  expect_error("delivery:\n  give_up_after: 72\n", "test.yaml:2: delivery.give_up_after: must be a positive");
+  expect_error("delivery:\n  max_attempts: -1\n", "delivery.max_attempts: must be >= 0");
+  expect_error(
+      "medical_homes:\n  - id: a\n    fhir_base_url: http://a.example/fhir\n    delivery_window: 100\n",
+      "test.yaml:4: medical_homes[0].delivery_window: must be 0 to 64");
+  expect_error(
+      "medical_homes:\n  - id: a\n    fhir_base_url: http://a.example/fhir\n    delivery_window: x\n",
+      "medical_homes[0].delivery_window: has the wrong type");
 }
 
 TEST(gateway_config, errors_name_the_key_and_line) {

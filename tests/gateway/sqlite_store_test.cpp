@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <future>
+#include <map>
 
 namespace homebase::gateway::store {
 namespace {
@@ -152,6 +153,174 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.requeue_outbox(1, 0) == 1; }));
   EXPECT_TRUE(store.next_outbox("home"));
   EXPECT_EQ(store.get_message(1)->status, "queued");
+}
+
+// ---- the delivery queue (issue 10) ----
+
+// Children 1 and 2, with outbox rows in the order of `order` (child of each row), all due at `due`.
+std::vector<std::int64_t> queue_rows(sqlite_store& store, const std::vector<int>& order, std::int64_t due,
+                                     const std::string& destination = "home") {
+  std::vector<std::int64_t> ids;
+  EXPECT_TRUE(run_job(store, [&](write_tx& tx) {
+    std::map<int, std::int64_t> children;
+    for (int c : order) {
+      if (!children.contains(c))
+        children[c] = tx.save_child(std::nullopt, "{}", {{"mrn", destination + std::to_string(c)}});
+      auto n = destination + std::to_string(ids.size());
+      auto m = message(n);
+      auto id = tx.insert_message(m, "b");
+      ids.push_back(tx.insert_outbox(id, children[c], destination, due));
+    }
+    return tx.ok();
+  }));
+  return ids;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<outbox_row>& rows) {
+  std::vector<std::int64_t> out;
+  for (const auto& r : rows) out.push_back(r.id);
+  return out;
+}
+
+TEST(sqlite_store, the_delivery_queue_offers_each_child_its_oldest_row_only) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  auto t = now_ms();
+  auto ids = queue_rows(store, {1, 2, 1, 3, 2}, t - 10);  // rows 0..4: children 1, 2, 1, 3, 2
+  // FIFO per child: the second rows of children 1 and 2 wait behind their first.
+  EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[0], ids[1], ids[3]}));
+  EXPECT_EQ(ids_of(store.due_outbox("home", t, 2)), (std::vector<std::int64_t>{ids[0], ids[1]}));
+  EXPECT_TRUE(store.due_outbox("elsewhere", t, 10).empty());
+  auto first = store.due_outbox("home", t, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].header_id, "header-home0");
+  EXPECT_EQ(first[0].queued_ms, t - 10);
+  // Child 1's first row is sent: its second row is next. Child 2's first row failed and waits a minute:
+  // its second row waits with it.
+  ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
+    tx.record_attempt(ids[0], {iso_utc(t), 200, "", ""}, "sent", 0);
+    tx.record_attempt(ids[1], {iso_utc(t), 503, "", ""}, "retrying", t + 60'000);
+    return tx.ok();
+  }));
+  EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3]}));
+  EXPECT_EQ(store.next_outbox_due("home", t), t + 60'000);
+  EXPECT_EQ(ids_of(store.due_outbox("home", t + 60'000, 10)),
+            (std::vector<std::int64_t>{ids[2], ids[3], ids[1]}));
+  // Dead letters leave the queue and let the child's next row go.
+  ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
+    tx.record_attempt(ids[1], {iso_utc(t), 400, "", ""}, "dead", 0);
+    return tx.ok();
+  }));
+  EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3], ids[4]}));
+  EXPECT_FALSE(store.next_outbox_due("home", t));
+}
+
+TEST(sqlite_store, outbox_counts_show_dead_letters_per_destination) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  auto t = now_ms();
+  auto home = queue_rows(store, {1, 2, 3}, t - 5'000);
+  queue_rows(store, {1}, t, "other");
+  ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
+    tx.record_attempt(home[0], {iso_utc(t), 422, "", ""}, "dead", 0);
+    tx.record_attempt(home[1], {iso_utc(t), 0, "connect", ""}, "retrying", t + 1'000);
+    return tx.ok();
+  }));
+  auto counts = store.outbox_counts();
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0].destination, "home");
+  EXPECT_EQ(counts[0].dead, 1);
+  EXPECT_EQ(counts[0].retrying, 1);
+  EXPECT_EQ(counts[0].queued, 1);
+  EXPECT_EQ(counts[0].oldest_queued_ms, t - 5'000);
+  EXPECT_EQ(counts[1].destination, "other");
+  EXPECT_EQ(counts[1].queued, 1);
+  EXPECT_EQ(counts[1].dead, 0);
+  EXPECT_EQ(store.count_messages("dead"), 1);
+}
+
+TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  auto t = now_ms();
+  // Four messages received a day apart (rows 0..3 to home, row 4 to other).
+  std::vector<std::int64_t> rows;
+  ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
+    for (int i = 0; i < 5; ++i) {
+      auto child = tx.save_child(std::nullopt, "{}", {{"mrn", std::to_string(i)}});
+      auto m = message(std::to_string(i));
+      m.received_at = iso_utc(t - (4 - i) * 86'400'000LL);
+      auto id = tx.insert_message(m, "b");
+      rows.push_back(tx.insert_outbox(id, child, i == 4 ? "other" : "home", t - 1'000));
+    }
+    tx.record_attempt(rows[0], {iso_utc(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[1], {iso_utc(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[2], {iso_utc(t), 200, "", ""}, "sent", 0);
+    tx.record_attempt(rows[3], {iso_utc(t), 0, "", ""}, "retrying", t + 3'600'000);
+    tx.record_attempt(rows[4], {iso_utc(t), 400, "", ""}, "dead", 0);
+    return tx.ok();
+  }));
+  auto replay = [&store](const replay_filter& f, std::int64_t due) {
+    replay_count out;
+    EXPECT_TRUE(run_job(store, [&out, f, due](write_tx& tx) {
+      out = tx.replay_outbox(f, due);
+      return tx.ok();
+    }));
+    return out;
+  };
+  // Dead letters of `home` received from three days ago on: row 1 only (row 0 is older, row 4 elsewhere).
+  auto dead = replay({{"dead"}, "home", iso_utc(t - 3 * 86'400'000LL), ""}, t);
+  EXPECT_EQ(dead.deliveries, 1);
+  EXPECT_EQ(dead.messages, 1);
+  EXPECT_EQ(dead.destinations, (std::vector<std::string>{"home"}));
+  EXPECT_EQ(store.get_message(2)->status, "queued");
+  EXPECT_EQ(store.get_message(1)->status, "dead");
+  auto again = store.outbox_for_message(2);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].status, "queued");
+  EXPECT_EQ(again[0].attempts, 0);
+  EXPECT_EQ(again[0].next_attempt_ms, t);
+  EXPECT_EQ(again[0].history.size(), 1u);  // the earlier attempt stays in the history
+  // "Retry now" for what is waiting out a backoff, and a re-send of what was sent, before a time.
+  auto waiting = replay({{"retrying", "sent"}, "", "", iso_utc(t)}, t + 5);
+  EXPECT_EQ(waiting.deliveries, 2);
+  EXPECT_EQ(store.outbox_for_message(3)[0].status, "queued");
+  EXPECT_EQ(store.outbox_for_message(4)[0].next_attempt_ms, t + 5);
+  // Every dead letter anywhere: rows 0 and 4.
+  auto all = replay({{"dead"}, "", "", ""}, t);
+  EXPECT_EQ(all.deliveries, 2);
+  EXPECT_EQ(all.destinations, (std::vector<std::string>{"home", "other"}));
+  EXPECT_EQ(replay({{"dead"}, "", "", ""}, t).deliveries, 0);
+  EXPECT_EQ(store.count_messages("dead"), 0);
+}
+
+TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their_last_change) {
+  temp_db db;
+  std::int64_t t = 1'795'453'200'000;  // 2026-11-23T17:00:00Z
+  {
+    sqlite_store store({db.path, 16});
+    queue_rows(store, {1, 2}, t);
+  }
+  // Undo migration 10 and date the rows as a gateway before it did.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
+  const char* sql = R"sql(
+DROP INDEX outbox_due;
+DROP INDEX outbox_child_pending;
+DROP INDEX outbox_dead;
+ALTER TABLE outbox DROP COLUMN queued_ms;
+UPDATE outbox SET updated_at = '2026-11-23T17:00:00.000Z', status = 'retrying' WHERE id = 1;
+UPDATE outbox SET updated_at = '2026-11-23T18:00:00.000Z', status = 'sent' WHERE id = 2;
+DELETE FROM schema_version WHERE version >= 10;
+)sql";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_close(raw);
+  sqlite_store store({db.path, 16});
+  EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
+  auto due = store.due_outbox("home", t + 1, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].queued_ms, t);
 }
 
 TEST(sqlite_store, children_are_found_by_any_of_their_identifiers) {

@@ -330,6 +330,9 @@ bool medical_home_server::start(const temp_dir& dir, const medical_home_options&
   if (!options.tls_cert.empty())
     argv.insert(argv.end(), {"--tls-cert=" + options.tls_cert, "--tls-key=" + options.tls_key});
   if (!options.client_ca.empty()) argv.push_back("--client-ca=" + options.client_ca);
+  if (options.fail_status > 0) argv.push_back("--fail-status=" + std::to_string(options.fail_status));
+  if (!options.retry_after.empty()) argv.push_back("--retry-after=" + options.retry_after);
+  if (options.hold > 0) argv.push_back("--hold=" + std::to_string(options.hold));
   scheme = options.tls_cert.empty() ? "http" : "https";
   return process.start(argv, dir.path() / "medical-home.stderr", std::chrono::seconds(60), error);
 }
@@ -378,8 +381,9 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     if (options.tls && !options.client_ca_file.empty())
       y << "    client_ca_file: " << options.client_ca_file << "\n";
     y << "store:\n  path: homebase.db\n"
-      << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: 400\n  max_attempts: " << options.max_attempts
-      << "\n  request_timeout_ms: 5000\n";
+      << "delivery:\n  base_backoff_ms: 100\n  max_backoff_ms: " << options.max_backoff_ms
+      << "\n  max_attempts: " << options.max_attempts << "\n  request_timeout_ms: 5000\n"
+      << options.delivery_extra;
     if (!options.delivery_ca_file.empty()) y << "  ca_file: " << options.delivery_ca_file << "\n";
     y << "partners:\n  - id: st-elsewhere-nicu\n    source_endpoints:\n"
       << "      - https://ehr.st-elsewhere-childrens.example.org/fhir\n";

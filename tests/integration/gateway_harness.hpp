@@ -84,6 +84,9 @@ struct medical_home_options {
   std::string tls_cert{};
   std::string tls_key{};
   std::string client_ca{};
+  int fail_status = 0;        // --fail-status: the --fail-first answers' status when > 0 (default 503)
+  std::string retry_after{};  // --retry-after: their Retry-After (SECONDS, date:SECONDS or none)
+  int hold = 0;               // --hold: hold transaction POSTs until this many are in flight together
 };
 
 // A started medical-home server; `log` has one JSON line per request it received.
@@ -107,7 +110,9 @@ struct gateway_options {
   std::vector<std::string> extra_partner_endpoints{};  // more MessageHeader.source.endpoint values accepted
   std::string explicit_patient_system{};               // an explicit child -> medical home mapping
   std::string explicit_patient_value{};
-  int max_attempts = 4;
+  int max_attempts = 4;          // delivery.max_attempts (0: no limit by count)
+  int max_backoff_ms = 400;      // delivery.max_backoff_ms (base_backoff_ms is 100)
+  std::string delivery_extra{};  // more YAML keys of delivery:, indented 2 ("  window: 8\n")
   int body_limit = 4 * 1024 * 1024;
   bool tls = false;
   std::string second_home_base{};  // a second medical home ("riverside"), when not empty

@@ -6,6 +6,7 @@
 // adds fault injection and a request log, and works around MemoryRepository gaps (see README.md).
 //
 //   node medical-home-server.mjs [--port=0] [--log=FILE] [--fail-first=N] [--status=CODE]
+//                                [--fail-status=CODE] [--retry-after=SECONDS|date:SECONDS|none] [--hold=N]
 //                                [--schema] [--no-validate] [--exit-on-stdin-close]
 //                                [--require-token --client-jwks=FILE [--token-lifetime=SECONDS]]
 //                                [--tls-cert=FILE --tls-key=FILE [--client-ca=FILE]]
@@ -27,6 +28,12 @@
 // WWW-Authenticate: Bearer. POST /__revoke-tokens (test hook) revokes every token issued so far.
 // Token requests are logged (client, kid, alg, error; never the assertion or the token); FHIR requests log
 // the token's client.
+//
+// --fail-status and --retry-after shape the --fail-first answers (default 503 with "Retry-After: 1";
+// date:N sends an HTTP-date N seconds ahead, none no field). --hold=N holds every transaction POST until N
+// of them are in flight at once (or 3 s passed), to see whether a client sends in parallel; every logged
+// transaction POST then carries "in_flight" (how many were in flight when it arrived, itself included) and
+// "arrived"/"answered" (one counter for both events, so that their order across requests is known).
 //
 // Prints exactly one line on stdout, "LISTENING <port>", once it accepts connections (diagnostics go to
 // stderr). Base URL: http://127.0.0.1:<port>/fhir. Exits on SIGTERM/SIGINT, and by itself when its
@@ -62,9 +69,12 @@ const options = {
   tlsCert: undefined,
   tlsKey: undefined,
   clientCa: undefined,
+  failStatus: 503,
+  retryAfter: '1',
+  hold: 0,
 };
 // Options that take a value accept "--key=value" and "--key value".
-const VALUE_OPTIONS = new Set(['--port', '--log', '--fail-first', '--status', '--client-jwks', '--token-lifetime', '--tls-cert', '--tls-key', '--client-ca']);
+const VALUE_OPTIONS = new Set(['--port', '--log', '--fail-first', '--status', '--client-jwks', '--token-lifetime', '--tls-cert', '--tls-key', '--client-ca', '--fail-status', '--retry-after', '--hold']);
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const arg = argv[i];
@@ -83,6 +93,9 @@ for (let i = 0; i < argv.length; i++) {
   else if (key === '--tls-cert') options.tlsCert = value;
   else if (key === '--tls-key') options.tlsKey = value;
   else if (key === '--client-ca') options.clientCa = value;
+  else if (key === '--fail-status') options.failStatus = Number(value);
+  else if (key === '--retry-after') options.retryAfter = value;
+  else if (key === '--hold') options.hold = Number(value);
   else {
     console.error(`medical-home-server: unknown argument ${arg}`);
     process.exit(2);
@@ -90,6 +103,11 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
   console.error('medical-home-server: bad --port');
+  process.exit(2);
+}
+if (!(options.failStatus >= 100 && options.failStatus <= 599) || !Number.isInteger(options.hold) || options.hold < 0 ||
+    !/^(none|\d+|date:\d+)$/.test(options.retryAfter)) {
+  console.error('medical-home-server: bad --fail-status, --hold or --retry-after');
   process.exit(2);
 }
 if (options.status && !(options.status >= 100 && options.status <= 599)) {
@@ -401,7 +419,9 @@ async function handleFhir(req, raw, url, port, pathname) {
     posts++;
     if (req.method === 'POST' && pathname === '/' && body?.resourceType === 'Bundle') transactionPosts++;
     if (posts <= options.failFirst) {
-      return { status: 503, body: operationOutcome('transient', `fault injection: --fail-first=${options.failFirst}`), headers: { 'retry-after': '1' } };
+      const ra = options.retryAfter;
+      const headers = ra === 'none' ? {} : { 'retry-after': ra.startsWith('date:') ? new Date(Date.now() + Number(ra.slice(5)) * 1000).toUTCString() : ra };
+      return { status: options.failStatus, body: operationOutcome('transient', `fault injection: --fail-first=${options.failFirst}`), headers };
     }
     if (options.status) {
       return { status: options.status, body: operationOutcome('exception', `fault injection: --status=${options.status}`) };
@@ -454,6 +474,30 @@ function logRequest(entry) {
   }
 }
 
+// --hold: transaction POSTs in flight, and the ones waiting for enough company.
+let inFlight = 0;
+let events = 0;
+const holding = [];
+function hold() {
+  return new Promise((resolve) => {
+    if (inFlight >= options.hold) {
+      for (const release of holding.splice(0)) release();
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => {
+      const at = holding.indexOf(release);
+      if (at >= 0) holding.splice(at, 1);
+      resolve();
+    }, 3000);
+    const release = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    holding.push(release);
+  });
+}
+
 function onRequest(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -461,6 +505,12 @@ function onRequest(req, res) {
     const raw = Buffer.concat(chunks).toString('utf8');
     const port = server.address().port;
     const url = new URL(req.url, `http://127.0.0.1:${port}`);
+    const transaction = req.method === 'POST' && (url.pathname === BASE || url.pathname === BASE + '/');
+    let concurrency;
+    if (transaction) {
+      concurrency = { in_flight: ++inFlight, arrived: ++events };
+      if (options.hold > 0) await hold();
+    }
     let result;
     try {
       result = await handle(req, raw, url, port);
@@ -476,13 +526,17 @@ function onRequest(req, res) {
       ...locationHeaders(req, result, port),
     });
     res.end(text);
+    if (transaction) {
+      inFlight--;
+      concurrency.answered = ++events;
+    }
     let logged = raw;
     try {
       logged = raw ? JSON.parse(raw) : undefined;
     } catch {
       // keep the raw text
     }
-    const entry = { time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, ...(result.logged ?? {}) };
+    const entry = { time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, ...(result.logged ?? {}), ...(concurrency ?? {}) };
     if (options.clientCa) entry.client_cert = req.socket.getPeerCertificate?.()?.subject?.CN;
     // A token request's body holds the client assertion: never logged.
     if (url.pathname !== '/auth/token') entry.body = logged;
