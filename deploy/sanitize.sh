@@ -3,20 +3,29 @@
 # libFuzzer coverage so that deploy/fuzz.sh uses the same tree) and runs the whole ctest suite there once:
 # unit, component and integration (the sanitized homebase binary on 127.0.0.1). Any sanitizer report stops
 # the process that made it, so the test fails with the report in its output.
-# Usage: deploy/sanitize.sh [extra ctest arguments]   (tree: $HOMEBASE_SANITIZE_BUILD_DIR, default build-asan)
+# Usage: deploy/sanitize.sh [--build-only | --test-only] [extra ctest arguments]
+#   (tree: $HOMEBASE_SANITIZE_BUILD_DIR, default build-asan)
 set -euo pipefail
+step=all
+case "${1:-}" in
+  --build-only) step=build; shift ;;
+  --test-only) step=test; shift ;;
+esac
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${HOMEBASE_SANITIZE_BUILD_DIR:-$here/build-asan}"
 cxx="$(command -v clang++-14 || command -v clang++)"
 
-start=$SECONDS
-# -O1 with line tables only: what the sanitizers' authors recommend, and about half the compile time of
-# -O2 -g on 2 cores; reports still name file and line.
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
-  -DCMAKE_CXX_COMPILER="$cxx" \
-  -DHOMEBASE_SANITIZE=ON -DHOMEBASE_FUZZ=ON -DHOMEBASE_BUILD_TESTS=ON -DHOMEBASE_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)"
-echo "sanitize: built in $((SECONDS - start)) s"
+if [[ "$step" != test ]]; then
+  start=$SECONDS
+  # -O1 with line tables only: what the sanitizers' authors recommend, and a lighter compile than -O2 -g;
+  # reports still name file and line.
+  cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+    -DCMAKE_CXX_COMPILER="$cxx" \
+    -DHOMEBASE_SANITIZE=ON -DHOMEBASE_FUZZ=ON -DHOMEBASE_BUILD_TESTS=ON -DHOMEBASE_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$build" -j"$(nproc)"
+  echo "sanitize: built in $((SECONDS - start)) s"
+fi
+[[ "$step" == build ]] && exit 0
 
 # halt_on_error + abort_on_error: the first report ends the process with a failing status;
 # detect_leaks: LeakSanitizer at every sanitized process's exit (the gateway's too, after SIGTERM).
