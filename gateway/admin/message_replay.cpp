@@ -8,7 +8,7 @@
 #include <climits>
 #include <optional>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/api/search_request.hpp"
 #include "gateway/audit/audit_store.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -76,7 +76,7 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
 
   replay_request out;
   auto& f = out.filter;
-  std::optional<api::date_range> from, to;
+  std::optional<fhir::date_range> from, to;
   for (const auto& p : params) {
     if (p.name == "status") {
       std::string_view rest = p.value;
@@ -105,7 +105,7 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
     } else if (p.name == "received-from" || p.name == "received-to") {
       auto& slot = p.name == "received-from" ? from : to;
       if (slot) return replay_error{p.name, p.name + " is given twice"};
-      slot = api::parse_date_range(p.value);
+      slot = fhir::parse_date_range(p.value, fhir::date_syntax::search);
       if (!slot) return replay_error{p.name, p.name + ": '" + p.value + "' is not a FHIR date or dateTime"};
     } else {
       return replay_error{

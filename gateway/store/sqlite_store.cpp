@@ -8,7 +8,8 @@
 #include <stdexcept>
 #include <variant>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/date_prefix.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/store/sqlite_statement.hpp"
 
 namespace homebase::gateway::store {
@@ -309,12 +310,12 @@ indexed_resource read_indexed(const sqlite_statement& s) {
   return r;
 }
 
-// SQL: date_match(prefix, search_low, search_high, low, high), R4's date comparison (api::date_matches).
+// SQL: date_match(prefix, search_low, search_high, low, high), R4's date comparison (fhir::date_matches).
 void date_match_sql(sqlite3_context* ctx, int, sqlite3_value** args) {
-  api::date_range search{sqlite3_value_int64(args[1]), sqlite3_value_int64(args[2])};
-  api::date_range target{sqlite3_value_int64(args[3]), sqlite3_value_int64(args[4])};
-  auto prefix = static_cast<api::date_prefix>(sqlite3_value_int(args[0]));
-  sqlite3_result_int(ctx, api::date_matches(prefix, search, target) ? 1 : 0);
+  fhir::date_range search{sqlite3_value_int64(args[1]), sqlite3_value_int64(args[2])};
+  fhir::date_range target{sqlite3_value_int64(args[3]), sqlite3_value_int64(args[4])};
+  auto prefix = static_cast<fhir::date_prefix>(sqlite3_value_int(args[0]));
+  sqlite3_result_int(ctx, fhir::date_matches(prefix, search, target) ? 1 : 0);
 }
 
 using sql_arg = std::variant<std::int64_t, std::string>;
@@ -767,7 +768,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
         "UPDATE fhir_resources SET child_id = ?1, patient_id = ?2, status = ?3, version = ?4, "
         "last_updated = ?5, last_updated_ms = ?6, content_hash = ?7, json = ?8 WHERE seq = ?9");
     s.bind(1, r.child_id).bind(2, r.patient_id).bind(3, r.status).bind(4, r.version);
-    s.bind(5, api::iso_instant(r.last_updated_ms)).bind(6, r.last_updated_ms).bind(7, w.content_hash);
+    s.bind(5, fhir::format_instant(r.last_updated_ms)).bind(6, r.last_updated_ms).bind(7, w.content_hash);
     s.bind_borrowed(8, r.json).bind(9, *prior_seq);
     check(s.step(), "update indexed resource");
     s.reset();
@@ -780,7 +781,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
         "INSERT INTO fhir_resources(type, id, child_id, patient_id, status, version, last_updated, "
         "last_updated_ms, content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     s.bind(1, r.type).bind(2, r.id).bind(3, r.child_id).bind(4, r.patient_id).bind(5, r.status);
-    s.bind(6, r.version).bind(7, api::iso_instant(r.last_updated_ms)).bind(8, r.last_updated_ms);
+    s.bind(6, r.version).bind(7, fhir::format_instant(r.last_updated_ms)).bind(8, r.last_updated_ms);
     s.bind(9, w.content_hash).bind_borrowed(10, r.json);
     auto rc = s.step();
     s.reset();
