@@ -20,7 +20,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::int64_t year_10000_ms = 253'402'300'800'000;  // iso_utc has four year digits
+constexpr std::int64_t year_10000_ms = 253'402'300'800'000;  // an instant's text has four year digits
 
 // One parameter as given: its name and text value, and where it came from (for errors).
 struct given {
@@ -113,8 +113,9 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
     }
   }
   if (f.statuses.empty()) return replay_error{"status", "status is required: dead, retrying or sent"};
-  if (from && from->low > 0) f.received_from = store::iso_utc(std::min(from->low, year_10000_ms - 1));
-  if (to && to->high < year_10000_ms) f.received_before = store::iso_utc(std::max<std::int64_t>(to->high, 0));
+  if (from && from->low > 0) f.received_from = fhir::format_instant(std::min(from->low, year_10000_ms - 1));
+  if (to && to->high < year_10000_ms)
+    f.received_before = fhir::format_instant(std::max<std::int64_t>(to->high, 0));
   if (from && to && from->low >= to->high)
     return replay_error{"received-to", "received-to must end after received-from starts"};
 

@@ -88,7 +88,7 @@ asio::awaitable<void> letter_sender::run() {
     auto id = letter->id;
     auto config = config_;
     store::sqlite_store::job claim_job = [claim, config, id](store::write_tx& tx) {
-      *claim = claim_letter(tx, *config, id, store::iso_utc(store::now_ms()));
+      *claim = claim_letter(tx, *config, id, fhir::format_instant(store::now_ms()));
       return tx.ok();
     };
     bool committed = co_await store::run_in_store(store_, std::move(claim_job));
@@ -126,7 +126,8 @@ asio::awaitable<void> letter_sender::run() {
     }
     store::sqlite_store::job finish = [config, id, status, detail, response,
                                        next_attempt](store::write_tx& tx) {
-      finish_letter(tx, *config, id, status, detail, response, next_attempt, store::iso_utc(store::now_ms()));
+      finish_letter(tx, *config, id, status, detail, response, next_attempt,
+                    fhir::format_instant(store::now_ms()));
       return tx.ok();
     };
     committed = co_await store::run_in_store(store_, std::move(finish));

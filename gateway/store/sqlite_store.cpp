@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -409,17 +408,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::string iso_utc(std::int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buffer;
-}
-
 // ---- write_tx ----
 
 write_tx::write_tx(sqlite3* db, statement_cache& cache) : db_(db), cache_(cache) {}
@@ -568,7 +556,7 @@ void write_tx::hold_message(std::int64_t id, const std::string& status, const st
 
 std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::string& record,
                                   const std::vector<identifier_key>& identifiers) {
-  auto now = iso_utc(now_ms());
+  auto now = fhir::format_instant(now_ms());
   std::int64_t child_id = 0;
   if (id) {
     auto& s = prepare("UPDATE children SET record = ?1, updated_at = ?2 WHERE id = ?3");
@@ -644,7 +632,11 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
   auto& s = prepare(
       "INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at, queued_ms) "
       "VALUES(?1, ?2, ?3, 'queued', ?4, ?5, ?4)");
-  s.bind(1, message_id).bind(2, child_id).bind(3, destination).bind(4, due_ms).bind(5, iso_utc(now_ms()));
+  s.bind(1, message_id)
+      .bind(2, child_id)
+      .bind(3, destination)
+      .bind(4, due_ms)
+      .bind(5, fhir::format_instant(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
   auto row = sqlite3_last_insert_rowid(db_);
   // The child belongs to the home its record goes to (a medical_home client's view).
@@ -678,7 +670,7 @@ int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
   auto& s = prepare(
       "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2, "
       "queued_ms = ?1 WHERE message_id = ?3 AND status = 'dead'");
-  s.bind(1, due_ms).bind(2, iso_utc(now_ms())).bind(3, message_id);
+  s.bind(1, due_ms).bind(2, fhir::format_instant(now_ms())).bind(3, message_id);
   check(s.step(), "requeue outbox");
   int changed = sqlite3_changes(db_);
   if (changed > 0) {
@@ -724,7 +716,7 @@ replay_count write_tx::replay_outbox(const replay_filter& f, std::int64_t due_ms
     check(SQLITE_ERROR, "prepare replay");
     return count;
   }
-  s.bind(1, due_ms).bind(2, iso_utc(due_ms));
+  s.bind(1, due_ms).bind(2, fhir::format_instant(due_ms));
   for (std::size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 3), args[i]);
   std::set<std::int64_t> messages;
   std::set<std::string> destinations;

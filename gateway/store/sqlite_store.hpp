@@ -349,6 +349,5 @@ class sqlite_store {
 };
 
 [[nodiscard]] std::int64_t now_ms();
-[[nodiscard]] std::string iso_utc(std::int64_t unix_ms);
 
 }  // namespace homebase::gateway::store
