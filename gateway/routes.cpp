@@ -7,6 +7,7 @@
 #include <charconv>
 #include <optional>
 
+#include "fhir/fhir_time.hpp"
 #include "gateway/auth/route_policy.hpp"
 #include "gateway/pipeline/capability_statement.hpp"
 
@@ -111,7 +112,7 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       rest_(store, config->server.public_base_url),
       checklist_(store),
       audit_search_(config, store) {
-  metadata_ = pipeline::capability_statement(*config_, store::iso_utc(store::now_ms()));
+  metadata_ = pipeline::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
 http::response routes::refuse(const auth::refusal& refusal, http::request& req,

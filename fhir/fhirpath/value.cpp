@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fhir/fhir_time.hpp"
 #include "fhir/fhirpath/ucum.hpp"
 
 namespace homebase::fhir::fhirpath {
@@ -129,32 +130,10 @@ bool read_time_part(std::string_view text, std::size_t& pos, temporal& t) {
   return t.fields[3] < 24 && t.fields[4] < 60 && t.fields[5] < 60;
 }
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yy + (m <= 2));
-}
-
-int days_in_month(int y, int m) {
-  static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return days[static_cast<std::size_t>(std::clamp(m, 1, 12) - 1)];
+// Days of a month as FHIRPath date arithmetic needs them: a month left out of range by year/month
+// arithmetic on extreme years reads as January.
+int days_in_month_clamped(int y, int m) {
+  return static_cast<int>(fhir::days_in_month(y, static_cast<unsigned>(std::clamp(m, 1, 12))));
 }
 
 // Shifts the date-time fields by `ms` milliseconds (fields must be complete down to ms; year..day valid).
@@ -169,10 +148,13 @@ void shift_millis(temporal& t, std::int64_t ms, bool has_date) {
   t.fields[4] = static_cast<int>(day_ms / 60000 % 60);
   t.fields[3] = static_cast<int>(day_ms / 3600000);
   if (has_date && day_shift != 0) {
-    std::int64_t days = days_from_civil(t.fields[0], static_cast<unsigned>(std::max(t.fields[1], 1)),
-                                        static_cast<unsigned>(std::max(t.fields[2], 1))) +
-                        day_shift;
-    civil_from_days(days, t.fields[0], t.fields[1], t.fields[2]);
+    const auto date = fhir::civil_from_days(
+        fhir::days_from_civil(t.fields[0], static_cast<unsigned>(std::max(t.fields[1], 1)),
+                              static_cast<unsigned>(std::max(t.fields[2], 1))) +
+        day_shift);
+    t.fields[0] = static_cast<int>(date.year);
+    t.fields[1] = static_cast<int>(date.month);
+    t.fields[2] = static_cast<int>(date.day);
   }
 }
 
@@ -334,7 +316,7 @@ std::optional<temporal> parse_temporal(std::string_view text, value_kind kind) {
     if (pos < text.size() && text[pos] == '-') {
       ++pos;
       if (!read_digits(text, pos, 2, t.fields[2]) || t.fields[2] < 1 ||
-          t.fields[2] > days_in_month(t.fields[0], t.fields[1]))
+          t.fields[2] > days_in_month_clamped(t.fields[0], t.fields[1]))
         return std::nullopt;
       t.precision = 3;
     }
@@ -529,7 +511,7 @@ std::optional<value> temporal_boundary(const value& v, std::optional<std::int64_
         t.fields[i] = high ? 12 : 1;
         break;
       case 2:
-        t.fields[i] = high ? days_in_month(t.fields[0], t.fields[1]) : 1;
+        t.fields[i] = high ? days_in_month_clamped(t.fields[0], t.fields[1]) : 1;
         break;
       case 3:
         t.fields[i] = high ? 23 : 0;
@@ -703,7 +685,8 @@ std::optional<value> add_duration(const value& t, const value& q, int sign) {
         static_cast<std::int64_t>(tv.fields[0]) * 12 + (std::max(tv.fields[1], 1) - 1) + months;
     tv.fields[0] = static_cast<int>(total / 12);
     if (tv.precision >= 2) tv.fields[1] = static_cast<int>(total % 12) + 1;
-    if (tv.precision >= 3) tv.fields[2] = std::min(tv.fields[2], days_in_month(tv.fields[0], tv.fields[1]));
+    if (tv.precision >= 3)
+      tv.fields[2] = std::min(tv.fields[2], days_in_month_clamped(tv.fields[0], tv.fields[1]));
     return result;
   }
   std::int64_t ms = 0;

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::fhir {
 namespace {
 
@@ -27,12 +29,6 @@ bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) 
   return true;
 }
 
-int days_in_month(int year, int month) {
-  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) return 29;
-  return days[month - 1];
-}
-
 // YYYY, YYYY-MM or YYYY-MM-DD; `fields` reports how many were read (1..3).
 bool read_date(std::string_view s, std::size_t& pos, int& fields) {
   int year = 0;
@@ -46,7 +42,9 @@ bool read_date(std::string_view s, std::size_t& pos, int& fields) {
   fields = 2;
   if (pos == s.size() || s[pos] != '-') return true;
   ++pos;
-  if (!read_digits(s, pos, 2, day) || day < 1 || day > days_in_month(year, month)) return false;
+  if (!read_digits(s, pos, 2, day) || day < 1 ||
+      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)))
+    return false;
   fields = 3;
   return true;
 }

@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "fhir/fhir_time.hpp"
 #include "gateway/pipeline/response_message.hpp"
 
 namespace homebase::gateway::admin {
@@ -206,7 +207,7 @@ http::response admin_api::status(const config::gateway_config& config) {
     w.Int64(c.dead);
     if (c.oldest_queued_ms > 0) {
       w.Key("oldest_queued_at");
-      str(w, store::iso_utc(c.oldest_queued_ms));
+      str(w, fhir::format_instant(c.oldest_queued_ms));
     }
     w.EndObject();
   }
@@ -336,7 +337,7 @@ http::response admin_api::show(std::int64_t id) {
     w.Int(d.attempts);
     if (d.status == "queued" || d.status == "retrying") {
       w.Key("next_attempt_at");
-      str(w, store::iso_utc(d.next_attempt_ms));
+      str(w, fhir::format_instant(d.next_attempt_ms));
     }
     w.Key("history");
     w.StartArray();

@@ -8,7 +8,7 @@
 #include <climits>
 #include <optional>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/api/search_request.hpp"
 #include "gateway/audit/audit_store.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -20,7 +20,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::int64_t year_10000_ms = 253'402'300'800'000;  // iso_utc has four year digits
+constexpr std::int64_t year_10000_ms = 253'402'300'800'000;  // an instant's text has four year digits
 
 // One parameter as given: its name and text value, and where it came from (for errors).
 struct given {
@@ -76,7 +76,7 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
 
   replay_request out;
   auto& f = out.filter;
-  std::optional<api::date_range> from, to;
+  std::optional<fhir::date_range> from, to;
   for (const auto& p : params) {
     if (p.name == "status") {
       std::string_view rest = p.value;
@@ -105,7 +105,7 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
     } else if (p.name == "received-from" || p.name == "received-to") {
       auto& slot = p.name == "received-from" ? from : to;
       if (slot) return replay_error{p.name, p.name + " is given twice"};
-      slot = api::parse_date_range(p.value);
+      slot = fhir::parse_date_range(p.value, fhir::date_syntax::search);
       if (!slot) return replay_error{p.name, p.name + ": '" + p.value + "' is not a FHIR date or dateTime"};
     } else {
       return replay_error{
@@ -113,8 +113,9 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
     }
   }
   if (f.statuses.empty()) return replay_error{"status", "status is required: dead, retrying or sent"};
-  if (from && from->low > 0) f.received_from = store::iso_utc(std::min(from->low, year_10000_ms - 1));
-  if (to && to->high < year_10000_ms) f.received_before = store::iso_utc(std::max<std::int64_t>(to->high, 0));
+  if (from && from->low > 0) f.received_from = fhir::format_instant(std::min(from->low, year_10000_ms - 1));
+  if (to && to->high < year_10000_ms)
+    f.received_before = fhir::format_instant(std::max<std::int64_t>(to->high, 0));
   if (from && to && from->low >= to->high)
     return replay_error{"received-to", "received-to must end after received-from starts"};
 

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/api/search_parameters.hpp"
 #include "gateway/api/search_request.hpp"
 
@@ -107,7 +107,7 @@ http::response fhir_rest_api::read(std::string_view type, std::string_view id, u
                             version);
   auto res = http::make_response(bhttp::status::ok, std::move(row->json), http::fhir_json, version);
   res.set(bhttp::field::etag, "W/\"" + std::to_string(row->version) + "\"");
-  res.set(bhttp::field::last_modified, http_date(row->last_updated_ms));
+  res.set(bhttp::field::last_modified, fhir::format_http_date(row->last_updated_ms));
   return res;
 }
 

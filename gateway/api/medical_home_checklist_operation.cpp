@@ -1,5 +1,6 @@
 #include "gateway/api/medical_home_checklist_operation.hpp"
 
+#include "fhir/fhir_time.hpp"
 #include "mappers/model/corrected_age.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_checklist.hpp"
@@ -35,7 +36,7 @@ http::response medical_home_checklist_operation::handle(std::string_view patient
     return http::make_error(
         bhttp::status::internal_server_error, "exception",
         "the coordination record of Patient '" + std::string(patient_id) + "' cannot be read");
-  auto today = store::iso_utc(store::now_ms()).substr(0, 10);
+  auto today = fhir::format_instant(store::now_ms()).substr(0, 10);
   auto corrected = mappers::model::corrected_age(record->patient, today);
   return http::make_response(
       bhttp::status::ok,

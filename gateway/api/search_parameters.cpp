@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 
 namespace homebase::gateway::api {
 namespace {
@@ -87,21 +87,22 @@ void for_each_at(const rapidjson::Value& node, std::string_view path, F&& f) {
   if (const auto* next = member(node, head)) for_each_at(*next, rest, f);
 }
 
-void add_date(std::vector<search_value>& out, std::string_view param, const std::optional<date_range>& r) {
+void add_date(std::vector<search_value>& out, std::string_view param,
+              const std::optional<fhir::date_range>& r) {
   if (r) out.push_back({std::string(param), {}, {}, r->low, r->high});
 }
 
-// A date, dateTime, instant or Period.
+// A date, dateTime, instant or Period, read with the search syntax, as the values searched for are.
 void add_date_value(std::vector<search_value>& out, std::string_view param, const rapidjson::Value& v) {
   if (v.IsString()) {
-    add_date(out, param, parse_date_range(string_of(v)));
+    add_date(out, param, fhir::parse_date_range(string_of(v), fhir::date_syntax::search));
   } else if (v.IsObject()) {
     const auto* start = member(v, "start");
     const auto* end = member(v, "end");
     if (start != nullptr || end != nullptr)
       add_date(out, param,
-               period_range(start ? string_of(*start) : std::string_view(),
-                            end ? string_of(*end) : std::string_view()));
+               fhir::period_range(start ? string_of(*start) : std::string_view(),
+                                  end ? string_of(*end) : std::string_view(), fhir::date_syntax::search));
   }
 }
 

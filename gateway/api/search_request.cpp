@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/date_prefix.hpp"
 #include "gateway/api/search_parameters.hpp"
 
 namespace homebase::gateway::api {
@@ -76,8 +76,8 @@ bool parse_int(std::string_view s, std::int64_t& out) {
 std::optional<search_error> date_filter(const std::string& name, std::string_view value, index_filter& f) {
   for (const auto& item : split_escaped(value, ',')) {
     std::string_view text = item;
-    auto prefix = split_date_prefix(text);
-    auto range = parse_date_range(text);
+    auto prefix = fhir::split_date_prefix(text);
+    auto range = fhir::parse_date_range(text, fhir::date_syntax::search);
     if (!range)
       return search_error{
           name, "'" + item +

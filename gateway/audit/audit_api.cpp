@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "fhir/date_prefix.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/search_request.hpp"
 #include "gateway/audit/audit_store.hpp"
@@ -134,8 +135,8 @@ http::response audit_api::search(std::string_view query_text, bool strict,
         q.child_id = child;
     } else if (name == "date") {
       std::string_view v = value;
-      auto prefix = api::split_date_prefix(v);
-      auto range = api::parse_date_range(v);
+      auto prefix = fhir::split_date_prefix(v);
+      auto range = fhir::parse_date_range(v, fhir::date_syntax::search);
       if (!range) return fail(name, "'" + value + "' is not a date (R4 prefixes eq ne lt gt le ge sa eb)");
       q.dates.push_back({prefix, *range});
     } else if (name == "type" || name == "subtype") {

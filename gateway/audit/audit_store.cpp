@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::gateway::audit {
 namespace {
 
@@ -128,7 +130,7 @@ std::int64_t record(store::write_tx& tx, const ma::audit_record& r, const audit_
     s.bind(2, *links.letter_id);
   else
     s.bind_null(2);
-  s.bind(3, ma::format_recorded(full.recorded_ms)).bind(4, full.recorded_ms);
+  s.bind(3, fhir::format_instant(full.recorded_ms)).bind(4, full.recorded_ms);
   s.bind(5, std::string(codes.type_system)).bind(6, std::string(codes.type_code));
   s.bind(7, std::string(codes.subtype_system)).bind(8, codes.subtype_code).bind(9, std::string(codes.action));
   s.bind(10, static_cast<std::int64_t>(full.outcome)).bind(11, agent).bind(12, full.patient_id);

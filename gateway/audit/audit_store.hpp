@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/date_prefix.hpp"
 #include "gateway/store/sqlite_store.hpp"
 #include "mappers/audit/audit_event_builder.hpp"
 
@@ -43,8 +43,8 @@ struct audit_query {
     std::string code;
   };
   struct date {
-    api::date_prefix prefix = api::date_prefix::eq;
-    api::date_range range;
+    fhir::date_prefix prefix = fhir::date_prefix::eq;
+    fhir::date_range range;
   };
   // Each inner list is one filter (its alternatives OR-ed); the lists are AND-ed.
   template <typename T>

@@ -1,5 +1,7 @@
 #include "gateway/audit/refusal_throttle.hpp"
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::gateway::audit {
 
 namespace {
@@ -85,8 +87,8 @@ mappers::audit::audit_record summary_record(const refusal_summary& s) {
   r.count = s.count;
   r.outcome_desc = std::to_string(s.count) + " more refusals (" + s.reason + ") from " +
                    (s.address == "*" ? std::string("addresses beyond the tracked ones") : s.address) +
-                   " between " + mappers::audit::format_recorded(s.window_start_ms) + " and " +
-                   mappers::audit::format_recorded(s.window_end_ms) + ", counted, not recorded one by one";
+                   " between " + fhir::format_instant(s.window_start_ms) + " and " +
+                   fhir::format_instant(s.window_end_ms) + ", counted, not recorded one by one";
   return r;
 }
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/api/search_parameters.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
 
@@ -127,7 +127,7 @@ int store_child_resources(store::write_tx& tx, std::int64_t child_id, const chil
     w.row.version = prior ? prior->version + 1 : 1;
     w.row.last_updated_ms = now_ms;
     w.row.json = p.head + ",\"meta\":{\"versionId\":\"" + std::to_string(w.row.version) +
-                 "\",\"lastUpdated\":\"" + api::iso_instant(now_ms) + "\"}" + p.tail;
+                 "\",\"lastUpdated\":\"" + fhir::format_instant(now_ms) + "\"}" + p.tail;
     w.content_hash = p.content_hash;
     w.values = p.values;
     tx.put_indexed(w, prior ? std::optional<std::int64_t>(prior->seq) : std::nullopt);

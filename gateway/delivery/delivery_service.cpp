@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "fhir/fhir_time.hpp"
 #include "gateway/audit/audit_store.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
@@ -298,7 +299,7 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
   } else {
     result.error = "the child's stored record cannot be read by this version";  // no retry can help
   }
-  store::attempt_row attempt{store::iso_utc(store::now_ms()), result.status, result.error, result.body};
+  store::attempt_row attempt{fhir::format_instant(store::now_ms()), result.status, result.error, result.body};
   std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
   std::int64_t next =
       outcome == verdict::retry

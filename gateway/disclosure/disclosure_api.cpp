@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
 #include "gateway/audit/audit_store.hpp"
 #include "gateway/disclosure/disclosure_store.hpp"
@@ -173,7 +174,7 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
       return true;
     }
     if (!child) return true;
-    auto now = store::iso_utc(store::now_ms());
+    auto now = fhir::format_instant(store::now_ms());
     auto id = insert_consent(tx, child->id, st->status, st->body, now);
     child->record.events.push_back({now,
                                     "AuthorizationGranted",
@@ -251,7 +252,7 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
       st->outcome = "other_child";
       return true;
     }
-    auto now = store::iso_utc(store::now_ms());
+    auto now = fhir::format_instant(store::now_ms());
     update_consent(tx, id, st->auth.status, st->body, now);
     if (st->auth.status != "active") st->notes = revoke(tx, *config, id, now);
     st->row = find_consent(tx, id);
@@ -344,8 +345,8 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
           "the medication " + unknown[0].system + "|" + unknown[0].code + " is not in the child's record";
       return true;
     }
-    st->outcome =
-        request_letter(tx, *child, *config, *school, st->request, st->body, store::iso_utc(store::now_ms()));
+    st->outcome = request_letter(tx, *child, *config, *school, st->request, st->body,
+                                 fhir::format_instant(store::now_ms()));
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));

@@ -6,7 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/delivery/retry_after.hpp"
@@ -88,7 +88,7 @@ asio::awaitable<void> letter_sender::run() {
     auto id = letter->id;
     auto config = config_;
     store::sqlite_store::job claim_job = [claim, config, id](store::write_tx& tx) {
-      *claim = claim_letter(tx, *config, id, store::iso_utc(store::now_ms()));
+      *claim = claim_letter(tx, *config, id, fhir::format_instant(store::now_ms()));
       return tx.ok();
     };
     bool committed = co_await store::run_in_store(store_, std::move(claim_job));
@@ -112,7 +112,7 @@ asio::awaitable<void> letter_sender::run() {
       // A token that cannot be had is a failed attempt (status 0, retried), its error in the letter's row.
       auto result = co_await credentials.post(claim->school_url, claim->document, "application/fhir+json");
       // The retry period counts from the letter's request (a letter is never requeued).
-      auto requested = api::parse_date_range(letter->created_at);
+      auto requested = fhir::parse_date_range(letter->created_at, fhir::date_syntax::resource);
       auto queued_for = std::chrono::milliseconds(requested ? store::now_ms() - requested->low : 0);
       auto verdict = policy_.classify(result.status, attempts, queued_for);
       status = verdict == delivery::verdict::sent   ? "sent"
@@ -126,7 +126,8 @@ asio::awaitable<void> letter_sender::run() {
     }
     store::sqlite_store::job finish = [config, id, status, detail, response,
                                        next_attempt](store::write_tx& tx) {
-      finish_letter(tx, *config, id, status, detail, response, next_attempt, store::iso_utc(store::now_ms()));
+      finish_letter(tx, *config, id, status, detail, response, next_attempt,
+                    fhir::format_instant(store::now_ms()));
       return tx.ok();
     };
     committed = co_await store::run_in_store(store_, std::move(finish));

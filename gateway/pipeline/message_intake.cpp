@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
 #include "gateway/audit/audit_store.hpp"
@@ -324,7 +325,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
 
 asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state) {
   // The time the message was received: its record events' time, and the messages row's.
-  state->received_at = store::iso_utc(store::now_ms());
+  state->received_at = fhir::format_instant(store::now_ms());
   stamp_events(state->translation.record, state->received_at);
   {
     auto record = state->translation.record;  // the rules may add work: to the prepared copy only

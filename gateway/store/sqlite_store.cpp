@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <variant>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/date_prefix.hpp"
+#include "fhir/fhir_time.hpp"
 #include "gateway/store/sqlite_statement.hpp"
 
 namespace homebase::gateway::store {
@@ -309,12 +309,12 @@ indexed_resource read_indexed(const sqlite_statement& s) {
   return r;
 }
 
-// SQL: date_match(prefix, search_low, search_high, low, high), R4's date comparison (api::date_matches).
+// SQL: date_match(prefix, search_low, search_high, low, high), R4's date comparison (fhir::date_matches).
 void date_match_sql(sqlite3_context* ctx, int, sqlite3_value** args) {
-  api::date_range search{sqlite3_value_int64(args[1]), sqlite3_value_int64(args[2])};
-  api::date_range target{sqlite3_value_int64(args[3]), sqlite3_value_int64(args[4])};
-  auto prefix = static_cast<api::date_prefix>(sqlite3_value_int(args[0]));
-  sqlite3_result_int(ctx, api::date_matches(prefix, search, target) ? 1 : 0);
+  fhir::date_range search{sqlite3_value_int64(args[1]), sqlite3_value_int64(args[2])};
+  fhir::date_range target{sqlite3_value_int64(args[3]), sqlite3_value_int64(args[4])};
+  auto prefix = static_cast<fhir::date_prefix>(sqlite3_value_int(args[0]));
+  sqlite3_result_int(ctx, fhir::date_matches(prefix, search, target) ? 1 : 0);
 }
 
 using sql_arg = std::variant<std::int64_t, std::string>;
@@ -406,17 +406,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string iso_utc(std::int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buffer;
 }
 
 // ---- write_tx ----
@@ -567,7 +556,7 @@ void write_tx::hold_message(std::int64_t id, const std::string& status, const st
 
 std::int64_t write_tx::save_child(std::optional<std::int64_t> id, const std::string& record,
                                   const std::vector<identifier_key>& identifiers) {
-  auto now = iso_utc(now_ms());
+  auto now = fhir::format_instant(now_ms());
   std::int64_t child_id = 0;
   if (id) {
     auto& s = prepare("UPDATE children SET record = ?1, updated_at = ?2 WHERE id = ?3");
@@ -643,7 +632,11 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
   auto& s = prepare(
       "INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at, queued_ms) "
       "VALUES(?1, ?2, ?3, 'queued', ?4, ?5, ?4)");
-  s.bind(1, message_id).bind(2, child_id).bind(3, destination).bind(4, due_ms).bind(5, iso_utc(now_ms()));
+  s.bind(1, message_id)
+      .bind(2, child_id)
+      .bind(3, destination)
+      .bind(4, due_ms)
+      .bind(5, fhir::format_instant(now_ms()));
   if (!check(s.step(), "insert outbox")) return 0;
   auto row = sqlite3_last_insert_rowid(db_);
   // The child belongs to the home its record goes to (a medical_home client's view).
@@ -677,7 +670,7 @@ int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
   auto& s = prepare(
       "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2, "
       "queued_ms = ?1 WHERE message_id = ?3 AND status = 'dead'");
-  s.bind(1, due_ms).bind(2, iso_utc(now_ms())).bind(3, message_id);
+  s.bind(1, due_ms).bind(2, fhir::format_instant(now_ms())).bind(3, message_id);
   check(s.step(), "requeue outbox");
   int changed = sqlite3_changes(db_);
   if (changed > 0) {
@@ -723,7 +716,7 @@ replay_count write_tx::replay_outbox(const replay_filter& f, std::int64_t due_ms
     check(SQLITE_ERROR, "prepare replay");
     return count;
   }
-  s.bind(1, due_ms).bind(2, iso_utc(due_ms));
+  s.bind(1, due_ms).bind(2, fhir::format_instant(due_ms));
   for (std::size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 3), args[i]);
   std::set<std::int64_t> messages;
   std::set<std::string> destinations;
@@ -767,7 +760,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
         "UPDATE fhir_resources SET child_id = ?1, patient_id = ?2, status = ?3, version = ?4, "
         "last_updated = ?5, last_updated_ms = ?6, content_hash = ?7, json = ?8 WHERE seq = ?9");
     s.bind(1, r.child_id).bind(2, r.patient_id).bind(3, r.status).bind(4, r.version);
-    s.bind(5, api::iso_instant(r.last_updated_ms)).bind(6, r.last_updated_ms).bind(7, w.content_hash);
+    s.bind(5, fhir::format_instant(r.last_updated_ms)).bind(6, r.last_updated_ms).bind(7, w.content_hash);
     s.bind_borrowed(8, r.json).bind(9, *prior_seq);
     check(s.step(), "update indexed resource");
     s.reset();
@@ -780,7 +773,7 @@ void write_tx::put_indexed(const indexed_write& w, std::optional<std::int64_t> p
         "INSERT INTO fhir_resources(type, id, child_id, patient_id, status, version, last_updated, "
         "last_updated_ms, content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     s.bind(1, r.type).bind(2, r.id).bind(3, r.child_id).bind(4, r.patient_id).bind(5, r.status);
-    s.bind(6, r.version).bind(7, api::iso_instant(r.last_updated_ms)).bind(8, r.last_updated_ms);
+    s.bind(6, r.version).bind(7, fhir::format_instant(r.last_updated_ms)).bind(8, r.last_updated_ms);
     s.bind(9, w.content_hash).bind_borrowed(10, r.json);
     auto rc = s.step();
     s.reset();

@@ -144,7 +144,7 @@ struct index_filter {
     std::string value;   // token value (empty with match_value false: any value), id, status, reference id
     bool any_system = true;
     bool match_value = true;
-    int prefix = 0;  // date, last_updated: an api::date_prefix, decided by api::date_matches
+    int prefix = 0;  // date, last_updated: a fhir::date_prefix, decided by fhir::date_matches
     std::int64_t low = 0, high = 0;
   };
   on what = on::id;
@@ -349,6 +349,5 @@ class sqlite_store {
 };
 
 [[nodiscard]] std::int64_t now_ms();
-[[nodiscard]] std::string iso_utc(std::int64_t unix_ms);
 
 }  // namespace homebase::gateway::store

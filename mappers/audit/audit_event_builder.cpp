@@ -3,10 +3,9 @@
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
 
-#include <chrono>
-#include <cstdio>
 #include <vector>
 
+#include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
 #include "fhir/xml_text.hpp"
 
@@ -67,20 +66,6 @@ std::string_view kind_text(audit_kind k) {
 }
 
 }  // namespace
-
-std::string format_recorded(std::int64_t unix_ms) {
-  using namespace std::chrono;
-  sys_time<milliseconds> t{milliseconds(unix_ms)};
-  auto day = floor<days>(t);
-  year_month_day ymd{day};
-  hh_mm_ss<milliseconds> hms{t - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return buffer;
-}
 
 audit_codes codes_of(const audit_record& r) {
   switch (r.kind) {
@@ -219,7 +204,7 @@ std::string build_audit_event(const audit_record& r, std::string_view id) {
     doc.AddMember("subtype", subtypes, a);
   }
   doc.AddMember("action", str(codes.action), a);
-  doc.AddMember("recorded", str(format_recorded(r.recorded_ms)), a);
+  doc.AddMember("recorded", str(fhir::format_instant(r.recorded_ms)), a);
   doc.AddMember("outcome", str(std::to_string(static_cast<int>(r.outcome))), a);
   if (!r.outcome_desc.empty()) doc.AddMember("outcomeDesc", str(r.outcome_desc), a);
   if (!r.purpose.code.empty()) {

@@ -123,7 +123,4 @@ inline constexpr std::string_view balp_profile_base =
 // The AuditEvent JSON, with `id` as AuditEvent.id.
 [[nodiscard]] std::string build_audit_event(const audit_record& record, std::string_view id);
 
-// "2026-11-23T17:00:00.000Z"
-[[nodiscard]] std::string format_recorded(std::int64_t unix_ms);
-
 }  // namespace homebase::mappers::audit

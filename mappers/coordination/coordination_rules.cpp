@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::mappers::coordination {
 namespace {
 
@@ -116,7 +118,7 @@ class rule_engine {
   // The NICU discharge, when the record has one: the encounter's end.
   std::optional<time_point> discharged_at() const {
     if (!r_.encounter || r_.encounter->period_end.empty()) return std::nullopt;
-    return parse_fhir_time(r_.encounter->period_end);
+    return fhir::first_second(r_.encounter->period_end);
   }
   std::string discharge_subject() const {
     return r_.encounter && !r_.encounter->key.value.empty() ? r_.encounter->key.value : child_subject();
@@ -145,7 +147,7 @@ class rule_engine {
   void note(std::string change, std::string kind, std::string detail) {
     result_.changes.push_back(std::move(change));
     model::record_event e;
-    e.at = format_instant(now_);
+    e.at = fhir::format_date_time(now_);
     e.kind = std::move(kind);
     e.source = std::string(source_);
     e.detail = std::move(detail);
@@ -173,7 +175,7 @@ class rule_engine {
     wanted.key = {std::string(action_item_system), key};
     wanted.rule = rule;
     wanted.status = "open";
-    wanted.created = format_instant(now_);
+    wanted.created = fhir::format_date_time(now_);
     if (wanted.priority.empty()) wanted.priority = "routine";
     if (wanted.owner_role.empty()) wanted.owner_role = "care_coordinator";
     note("added " + key, "ActionItemAdded", key + ": " + wanted.description);
@@ -197,7 +199,7 @@ class rule_engine {
       if (item.key.system == conference_item_system && item.key.value == key) return;
     model::conference_item item;
     item.key = {std::string(conference_item_system), key};
-    item.conference_date = format_date(next_conference_day());
+    item.conference_date = fhir::format_date(next_conference_day());
     item.reason = reason;
     item.added_by = rule;
     note("added agenda " + key, "CaseConferenceItemAdded",
@@ -234,7 +236,7 @@ class rule_engine {
     action_item a;
     a.type = "parent_partner_outreach";
     a.owner_role = "parent_partner";
-    a.due = format_instant(*at + s_.parent_partner_outreach.due_after_discharge);
+    a.due = fhir::format_date_time(*at + s_.parent_partner_outreach.due_after_discharge);
     a.description = "Parent partner outreach to the family after the NICU discharge";
     ensure_action("parent-partner-outreach", discharge_subject(), std::move(a));
   }
@@ -255,14 +257,14 @@ class rule_engine {
     // Whole days are counted as calendar days of the discharge, as a clinician reads "within 2 days".
     bool by_day = within % days(1) == seconds(0);
     auto last_day =
-        local_date(r_.encounter->period_end).value_or(floor<days>(*at)) + duration_cast<days>(within);
+        fhir::written_date(r_.encounter->period_end).value_or(floor<days>(*at)) + duration_cast<days>(within);
     bool booked = std::any_of(r_.appointments.begin(), r_.appointments.end(), [&](const appointment& a) {
       if (!is_visit(a) || !is_pcp_appointment(a)) return false;
       if (by_day) {
-        auto d = local_date(a.start);
+        auto d = fhir::written_date(a.start);
         return d && *d <= last_day;
       }
-      auto t = parse_fhir_time(a.start);
+      auto t = fhir::first_second(a.start);
       return t && *t <= deadline;
     });
     auto subject = discharge_subject();
@@ -273,7 +275,7 @@ class rule_engine {
     action_item a;
     a.type = "schedule_followup";
     a.priority = "urgent";
-    a.due = by_day ? format_date(last_day) : format_instant(deadline);
+    a.due = by_day ? fhir::format_date(last_day) : fhir::format_date_time(deadline);
     a.description = "Book the first PCP (medical home) visit after the NICU discharge";
     a.focus = r_.encounter->key;
     ensure_action("pcp-visit", subject, std::move(a));
@@ -288,8 +290,8 @@ class rule_engine {
   }
 
   std::string due_or_default(const std::string& due_by) const {
-    if (parse_fhir_time(due_by)) return due_by;
-    return format_instant(now_ + s_.schedule_followup.due_within);
+    if (fhir::first_second(due_by)) return due_by;
+    return fhir::format_date_time(now_ + s_.schedule_followup.due_within);
   }
 
   void schedule_followup() {
@@ -346,7 +348,7 @@ class rule_engine {
       // The need was identified when the referral was written (or, failing a date, now).
       model::ei_episode episode;
       episode.identified_on =
-          parse_fhir_time(ei_ref->authored_on) ? ei_ref->authored_on : format_instant(now_);
+          fhir::first_second(ei_ref->authored_on) ? ei_ref->authored_on : fhir::format_date_time(now_);
       episode.referral_key = ei_ref->key;
       r_.early_intervention = episode;
       result_.changes.push_back("early intervention identified " + episode.identified_on);
@@ -368,16 +370,17 @@ class rule_engine {
       action_item a;
       a.type = "parent_partner_outreach";
       a.owner_role = "parent_partner";
-      a.due = format_instant(now_ + days(7));
+      a.due = fhir::format_date_time(now_ + days(7));
       a.description = "Parent partner follow-up with the family: " + why;
       a.focus = ep.referral_key;
       ensure_action("ei-declined", subject, std::move(a));
       return;  // the clocks stop
     }
 
-    auto identified = parse_fhir_time(ep.identified_on);
+    auto identified = fhir::first_second(ep.identified_on);
     if (identified)
-      set_text(ep.referral_due_by, format_instant(*identified + cfg.referral_within), "ei referral due");
+      set_text(ep.referral_due_by, fhir::format_date_time(*identified + cfg.referral_within),
+               "ei referral due");
     // The flow tells what happened when the sender did not fill the episode's own dates.
     // An active referral listed at discharge is not yet sent: only the referral Task (BSeR, task_key) says
     // "sent"; acceptance or anything later implies it.
@@ -385,21 +388,21 @@ class rule_engine {
         ((ei_ref->flow == "sent" && !ei_ref->task_key.value.empty()) || ei_ref->flow == "accepted" ||
          flow_scheduled_or_later(ei_ref->flow)))
       set_text(ep.referred_on,
-               parse_fhir_time(ei_ref->authored_on) ? ei_ref->authored_on : format_instant(now_),
+               fhir::first_second(ei_ref->authored_on) ? ei_ref->authored_on : fhir::format_date_time(now_),
                "ei referred");
     if (ep.acknowledged_on.empty() && ei_ref != nullptr &&
         (ei_ref->flow == "accepted" || flow_scheduled_or_later(ei_ref->flow)))
-      set_text(ep.acknowledged_on, format_instant(now_), "ei acknowledged");
+      set_text(ep.acknowledged_on, fhir::format_date_time(now_), "ei acknowledged");
     if (ep.ifsp_held_on.empty() && ei_ref != nullptr && flow_seen_or_later(ei_ref->flow))
-      set_text(ep.ifsp_held_on, ei_ref->seen_on.empty() ? format_instant(now_) : ei_ref->seen_on,
+      set_text(ep.ifsp_held_on, ei_ref->seen_on.empty() ? fhir::format_date_time(now_) : ei_ref->seen_on,
                "ei ifsp held");
 
-    auto referred = parse_fhir_time(ep.referred_on);
+    auto referred = fhir::first_second(ep.referred_on);
     if (!referred) {
       auto due = identified ? *identified + cfg.referral_within : now_;
       action_item a;
       a.type = "ei_followup";
-      a.due = format_instant(due);
+      a.due = fhir::format_date_time(due);
       a.description = "Refer to early intervention (IDEA Part C) within 7 days of identification";
       a.focus = ep.referral_key;
       if (now_ >= due) {
@@ -411,7 +414,7 @@ class rule_engine {
       return;
     }
     close_action("ei-referral", subject, "done", "the referral was sent");
-    set_text(ep.ifsp_due_by, format_instant(*referred + cfg.ifsp_within), "ei ifsp due");
+    set_text(ep.ifsp_due_by, fhir::format_date_time(*referred + cfg.ifsp_within), "ei ifsp due");
 
     auto ack_due = *referred + cfg.acknowledgement_within;
     if (!ep.acknowledged_on.empty()) {
@@ -420,7 +423,7 @@ class rule_engine {
       action_item a;
       a.type = "ei_followup";
       a.priority = "urgent";
-      a.due = format_date(today_);
+      a.due = fhir::format_date(today_);
       a.description = "Escalate: early intervention has not acknowledged the referral sent " + ep.referred_on;
       a.focus = ep.referral_key;
       ensure_action("ei-acknowledgement", subject, std::move(a));
@@ -435,7 +438,7 @@ class rule_engine {
       action_item a;
       a.type = "ei_followup";
       a.priority = "urgent";
-      a.due = format_date(today_);
+      a.due = fhir::format_date(today_);
       a.description = "Escalate: no IFSP meeting within 45 days of the early intervention referral";
       a.focus = ep.referral_key;
       ensure_action("ei-ifsp", subject, std::move(a));
@@ -503,7 +506,7 @@ class rule_engine {
       } else if (need.status == "identified") {
         action_item a;
         a.type = "arrange_transport";
-        a.due = format_date(today_ + days(7));
+        a.due = fhir::format_date(today_ + days(7));
         a.description = "Transportation need identified: link the family to transport (NEMT)";
         a.focus = need.key;
         ensure_action("transport", subject, std::move(a));
@@ -522,12 +525,12 @@ class rule_engine {
     std::map<sys_days, std::set<std::string>> per_day;  // date -> sites
     for (const auto& a : r_.appointments) {
       if (!is_visit(a)) continue;
-      auto d = local_date(a.start);
+      auto d = fhir::written_date(a.start);
       if (!d || a.start.size() < 10) continue;
       auto site = a.location.empty() ? "site of " + a.specialty : a.location;
       visits.push_back({*d, site,
-                        (a.specialty.empty() ? std::string("visit") : a.specialty) + " " + format_date(*d) +
-                            " (" + site + ")"});
+                        (a.specialty.empty() ? std::string("visit") : a.specialty) + " " +
+                            fhir::format_date(*d) + " (" + site + ")"});
       per_day[*d].insert(site);
     }
     std::stable_sort(visits.begin(), visits.end(),
@@ -535,7 +538,7 @@ class rule_engine {
     auto suggest = [&](const std::string& subject, const std::string& what, sys_days until) {
       action_item a;
       a.type = "cluster_appointments";
-      a.due = format_date(until);
+      a.due = fhir::format_date(until);
       a.description = what + ": suggest clustering the visits";
       ensure_action("appointment-burden", subject, std::move(a));
       ensure_agenda_item("appointment-burden", subject, what);
@@ -566,7 +569,7 @@ class rule_engine {
     std::map<sys_days, bool> raised;  // window start -> still overloaded
     for (const auto& a : r_.actions)
       if (a.key.system == action_item_system && a.key.value.rfind(window_prefix, 0) == 0)
-        if (auto d = local_date(a.key.value.substr(window_prefix.size()))) raised.emplace(*d, false);
+        if (auto d = fhir::written_date(a.key.value.substr(window_prefix.size()))) raised.emplace(*d, false);
     for (const auto& ep : episodes) {
       if (ep.last_start + days(7) <= today_) continue;  // an overloaded stretch already past needs nothing
       auto start = ep.first;
@@ -582,7 +585,7 @@ class rule_engine {
         sites.insert(visits[m].site);
         list += (list.empty() ? "" : "; ") + visits[m].what;
       }
-      auto subject = "window-" + format_date(start);
+      auto subject = "window-" + fhir::format_date(start);
       suggest(subject,
               std::to_string(ep.members.size()) + " visits at " + std::to_string(sites.size()) +
                   " sites within 7 days (more than " + std::to_string(cfg.max_visits_per_week) + "): " + list,
@@ -591,7 +594,7 @@ class rule_engine {
       action_item check_in;
       check_in.type = "parent_partner_outreach";
       check_in.owner_role = "parent_partner";
-      check_in.due = format_date(ep.first);
+      check_in.due = fhir::format_date(ep.first);
       auto language = decision_maker_interpreter();
       check_in.description = "Check in with the family about " + std::to_string(ep.members.size()) +
                              " visits within 7 days" +
@@ -600,19 +603,19 @@ class rule_engine {
     }
     for (const auto& [d, live] : raised) {
       if (live) continue;
-      auto subject = "window-" + format_date(d);
+      auto subject = "window-" + fhir::format_date(d);
       close_action("appointment-burden", subject, "done", "no 7-day window is over the threshold now");
       close_action("appointment-burden-family", subject, "done", "no 7-day window is over the threshold now");
     }
     for (const auto& [date, sites] : per_day) {
-      auto subject = "day-" + format_date(date);
+      auto subject = "day-" + fhir::format_date(date);
       auto n = static_cast<int>(sites.size());
       if (n <= cfg.max_sites_per_day) {
         close_action("appointment-burden", subject, "done",
                      "the day has no more sites than the threshold now");
       } else if (date >= today_) {
         suggest(subject,
-                std::to_string(n) + " sites on " + format_date(date) + " (more than " +
+                std::to_string(n) + " sites on " + fhir::format_date(date) + " (more than " +
                     std::to_string(cfg.max_sites_per_day) + ")",
                 date);
       }
@@ -629,17 +632,18 @@ class rule_engine {
       if (ref.seen_on.empty())
         for (const auto& a : r_.appointments)
           if (a.status == "fulfilled" && !a.based_on_referral.value.empty() &&
-              a.based_on_referral == ref.key && parse_fhir_time(a.start)) {
+              a.based_on_referral == ref.key && fhir::first_second(a.start)) {
             set_text(ref.seen_on, a.start, "seen " + subject);
             break;
           }
-      auto seen = parse_fhir_time(ref.seen_on);
+      auto seen = fhir::first_second(ref.seen_on);
       if (!seen) continue;
       const auto within = s_.referral_loop.close_within;
       auto due = *seen + within;
       set_text(ref.loop_close_due,
-               is_date_only(ref.seen_on) && within % days(1) == seconds(0) ? format_date(floor<days>(due))
-                                                                           : format_instant(due),
+               fhir::is_date_only(ref.seen_on) && within % days(1) == seconds(0)
+                   ? fhir::format_date(floor<days>(due))
+                   : fhir::format_date_time(due),
                "loop close due " + subject);
       if (!ref.report_ref.empty() || one_of(ref.flow, "report_received", "closed")) {
         close_action("referral-loop", subject, "done", "the specialist's report arrived");
@@ -652,7 +656,7 @@ class rule_engine {
       action_item a;
       a.type = "obtain_report";
       a.priority = "urgent";
-      a.due = format_date(today_);
+      a.due = fhir::format_date(today_);
       a.description = "Obtain the " + (ref.specialty.empty() ? std::string("specialist") : ref.specialty) +
                       " report: the referral loop is still open after the visit of " + ref.seen_on;
       a.focus = ref.key;
@@ -677,7 +681,7 @@ class rule_engine {
     std::vector<std::pair<time_point, double>> weights;
     for (const auto& m : r_.measurements) {
       if (m.code.code != "29463-7") continue;
-      auto t = parse_fhir_time(m.effective);
+      auto t = fhir::first_second(m.effective);
       auto g = grams(m.value);
       if (t && g) weights.emplace_back(*t, *g);
     }
@@ -704,7 +708,7 @@ class rule_engine {
     a.type = "growth_review";
     a.owner_role = "pcp";
     a.priority = "urgent";
-    a.due = format_date(today_ + days(2));
+    a.due = fhir::format_date(today_ + days(2));
     a.description = std::string("Weight gain ") + figure + " g/day over " +
                     std::to_string(std::lround(span_days)) + " days is below the target of " +
                     std::to_string(std::lround(cfg.min_grams_per_day)) +
@@ -713,7 +717,7 @@ class rule_engine {
     ensure_action("weight-gain", subject, std::move(a));
     // The plan of care is due for review now (once, when the item is first raised).
     if (is_new && r_.care_plan) {
-      auto today = format_date(today_);
+      auto today = fhir::format_date(today_);
       if (r_.care_plan->next_review_due.empty() || r_.care_plan->next_review_due > today)
         set_text(r_.care_plan->next_review_due, today, "plan review due");
     }
@@ -762,7 +766,7 @@ class rule_engine {
         action_item a;
         a.type = "schedule_followup";
         a.priority = "urgent";
-        a.due = format_instant(*at);
+        a.due = fhir::format_date_time(*at);
         a.description = "ROP screening incomplete: book the next ophthalmology exam before discharge";
         a.focus = r_.encounter->key;
         ensure_action("rop-followup", discharge_subject(), std::move(a));
@@ -774,21 +778,22 @@ class rule_engine {
       const auto* ref = ophthalmology_referral(appt);
       // The end of the clinical window; time_point::max() when the referral names none.
       auto window_end = time_point::max();
-      if (auto due_by = ref ? parse_fhir_time(ref->due_by) : std::nullopt)
-        window_end = is_date_only(ref->due_by) ? *due_by + days(1) : *due_by;  // a date: the whole due day
+      if (auto due_by = ref ? fhir::first_second(ref->due_by) : std::nullopt)
+        window_end =
+            fhir::is_date_only(ref->due_by) ? *due_by + days(1) : *due_by;  // a date: the whole due day
       std::string why;
       if (appt.status == "noshow") {
         why = "ROP exam missed (no-show) on " + appt.start;
         // A replacement booked within the window settles it.
         if (const auto* next = appointment_by_key(appt.replaced_by); next && is_upcoming(*next)) {
-          auto t = parse_fhir_time(next->start);
+          auto t = fhir::first_second(next->start);
           if (t && *t < window_end) {
             close_action("rop-escalation", subject, "done", "rebooked within the window");
             continue;
           }
         }
       } else if (is_upcoming(appt) && !appt.replaces.value.empty() && window_end != time_point::max()) {
-        auto t = parse_fhir_time(appt.start);
+        auto t = fhir::first_second(appt.start);
         if (t && *t >= window_end)
           why = "ROP exam rescheduled to " + appt.start + ", past the due date " + ref->due_by;
       }
@@ -796,7 +801,7 @@ class rule_engine {
       action_item a;
       a.type = "call_family";
       a.priority = "asap";
-      a.due = format_date(today_);  // the same day
+      a.due = fhir::format_date(today_);  // the same day
       a.description = "Escalate today: " + why;
       a.focus = appt.key;
       ensure_action("rop-escalation", subject, std::move(a));
@@ -837,7 +842,7 @@ class rule_engine {
       a.type = "med_reconciliation";
       a.owner_role = "pcp";
       a.priority = "urgent";
-      a.due = format_date(today_ + days(2));
+      a.due = fhir::format_date(today_ + days(2));
       a.description =
           "Reconcile " + (name.empty() ? "drug " + drug : name) + ": " + says(*first) + " vs " + says(*other);
       a.focus = first->key;
@@ -855,7 +860,7 @@ class rule_engine {
       action_item a;
       a.type = "review_visit_summary";
       a.owner_role = "pcp";
-      a.due = format_date(today_ + days(7));
+      a.due = fhir::format_date(today_ + days(7));
       a.description = "Review the visit summary" + (sender.empty() ? std::string() : " from " + sender) +
                       " (message " + message_id + ")";
       ensure_action("visit-summary-review", message_id, std::move(a));
@@ -874,7 +879,7 @@ class rule_engine {
       }
       action_item notice;
       notice.type = "call_family";
-      notice.due = format_date(today_);
+      notice.due = fhir::format_date(today_);
       notice.description = "Tell the family the new date of the " +
                            (appt.specialty.empty() ? std::string("appointment") : appt.specialty + " visit") +
                            ": " + appt.start;
@@ -885,15 +890,15 @@ class rule_engine {
       for (const auto& r : r_.referrals)
         if (!appt.based_on_referral.value.empty() && r.key == appt.based_on_referral) ref = &r;
       if (ref == nullptr || ref->due_by.empty()) continue;
-      auto due_by = parse_fhir_time(ref->due_by);
-      auto start = parse_fhir_time(appt.start);
+      auto due_by = fhir::first_second(ref->due_by);
+      auto start = fhir::first_second(appt.start);
       if (!due_by || !start) continue;
-      auto window_end = is_date_only(ref->due_by) ? *due_by + days(1) : *due_by;
+      auto window_end = fhir::is_date_only(ref->due_by) ? *due_by + days(1) : *due_by;
       if (*start < window_end) continue;
       action_item late;
       late.type = "call_family";
       late.priority = "asap";
-      late.due = format_date(today_);
+      late.due = fhir::format_date(today_);
       late.description =
           "Escalate today: the " + (appt.specialty.empty() ? std::string("visit") : appt.specialty) +
           " visit was rebooked to " + appt.start + ", past the end of its window " + ref->due_by;
@@ -916,7 +921,7 @@ class rule_engine {
       a.type = "med_reconciliation";
       a.owner_role = "pcp";
       a.priority = "urgent";
-      a.due = format_date(today_ + days(2));
+      a.due = fhir::format_date(today_ + days(2));
       a.description = "Reconcile the medication list: the amended discharge adds " + name;
       ensure_action("medication-added", key, std::move(a));
     }
@@ -932,7 +937,7 @@ class rule_engine {
     time_point last = *at;
     for (const auto& m : r_.measurements) {
       if (m.code.code != "29463-7") continue;
-      auto t = parse_fhir_time(m.effective);
+      auto t = fhir::first_second(m.effective);
       if (!t || *t <= *at) continue;  // the discharge weight is not a check
       ++taken;
       if (*t > last) last = *t;
@@ -944,7 +949,7 @@ class rule_engine {
     if (taken >= weeks) return;
     action_item a;
     a.type = "weight_check";
-    a.due = format_date(std::chrono::floor<days>(last + days(7)));
+    a.due = fhir::format_date(std::chrono::floor<days>(last + days(7)));
     a.description = "Weekly weight check " + std::to_string(taken + 1) + " after the NICU discharge";
     ensure_action("weight-check", discharge_subject() + "|week-" + std::to_string(taken + 1), std::move(a));
   }

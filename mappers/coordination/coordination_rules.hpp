@@ -15,16 +15,19 @@
 // medication-conflict, visit-summary-review.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/gateway_config.hpp"
-#include "mappers/coordination/fhir_time.hpp"
 #include "mappers/model/coordination_record.hpp"
 
 namespace homebase::mappers::coordination {
+
+// The rules count time in whole seconds, UTC (FHIR text is read and written by fhir/fhir_time).
+using time_point = std::chrono::sys_seconds;
 
 inline constexpr std::string_view action_item_system = "http://homebase.example.org/fhir/sid/action-item";
 inline constexpr std::string_view conference_item_system =

@@ -1,6 +1,6 @@
 #include "mappers/disclosure/disclosure_audit.hpp"
 
-#include "mappers/coordination/fhir_time.hpp"
+#include "fhir/fhir_time.hpp"
 #include "mappers/disclosure/school_letter.hpp"
 
 namespace homebase::mappers::disclosure {
@@ -8,7 +8,7 @@ namespace homebase::mappers::disclosure {
 audit::audit_record letter_audit_record(const audit_facts& f) {
   audit::audit_record r;
   r.kind = f.disclosed ? audit::audit_kind::privacy_disclosure : audit::audit_kind::disclosure_blocked;
-  if (auto t = coordination::parse_fhir_time(f.recorded))
+  if (auto t = fhir::first_second(f.recorded))
     r.recorded_ms = static_cast<std::int64_t>(t->time_since_epoch().count()) * 1000;
   r.outcome = f.disclosed ? audit::audit_outcome::success : audit::audit_outcome::minor_failure;
   r.outcome_desc = f.outcome_desc;

@@ -1,8 +1,9 @@
 #include "mappers/disclosure/disclosure_gate.hpp"
 
 #include <algorithm>
+#include <chrono>
 
-#include "mappers/disclosure/fhir_time.hpp"
+#include "fhir/fhir_time.hpp"
 
 namespace homebase::mappers::disclosure {
 namespace {
@@ -23,17 +24,17 @@ std::string section_list(const std::vector<data_class>& sections) {
 
 // The checks up to the recipient: whether `a` speaks for this school now at all.
 gate_decision current_for_school(const authorization& a, const std::vector<model::identifier>& school,
-                                 std::int64_t now) {
+                                 std::chrono::sys_seconds now) {
   if (a.status != "active") return blocked(block_reason::not_active, a, "status is " + a.status);
   if (!a.period_start.empty()) {
-    auto start = fhir_epoch_seconds(a.period_start, time_bound::start);
+    auto start = fhir::first_second(a.period_start);
     if (!start || now < *start)
       return blocked(block_reason::not_yet_valid, a, "valid only from " + a.period_start);
   }
   if (a.period_end.empty())
     return blocked(block_reason::no_expiry, a,
                    "names no expiration date (provision.period.end), which a HIPAA authorization requires");
-  auto end = fhir_epoch_seconds(a.period_end, time_bound::end);
+  auto end = fhir::last_second(a.period_end);
   if (!end || now > *end) return blocked(block_reason::expired, a, "expired on " + a.period_end);
   bool recipient = std::any_of(a.recipients.begin(), a.recipients.end(), [&](const model::identifier& r) {
     return std::find(school.begin(), school.end(), r) != school.end();
@@ -48,7 +49,8 @@ gate_decision current_for_school(const authorization& a, const std::vector<model
 }
 
 gate_decision evaluate(const letter_request& req, const std::vector<model::identifier>& school,
-                       const authorization& a, const model::coordination_record& record, std::int64_t now) {
+                       const authorization& a, const model::coordination_record& record,
+                       std::chrono::sys_seconds now) {
   auto current = current_for_school(a, school, now);
   if (!current.allowed) return current;
   if (!a.disclose_action) return blocked(block_reason::action_not_disclose, a, "does not permit disclose");
@@ -131,7 +133,7 @@ std::string_view to_string(block_reason reason) {
 gate_decision decide(const letter_request& request, const std::vector<model::identifier>& school_identifiers,
                      const std::vector<authorization>& authorizations,
                      const model::coordination_record& record, std::string_view now_text) {
-  auto now = fhir_epoch_seconds(now_text, time_bound::start);
+  auto now = fhir::first_second(now_text);
   if (!now) return {false, block_reason::no_authorization, "the time of the decision is unknown", {}};
   std::vector<const authorization*> candidates;
   for (const auto& a : authorizations)

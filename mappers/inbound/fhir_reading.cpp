@@ -6,8 +6,8 @@
 #include <array>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 
+#include "fhir/fhir_time.hpp"
 #include "mappers/model/code_systems.hpp"
 
 namespace homebase::mappers::inbound {
@@ -281,19 +281,9 @@ std::string date_part(std::string_view date_time) {
 }
 
 std::string add_days(std::string_view date, int days) {
-  auto d = date_part(date);
-  if (d.empty()) return {};
-  int y = 0;
-  unsigned m = 0;
-  unsigned day = 0;
-  if (std::sscanf(d.c_str(), "%d-%u-%u", &y, &m, &day) != 3) return {};
-  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{day}};
-  if (!ymd.ok()) return {};
-  std::chrono::year_month_day out{std::chrono::sys_days{ymd} + std::chrono::days{days}};
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(out.year()),
-                static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
-  return buffer;
+  auto day = fhir::written_date(date_part(date));
+  if (!day) return {};
+  return fhir::format_date(*day + std::chrono::days(days));
 }
 
 }  // namespace homebase::mappers::inbound

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::mappers::model {
 namespace {
 
@@ -28,13 +30,7 @@ std::optional<long> day_number(std::string_view date) {
   if (!digits(date.substr(0, 4), y) || !digits(date.substr(5, 2), m) || !digits(date.substr(8, 2), d))
     return std::nullopt;
   if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
-  // Days from civil (proleptic Gregorian), after H. Hinnant's public-domain algorithm description.
-  y -= m <= 2 ? 1 : 0;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+  return static_cast<long>(fhir::days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)));
 }
 
 std::optional<corrected_age_value> corrected_age(const child& c, std::string_view today) {

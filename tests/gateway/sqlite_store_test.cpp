@@ -6,6 +6,8 @@
 #include <future>
 #include <map>
 
+#include "fhir/fhir_time.hpp"
+
 namespace homebase::gateway::store {
 namespace {
 
@@ -40,7 +42,7 @@ stored_message message(const std::string& n) {
   m.header_id = "header-" + n;
   m.partner_id = "p";
   m.event_code = "nicu-discharge";
-  m.received_at = iso_utc(now_ms());
+  m.received_at = fhir::format_instant(now_ms());
   m.status = "queued";
   m.destination = "home";
   m.translation = "{}";
@@ -130,7 +132,7 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
     return tx.ok();
   }));
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
-    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 0, "connect: refused", ""}, "retrying",
+    tx.record_attempt(outbox_id, {fhir::format_instant(now_ms()), 0, "connect: refused", ""}, "retrying",
                       now_ms() + 60'000);
     return tx.ok();
   }));
@@ -139,7 +141,8 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   EXPECT_EQ(next->attempts, 1);
   EXPECT_GT(next->next_attempt_ms, now_ms());
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
-    tx.record_attempt(outbox_id, {iso_utc(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"},
+    tx.record_attempt(outbox_id,
+                      {fhir::format_instant(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"},
                       "dead", 0);
     return tx.ok();
   }));
@@ -198,8 +201,8 @@ TEST(sqlite_store, the_delivery_queue_offers_each_child_its_oldest_row_only) {
   // Child 1's first row is sent: its second row is next. Child 2's first row failed and waits a minute:
   // its second row waits with it.
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(ids[0], {iso_utc(t), 200, "", ""}, "sent", 0);
-    tx.record_attempt(ids[1], {iso_utc(t), 503, "", ""}, "retrying", t + 60'000);
+    tx.record_attempt(ids[0], {fhir::format_instant(t), 200, "", ""}, "sent", 0);
+    tx.record_attempt(ids[1], {fhir::format_instant(t), 503, "", ""}, "retrying", t + 60'000);
     return tx.ok();
   }));
   EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3]}));
@@ -208,7 +211,7 @@ TEST(sqlite_store, the_delivery_queue_offers_each_child_its_oldest_row_only) {
             (std::vector<std::int64_t>{ids[2], ids[3], ids[1]}));
   // Dead letters leave the queue and let the child's next row go.
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(ids[1], {iso_utc(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(ids[1], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
     return tx.ok();
   }));
   EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3], ids[4]}));
@@ -222,8 +225,8 @@ TEST(sqlite_store, outbox_counts_show_dead_letters_per_destination) {
   auto home = queue_rows(store, {1, 2, 3}, t - 5'000);
   queue_rows(store, {1}, t, "other");
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(home[0], {iso_utc(t), 422, "", ""}, "dead", 0);
-    tx.record_attempt(home[1], {iso_utc(t), 0, "connect", ""}, "retrying", t + 1'000);
+    tx.record_attempt(home[0], {fhir::format_instant(t), 422, "", ""}, "dead", 0);
+    tx.record_attempt(home[1], {fhir::format_instant(t), 0, "connect", ""}, "retrying", t + 1'000);
     return tx.ok();
   }));
   auto counts = store.outbox_counts();
@@ -249,15 +252,15 @@ TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) 
     for (int i = 0; i < 5; ++i) {
       auto child = tx.save_child(std::nullopt, "{}", {{"mrn", std::to_string(i)}});
       auto m = message(std::to_string(i));
-      m.received_at = iso_utc(t - (4 - i) * 86'400'000LL);
+      m.received_at = fhir::format_instant(t - (4 - i) * 86'400'000LL);
       auto id = tx.insert_message(m, "b");
       rows.push_back(tx.insert_outbox(id, child, i == 4 ? "other" : "home", t - 1'000));
     }
-    tx.record_attempt(rows[0], {iso_utc(t), 400, "", ""}, "dead", 0);
-    tx.record_attempt(rows[1], {iso_utc(t), 400, "", ""}, "dead", 0);
-    tx.record_attempt(rows[2], {iso_utc(t), 200, "", ""}, "sent", 0);
-    tx.record_attempt(rows[3], {iso_utc(t), 0, "", ""}, "retrying", t + 3'600'000);
-    tx.record_attempt(rows[4], {iso_utc(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[0], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[1], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[2], {fhir::format_instant(t), 200, "", ""}, "sent", 0);
+    tx.record_attempt(rows[3], {fhir::format_instant(t), 0, "", ""}, "retrying", t + 3'600'000);
+    tx.record_attempt(rows[4], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
     return tx.ok();
   }));
   auto replay = [&store](const replay_filter& f, std::int64_t due) {
@@ -269,7 +272,7 @@ TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) 
     return out;
   };
   // Dead letters of `home` received from three days ago on: row 1 only (row 0 is older, row 4 elsewhere).
-  auto dead = replay({{"dead"}, "home", iso_utc(t - 3 * 86'400'000LL), ""}, t);
+  auto dead = replay({{"dead"}, "home", fhir::format_instant(t - 3 * 86'400'000LL), ""}, t);
   EXPECT_EQ(dead.deliveries, 1);
   EXPECT_EQ(dead.messages, 1);
   EXPECT_EQ(dead.destinations, (std::vector<std::string>{"home"}));
@@ -282,7 +285,7 @@ TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) 
   EXPECT_EQ(again[0].next_attempt_ms, t);
   EXPECT_EQ(again[0].history.size(), 1u);  // the earlier attempt stays in the history
   // "Retry now" for what is waiting out a backoff, and a re-send of what was sent, before a time.
-  auto waiting = replay({{"retrying", "sent"}, "", "", iso_utc(t)}, t + 5);
+  auto waiting = replay({{"retrying", "sent"}, "", "", fhir::format_instant(t)}, t + 5);
   EXPECT_EQ(waiting.deliveries, 2);
   EXPECT_EQ(store.outbox_for_message(3)[0].status, "queued");
   EXPECT_EQ(store.outbox_for_message(4)[0].next_attempt_ms, t + 5);

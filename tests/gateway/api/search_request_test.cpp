@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gateway/api/fhir_date_range.hpp"
+#include "fhir/date_prefix.hpp"
 
 namespace homebase::gateway::api {
 namespace {
@@ -45,9 +45,10 @@ TEST(search_request, patient_takes_a_typed_or_bare_id_and_ors_commas) {
 TEST(search_request, repeated_parameters_are_anded) {
   auto q = ok("Appointment", "date=ge2024-03-01&date=lt2024-04&status=booked,arrived");
   ASSERT_EQ(q.query.filters.size(), 3u);
-  EXPECT_EQ(q.query.filters[0].any_of[0].prefix, static_cast<int>(date_prefix::ge));
-  EXPECT_EQ(q.query.filters[1].any_of[0].prefix, static_cast<int>(date_prefix::lt));
-  EXPECT_EQ(q.query.filters[1].any_of[0].low, parse_date_range("2024-04")->low);
+  EXPECT_EQ(q.query.filters[0].any_of[0].prefix, static_cast<int>(fhir::date_prefix::ge));
+  EXPECT_EQ(q.query.filters[1].any_of[0].prefix, static_cast<int>(fhir::date_prefix::lt));
+  EXPECT_EQ(q.query.filters[1].any_of[0].low,
+            fhir::parse_date_range("2024-04", fhir::date_syntax::search)->low);
   EXPECT_EQ(q.query.filters[2].what, index_filter::on::status);
   EXPECT_EQ(q.query.filters[2].any_of.size(), 2u);
 }

@@ -152,12 +152,12 @@ TEST_F(audit_store_test, SearchesEachParameter) {
   q.child_id = 2;
   EXPECT_EQ(found(q), (list{2}));
   q = {};
-  q.dates = {{api::date_prefix::eq, *api::parse_date_range("2026-11-24")}};
+  q.dates = {{fhir::date_prefix::eq, *fhir::parse_date_range("2026-11-24", fhir::date_syntax::search)}};
   EXPECT_EQ(found(q), (list{2}));
-  q.dates = {{api::date_prefix::ge, *api::parse_date_range("2026-11-25")}};
+  q.dates = {{fhir::date_prefix::ge, *fhir::parse_date_range("2026-11-25", fhir::date_syntax::search)}};
   EXPECT_EQ(found(q), (list{3, 4}));
-  q.dates = {{api::date_prefix::ge, *api::parse_date_range("2026-11-24")},
-             {api::date_prefix::lt, *api::parse_date_range("2026-11-26")}};
+  q.dates = {{fhir::date_prefix::ge, *fhir::parse_date_range("2026-11-24", fhir::date_syntax::search)},
+             {fhir::date_prefix::lt, *fhir::parse_date_range("2026-11-26", fhir::date_syntax::search)}};
   EXPECT_EQ(found(q), (list{2, 3}));
   q = {};
   q.types = {{{std::nullopt, "rest"}}};
@@ -299,7 +299,8 @@ DELETE FROM schema_version WHERE version >= 9;
   q.subtypes = {{{std::nullopt, "disclose"}}};
   q.outcomes = {{0}};
   q.agents = {{"lincoln-usd"}};
-  q.dates = {{api::date_prefix::eq, *api::parse_date_range("2026-11-23T17:00:00Z")}};
+  q.dates = {
+      {fhir::date_prefix::eq, *fhir::parse_date_range("2026-11-23T17:00:00Z", fhir::date_syntax::search)}};
   EXPECT_EQ(found(q), (list{1}));
   // And the table takes events without a child now.
   ma::audit_record refused;

@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
+#include "fhir/date_prefix.hpp"
 #include "fhir/validation/validator.hpp"
-#include "gateway/api/fhir_date_range.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
 #include "tests/mappers/test_files.hpp"
@@ -241,11 +241,11 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
 
   store::index_search booked_in_march{"Appointment", {}, 100, 0, std::nullopt};
   booked_in_march.filters.push_back({f::on::status, "status", {{"", "booked", true, true, 0, 0, 0}}});
-  auto march = api::parse_date_range("2024-03");
+  auto march = fhir::parse_date_range("2024-03", fhir::date_syntax::search);
   booked_in_march.filters.push_back(
       {f::on::date,
        "date",
-       {{"", "", true, true, static_cast<int>(api::date_prefix::eq), march->low, march->high}}});
+       {{"", "", true, true, static_cast<int>(fhir::date_prefix::eq), march->low, march->high}}});
   auto in_march = s.search_indexed(booked_in_march);
   ASSERT_TRUE(in_march);
   EXPECT_GT(in_march->total, 0);
@@ -256,7 +256,7 @@ TEST(child_resources, index_searches_by_patient_status_date_and_pages_without_ga
   updated_after.filters.push_back(
       {f::on::last_updated,
        "_lastUpdated",
-       {{"", "", true, true, static_cast<int>(api::date_prefix::gt), 1000, 1001}}});
+       {{"", "", true, true, static_cast<int>(fhir::date_prefix::gt), 1000, 1001}}});
   EXPECT_EQ(s.search_indexed(updated_after)->total, 8);  // only the second child's
 }
 

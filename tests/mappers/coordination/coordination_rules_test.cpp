@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "fhir/fhir_time.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "tests/mappers/test_files.hpp"
 
@@ -18,7 +19,7 @@ using model::action_item;
 using model::coordination_record;
 
 time_point at(const char* text) {
-  return *parse_fhir_time(text);
+  return *fhir::first_second(text);
 }
 
 const time_point monday_noon = at("2024-03-11T12:00:00Z");  // a Monday, after the discharge below
@@ -289,7 +290,7 @@ TEST(coordination_rules, ei_referral_task_when_identified_and_escalated_when_ove
   EXPECT_EQ(a->priority, "routine");
   EXPECT_EQ(a->type, "ei_followup");
   ASSERT_TRUE(run.next_due);
-  EXPECT_EQ(format_instant(*run.next_due), "2024-03-13T00:00:00Z");
+  EXPECT_EQ(fhir::format_date_time(*run.next_due), "2024-03-13T00:00:00Z");
   // The clock runs out: the same item is escalated, not duplicated.
   auto late = run_twice(r, only("early_intervention"), at("2024-03-13T00:00:00Z"));
   EXPECT_EQ(action(r, "ei-referral|SR-EI")->priority, "urgent");
@@ -313,7 +314,8 @@ TEST(coordination_rules, ei_acknowledgement_is_escalated_after_seven_days) {
   EXPECT_EQ(r.early_intervention->ifsp_due_by, "2024-04-23T00:00:00Z");
   EXPECT_EQ(action(r, "ei-acknowledgement|SR-EI"), nullptr);
   ASSERT_TRUE(run.next_due);
-  EXPECT_EQ(format_instant(*run.next_due), "2024-03-16T00:00:00Z");  // day 10: the acknowledgement clock
+  EXPECT_EQ(fhir::format_date_time(*run.next_due),
+            "2024-03-16T00:00:00Z");  // day 10: the acknowledgement clock
   run_twice(r, only("early_intervention"), *run.next_due);
   const auto* a = action(r, "ei-acknowledgement|SR-EI");
   ASSERT_NE(a, nullptr);
@@ -323,7 +325,7 @@ TEST(coordination_rules, ei_acknowledgement_is_escalated_after_seven_days) {
   auto after = run_twice(r, only("early_intervention"), at("2024-03-18T00:00:00Z"));
   EXPECT_EQ(action(r, "ei-acknowledgement|SR-EI")->status, "done");
   ASSERT_TRUE(after.next_due);
-  EXPECT_EQ(format_instant(*after.next_due), "2024-04-23T00:00:00Z");
+  EXPECT_EQ(fhir::format_date_time(*after.next_due), "2024-04-23T00:00:00Z");
 }
 
 TEST(coordination_rules, ifsp_clock_met_or_breached) {
@@ -532,7 +534,7 @@ TEST(coordination_rules, referral_not_closed_thirty_days_after_the_visit) {
   EXPECT_EQ(r.referrals[0].loop_close_due, "2024-04-17");
   EXPECT_TRUE(r.actions.empty());
   ASSERT_TRUE(run.next_due);
-  EXPECT_EQ(format_instant(*run.next_due), "2024-04-17T00:00:00Z");
+  EXPECT_EQ(fhir::format_date_time(*run.next_due), "2024-04-17T00:00:00Z");
   run_twice(r, only("referral_loop"), *run.next_due);
   const auto* a = action(r, "referral-loop|SR-PULM");
   ASSERT_NE(a, nullptr);
