@@ -14,8 +14,10 @@ start=$SECONDS
 echo "test: installed and built in $((SECONDS - start)) s"
 
 sanitize="${HOMEBASE_SANITIZE:-1}"
-sanitize_log="${HOMEBASE_SANITIZE_BUILD_DIR:-$here/build-asan}.build.log"
+sanitize_dir="${HOMEBASE_SANITIZE_BUILD_DIR:-$here/build-asan}"
+sanitize_log="$sanitize_dir/build.log"
 if [[ "$sanitize" != 0 ]]; then
+  mkdir -p "$sanitize_dir"
   "$here/deploy/sanitize.sh" --build-only >"$sanitize_log" 2>&1 &
   sanitize_build=$!
 fi
