@@ -15,6 +15,10 @@
 
 namespace homebase::testing {
 
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed), for a helper process
+// that must be told its port before it starts.
+unsigned short free_port();
+
 class child_process {
  public:
   child_process() = default;

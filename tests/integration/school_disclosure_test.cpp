@@ -35,18 +35,6 @@ const std::string scenarios = "fixtures/scenarios/";
 const std::string audit_query = "/fhir/AuditEvent?patient:identifier=" + std::string(sofia_mrn_system) + "|" +
                                 sofia_mrn + "&type=110106,110113";
 
-unsigned short free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The fixtures' authorizations run to 2027-08-31; a run after that date moves the expiry a year past now.
 std::string with_future_expiry(std::string text) {
   std::time_t t = std::time(nullptr) + 365 * 86400;
