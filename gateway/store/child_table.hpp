@@ -1,0 +1,18 @@
+// child_table: the coordination model's tables. `children` (one merged record per child, and the medical
+// home it is routed to: what a medical_home client may read), `child_identifiers` (system, value) -> child,
+// and `child_match_keys` (birth date + match token -> child, for patient matching).
+// Implements write_tx's find_child / find_children / children_matching / child_record / save_child /
+// child_home / set_child_home / add_match_keys and sqlite_store's read_child_record / child_home
+// (child_table.cpp).
+#pragma once
+
+#include <string>
+
+namespace homebase::gateway::store {
+
+struct identifier_key {
+  std::string system;
+  std::string value;
+};
+
+}  // namespace homebase::gateway::store

@@ -1,0 +1,33 @@
+// message_table: the `messages` table, one row per inbound message or document (raw body, status,
+// destination, routing note, what the merge noted; its translation only while unroutable). The response
+// sent to the partner is not stored: pipeline/response_message rebuilds it from these.
+// Implements write_tx's message_* / insert_message / update_message / hold_message /
+// latest_message_of_child and sqlite_store's list_messages / get_message / get_message_body /
+// count_messages (message_table.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace homebase::gateway::store {
+
+struct stored_message {
+  std::int64_t id = 0;
+  std::string bundle_id;
+  std::string header_id;
+  std::string partner_id;
+  std::string event_code;
+  std::string received_at;  // ISO 8601 UTC
+  std::string status;       // unroutable | queued | retrying | sent | dead | rejected
+  std::string destination;  // medical home id, empty when unroutable
+  std::optional<std::int64_t> child_id;
+  std::string translation;  // record_codec JSON of what this message said; kept only while unroutable
+  std::string
+      route_note;  // why the message was held (unroutable, or for patient matching); empty when routed
+  std::string match_candidates;  // status held_for_match: the children it could be about, "3,5"
+  // What the merge noted (pipeline/merge_notes encoding): part of the response, so kept for a repeat.
+  std::string merge_notes;
+};
+
+}  // namespace homebase::gateway::store

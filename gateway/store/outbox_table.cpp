@@ -1,0 +1,247 @@
+#include "gateway/store/outbox_table.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "fhir/fhir_time.hpp"
+#include "gateway/store/sqlite_statement.hpp"
+#include "gateway/store/sqlite_store.hpp"
+#include "gateway/store/write_tx.hpp"
+
+namespace homebase::gateway::store {
+
+std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child_id,
+                                     const std::string& destination, std::int64_t due_ms) {
+  auto& s = prepare(
+      "INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at, queued_ms) "
+      "VALUES(?1, ?2, ?3, 'queued', ?4, ?5, ?4)");
+  s.bind(1, message_id)
+      .bind(2, child_id)
+      .bind(3, destination)
+      .bind(4, due_ms)
+      .bind(5, fhir::format_instant(now_ms()));
+  if (!check(s.step(), "insert outbox")) return 0;
+  auto row = sqlite3_last_insert_rowid(db_);
+  // The child belongs to the home its record goes to (a medical_home client's view).
+  set_child_home(child_id, destination);
+  return row;
+}
+
+void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
+                              std::int64_t next_attempt_ms) {
+  auto& ins = prepare(
+      "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, outbox_id).bind(2, a.at).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error);
+  ins.bind(5, a.response);
+  check(ins.step(), "insert attempt");
+  auto& upd = prepare(
+      "UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
+      "updated_at = ?3 WHERE id = ?4");
+  upd.bind(1, new_status).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
+  check(upd.step(), "update outbox");
+  // Only a change: the row holds the message body, and SQLite rewrites all of it (every retry of a long
+  // outage would otherwise rewrite ~40 KB).
+  auto& msg = prepare(
+      "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2) "
+      "AND status <> ?1");
+  msg.bind(1, new_status).bind(2, outbox_id);
+  check(msg.step(), "update message status");
+}
+
+int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
+  auto& s = prepare(
+      "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2, "
+      "queued_ms = ?1 WHERE message_id = ?3 AND status = 'dead'");
+  s.bind(1, due_ms).bind(2, fhir::format_instant(now_ms())).bind(3, message_id);
+  check(s.step(), "requeue outbox");
+  int changed = sqlite3_changes(db_);
+  if (changed > 0) {
+    auto& m = prepare("UPDATE messages SET status = 'queued' WHERE id = ?1");
+    m.bind(1, message_id);
+    check(m.step(), "requeue message");
+  }
+  return changed;
+}
+
+replay_count write_tx::replay_outbox(const replay_filter& f, std::int64_t due_ms) {
+  replay_count count;
+  if (f.statuses.empty()) return count;
+  // The SQL depends on which filters are set (and how many statuses), so it is built and not cached.
+  std::string sql =
+      "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, queued_ms = ?1, "
+      "updated_at = ?2 WHERE status IN (";
+  std::vector<std::string> args;
+  for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+    sql += (i ? ", ?" : "?") + std::to_string(args.size() + 3);
+    args.push_back(f.statuses[i]);
+  }
+  sql += ")";
+  if (!f.destination.empty()) {
+    sql += " AND destination = ?" + std::to_string(args.size() + 3);
+    args.push_back(f.destination);
+  }
+  if (!f.received_from.empty() || !f.received_before.empty()) {
+    sql += " AND message_id IN (SELECT m.id FROM messages m WHERE 1";
+    if (!f.received_from.empty()) {
+      sql += " AND m.received_at >= ?" + std::to_string(args.size() + 3);
+      args.push_back(f.received_from);
+    }
+    if (!f.received_before.empty()) {
+      sql += " AND m.received_at < ?" + std::to_string(args.size() + 3);
+      args.push_back(f.received_before);
+    }
+    sql += ")";
+  }
+  sql += " RETURNING message_id, destination";
+  sqlite_statement s(db_, sql);
+  if (!s.valid()) {
+    check(SQLITE_ERROR, "prepare replay");
+    return count;
+  }
+  s.bind(1, due_ms).bind(2, fhir::format_instant(due_ms));
+  for (std::size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 3), args[i]);
+  std::set<std::int64_t> messages;
+  std::set<std::string> destinations;
+  int rc = SQLITE_ROW;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    ++count.deliveries;
+    messages.insert(s.column_int(0));
+    destinations.insert(s.column_text(1));
+  }
+  if (!check(rc, "replay outbox")) return count;
+  auto& m = prepare("UPDATE messages SET status = 'queued' WHERE id = ?1");
+  for (auto id : messages) {
+    m.reset();
+    m.bind(1, id);
+    check(m.step(), "replay message");
+  }
+  count.messages = static_cast<std::int64_t>(messages.size());
+  count.destinations.assign(destinations.begin(), destinations.end());
+  return count;
+}
+
+std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id) {
+  std::lock_guard lock(read_mutex_);
+  std::vector<outbox_row> out;
+  sqlite_statement s(read_db_,
+                     "SELECT id, destination, status, attempts, next_attempt_ms FROM outbox "
+                     "WHERE message_id = ?1 ORDER BY id");
+  s.bind(1, message_id);
+  while (s.step() == SQLITE_ROW) {
+    outbox_row r;
+    r.id = s.column_int(0);
+    r.message_id = message_id;
+    r.destination = s.column_text(1);
+    r.status = s.column_text(2);
+    r.attempts = static_cast<int>(s.column_int(3));
+    r.next_attempt_ms = s.column_int(4);
+    out.push_back(std::move(r));
+  }
+  sqlite_statement a(
+      read_db_, "SELECT at, http_status, error, response FROM attempts WHERE outbox_id = ?1 ORDER BY id");
+  for (auto& r : out) {
+    a.reset();
+    a.bind(1, r.id);
+    while (a.step() == SQLITE_ROW)
+      r.history.push_back(
+          {a.column_text(0), static_cast<int>(a.column_int(1)), a.column_text(2), a.column_text(3)});
+  }
+  return out;
+}
+
+std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destination) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(
+      read_db_,
+      "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, m.header_id, "
+      "m.partner_id, c.record FROM outbox o JOIN messages m ON m.id = o.message_id "
+      "JOIN children c ON c.id = o.child_id "
+      "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') ORDER BY o.id LIMIT 1");
+  s.bind(1, destination);
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  outbox_row r;
+  r.id = s.column_int(0);
+  r.message_id = s.column_int(1);
+  r.child_id = s.column_int(2);
+  r.destination = destination;
+  r.status = s.column_text(3);
+  r.attempts = static_cast<int>(s.column_int(4));
+  r.next_attempt_ms = s.column_int(5);
+  r.header_id = s.column_text(6);
+  r.partner_id = s.column_text(7);
+  r.record = s.column_text(8);
+  return r;
+}
+
+std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination, std::int64_t now_ms,
+                                                 int limit) {
+  std::lock_guard lock(read_mutex_);
+  // A row is due and the oldest undelivered one of its child for this destination (outbox_due, then
+  // outbox_child_pending for the older row); the partial indexes need their WHERE terms written alike.
+  auto& s = read_statement(
+      "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, o.queued_ms, "
+      "m.header_id, m.partner_id FROM outbox o JOIN messages m ON m.id = o.message_id "
+      "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') AND o.next_attempt_ms <= ?2 "
+      "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.child_id = o.child_id AND p.destination = ?1 "
+      "AND p.status IN ('queued', 'retrying') AND p.id < o.id) "
+      "ORDER BY o.next_attempt_ms, o.id LIMIT ?3");
+  std::vector<outbox_row> out;
+  if (!s.valid()) return out;
+  s.bind(1, destination).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+  while (s.step() == SQLITE_ROW) {
+    outbox_row r;
+    r.id = s.column_int(0);
+    r.message_id = s.column_int(1);
+    r.child_id = s.column_int(2);
+    r.destination = destination;
+    r.status = s.column_text(3);
+    r.attempts = static_cast<int>(s.column_int(4));
+    r.next_attempt_ms = s.column_int(5);
+    r.queued_ms = s.column_int(6);
+    r.header_id = s.column_text(7);
+    r.partner_id = s.column_text(8);
+    out.push_back(std::move(r));
+  }
+  s.reset();
+  return out;
+}
+
+std::optional<std::int64_t> sqlite_store::next_outbox_due(const std::string& destination,
+                                                          std::int64_t after_ms) {
+  std::lock_guard lock(read_mutex_);
+  auto& s = read_statement(
+      "SELECT MIN(next_attempt_ms) FROM outbox WHERE destination = ?1 AND "
+      "status IN ('queued', 'retrying') AND next_attempt_ms > ?2");
+  s.bind(1, destination).bind(2, after_ms);
+  std::optional<std::int64_t> due;
+  if (s.valid() && s.step() == SQLITE_ROW && !s.column_null(0)) due = s.column_int(0);
+  s.reset();
+  return due;
+}
+
+std::vector<delivery_counts> sqlite_store::outbox_counts() {
+  std::lock_guard lock(read_mutex_);
+  std::map<std::string, delivery_counts> by_destination;
+  sqlite_statement pending(read_db_,
+                           "SELECT destination, status, COUNT(*), MIN(queued_ms) FROM outbox "
+                           "WHERE status IN ('queued', 'retrying') GROUP BY destination, status");
+  while (pending.step() == SQLITE_ROW) {
+    auto& c = by_destination[pending.column_text(0)];
+    (pending.column_text(1) == "queued" ? c.queued : c.retrying) = pending.column_int(2);
+    auto oldest = pending.column_int(3);
+    if (c.oldest_queued_ms == 0 || oldest < c.oldest_queued_ms) c.oldest_queued_ms = oldest;
+  }
+  sqlite_statement dead(
+      read_db_, "SELECT destination, COUNT(*) FROM outbox WHERE status = 'dead' GROUP BY destination");
+  while (dead.step() == SQLITE_ROW) by_destination[dead.column_text(0)].dead = dead.column_int(1);
+  std::vector<delivery_counts> out;
+  for (auto& [destination, c] : by_destination) {
+    c.destination = destination;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace homebase::gateway::store

@@ -1,0 +1,58 @@
+// outbox_table: the `outbox` and `attempts` tables. An outbox row says "bring this child's record to this
+// destination"; the payload is built from the record when it is sent. FIFO per child, a window of
+// children in flight per destination (delivery/delivery_worker).
+// Implements write_tx's insert_outbox / record_attempt / requeue_outbox / replay_outbox and
+// sqlite_store's outbox_for_message / next_outbox / due_outbox / next_outbox_due / outbox_counts
+// (outbox_table.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace homebase::gateway::store {
+
+struct attempt_row {
+  std::string at;
+  int http_status = 0;  // 0: no HTTP answer (connect error, timeout)
+  std::string error;
+  std::string response;  // destination's body (truncated)
+};
+
+struct outbox_row {
+  std::int64_t id = 0;
+  std::int64_t message_id = 0;
+  std::int64_t child_id = 0;
+  std::string destination;
+  std::string header_id;   // of the message that queued it (next_outbox only)
+  std::string partner_id;  // (next_outbox only)
+  std::string record;      // the child's current record_codec JSON (next_outbox only)
+  std::string status;      // queued | retrying | sent | dead
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::int64_t queued_ms = 0;  // when it was queued or requeued: the retry period counts from here
+  std::vector<attempt_row> history;
+};
+
+// Which deliveries POST /admin/messages/$replay queues again.
+struct replay_filter {
+  std::vector<std::string> statuses;  // outbox statuses: dead, retrying, sent
+  std::string destination;            // empty: every destination
+  std::string received_from;          // the message's received_at, ISO 8601 UTC: >= this; empty: open
+  std::string received_before;        // < this; empty: open
+};
+struct replay_count {
+  std::int64_t deliveries = 0;            // outbox rows queued again
+  std::int64_t messages = 0;              // distinct messages they belong to
+  std::vector<std::string> destinations;  // distinct destinations (to wake their workers)
+};
+// Per destination: its undelivered and dead-lettered rows (GET /admin/status).
+struct delivery_counts {
+  std::string destination;
+  std::int64_t queued = 0;
+  std::int64_t retrying = 0;
+  std::int64_t dead = 0;
+  std::int64_t oldest_queued_ms = 0;  // the oldest undelivered row's queued_ms; 0 when none
+};
+
+}  // namespace homebase::gateway::store
