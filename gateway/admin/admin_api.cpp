@@ -15,7 +15,7 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 using writer_t = rapidjson::Writer<rapidjson::StringBuffer>;
-void str(writer_t& w, const std::string& s) {
+void str(writer_t& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
@@ -33,10 +33,10 @@ void summary(writer_t& w, const store::stored_message& m) {
   w.Key("received_at");
   str(w, m.received_at);
   w.Key("status");
-  str(w, m.status);
+  str(w, store::to_text(m.status));
   w.Key("destination");
   str(w, m.destination);
-  if (m.status == "held_for_match") {
+  if (m.status == store::message_status::held_for_match) {
     w.Key("match_candidates");
     str(w, m.match_candidates);
   }
@@ -122,7 +122,7 @@ void triage_task(writer_t& w, const store::stored_message& m) {
 }  // namespace
 
 http::response admin_api::triage() {
-  auto rows = store_.list_messages("held_for_match", 1000, 0);
+  auto rows = store_.list_messages(store::message_status::held_for_match, 1000, 0);
   rapidjson::StringBuffer b;
   writer_t w(b);
   w.StartObject();
@@ -171,8 +171,8 @@ http::response admin_api::status(const config::gateway_config& config) {
     retrying += c.retrying;
     dead += c.dead;
   }
-  auto unroutable = store_.count_messages("unroutable");
-  auto held = store_.count_messages("held_for_match");
+  auto unroutable = store_.count_messages(store::message_status::unroutable);
+  auto held = store_.count_messages(store::message_status::held_for_match);
 
   rapidjson::StringBuffer b;
   writer_t w(b);
@@ -262,17 +262,16 @@ http::response admin_api::status(const config::gateway_config& config) {
 
 http::response admin_api::list(const http::request& req) {
   auto status = http::query_param(req.target(), "status");
-  static const char* known[] = {"", "queued", "retrying", "sent", "dead", "unroutable", "held_for_match"};
-  bool ok = false;
-  for (const char* k : known) ok = ok || status == k;
-  if (!ok)
+  std::optional<store::message_status> wanted;
+  if (!status.empty()) wanted = store::message_status_from_text(status);
+  if (!status.empty() && !wanted)
     return http::make_error(
         bhttp::status::bad_request, "value",
         "unknown status '" + status + "'; use queued, retrying, sent, dead, unroutable or held_for_match");
   auto limit = to_number(http::query_param(req.target(), "limit"), 50);
   if (limit < 1 || limit > 1000) limit = 50;
   auto before = to_number(http::query_param(req.target(), "before"), 0);
-  auto rows = store_.list_messages(status, static_cast<int>(limit), before);
+  auto rows = store_.list_messages(wanted, static_cast<int>(limit), before);
   rapidjson::StringBuffer b;
   writer_t w(b);
   w.StartObject();
@@ -332,10 +331,10 @@ http::response admin_api::show(std::int64_t id) {
     w.Key("destination");
     str(w, d.destination);
     w.Key("status");
-    str(w, d.status);
+    str(w, store::to_text(d.status));
     w.Key("attempts");
     w.Int(d.attempts);
-    if (d.status == "queued" || d.status == "retrying") {
+    if (d.status == store::outbox_status::queued || d.status == store::outbox_status::retrying) {
       w.Key("next_attempt_at");
       str(w, fhir::format_instant(d.next_attempt_ms));
     }

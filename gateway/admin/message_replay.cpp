@@ -84,10 +84,11 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
         auto comma = rest.find(',');
         auto code = std::string(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        if (code == "dead" || code == "retrying" || code == "sent") {
-          if (std::find(f.statuses.begin(), f.statuses.end(), code) == f.statuses.end())
-            f.statuses.push_back(code);
-        } else if (code == "queued") {
+        auto delivery = store::outbox_status_from_text(code);
+        if (delivery && *delivery != store::outbox_status::queued) {
+          if (std::find(f.statuses.begin(), f.statuses.end(), *delivery) == f.statuses.end())
+            f.statuses.push_back(*delivery);
+        } else if (delivery) {
           return replay_error{"status", "status 'queued': those deliveries are queued already"};
         } else if (code == "unroutable" || code == "held_for_match") {
           return replay_error{"status", "status '" + code +
@@ -120,7 +121,8 @@ std::variant<replay_request, replay_error> parse_replay(const config::gateway_co
     return replay_error{"received-to", "received-to must end after received-from starts"};
 
   out.criteria = "status=";
-  for (std::size_t i = 0; i < f.statuses.size(); ++i) out.criteria += (i ? "," : "") + f.statuses[i];
+  for (std::size_t i = 0; i < f.statuses.size(); ++i)
+    out.criteria += (i ? "," : "") + std::string(store::to_text(f.statuses[i]));
   out.criteria += " medical-home=" + (f.destination.empty() ? std::string("(any)") : f.destination);
   if (!f.received_from.empty()) out.criteria += " received-from=" + f.received_from;
   if (!f.received_before.empty()) out.criteria += " received-before=" + f.received_before;
@@ -174,12 +176,12 @@ asio::awaitable<http::response> message_replay::handle(const http::request& req,
     w.Int(static_cast<int>(std::min<std::int64_t>(v, INT_MAX)));
     w.EndObject();
   };
-  auto text = [&w](const char* name, const char* type, const std::string& v) {
+  auto text = [&w](const char* name, const char* type, std::string_view v) {
     w.StartObject();
     w.Key("name");
     w.String(name);
     w.Key(type);
-    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     w.EndObject();
   };
   const auto& f = request.filter;
@@ -190,7 +192,7 @@ asio::awaitable<http::response> message_replay::handle(const http::request& req,
   w.StartArray();
   integer("requeued", count->deliveries);
   integer("messages", count->messages);
-  for (const auto& s : f.statuses) text("status", "valueCode", s);
+  for (const auto& s : f.statuses) text("status", "valueCode", store::to_text(s));
   if (!f.destination.empty()) text("medical-home", "valueString", f.destination);
   if (!f.received_from.empty()) text("received-from", "valueInstant", f.received_from);
   if (!f.received_before.empty()) text("received-before", "valueInstant", f.received_before);

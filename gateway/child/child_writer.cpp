@@ -58,7 +58,7 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
     case save_kind::message:
       if (cause.new_message != nullptr) {
         auto& m = *cause.new_message;
-        m.status = home != nullptr ? "queued" : "unroutable";
+        m.status = home != nullptr ? store::message_status::queued : store::message_status::unroutable;
         m.destination = home != nullptr ? home->id : std::string();
         m.child_id = out.child_id;
         out.message_id = tx.insert_message(m, cause.new_message_body);
@@ -67,7 +67,8 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
       break;
     case save_kind::admin_retry:
       if (cause.message_id) {
-        tx.update_message(*cause.message_id, home != nullptr ? "queued" : "unroutable",
+        tx.update_message(*cause.message_id,
+                          home != nullptr ? store::message_status::queued : store::message_status::unroutable,
                           home != nullptr ? home->id : std::string(), out.child_id);
         out.message_id = cause.message_id;
         carried = cause.message_id;

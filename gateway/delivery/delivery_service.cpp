@@ -300,7 +300,9 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
     result.error = "the child's stored record cannot be read by this version";  // no retry can help
   }
   store::attempt_row attempt{fhir::format_instant(store::now_ms()), result.status, result.error, result.body};
-  std::string status = outcome == verdict::sent ? "sent" : outcome == verdict::dead ? "dead" : "retrying";
+  auto status = outcome == verdict::sent   ? store::outbox_status::sent
+                : outcome == verdict::dead ? store::outbox_status::dead
+                                           : store::outbox_status::retrying;
   std::int64_t next =
       outcome == verdict::retry
           ? store::now_ms() + policy_.next_delay(result.status, attempts, report.retry_after, l->rng).count()

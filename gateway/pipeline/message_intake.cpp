@@ -367,7 +367,7 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     if (target.held) {
       // Nothing is merged: what the message said is kept until a person decides.
       state->route_note = held_for_match_note(target.hold_reason);
-      m.status = "held_for_match";
+      m.status = store::message_status::held_for_match;
       m.translation = model::encode(state->translation.record);
       m.route_note = state->route_note;
       m.match_candidates = target.candidates;
@@ -551,12 +551,12 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
       st->outcome = "not_found";
       return true;
     }
-    if (choice && m->status != "held_for_match") {
+    if (choice && m->status != store::message_status::held_for_match) {
       st->outcome = "nothing";
-      st->reason = "message is " + m->status + ", not held for patient matching";
+      st->reason = "message is " + std::string(store::to_text(m->status)) + ", not held for patient matching";
       return true;
     }
-    if (m->status == "dead") {
+    if (m->status == store::message_status::dead) {
       st->outcome = tx.requeue_outbox(message_id, store::now_ms()) > 0 ? "requeued" : "nothing";
       st->destination = m->destination;
       if (st->outcome == "requeued")
@@ -564,9 +564,10 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
                                       m->destination);
       return tx.ok();
     }
-    if (m->status != "unroutable" && m->status != "held_for_match") {
+    if (m->status != store::message_status::unroutable &&
+        m->status != store::message_status::held_for_match) {
       st->outcome = "nothing";
-      st->reason = "message is " + m->status;
+      st->reason = "message is " + std::string(store::to_text(m->status));
       return true;
     }
     auto incoming = model::decode(m->translation);

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "gateway/store/sqlite_statement.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -10,6 +12,15 @@
 namespace homebase::gateway::store {
 
 namespace {
+
+constexpr std::pair<message_status, std::string_view> message_status_texts[] = {
+    {message_status::unroutable, "unroutable"},
+    {message_status::held_for_match, "held_for_match"},
+    {message_status::queued, "queued"},
+    {message_status::retrying, "retrying"},
+    {message_status::sent, "sent"},
+    {message_status::dead, "dead"},
+};
 
 constexpr const char* message_columns =
     "id, bundle_id, header_id, partner_id, event_code, received_at, status, destination, child_id, "
@@ -23,7 +34,9 @@ stored_message read_message(const sqlite_statement& s) {
   m.partner_id = s.column_text(3);
   m.event_code = s.column_text(4);
   m.received_at = s.column_text(5);
-  m.status = s.column_text(6);
+  // Only to_text writes this column; any other text (a foreign or damaged database) shows the message as
+  // unroutable, so that it waits for an operator instead of being sent or dropped.
+  m.status = message_status_from_text(s.column_text(6)).value_or(message_status::unroutable);
   m.destination = s.column_text(7);
   if (!s.column_null(8)) m.child_id = s.column_int(8);
   m.translation = s.column_text(9);
@@ -42,6 +55,18 @@ std::optional<stored_message> one_message(sqlite3* db, const std::string& where,
 }
 
 }  // namespace
+
+std::string_view to_text(message_status status) {
+  for (const auto& [value, text] : message_status_texts)
+    if (value == status) return text;
+  return "unroutable";
+}
+
+std::optional<message_status> message_status_from_text(std::string_view text) {
+  for (const auto& [value, name] : message_status_texts)
+    if (name == text) return value;
+  return std::nullopt;
+}
 
 std::optional<stored_message> write_tx::one_message(const std::string& where, const std::string* text,
                                                     std::int64_t number, const std::string* partner_id) {
@@ -89,13 +114,6 @@ std::string write_tx::message_body(std::int64_t id) {
   return body;
 }
 
-void write_tx::hold_message(std::int64_t id, const std::string& status, const std::string& route_note,
-                            const std::string& match_candidates) {
-  auto& s = prepare("UPDATE messages SET status = ?1, route_note = ?2, match_candidates = ?3 WHERE id = ?4");
-  s.bind(1, status).bind(2, route_note).bind(3, match_candidates).bind(4, id);
-  check(s.step(), "hold message");
-}
-
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
@@ -106,7 +124,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
       .bind(3, m.partner_id)
       .bind(4, m.event_code)
       .bind(5, m.received_at);
-  s.bind(6, m.status).bind(7, m.destination);
+  s.bind(6, to_text(m.status)).bind(7, m.destination);
   if (m.child_id)
     s.bind(8, *m.child_id);
   else
@@ -119,12 +137,12 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
   return sqlite3_last_insert_rowid(db_);
 }
 
-void write_tx::update_message(std::int64_t id, const std::string& status, const std::string& destination,
+void write_tx::update_message(std::int64_t id, message_status status, const std::string& destination,
                               std::optional<std::int64_t> child_id) {
   auto& s = prepare(
       "UPDATE messages SET status = ?1, destination = ?2, child_id = COALESCE(?3, child_id) "
       "WHERE id = ?4");
-  s.bind(1, status).bind(2, destination);
+  s.bind(1, to_text(status)).bind(2, destination);
   if (child_id)
     s.bind(3, *child_id);
   else
@@ -146,16 +164,16 @@ std::optional<std::int64_t> write_tx::latest_message_of_child(std::int64_t child
   return id;
 }
 
-std::vector<stored_message> sqlite_store::list_messages(const std::string& status, int limit,
+std::vector<stored_message> sqlite_store::list_messages(std::optional<message_status> status, int limit,
                                                         std::int64_t before_id) {
   std::lock_guard lock(read_mutex_);
   std::string sql = std::string("SELECT ") + message_columns + " FROM messages WHERE id < ?1" +
-                    (status.empty() ? "" : " AND status = ?3") + " ORDER BY id DESC LIMIT ?2";
+                    (status ? " AND status = ?3" : "") + " ORDER BY id DESC LIMIT ?2";
   sqlite_statement s(read_db_, sql);
   std::vector<stored_message> out;
   if (!s.valid()) return out;
   s.bind(1, before_id > 0 ? before_id : INT64_MAX).bind(2, static_cast<std::int64_t>(limit));
-  if (!status.empty()) s.bind(3, status);
+  if (status) s.bind(3, to_text(*status));
   while (s.step() == SQLITE_ROW) out.push_back(read_message(s));
   return out;
 }
@@ -172,10 +190,10 @@ std::string sqlite_store::get_message_body(std::int64_t id) {
   return s.step() == SQLITE_ROW ? s.column_text(0) : std::string();
 }
 
-std::int64_t sqlite_store::count_messages(const std::string& status) {
+std::int64_t sqlite_store::count_messages(message_status status) {
   std::lock_guard lock(read_mutex_);
   sqlite_statement s(read_db_, "SELECT COUNT(*) FROM messages WHERE status = ?1");
-  s.bind(1, status);
+  s.bind(1, to_text(status));
   return s.valid() && s.step() == SQLITE_ROW ? s.column_int(0) : 0;
 }
 

@@ -1,7 +1,7 @@
 // message_table: the `messages` table, one row per inbound message or document (raw body, status,
 // destination, routing note, what the merge noted; its translation only while unroutable). The response
 // sent to the partner is not stored: pipeline/response_message rebuilds it from these.
-// Implements write_tx's message_* / insert_message / update_message / hold_message /
+// Implements write_tx's message_* / insert_message / update_message /
 // latest_message_of_child and sqlite_store's list_messages / get_message / get_message_body /
 // count_messages (message_table.cpp).
 #pragma once
@@ -9,8 +9,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace homebase::gateway::store {
+
+// Where a message stands. A routed message shows its delivery's state (outbox_status); `unroutable` and
+// `held_for_match` wait for an operator (POST /admin/messages/{id}/$retry, $match).
+enum class message_status { unroutable, held_for_match, queued, retrying, sent, dead };
+
+// The one mapping between a status and its text, as stored and as the admin API shows and filters it.
+[[nodiscard]] std::string_view to_text(message_status status);
+[[nodiscard]] std::optional<message_status> message_status_from_text(std::string_view text);
 
 struct stored_message {
   std::int64_t id = 0;
@@ -19,7 +28,7 @@ struct stored_message {
   std::string partner_id;
   std::string event_code;
   std::string received_at;  // ISO 8601 UTC
-  std::string status;       // unroutable | queued | retrying | sent | dead | rejected
+  message_status status = message_status::queued;
   std::string destination;  // medical home id, empty when unroutable
   std::optional<std::int64_t> child_id;
   std::string translation;  // record_codec JSON of what this message said; kept only while unroutable

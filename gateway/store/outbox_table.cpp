@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/store/sqlite_statement.hpp"
@@ -10,6 +12,48 @@
 #include "gateway/store/write_tx.hpp"
 
 namespace homebase::gateway::store {
+namespace {
+
+constexpr std::pair<outbox_status, std::string_view> outbox_status_texts[] = {
+    {outbox_status::queued, "queued"},
+    {outbox_status::retrying, "retrying"},
+    {outbox_status::sent, "sent"},
+    {outbox_status::dead, "dead"},
+};
+
+// Only to_text writes the column; any other text (a foreign or damaged database) reads as a dead letter,
+// which an operator sees and may replay, rather than as something to send.
+outbox_status status_of(std::string_view text) {
+  return outbox_status_from_text(text).value_or(outbox_status::dead);
+}
+
+}  // namespace
+
+std::string_view to_text(outbox_status status) {
+  for (const auto& [value, text] : outbox_status_texts)
+    if (value == status) return text;
+  return "dead";
+}
+
+std::optional<outbox_status> outbox_status_from_text(std::string_view text) {
+  for (const auto& [value, name] : outbox_status_texts)
+    if (name == text) return value;
+  return std::nullopt;
+}
+
+message_status message_status_of(outbox_status status) {
+  switch (status) {
+    case outbox_status::queued:
+      return message_status::queued;
+    case outbox_status::retrying:
+      return message_status::retrying;
+    case outbox_status::sent:
+      return message_status::sent;
+    case outbox_status::dead:
+      break;
+  }
+  return message_status::dead;
+}
 
 std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child_id,
                                      const std::string& destination, std::int64_t due_ms) {
@@ -28,7 +72,7 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
   return row;
 }
 
-void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
+void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
                               std::int64_t next_attempt_ms) {
   auto& ins = prepare(
       "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
@@ -39,14 +83,14 @@ void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, cons
   auto& upd = prepare(
       "UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
       "updated_at = ?3 WHERE id = ?4");
-  upd.bind(1, new_status).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
+  upd.bind(1, to_text(new_status)).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
   check(upd.step(), "update outbox");
   // Only a change: the row holds the message body, and SQLite rewrites all of it (every retry of a long
   // outage would otherwise rewrite ~40 KB).
   auto& msg = prepare(
       "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2) "
       "AND status <> ?1");
-  msg.bind(1, new_status).bind(2, outbox_id);
+  msg.bind(1, to_text(message_status_of(new_status))).bind(2, outbox_id);
   check(msg.step(), "update message status");
 }
 
@@ -75,7 +119,7 @@ replay_count write_tx::replay_outbox(const replay_filter& f, std::int64_t due_ms
   std::vector<std::string> args;
   for (std::size_t i = 0; i < f.statuses.size(); ++i) {
     sql += (i ? ", ?" : "?") + std::to_string(args.size() + 3);
-    args.push_back(f.statuses[i]);
+    args.emplace_back(to_text(f.statuses[i]));
   }
   sql += ")";
   if (!f.destination.empty()) {
@@ -134,7 +178,7 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
     r.id = s.column_int(0);
     r.message_id = message_id;
     r.destination = s.column_text(1);
-    r.status = s.column_text(2);
+    r.status = status_of(s.column_text(2));
     r.attempts = static_cast<int>(s.column_int(3));
     r.next_attempt_ms = s.column_int(4);
     out.push_back(std::move(r));
@@ -166,7 +210,7 @@ std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destinati
   r.message_id = s.column_int(1);
   r.child_id = s.column_int(2);
   r.destination = destination;
-  r.status = s.column_text(3);
+  r.status = status_of(s.column_text(3));
   r.attempts = static_cast<int>(s.column_int(4));
   r.next_attempt_ms = s.column_int(5);
   r.header_id = s.column_text(6);
@@ -196,7 +240,7 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
     r.message_id = s.column_int(1);
     r.child_id = s.column_int(2);
     r.destination = destination;
-    r.status = s.column_text(3);
+    r.status = status_of(s.column_text(3));
     r.attempts = static_cast<int>(s.column_int(4));
     r.next_attempt_ms = s.column_int(5);
     r.queued_ms = s.column_int(6);
@@ -229,7 +273,8 @@ std::vector<delivery_counts> sqlite_store::outbox_counts() {
                            "WHERE status IN ('queued', 'retrying') GROUP BY destination, status");
   while (pending.step() == SQLITE_ROW) {
     auto& c = by_destination[pending.column_text(0)];
-    (pending.column_text(1) == "queued" ? c.queued : c.retrying) = pending.column_int(2);
+    (status_of(pending.column_text(1)) == outbox_status::queued ? c.queued : c.retrying) =
+        pending.column_int(2);
     auto oldest = pending.column_int(3);
     if (c.oldest_queued_ms == 0 || oldest < c.oldest_queued_ms) c.oldest_queued_ms = oldest;
   }

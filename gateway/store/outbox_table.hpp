@@ -7,10 +7,24 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "gateway/store/message_table.hpp"
+
 namespace homebase::gateway::store {
+
+// Where a delivery stands: waiting for its first attempt, waiting to be tried again, done, or given up
+// (a dead letter, requeued only by an operator).
+enum class outbox_status { queued, retrying, sent, dead };
+
+// The one mapping between a status and its text, as stored and as the admin API shows it.
+[[nodiscard]] std::string_view to_text(outbox_status status);
+[[nodiscard]] std::optional<outbox_status> outbox_status_from_text(std::string_view text);
+// A routed message shows the state of its delivery.
+[[nodiscard]] message_status message_status_of(outbox_status status);
 
 struct attempt_row {
   std::string at;
@@ -27,7 +41,7 @@ struct outbox_row {
   std::string header_id;   // of the message that queued it (next_outbox only)
   std::string partner_id;  // (next_outbox only)
   std::string record;      // the child's current record_codec JSON (next_outbox only)
-  std::string status;      // queued | retrying | sent | dead
+  outbox_status status = outbox_status::queued;
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::int64_t queued_ms = 0;  // when it was queued or requeued: the retry period counts from here
@@ -36,10 +50,10 @@ struct outbox_row {
 
 // Which deliveries POST /admin/messages/$replay queues again.
 struct replay_filter {
-  std::vector<std::string> statuses;  // outbox statuses: dead, retrying, sent
-  std::string destination;            // empty: every destination
-  std::string received_from;          // the message's received_at, ISO 8601 UTC: >= this; empty: open
-  std::string received_before;        // < this; empty: open
+  std::vector<outbox_status> statuses;  // dead, retrying, sent
+  std::string destination;              // empty: every destination
+  std::string received_from;            // the message's received_at, ISO 8601 UTC: >= this; empty: open
+  std::string received_before;          // < this; empty: open
 };
 struct replay_count {
   std::int64_t deliveries = 0;            // outbox rows queued again

@@ -63,7 +63,7 @@ class sqlite_store {
   void stop();
 
   // Reads (any thread).
-  [[nodiscard]] std::vector<stored_message> list_messages(const std::string& status, int limit,
+  [[nodiscard]] std::vector<stored_message> list_messages(std::optional<message_status> status, int limit,
                                                           std::int64_t before_id);
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
   [[nodiscard]] std::string get_message_body(std::int64_t id);
@@ -80,7 +80,7 @@ class sqlite_store {
   // Undelivered and dead rows per destination (those with any), and messages by status (`unroutable`,
   // `held_for_match`: the ones that wait for a person).
   [[nodiscard]] std::vector<delivery_counts> outbox_counts();
-  [[nodiscard]] std::int64_t count_messages(const std::string& status);
+  [[nodiscard]] std::int64_t count_messages(message_status status);
   // The resource index (read API).
   [[nodiscard]] std::optional<indexed_resource> get_indexed(const std::string& type, const std::string& id);
   // One page and the total, from one snapshot. nullopt when the store failed.

@@ -54,16 +54,13 @@ class write_tx {
   [[nodiscard]] std::string child_home(std::int64_t child_id);
   void add_match_keys(std::int64_t child_id, const std::string& birth_date,
                       const std::vector<std::string>& tokens);
-  // Sets a message's status, note and match candidates (held_for_match, or back from it).
-  void hold_message(std::int64_t id, const std::string& status, const std::string& route_note,
-                    const std::string& match_candidates);
   std::int64_t insert_message(const stored_message& m, std::string_view body);
-  void update_message(std::int64_t id, const std::string& status, const std::string& destination,
+  void update_message(std::int64_t id, message_status status, const std::string& destination,
                       std::optional<std::int64_t> child_id);
   // Also records `destination` as the child's medical home (set_child_home).
   std::int64_t insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
                              std::int64_t due_ms);
-  void record_attempt(std::int64_t outbox_id, const attempt_row& a, const std::string& new_status,
+  void record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
                       std::int64_t next_attempt_ms);
   // The child's next coordination due time (unix ms); nullopt: no clock pending.
   [[nodiscard]] std::optional<std::int64_t> coordination_due(std::int64_t child_id);

@@ -43,7 +43,7 @@ stored_message message(const std::string& n) {
   m.partner_id = "p";
   m.event_code = "nicu-discharge";
   m.received_at = fhir::format_instant(now_ms());
-  m.status = "queued";
+  m.status = message_status::queued;
   m.destination = "home";
   m.translation = "{}";
   m.route_note = n == "2" ? "no home" : "";
@@ -96,7 +96,7 @@ TEST(sqlite_store, a_failing_job_rolls_back_only_its_own_changes_in_a_batch) {
     EXPECT_EQ(ok, i % 10 != 3) << i;
     committed += ok;
   }
-  EXPECT_EQ(static_cast<int>(store.list_messages("", 1000, 0).size()), committed);
+  EXPECT_EQ(static_cast<int>(store.list_messages(std::nullopt, 1000, 0).size()), committed);
 }
 
 TEST(sqlite_store, a_header_id_is_stored_once) {
@@ -121,6 +121,19 @@ TEST(sqlite_store, a_header_id_is_stored_once) {
   }));
 }
 
+TEST(sqlite_store, every_status_has_one_text_and_back) {
+  for (auto s : {message_status::unroutable, message_status::held_for_match, message_status::queued,
+                 message_status::retrying, message_status::sent, message_status::dead})
+    EXPECT_EQ(message_status_from_text(to_text(s)), s) << to_text(s);
+  for (auto s : {outbox_status::queued, outbox_status::retrying, outbox_status::sent, outbox_status::dead}) {
+    EXPECT_EQ(outbox_status_from_text(to_text(s)), s) << to_text(s);
+    EXPECT_EQ(to_text(message_status_of(s)), to_text(s));  // a routed message shows its delivery's state
+  }
+  EXPECT_EQ(message_status_from_text("rejected"), std::nullopt);
+  EXPECT_EQ(outbox_status_from_text("Queued"), std::nullopt);
+  EXPECT_EQ(outbox_status_from_text("held_for_match"), std::nullopt);
+}
+
 TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   temp_db db;
   sqlite_store store({db.path, 16});
@@ -132,8 +145,8 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
     return tx.ok();
   }));
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
-    tx.record_attempt(outbox_id, {fhir::format_instant(now_ms()), 0, "connect: refused", ""}, "retrying",
-                      now_ms() + 60'000);
+    tx.record_attempt(outbox_id, {fhir::format_instant(now_ms()), 0, "connect: refused", ""},
+                      outbox_status::retrying, now_ms() + 60'000);
     return tx.ok();
   }));
   auto next = store.next_outbox("home");
@@ -143,11 +156,11 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
     tx.record_attempt(outbox_id,
                       {fhir::format_instant(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"},
-                      "dead", 0);
+                      outbox_status::dead, 0);
     return tx.ok();
   }));
   EXPECT_FALSE(store.next_outbox("home"));
-  EXPECT_EQ(store.get_message(1)->status, "dead");
+  EXPECT_EQ(store.get_message(1)->status, message_status::dead);
   auto rows = store.outbox_for_message(1);
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_EQ(rows[0].history.size(), 2u);
@@ -155,7 +168,7 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   EXPECT_EQ(rows[0].history[1].http_status, 400);
   ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.requeue_outbox(1, 0) == 1; }));
   EXPECT_TRUE(store.next_outbox("home"));
-  EXPECT_EQ(store.get_message(1)->status, "queued");
+  EXPECT_EQ(store.get_message(1)->status, message_status::queued);
 }
 
 // ---- the delivery queue (issue 10) ----
@@ -201,8 +214,8 @@ TEST(sqlite_store, the_delivery_queue_offers_each_child_its_oldest_row_only) {
   // Child 1's first row is sent: its second row is next. Child 2's first row failed and waits a minute:
   // its second row waits with it.
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(ids[0], {fhir::format_instant(t), 200, "", ""}, "sent", 0);
-    tx.record_attempt(ids[1], {fhir::format_instant(t), 503, "", ""}, "retrying", t + 60'000);
+    tx.record_attempt(ids[0], {fhir::format_instant(t), 200, "", ""}, outbox_status::sent, 0);
+    tx.record_attempt(ids[1], {fhir::format_instant(t), 503, "", ""}, outbox_status::retrying, t + 60'000);
     return tx.ok();
   }));
   EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3]}));
@@ -211,7 +224,7 @@ TEST(sqlite_store, the_delivery_queue_offers_each_child_its_oldest_row_only) {
             (std::vector<std::int64_t>{ids[2], ids[3], ids[1]}));
   // Dead letters leave the queue and let the child's next row go.
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(ids[1], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(ids[1], {fhir::format_instant(t), 400, "", ""}, outbox_status::dead, 0);
     return tx.ok();
   }));
   EXPECT_EQ(ids_of(store.due_outbox("home", t, 10)), (std::vector<std::int64_t>{ids[2], ids[3], ids[4]}));
@@ -225,8 +238,9 @@ TEST(sqlite_store, outbox_counts_show_dead_letters_per_destination) {
   auto home = queue_rows(store, {1, 2, 3}, t - 5'000);
   queue_rows(store, {1}, t, "other");
   ASSERT_TRUE(run_job(store, [&](write_tx& tx) {
-    tx.record_attempt(home[0], {fhir::format_instant(t), 422, "", ""}, "dead", 0);
-    tx.record_attempt(home[1], {fhir::format_instant(t), 0, "connect", ""}, "retrying", t + 1'000);
+    tx.record_attempt(home[0], {fhir::format_instant(t), 422, "", ""}, outbox_status::dead, 0);
+    tx.record_attempt(home[1], {fhir::format_instant(t), 0, "connect", ""}, outbox_status::retrying,
+                      t + 1'000);
     return tx.ok();
   }));
   auto counts = store.outbox_counts();
@@ -239,7 +253,7 @@ TEST(sqlite_store, outbox_counts_show_dead_letters_per_destination) {
   EXPECT_EQ(counts[1].destination, "other");
   EXPECT_EQ(counts[1].queued, 1);
   EXPECT_EQ(counts[1].dead, 0);
-  EXPECT_EQ(store.count_messages("dead"), 1);
+  EXPECT_EQ(store.count_messages(message_status::dead), 1);
 }
 
 TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) {
@@ -256,11 +270,11 @@ TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) 
       auto id = tx.insert_message(m, "b");
       rows.push_back(tx.insert_outbox(id, child, i == 4 ? "other" : "home", t - 1'000));
     }
-    tx.record_attempt(rows[0], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
-    tx.record_attempt(rows[1], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
-    tx.record_attempt(rows[2], {fhir::format_instant(t), 200, "", ""}, "sent", 0);
-    tx.record_attempt(rows[3], {fhir::format_instant(t), 0, "", ""}, "retrying", t + 3'600'000);
-    tx.record_attempt(rows[4], {fhir::format_instant(t), 400, "", ""}, "dead", 0);
+    tx.record_attempt(rows[0], {fhir::format_instant(t), 400, "", ""}, outbox_status::dead, 0);
+    tx.record_attempt(rows[1], {fhir::format_instant(t), 400, "", ""}, outbox_status::dead, 0);
+    tx.record_attempt(rows[2], {fhir::format_instant(t), 200, "", ""}, outbox_status::sent, 0);
+    tx.record_attempt(rows[3], {fhir::format_instant(t), 0, "", ""}, outbox_status::retrying, t + 3'600'000);
+    tx.record_attempt(rows[4], {fhir::format_instant(t), 400, "", ""}, outbox_status::dead, 0);
     return tx.ok();
   }));
   auto replay = [&store](const replay_filter& f, std::int64_t due) {
@@ -272,29 +286,30 @@ TEST(sqlite_store, replay_queues_again_by_status_destination_and_received_time) 
     return out;
   };
   // Dead letters of `home` received from three days ago on: row 1 only (row 0 is older, row 4 elsewhere).
-  auto dead = replay({{"dead"}, "home", fhir::format_instant(t - 3 * 86'400'000LL), ""}, t);
+  auto dead = replay({{outbox_status::dead}, "home", fhir::format_instant(t - 3 * 86'400'000LL), ""}, t);
   EXPECT_EQ(dead.deliveries, 1);
   EXPECT_EQ(dead.messages, 1);
   EXPECT_EQ(dead.destinations, (std::vector<std::string>{"home"}));
-  EXPECT_EQ(store.get_message(2)->status, "queued");
-  EXPECT_EQ(store.get_message(1)->status, "dead");
+  EXPECT_EQ(store.get_message(2)->status, message_status::queued);
+  EXPECT_EQ(store.get_message(1)->status, message_status::dead);
   auto again = store.outbox_for_message(2);
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(again[0].status, "queued");
+  EXPECT_EQ(again[0].status, outbox_status::queued);
   EXPECT_EQ(again[0].attempts, 0);
   EXPECT_EQ(again[0].next_attempt_ms, t);
   EXPECT_EQ(again[0].history.size(), 1u);  // the earlier attempt stays in the history
   // "Retry now" for what is waiting out a backoff, and a re-send of what was sent, before a time.
-  auto waiting = replay({{"retrying", "sent"}, "", "", fhir::format_instant(t)}, t + 5);
+  auto waiting =
+      replay({{outbox_status::retrying, outbox_status::sent}, "", "", fhir::format_instant(t)}, t + 5);
   EXPECT_EQ(waiting.deliveries, 2);
-  EXPECT_EQ(store.outbox_for_message(3)[0].status, "queued");
+  EXPECT_EQ(store.outbox_for_message(3)[0].status, outbox_status::queued);
   EXPECT_EQ(store.outbox_for_message(4)[0].next_attempt_ms, t + 5);
   // Every dead letter anywhere: rows 0 and 4.
-  auto all = replay({{"dead"}, "", "", ""}, t);
+  auto all = replay({{outbox_status::dead}, "", "", ""}, t);
   EXPECT_EQ(all.deliveries, 2);
   EXPECT_EQ(all.destinations, (std::vector<std::string>{"home", "other"}));
-  EXPECT_EQ(replay({{"dead"}, "", "", ""}, t).deliveries, 0);
-  EXPECT_EQ(store.count_messages("dead"), 0);
+  EXPECT_EQ(replay({{outbox_status::dead}, "", "", ""}, t).deliveries, 0);
+  EXPECT_EQ(store.count_messages(message_status::dead), 0);
 }
 
 TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their_last_change) {

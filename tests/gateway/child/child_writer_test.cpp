@@ -108,7 +108,7 @@ TEST_F(child_writer, a_message_saves_indexes_routes_queues_and_audits_its_child)
   EXPECT_EQ(snap.medical_home, "meadowbrook");
   auto message = store_->get_message(*saved.message_id);
   ASSERT_TRUE(message);
-  EXPECT_EQ(message->status, "queued");
+  EXPECT_EQ(message->status, store::message_status::queued);
   EXPECT_EQ(message->destination, "meadowbrook");
   EXPECT_EQ(message->child_id, saved.child_id);
   EXPECT_EQ(audit::events_of_child(*store_, saved.child_id).size(), 1U);
@@ -121,12 +121,12 @@ TEST_F(child_writer, an_unroutable_message_is_kept_and_indexed_without_a_deliver
   EXPECT_EQ(snap.index_problem, "");
   EXPECT_EQ(snap.outbox_rows, 0);
   EXPECT_EQ(snap.medical_home, "");
-  EXPECT_EQ(store_->get_message(*saved.message_id)->status, "unroutable");
+  EXPECT_EQ(store_->get_message(*saved.message_id)->status, store::message_status::unroutable);
 }
 
 TEST_F(child_writer, an_operator_retry_routes_the_stored_message_once_a_home_is_configured) {
   auto first = receive(no_homes, seed_record(), std::nullopt, "h1");
-  ASSERT_EQ(store_->get_message(*first.message_id)->status, "unroutable");
+  ASSERT_EQ(store_->get_message(*first.message_id)->status, store::message_status::unroutable);
   save_cause retry;
   retry.kind = save_kind::admin_retry;
   retry.message_id = first.message_id;
@@ -139,7 +139,7 @@ TEST_F(child_writer, an_operator_retry_routes_the_stored_message_once_a_home_is_
   EXPECT_EQ(snap.outbox_rows, 1);
   EXPECT_EQ(snap.medical_home, "meadowbrook");
   auto message = store_->get_message(*first.message_id);
-  EXPECT_EQ(message->status, "queued");
+  EXPECT_EQ(message->status, store::message_status::queued);
   EXPECT_EQ(message->destination, "meadowbrook");
 }
 

@@ -95,7 +95,7 @@ TEST_F(message_intake_test, a_message_and_an_operators_retry_keep_index_and_outb
   ASSERT_EQ(res.result_int(), 200U) << res.body();
   auto message = store_->get_message(1);
   ASSERT_TRUE(message && message->child_id);
-  EXPECT_EQ(message->status, "unroutable");
+  EXPECT_EQ(message->status, store::message_status::unroutable);
   auto child_id = *message->child_id;
   auto snap = child::testing::snapshot(*store_, child_id);
   EXPECT_GT(snap.resources, 0);
@@ -107,7 +107,7 @@ TEST_F(message_intake_test, a_message_and_an_operators_retry_keep_index_and_outb
   mappers::audit::audit_record admin;
   res = run(routed_->retry(1, admin));
   ASSERT_EQ(res.result_int(), 200U) << res.body();
-  EXPECT_EQ(store_->get_message(1)->status, "queued");
+  EXPECT_EQ(store_->get_message(1)->status, store::message_status::queued);
   snap = child::testing::snapshot(*store_, child_id);
   EXPECT_EQ(snap.index_problem, "");
   EXPECT_EQ(snap.outbox_rows, 1);
@@ -130,7 +130,7 @@ TEST_F(message_intake_test, a_message_and_an_operators_retry_keep_index_and_outb
   auto second = store_->get_message(2);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->child_id, child_id);
-  EXPECT_EQ(second->status, "queued");
+  EXPECT_EQ(second->status, store::message_status::queued);
   snap = child::testing::snapshot(*store_, child_id);
   EXPECT_EQ(snap.index_problem, "");
   EXPECT_EQ(snap.outbox_rows, 2);
