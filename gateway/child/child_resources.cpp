@@ -113,27 +113,34 @@ child_resources project_child_resources(const mappers::model::coordination_recor
 
 int store_child_resources(store::write_tx& tx, std::int64_t child_id, const child_resources& resources,
                           std::int64_t now_ms) {
-  int changed = 0;
-  for (const auto& p : resources.resources) {
-    auto prior = tx.indexed_version(p.type, p.id);
-    if (!tx.ok()) return changed;
-    if (prior && prior->content_hash == p.content_hash) continue;
-    store::indexed_write w;
+  // One lookup of every resource's row, then every change in a few multi-row statements.
+  std::vector<store::resource_key> keys;
+  keys.reserve(resources.resources.size());
+  for (const auto& p : resources.resources) keys.push_back({p.type, p.id});
+  auto prior = tx.indexed_versions(keys);
+  if (!tx.ok()) return 0;
+  std::vector<store::indexed_write> writes;
+  auto last_updated = fhir::format_instant(now_ms);
+  for (std::size_t i = 0; i < resources.resources.size(); ++i) {
+    const auto& p = resources.resources[i];
+    const auto& before = prior[i];
+    if (before && before->content_hash == p.content_hash) continue;
+    auto& w = writes.emplace_back();
     w.row.type = p.type;
     w.row.id = p.id;
     w.row.child_id = child_id;
     w.row.patient_id = resources.patient_id;
     w.row.status = p.status;
-    w.row.version = prior ? prior->version + 1 : 1;
+    w.row.version = before ? before->version + 1 : 1;
     w.row.last_updated_ms = now_ms;
     w.row.json = p.head + ",\"meta\":{\"versionId\":\"" + std::to_string(w.row.version) +
-                 "\",\"lastUpdated\":\"" + fhir::format_instant(now_ms) + "\"}" + p.tail;
+                 "\",\"lastUpdated\":\"" + last_updated + "\"}" + p.tail;
     w.content_hash = p.content_hash;
     w.values = p.values;
-    tx.put_indexed(w, prior ? std::optional<std::int64_t>(prior->seq) : std::nullopt);
-    ++changed;
+    if (before) w.prior_seq = before->seq;
   }
-  return changed;
+  tx.put_indexed(writes);
+  return static_cast<int>(writes.size());
 }
 
 }  // namespace homebase::gateway::child

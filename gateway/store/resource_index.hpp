@@ -1,7 +1,7 @@
 // resource_index: the `fhir_resources` and `fhir_search_values` tables: what the medical home is sent for
 // each child, as FHIR resources with their search parameter values (the read API). Writers store only
 // what changed (child/child_writer); searches become SQL here.
-// Implements write_tx's indexed_version / put_indexed and sqlite_store's get_indexed / search_indexed
+// Implements write_tx's indexed_versions / put_indexed and sqlite_store's get_indexed / search_indexed
 // (resource_index.cpp).
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace homebase::gateway::store {
@@ -41,6 +42,13 @@ struct indexed_write {
   indexed_resource row;
   std::int64_t content_hash = 0;  // of the resource without meta: unchanged content keeps its version
   std::vector<index_value> values;
+  std::optional<std::int64_t> prior_seq;  // the row it replaces (its seq stays); nullopt: a new row
+};
+
+// A resource's key in the index.
+struct resource_key {
+  std::string_view type;
+  std::string_view id;
 };
 
 // A search of the index. Filters are AND-ed, the alternatives of one filter OR-ed (R4 search.html).

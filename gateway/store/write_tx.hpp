@@ -79,8 +79,14 @@ class write_tx {
     std::int64_t version = 0;
     std::int64_t content_hash = 0;
   };
+  // The rows of these keys (out[i] for keys[i]; nullopt: not indexed), a few keys per statement.
+  [[nodiscard]] std::vector<std::optional<index_version>> indexed_versions(
+      const std::vector<resource_key>& keys);
   [[nodiscard]] std::optional<index_version> indexed_version(const std::string& type, const std::string& id);
-  // Inserts the row, or replaces the row at `prior_seq` (its seq stays), with its search values.
+  // Inserts each new row and replaces each row at its prior_seq (the seq stays), with their search values:
+  // new rows and all search values go in multi-row statements.
+  void put_indexed(const std::vector<indexed_write>& writes);
+  // One row (tests and single writes): the row at `prior_seq`, or a new one.
   void put_indexed(const indexed_write& w, std::optional<std::int64_t> prior_seq);
 
   // false after any statement failed; the job's savepoint is then rolled back.
