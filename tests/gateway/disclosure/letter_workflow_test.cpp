@@ -9,7 +9,7 @@
 
 #include "config/gateway_config.hpp"
 #include "fhir/json_document.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "tests/gateway/child/child_consistency.hpp"
 #include "tests/mappers/disclosure/disclosure_fixtures.hpp"
@@ -132,7 +132,7 @@ TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
   EXPECT_EQ(c.school_url, "http://127.0.0.1:8091/fhir/Bundle");
   EXPECT_NE(c.document.find("\"type\":\"document\""), std::string::npos);
   EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "sending");
-  EXPECT_TRUE(audit::events_of_child(*store_, 1).empty());  // nothing audited until it is sent
+  EXPECT_TRUE(store::audit_table::events_of_child(*store_, 1).empty());  // nothing audited until it is sent
 
   run([&](store::write_tx& tx) {
     finish_letter(tx, *config_, out.letter_id, "sent", "HTTP 201", "{}", 0, "2026-11-24T08:00:01Z");
@@ -141,7 +141,7 @@ TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
   auto letter = read_letter(*store_, out.letter_id);
   EXPECT_EQ(letter->status, "sent");
   EXPECT_EQ(letter->sent_at, "2026-11-24T08:00:01Z");
-  auto events = audit::events_of_child(*store_, 1);
+  auto events = store::audit_table::events_of_child(*store_, 1);
   ASSERT_EQ(events.size(), 1U);
   EXPECT_NE(events[0].find("\"code\":\"110106\""), std::string::npos);
 }
@@ -153,7 +153,7 @@ TEST_F(letter_workflow, ABlockedLetterIsRecordedAndAudited) {
   auto letter = read_letter(*store_, out.letter_id);
   EXPECT_EQ(letter->status, "blocked");
   EXPECT_NE(letter->reason.find("expired"), std::string::npos);
-  ASSERT_EQ(audit::events_of_child(*store_, 1).size(), 1U);
+  ASSERT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 1U);
   EXPECT_EQ(record().events.back().kind, "SchoolLetterBlocked");
 }
 
@@ -170,7 +170,7 @@ TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
   ASSERT_FALSE(r.actions.empty());
   EXPECT_EQ(r.actions.back().type, "review_school_letter");
   EXPECT_EQ(r.actions.back().owner_role, "care_coordinator");
-  EXPECT_EQ(audit::events_of_child(*store_, 1).size(), 1U);
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 1U);
   // The coordinator's Task is in the read API's index and on its way to the medical home.
   auto snap = child::testing::snapshot(*store_, 1);
   EXPECT_EQ(snap.index_problem, "");
