@@ -107,8 +107,8 @@ asio::awaitable<void> letter_sender::run() {
     std::string detail, response;
     std::int64_t next_attempt = 0;
     if (auto problems = delivery::outbound_problems(claim->document)) {
-      status =
-          store::letter_status::dead;  // our defect: the school receives only valid R4, and no retry can help
+      // Our defect: the school receives only valid R4, and no retry can help.
+      status = store::letter_status::dead;
       detail = *problems;
     } else {
       auto found = credentials_.find(claim->school_url);
