@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "fhir/fhir_time.hpp"
+#include "gateway/api/capability_statement.hpp"
 #include "gateway/auth/route_policy.hpp"
-#include "gateway/pipeline/capability_statement.hpp"
 
 namespace homebase::gateway {
 
@@ -112,7 +112,7 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       rest_(store, config->server.public_base_url),
       checklist_(store),
       audit_search_(config, store) {
-  metadata_ = pipeline::capability_statement(*config_, fhir::format_instant(store::now_ms()));
+  metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
 http::response routes::refuse(const auth::refusal& refusal, http::request& req,
@@ -236,7 +236,7 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     co_return co_await intake_.process_document(req, who);
   }
   if (auto type = validate_target(path)) {
-    if (!type->empty() && !pipeline::validate_operation::is_resource_type(*type)) {
+    if (!type->empty() && !api::validate_operation::is_resource_type(*type)) {
       std::string what(*type);  // built in steps: GCC 12 warns (-Wrestrict) on "'" + std::string(...)
       what.append(" is not an R4 resource type");
       co_return http::make_error(bhttp::status::not_found, "not-found", std::move(what));
@@ -309,7 +309,7 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     auto rest = path.substr(fhir_prefix.size());
     auto slash = rest.find('/');
     auto type = rest.substr(0, slash);
-    if (pipeline::validate_operation::is_resource_type(type)) {
+    if (api::validate_operation::is_resource_type(type)) {
       bool strict = api::fhir_rest_api::prefers_strict(req[bhttp::field::prefer]);
       if (slash == std::string_view::npos) {
         if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);

@@ -29,6 +29,7 @@
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
+#include "gateway/api/validate_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
 #include "gateway/audit/request_audit.hpp"
 #include "gateway/auth/authenticator.hpp"
@@ -37,7 +38,6 @@
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/pipeline/message_intake.hpp"
-#include "gateway/pipeline/validate_operation.hpp"
 
 namespace homebase::gateway {
 
@@ -71,7 +71,7 @@ class routes final : public http::request_handler {
   auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
   admin::message_replay replay_;
-  pipeline::validate_operation validate_;
+  api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
   audit::audit_api audit_search_;  // GET /fhir/AuditEvent

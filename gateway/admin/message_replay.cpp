@@ -10,7 +10,7 @@
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/api/search_request.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::admin {

@@ -11,7 +11,7 @@
 #include "fhir/date_prefix.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/search_request.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
 
 namespace homebase::gateway::audit {
 
@@ -49,8 +49,8 @@ bool parse_int(std::string_view text, std::int64_t& out) {
 }
 
 // "system|code", "|code" (no system), "code" (any system).
-std::optional<audit_query::token> parse_token(const std::string& v) {
-  audit_query::token t;
+std::optional<store::audit_query::token> parse_token(const std::string& v) {
+  store::audit_query::token t;
   auto bar = v.find('|');
   if (bar == std::string::npos) {
     t.code = v;
@@ -110,7 +110,7 @@ http::response audit_api::search(std::string_view query_text, bool strict,
   auto params = api::split_query(query_text);
   if (!params) return fail("", "the query has a bad percent escape");
 
-  audit_query q;
+  store::audit_query q;
   q.medical_home = medical_home;
   q.count = api::default_page_size;
   std::vector<std::pair<std::string, std::string>> echoed;
@@ -128,7 +128,8 @@ http::response audit_api::search(std::string_view query_text, bool strict,
       auto bar = value.find('|');
       if (bar == std::string::npos || bar == 0 || bar + 1 == value.size())
         return fail(name, "expected system|value");
-      auto child = child_of_identifier(store_, value.substr(0, bar), value.substr(bar + 1));
+      auto child =
+          store::audit_table::child_of_identifier(store_, value.substr(0, bar), value.substr(bar + 1));
       if (!child || (q.child_id && *q.child_id != *child))
         q.no_match = true;
       else
@@ -188,7 +189,7 @@ http::response audit_api::search(std::string_view query_text, bool strict,
     echoed.emplace_back(name, value);
   }
 
-  auto page = audit::search(store_, q);
+  auto page = store::audit_table::search(store_, q);
   if (!page)
     return http::make_error(bhttp::status::service_unavailable, "transient", "the store could not be read",
                             {}, version);

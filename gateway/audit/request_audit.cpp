@@ -1,6 +1,6 @@
 #include "gateway/audit/request_audit.hpp"
 
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "gateway/audit/refusal_throttle.hpp"
 #include "gateway/store/store_awaitable.hpp"
 

@@ -1,5 +1,5 @@
 // request_audit: the AuditEvents the routes write around a request (issue 9 item 5), each through
-// mappers/audit's BALP builders and gateway/audit/audit_store:
+// mappers/audit's BALP builders and gateway/audit/audit_trail:
 //   - a read or search that disclosed children's data: one BALP Read or Query (Patient variant) per
 //     request, naming each Patient, committed before the answer leaves (no disclosure without its audit);
 //   - a refused request (401, 403, 429): a Security Alert, throttled per address and reason

@@ -11,11 +11,11 @@
 #include <set>
 #include <variant>
 
-#include "gateway/auth/auth_store.hpp"
 #include "gateway/auth/base64url.hpp"
 #include "gateway/auth/jwk_set.hpp"
 #include "gateway/auth/jwt.hpp"
 #include "gateway/auth/scope_set.hpp"
+#include "gateway/store/auth_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::auth {
@@ -323,7 +323,7 @@ boost::asio::awaitable<http::response> token_endpoint::token(http::request& req,
   std::int64_t keep_until_ms = (approved.assertion_exp + clock_skew_s) * 1000;
   store::sqlite_store::job remember = [iss = approved.client_id, jti = approved.jti, keep_until_ms,
                                        seen_before](store::write_tx& tx) {
-    if (remember_jti(tx, iss, jti, keep_until_ms)) return true;
+    if (store::auth_table::remember_jti(tx, iss, jti, keep_until_ms)) return true;
     if (!tx.ok()) return false;
     *seen_before = true;
     return true;

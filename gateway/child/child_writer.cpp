@@ -1,6 +1,6 @@
 #include "gateway/child/child_writer.hpp"
 
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "mappers/model/patient_match.hpp"
 #include "mappers/model/record_codec.hpp"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fhir/fhir_time.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"

@@ -6,9 +6,10 @@
 
 #include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
-#include "gateway/audit/audit_store.hpp"
-#include "gateway/disclosure/disclosure_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/store/consent_table.hpp"
+#include "gateway/store/letter_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/disclosure/authorization.hpp"
 #include "mappers/disclosure/letter_request.hpp"
@@ -73,7 +74,7 @@ bool read_resource(const http::request& req, std::string_view type, const fhir::
 }
 
 // The stored Consent with the gateway's id and version.
-std::string consent_json(const consent_row& row) {
+std::string consent_json(const store::consent_row& row) {
   rapidjson::Document doc;
   if (fhir::parse_json(row.body, doc) || !doc.IsObject()) return row.body;
   auto id = std::to_string(row.id);
@@ -159,7 +160,7 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
     std::string body;
     model::identifier patient;
     std::string status;
-    std::optional<consent_row> row;
+    std::optional<store::consent_row> row;
     bool not_yours = false;  // a medical_home caller, and not one of its children (or none)
   };
   auto st = std::make_shared<state>();
@@ -175,14 +176,14 @@ asio::awaitable<http::response> disclosure_api::post_consent(http::request& req,
     }
     if (!child) return true;
     auto now = fhir::format_instant(store::now_ms());
-    auto id = insert_consent(tx, child->id, st->status, st->body, now);
+    auto id = store::consent_table::insert(tx, child->id, st->status, st->body, now);
     child->record.events.push_back({now,
                                     "AuthorizationGranted",
                                     "disclosure",
                                     {},
                                     "Consent/" + std::to_string(id) + " (" + st->status + ") received"});
     save_child(tx, *config, *child, child::save_kind::consent);
-    st->row = find_consent(tx, id);
+    st->row = store::consent_table::find(tx, id);
     auto r = asked;
     r.kind = mappers::audit::audit_kind::consent_created;
     r.recorded_ms = store::now_ms();
@@ -234,14 +235,14 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
     md::authorization auth;
     std::string outcome;  // "" ok | not_found | other_child
     std::vector<std::string> notes;
-    std::optional<consent_row> row;
+    std::optional<store::consent_row> row;
   };
   auto st = std::make_shared<state>();
   st->body = std::move(req.body());
   st->auth = std::move(*parsed.value);
   auto config = config_;
   store::sqlite_store::job work = [st, config, id, home, asked](store::write_tx& tx) {
-    auto existing = find_consent(tx, id);
+    auto existing = store::consent_table::find(tx, id);
     if (existing && home && tx.child_home(existing->child_id) != *home) existing.reset();
     if (!existing) {
       st->outcome = "not_found";
@@ -253,9 +254,9 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
       return true;
     }
     auto now = fhir::format_instant(store::now_ms());
-    update_consent(tx, id, st->auth.status, st->body, now);
+    store::consent_table::update(tx, id, st->auth.status, st->body, now);
     if (st->auth.status != "active") st->notes = revoke(tx, *config, id, now);
-    st->row = find_consent(tx, id);
+    st->row = store::consent_table::find(tx, id);
     auto r = asked;
     r.kind = st->auth.status == "active" ? mappers::audit::audit_kind::consent_revised
                                          : mappers::audit::audit_kind::consent_revoked;
@@ -285,7 +286,7 @@ asio::awaitable<http::response> disclosure_api::put_consent(http::request& req, 
 }
 
 http::response disclosure_api::get_consent(std::int64_t id, const home_scope& home) {
-  auto row = read_consent(store_, id);
+  auto row = store::consent_table::read(store_, id);
   if (row && home && store_.child_home(row->child_id) != *home) row.reset();
   if (!row)
     return http::make_error(bhttp::status::not_found, "not-found", "no Consent/" + std::to_string(id));
@@ -396,7 +397,9 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
 }
 
 http::response disclosure_api::letter_status(std::int64_t id) {
-  auto l = read_letter(store_, id);
+  auto read = store::letter_table::read(store_, id);
+  if (!read) return http::make_error(bhttp::status::internal_server_error, "exception", read.error());
+  const auto& l = *read;
   if (!l)
     return http::make_error(bhttp::status::not_found, "not-found", "no school letter " + std::to_string(id));
   rapidjson::Document out(rapidjson::kObjectType);
@@ -405,7 +408,7 @@ http::response disclosure_api::letter_status(std::int64_t id) {
     return rapidjson::Value(v.c_str(), static_cast<rapidjson::SizeType>(v.size()), a);
   };
   out.AddMember("id", l->id, a);
-  out.AddMember("status", s(l->status), a);
+  out.AddMember("status", s(std::string(store::to_string(l->status))), a);
   out.AddMember("reason", s(l->reason), a);
   out.AddMember("school", s(l->school_id), a);
   out.AddMember("kind", s(l->kind), a);

@@ -10,8 +10,8 @@
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/delivery/retry_after.hpp"
-#include "gateway/disclosure/disclosure_store.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/store/letter_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::disclosure {
@@ -75,7 +75,9 @@ asio::awaitable<void> letter_sender::run() {
     woken_ = false;
     std::int64_t next_due = 0;
     auto now = store::now_ms();
-    auto letter = next_due_letter(store_, now, next_due);
+    auto due = store::letter_table::next_due(store_, now, next_due);
+    if (!due) std::cerr << "homebase: school letters: " << due.error() << "\n";
+    auto letter = due ? std::move(*due) : std::nullopt;
     if (!letter) {
       if (woken_) continue;
       auto wait = std::min<std::int64_t>(next_due - now, std::chrono::milliseconds(idle_poll).count());
@@ -101,10 +103,12 @@ asio::awaitable<void> letter_sender::run() {
       continue;
     }
     int attempts = letter->attempts + 1;
-    std::string status, detail, response;
+    store::letter_status status = store::letter_status::retrying;
+    std::string detail, response;
     std::int64_t next_attempt = 0;
     if (auto problems = delivery::outbound_problems(claim->document)) {
-      status = "dead";  // our defect: the school receives only valid R4, and no retry can help
+      // Our defect: the school receives only valid R4, and no retry can help.
+      status = store::letter_status::dead;
       detail = *problems;
     } else {
       auto found = credentials_.find(claim->school_url);
@@ -115,9 +119,9 @@ asio::awaitable<void> letter_sender::run() {
       auto requested = fhir::parse_date_range(letter->created_at, fhir::date_syntax::resource);
       auto queued_for = std::chrono::milliseconds(requested ? store::now_ms() - requested->low : 0);
       auto verdict = policy_.classify(result.status, attempts, queued_for);
-      status = verdict == delivery::verdict::sent   ? "sent"
-               : verdict == delivery::verdict::dead ? "dead"
-                                                    : "retrying";
+      status = verdict == delivery::verdict::sent   ? store::letter_status::sent
+               : verdict == delivery::verdict::dead ? store::letter_status::dead
+                                                    : store::letter_status::retrying;
       detail = result.error.empty() ? "HTTP " + std::to_string(result.status) : result.error;
       response = result.body;
       if (verdict == delivery::verdict::retry)

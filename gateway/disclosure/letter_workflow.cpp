@@ -1,7 +1,9 @@
 #include "gateway/disclosure/letter_workflow.hpp"
 
 #include "fhir/json_document.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
+#include "gateway/store/consent_table.hpp"
+#include "gateway/store/letter_table.hpp"
 #include "mappers/disclosure/disclosure_audit.hpp"
 #include "mappers/disclosure/school_letter.hpp"
 #include "mappers/model/record_codec.hpp"
@@ -11,6 +13,8 @@ namespace {
 
 namespace model = mappers::model;
 namespace md = mappers::disclosure;
+namespace letter_table = store::letter_table;
+using store::letter_status;
 
 constexpr std::string_view action_item_system = "http://homebase.example.org/fhir/sid/action-item";
 
@@ -83,11 +87,9 @@ std::optional<child_state> load_child(store::write_tx& tx, const model::identifi
 }
 
 std::optional<child_state> load_child_by_id(store::write_tx& tx, std::int64_t child_id) {
-  auto& s = tx.prepare("SELECT record FROM children WHERE id = ?1");
-  s.bind(1, child_id);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  auto record = model::decode(s.column_text(0));
-  s.reset();
+  auto stored = tx.child_record(child_id);
+  if (!stored) return std::nullopt;
+  auto record = model::decode(*stored);
   if (!record) return std::nullopt;
   return child_state{child_id, std::move(*record)};
 }
@@ -103,7 +105,7 @@ void save_child(store::write_tx& tx, const config::gateway_config& config, child
 
 std::vector<md::authorization> authorizations_of(store::write_tx& tx, std::int64_t child_id) {
   std::vector<md::authorization> out;
-  for (const auto& row : consents_of_child(tx, child_id)) {
+  for (const auto& row : store::consent_table::of_child(tx, child_id)) {
     rapidjson::Document doc;
     if (fhir::parse_json(row.body, doc)) continue;
     auto a = md::authorization_from_consent(doc, std::to_string(row.id));
@@ -127,18 +129,18 @@ request_outcome request_letter(store::write_tx& tx, child_state& child, const co
   auto auths = authorizations_of(tx, child.id);
   request_outcome out;
   out.decision = md::decide(request, school_identifiers(school), auths, child.record, now);
-  letter_row row;
+  store::letter_row row;
   row.child_id = child.id;
   row.school_id = school.id;
   row.kind = request.kind;
   row.request = request_body;
-  row.status = out.decision.allowed ? "queued" : "blocked";
+  row.status = out.decision.allowed ? letter_status::queued : letter_status::blocked;
   if (!out.decision.allowed)
     row.reason = std::string(md::to_string(out.decision.reason)) + ": " + out.decision.detail;
   if (!out.decision.consent_id.empty()) row.consent_id = std::stoll(out.decision.consent_id);
   row.next_attempt_ms = store::now_ms();
   row.created_at = now;
-  out.letter_id = insert_letter(tx, row);
+  out.letter_id = letter_table::insert(tx, row);
   if (out.decision.allowed) {
     add_event(child, now, "SchoolLetterRequested",
               "letter " + std::to_string(out.letter_id) + " (" + request.kind + ") to " + school.name +
@@ -158,9 +160,8 @@ request_outcome request_letter(store::write_tx& tx, child_state& child, const co
 claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
                            const std::string& now) {
   claim_outcome out;
-  auto letter = find_letter(tx, letter_id);
-  if (!letter ||
-      (letter->status != "queued" && letter->status != "retrying" && letter->status != "sending")) {
+  auto letter = letter_table::find(tx, letter_id);
+  if (!letter || !store::is_pending(letter->status)) {
     out.reason = "no longer pending";
     return out;
   }
@@ -170,14 +171,15 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
   if (school == nullptr || !request || !child) {
     out.reason = school == nullptr ? "school '" + letter->school_id + "' is no longer configured"
                                    : "the stored request or record cannot be read";
-    update_letter(tx, letter_id, "dead", out.reason, now);
+    letter_table::update(tx, letter_id, letter_status::dead, out.reason, now);
     return out;
   }
   auto auths = authorizations_of(tx, child->id);
   auto decision = md::decide(*request, school_identifiers(*school), auths, child->record, now);
   if (!decision.allowed) {
     out.reason = std::string(md::to_string(decision.reason)) + ": " + decision.detail;
-    update_letter(tx, letter_id, "cancelled", "checked again before sending: " + out.reason, now);
+    letter_table::update(tx, letter_id, letter_status::cancelled,
+                         "checked again before sending: " + out.reason, now);
     auto facts = facts_for(config, *school, *request, letter_id, now);
     facts.outcome_desc = "cancelled before sending: " + out.reason;
     facts.consent_id = decision.consent_id;
@@ -195,20 +197,20 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
                                          {school->name, request->school, std::to_string(letter_id), now});
   out.school_url = school->fhir_base_url + "/Bundle";
   out.send = true;
-  auto& s = tx.prepare("UPDATE school_letters SET consent_id = ?1 WHERE id = ?2");
-  s.bind(1, std::stoll(decision.consent_id)).bind(2, letter_id);
-  tx.check(s.step(), "letter consent");
-  update_letter(tx, letter_id, "sending", "", now, false, letter->next_attempt_ms, &out.document);
+  letter_table::set_consent(tx, letter_id, std::stoll(decision.consent_id));
+  letter_table::update(tx, letter_id, letter_status::sending, "", now, false, letter->next_attempt_ms,
+                       &out.document);
   return out;
 }
 
 void finish_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                   const std::string& status, const std::string& detail, const std::string& response,
+                   letter_status status, const std::string& detail, const std::string& response,
                    std::int64_t next_attempt_ms, const std::string& now) {
-  update_letter(tx, letter_id, status, status == "sent" ? "" : detail, now, true, next_attempt_ms, nullptr,
-                &response);
-  if (status != "sent") return;
-  auto letter = find_letter(tx, letter_id);
+  const bool sent = status == letter_status::sent;
+  letter_table::update(tx, letter_id, status, sent ? "" : detail, now, true, next_attempt_ms, nullptr,
+                       &response);
+  if (!sent) return;
+  auto letter = letter_table::find(tx, letter_id);
   const auto* school = letter ? config.find_school_by_id(letter->school_id) : nullptr;
   auto request = letter ? parse_request(letter->request) : std::nullopt;
   auto child = letter ? load_child_by_id(tx, letter->child_id) : std::nullopt;
@@ -232,21 +234,21 @@ void finish_letter(store::write_tx& tx, const config::gateway_config& config, st
 std::vector<std::string> revoke(store::write_tx& tx, const config::gateway_config& config,
                                 std::int64_t consent_id, const std::string& now) {
   std::vector<std::string> notes;
-  auto consent = find_consent(tx, consent_id);
+  auto consent = store::consent_table::find(tx, consent_id);
   if (!consent) return notes;
   auto child = load_child_by_id(tx, consent->child_id);
   if (!child) return notes;
   auto auths = authorizations_of(tx, child->id);
   add_event(*child, now, "AuthorizationRevoked",
             "Consent/" + std::to_string(consent_id) + " is now " + consent->status);
-  for (const auto& letter : letters_of_consent(tx, consent_id)) {
+  for (const auto& letter : letter_table::of_consent(tx, consent_id)) {
     const auto* school = config.find_school_by_id(letter.school_id);
     std::string school_name = school != nullptr ? school->name : letter.school_id;
     auto id = std::to_string(letter.id);
-    if (letter.status == "queued" || letter.status == "retrying") {
+    if (letter.status == letter_status::queued || letter.status == letter_status::retrying) {
       auto reason = "Consent/" + std::to_string(consent_id) + " was revoked (status " + consent->status +
                     ") before the letter was sent";
-      update_letter(tx, letter.id, "cancelled", reason, now);
+      letter_table::update(tx, letter.id, letter_status::cancelled, reason, now);
       if (school != nullptr) {
         if (auto request = parse_request(letter.request)) {
           auto facts = facts_for(config, *school, *request, letter.id, now);
@@ -260,12 +262,12 @@ std::vector<std::string> revoke(store::write_tx& tx, const config::gateway_confi
                            "The " + letter.kind + " letter to " + school_name +
                                " was cancelled: the family revoked its authorization. Talk with the family.");
       notes.push_back("letter " + id + " to " + school_name + " cancelled: it had not been sent");
-    } else if (letter.status == "sent" || letter.status == "sending") {
-      auto note =
-          "letter " + id + " to " + school_name + " was " +
-          (letter.status == "sent" ? "sent on " + letter.sent_at : std::string("already being sent")) +
-          " in reliance on the authorization; it is not recalled (45 CFR 164.508(b)(5)); no further "
-          "letters go under this authorization";
+    } else if (letter.status == letter_status::sent || letter.status == letter_status::sending) {
+      auto note = "letter " + id + " to " + school_name + " was " +
+                  (letter.status == letter_status::sent ? "sent on " + letter.sent_at
+                                                        : std::string("already being sent")) +
+                  " in reliance on the authorization; it is not recalled (45 CFR 164.508(b)(5)); no further "
+                  "letters go under this authorization";
       add_event(*child, now, "DisclosedInReliance", note);
       notes.push_back(note);
     }

@@ -17,7 +17,8 @@
 
 #include "config/gateway_config.hpp"
 #include "gateway/child/child_writer.hpp"
-#include "gateway/disclosure/disclosure_store.hpp"
+#include "gateway/store/letter_status.hpp"
+#include "gateway/store/sqlite_store.hpp"
 #include "mappers/disclosure/disclosure_gate.hpp"
 #include "mappers/model/coordination_record.hpp"
 
@@ -66,7 +67,7 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
 
 // `status`: sent | retrying | dead, with the school's answer.
 void finish_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                   const std::string& status, const std::string& detail, const std::string& response,
+                   store::letter_status status, const std::string& detail, const std::string& response,
                    std::int64_t next_attempt_ms, const std::string& now);
 
 // After a Consent's update made it not active. Returns one line per letter affected (for the response).

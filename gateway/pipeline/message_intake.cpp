@@ -8,7 +8,7 @@
 #include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/audit/audit_trail.hpp"
 #include "gateway/child/child_writer.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"

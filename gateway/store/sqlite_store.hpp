@@ -8,7 +8,10 @@
 //   resource_index  fhir_resources,               what each medical home is sent, as FHIR resources with
 //                   fhir_search_values            their search values (the read API)
 //   clock_table     coordination_due              when a child's time-driven rule must next run
-// The trust, audit and disclosure tables have their own units in store/ as well.
+//   auth_table      auth_keys, auth_jti           SMART Backend Services: our token key, assertion jtis seen
+//   audit_table     audit_events                  every AuditEvent, with its search columns
+//   consent_table   consents, consent_history     the family's Consents, every version
+//   letter_table    school_letters                school letters and their delivery (letter_status)
 //
 // The interface callers use speaks domain terms only: `submit` a job that receives a write_tx (write_tx.hpp),
 // and the read methods below. A second backend provides the same two classes (docs/ARCHITECTURE.md,

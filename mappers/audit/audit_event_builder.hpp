@@ -90,7 +90,8 @@ struct audit_record {
   std::string gateway_url;  // the gateway's public base URL (its network address as an agent)
 };
 
-// The searchable codes of a record (what audit_store indexes): AuditEvent.type, the first subtype, action.
+// The searchable codes of a record (what store/audit_table indexes): AuditEvent.type, the first subtype,
+// action.
 struct audit_codes {
   std::string_view type_system;
   std::string_view type_code;

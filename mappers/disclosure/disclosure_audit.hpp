@@ -35,7 +35,8 @@ struct audit_facts {
   std::string letter_id;
 };
 
-// The general audit record of a letter sent or blocked (what audit_store keeps and indexes).
+// The general audit record of a letter sent or blocked (what gateway/audit/audit_trail keeps and
+// store/audit_table indexes).
 [[nodiscard]] audit::audit_record letter_audit_record(const audit_facts& facts);
 [[nodiscard]] std::string build_audit_event(const audit_facts& facts);
 

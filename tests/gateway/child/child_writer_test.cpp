@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <future>
 
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
 #include "tests/gateway/child/child_consistency.hpp"
 #include "tests/mappers/test_files.hpp"
@@ -111,7 +111,7 @@ TEST_F(child_writer, a_message_saves_indexes_routes_queues_and_audits_its_child)
   EXPECT_EQ(message->status, store::message_status::queued);
   EXPECT_EQ(message->destination, "meadowbrook");
   EXPECT_EQ(message->child_id, saved.child_id);
-  EXPECT_EQ(audit::events_of_child(*store_, saved.child_id).size(), 1U);
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, saved.child_id).size(), 1U);
 }
 
 TEST_F(child_writer, an_unroutable_message_is_kept_and_indexed_without_a_delivery) {

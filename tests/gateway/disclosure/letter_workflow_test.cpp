@@ -9,7 +9,9 @@
 
 #include "config/gateway_config.hpp"
 #include "fhir/json_document.hpp"
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
+#include "gateway/store/consent_table.hpp"
+#include "gateway/store/letter_table.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "tests/gateway/child/child_consistency.hpp"
 #include "tests/mappers/disclosure/disclosure_fixtures.hpp"
@@ -21,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace md = mappers::disclosure;
+using store::letter_status;
 
 class letter_workflow : public ::testing::Test {
  protected:
@@ -75,7 +78,7 @@ class letter_workflow : public ::testing::Test {
     run([&](store::write_tx& tx) {
       rapidjson::Document doc;
       EXPECT_FALSE(fhir::parse_json(body, doc));
-      id = insert_consent(tx, 1, doc["status"].GetString(), body, "2026-11-23T17:00:00Z");
+      id = store::consent_table::insert(tx, 1, doc["status"].GetString(), body, "2026-11-23T17:00:00Z");
       return tx.ok();
     });
     return id;
@@ -97,6 +100,13 @@ class letter_workflow : public ::testing::Test {
       return tx.check(s.step(), "request");
     });
     return out;
+  }
+
+  // The letter as stored (read connection); a row that cannot be read fails the test.
+  std::optional<store::letter_row> read_letter(std::int64_t id) {
+    auto read = store::letter_table::read(*store_, id);
+    EXPECT_TRUE(read.has_value()) << (read ? std::string() : read.error());
+    return read ? *read : std::nullopt;
   }
 
   claim_outcome claim(std::int64_t letter, const std::string& now) {
@@ -126,22 +136,23 @@ TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
   add_consent(md::testing::consent_504);
   auto out = request(md::testing::request_504);
   ASSERT_TRUE(out.decision.allowed) << out.decision.detail;
-  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "queued");
+  EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::queued);
   auto c = claim(out.letter_id, "2026-11-24T08:00:00Z");
   ASSERT_TRUE(c.send) << c.reason;
   EXPECT_EQ(c.school_url, "http://127.0.0.1:8091/fhir/Bundle");
   EXPECT_NE(c.document.find("\"type\":\"document\""), std::string::npos);
-  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "sending");
-  EXPECT_TRUE(audit::events_of_child(*store_, 1).empty());  // nothing audited until it is sent
+  EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::sending);
+  EXPECT_TRUE(store::audit_table::events_of_child(*store_, 1).empty());  // nothing audited until it is sent
 
   run([&](store::write_tx& tx) {
-    finish_letter(tx, *config_, out.letter_id, "sent", "HTTP 201", "{}", 0, "2026-11-24T08:00:01Z");
+    finish_letter(tx, *config_, out.letter_id, letter_status::sent, "HTTP 201", "{}", 0,
+                  "2026-11-24T08:00:01Z");
     return tx.ok();
   });
-  auto letter = read_letter(*store_, out.letter_id);
-  EXPECT_EQ(letter->status, "sent");
+  auto letter = read_letter(out.letter_id);
+  EXPECT_EQ(letter->status, letter_status::sent);
   EXPECT_EQ(letter->sent_at, "2026-11-24T08:00:01Z");
-  auto events = audit::events_of_child(*store_, 1);
+  auto events = store::audit_table::events_of_child(*store_, 1);
   ASSERT_EQ(events.size(), 1U);
   EXPECT_NE(events[0].find("\"code\":\"110106\""), std::string::npos);
 }
@@ -150,10 +161,10 @@ TEST_F(letter_workflow, ABlockedLetterIsRecordedAndAudited) {
   add_consent(md::testing::consent_expired);
   auto out = request(md::testing::request_504);
   EXPECT_FALSE(out.decision.allowed);
-  auto letter = read_letter(*store_, out.letter_id);
-  EXPECT_EQ(letter->status, "blocked");
+  auto letter = read_letter(out.letter_id);
+  EXPECT_EQ(letter->status, letter_status::blocked);
   EXPECT_NE(letter->reason.find("expired"), std::string::npos);
-  ASSERT_EQ(audit::events_of_child(*store_, 1).size(), 1U);
+  ASSERT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 1U);
   EXPECT_EQ(record().events.back().kind, "SchoolLetterBlocked");
 }
 
@@ -165,12 +176,12 @@ TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
   auto c = claim(out.letter_id, "2027-09-01T08:00:00Z");
   EXPECT_FALSE(c.send);
   EXPECT_NE(c.reason.find("expired"), std::string::npos) << c.reason;
-  EXPECT_EQ(read_letter(*store_, out.letter_id)->status, "cancelled");
+  EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::cancelled);
   auto r = record();
   ASSERT_FALSE(r.actions.empty());
   EXPECT_EQ(r.actions.back().type, "review_school_letter");
   EXPECT_EQ(r.actions.back().owner_role, "care_coordinator");
-  EXPECT_EQ(audit::events_of_child(*store_, 1).size(), 1U);
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 1U);
   // The coordinator's Task is in the read API's index and on its way to the medical home.
   auto snap = child::testing::snapshot(*store_, 1);
   EXPECT_EQ(snap.index_problem, "");
@@ -189,16 +200,16 @@ TEST_F(letter_workflow, RevocationCancelsQueuedLettersAndNotesSentOnes) {
   auto sent = request(md::testing::request_504);
   auto queued = request(md::testing::request_504);
   run([&](store::write_tx& tx) {
-    update_letter(tx, sent.letter_id, "sent", "", "2026-11-23T17:05:00Z");
+    store::letter_table::update(tx, sent.letter_id, letter_status::sent, "", "2026-11-23T17:05:00Z");
     auto body = mappers::testing::read_text(mappers::testing::data_path(md::testing::consent_revoked));
-    update_consent(tx, consent, "inactive", body, "2026-11-23T18:00:00Z");
+    store::consent_table::update(tx, consent, "inactive", body, "2026-11-23T18:00:00Z");
     auto notes = revoke(tx, *config_, consent, "2026-11-23T18:00:00Z");
     EXPECT_EQ(notes.size(), 2U);
     return tx.ok();
   });
-  EXPECT_EQ(read_letter(*store_, sent.letter_id)->status, "sent");  // no recall
-  EXPECT_EQ(read_letter(*store_, queued.letter_id)->status, "cancelled");
-  EXPECT_EQ(read_consent(*store_, consent)->version, 2);
+  EXPECT_EQ(read_letter(sent.letter_id)->status, letter_status::sent);  // no recall
+  EXPECT_EQ(read_letter(queued.letter_id)->status, letter_status::cancelled);
+  EXPECT_EQ(store::consent_table::read(*store_, consent)->version, 2);
   EXPECT_FALSE(claim(queued.letter_id, "2026-11-23T18:00:01Z").send);
   auto r = record();
   bool reliance = false;

@@ -9,7 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
 #include "tests/gateway/child/child_consistency.hpp"
 #include "tests/mappers/test_files.hpp"
 
@@ -103,7 +103,7 @@ TEST_F(message_intake_test, a_message_and_an_operators_retry_keep_index_and_outb
   EXPECT_EQ(snap.outbox_rows, 0);
 
   // The operator retries once the home is configured: routed and queued, with its AuditEvent.
-  auto audits = audit::events_of_child(*store_, child_id).size();
+  auto audits = store::audit_table::events_of_child(*store_, child_id).size();
   mappers::audit::audit_record admin;
   res = run(routed_->retry(1, admin));
   ASSERT_EQ(res.result_int(), 200U) << res.body();
@@ -112,7 +112,7 @@ TEST_F(message_intake_test, a_message_and_an_operators_retry_keep_index_and_outb
   EXPECT_EQ(snap.index_problem, "");
   EXPECT_EQ(snap.outbox_rows, 1);
   EXPECT_EQ(snap.medical_home, "meadowbrook");
-  EXPECT_EQ(audit::events_of_child(*store_, child_id).size(), audits + 1);
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, child_id).size(), audits + 1);
   EXPECT_EQ(notified_, std::vector<std::string>{"meadowbrook"});
 
   // A later message about the child (an amended discharge: new MessageHeader.id and Bundle.id) merges

@@ -27,7 +27,7 @@
 #include "fhir/validation/validator.hpp"
 #include "gateway/http/http_types.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::api {
 
 class validate_operation {
  public:
@@ -44,4 +44,4 @@ class validate_operation {
   fhir::validator validator_;
 };
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::api

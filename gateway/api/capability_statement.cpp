@@ -1,4 +1,4 @@
-#include "gateway/pipeline/capability_statement.hpp"
+#include "gateway/api/capability_statement.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -8,7 +8,7 @@
 #include "gateway/api/search_parameters.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::api {
 
 std::string capability_statement(const config::gateway_config& config, const std::string& started_at) {
   rapidjson::StringBuffer b;
@@ -325,4 +325,4 @@ std::string capability_statement(const config::gateway_config& config, const std
   return {b.GetString(), b.GetSize()};
 }
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::api

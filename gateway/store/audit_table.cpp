@@ -1,42 +1,13 @@
-#include "gateway/audit/audit_store.hpp"
+#include "gateway/store/audit_table.hpp"
 
 #include <variant>
 
 #include "fhir/fhir_time.hpp"
 
-namespace homebase::gateway::audit {
+namespace homebase::gateway::store::audit_table {
 namespace {
 
-namespace ma = mappers::audit;
 using sql_arg = std::variant<std::int64_t, std::string>;
-
-std::optional<std::int64_t> child_of_patient_id(store::write_tx& tx, const std::string& patient_id) {
-  auto& s = tx.prepare("SELECT child_id FROM fhir_resources WHERE type = 'Patient' AND id = ?1");
-  s.bind(1, patient_id);
-  std::optional<std::int64_t> out;
-  if (s.step() == SQLITE_ROW) out = s.column_int(0);
-  s.reset();
-  return out;
-}
-
-std::optional<std::int64_t> child_of_key(store::write_tx& tx, const mappers::model::identifier& key) {
-  auto& s = tx.prepare("SELECT child_id FROM child_identifiers WHERE system = ?1 AND value = ?2");
-  s.bind(1, key.system).bind(2, key.value);
-  std::optional<std::int64_t> out;
-  if (s.step() == SQLITE_ROW) out = s.column_int(0);
-  s.reset();
-  return out;
-}
-
-std::string patient_of_child(store::write_tx& tx, std::int64_t child_id) {
-  auto& s = tx.prepare(
-      "SELECT id FROM fhir_resources WHERE type = 'Patient' AND child_id = ?1 ORDER BY seq LIMIT 1");
-  s.bind(1, child_id);
-  std::string out;
-  if (s.step() == SQLITE_ROW) out = s.column_text(0);
-  s.reset();
-  return out;
-}
 
 // "(a OR b)" over the alternatives; `one` appends one alternative's SQL and arguments.
 template <typename T, typename F>
@@ -97,7 +68,7 @@ std::string where_of(const audit_query& q, std::vector<sql_arg>& args) {
   return where;
 }
 
-void bind_all(store::sqlite_statement& s, const std::vector<sql_arg>& args) {
+void bind_all(sqlite_statement& s, const std::vector<sql_arg>& args) {
   int n = 1;
   for (const auto& v : args) {
     if (const auto* i = std::get_if<std::int64_t>(&v))
@@ -109,41 +80,64 @@ void bind_all(store::sqlite_statement& s, const std::vector<sql_arg>& args) {
 
 }  // namespace
 
-std::int64_t record(store::write_tx& tx, const ma::audit_record& r, const audit_links& links) {
-  std::optional<std::int64_t> child = links.child_id;
-  if (!child && !r.patient_id.empty()) child = child_of_patient_id(tx, r.patient_id);
-  if (!child && !r.patient_identifier.value.empty()) child = child_of_key(tx, r.patient_identifier);
-  ma::audit_record full = r;
-  if (full.patient_id.empty() && child) full.patient_id = patient_of_child(tx, *child);
-  const auto codes = ma::codes_of(full);
-  const std::string& agent = !full.client.id.empty() ? full.client.id : full.recipient.id;
+std::optional<std::int64_t> child_of_patient_id(write_tx& tx, const std::string& patient_id) {
+  auto& s = tx.prepare("SELECT child_id FROM fhir_resources WHERE type = 'Patient' AND id = ?1");
+  s.bind(1, patient_id);
+  std::optional<std::int64_t> out;
+  if (s.step() == SQLITE_ROW) out = s.column_int(0);
+  s.reset();
+  return out;
+}
 
+std::optional<std::int64_t> child_of_identifier(write_tx& tx, const std::string& system,
+                                                const std::string& value) {
+  auto& s = tx.prepare("SELECT child_id FROM child_identifiers WHERE system = ?1 AND value = ?2");
+  s.bind(1, system).bind(2, value);
+  std::optional<std::int64_t> out;
+  if (s.step() == SQLITE_ROW) out = s.column_int(0);
+  s.reset();
+  return out;
+}
+
+std::string patient_id_of_child(write_tx& tx, std::int64_t child_id) {
+  auto& s = tx.prepare(
+      "SELECT id FROM fhir_resources WHERE type = 'Patient' AND child_id = ?1 ORDER BY seq LIMIT 1");
+  s.bind(1, child_id);
+  std::string out;
+  if (s.step() == SQLITE_ROW) out = s.column_text(0);
+  s.reset();
+  return out;
+}
+
+std::int64_t insert(write_tx& tx, const audit_entry& e) {
   auto& s = tx.prepare(
       "INSERT INTO audit_events(child_id, letter_id, recorded, recorded_ms, type_system, type_code, "
       "subtype_system, subtype_code, action, outcome, agent, patient_id, address, body) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, '')");
-  if (child)
-    s.bind(1, *child);
+  if (e.child_id)
+    s.bind(1, *e.child_id);
   else
     s.bind_null(1);
-  if (links.letter_id)
-    s.bind(2, *links.letter_id);
+  if (e.letter_id)
+    s.bind(2, *e.letter_id);
   else
     s.bind_null(2);
-  s.bind(3, fhir::format_instant(full.recorded_ms)).bind(4, full.recorded_ms);
-  s.bind(5, std::string(codes.type_system)).bind(6, std::string(codes.type_code));
-  s.bind(7, std::string(codes.subtype_system)).bind(8, codes.subtype_code).bind(9, std::string(codes.action));
-  s.bind(10, static_cast<std::int64_t>(full.outcome)).bind(11, agent).bind(12, full.patient_id);
-  s.bind(13, full.client.address);
+  s.bind(3, fhir::format_instant(e.recorded_ms)).bind(4, e.recorded_ms);
+  s.bind(5, e.type_system).bind(6, e.type_code);
+  s.bind(7, e.subtype_system).bind(8, e.subtype_code).bind(9, e.action);
+  s.bind(10, static_cast<std::int64_t>(e.outcome)).bind(11, e.agent).bind(12, e.patient_id);
+  s.bind(13, e.address);
   if (!tx.check(s.step(), "insert audit event")) return 0;
-  auto id = tx.last_insert_id();
-  auto& u = tx.prepare("UPDATE audit_events SET body = ?1 WHERE id = ?2");
-  u.bind(1, ma::build_audit_event(full, std::to_string(id))).bind(2, id);
-  if (!tx.check(u.step(), "write audit event")) return 0;
-  return id;
+  return tx.last_insert_id();
 }
 
-std::optional<audit_page> search(store::sqlite_store& store, const audit_query& q) {
+bool set_body(write_tx& tx, std::int64_t id, const std::string& body) {
+  auto& u = tx.prepare("UPDATE audit_events SET body = ?1 WHERE id = ?2");
+  u.bind(1, body).bind(2, id);
+  return tx.check(u.step(), "write audit event");
+}
+
+std::optional<audit_page> search(sqlite_store& store, const audit_query& q) {
   std::vector<sql_arg> args;
   const std::string where = where_of(q, args);
   std::optional<audit_page> out;
@@ -154,7 +148,7 @@ std::optional<audit_page> search(store::sqlite_store& store, const audit_query& 
     audit_page page;
     bool ok = true;
     {
-      store::sqlite_statement total(db, "SELECT COUNT(*) FROM audit_events e WHERE " + where);
+      sqlite_statement total(db, "SELECT COUNT(*) FROM audit_events e WHERE " + where);
       bind_all(total, args);
       if (total.valid() && total.step() == SQLITE_ROW)
         page.total = total.column_int(0);
@@ -162,8 +156,8 @@ std::optional<audit_page> search(store::sqlite_store& store, const audit_query& 
         ok = false;
     }
     if (ok && count > 0) {
-      store::sqlite_statement rows(db, "SELECT e.id, e.body FROM audit_events e WHERE " + where +
-                                           " AND e.id > ? ORDER BY e.id LIMIT ?");
+      sqlite_statement rows(db, "SELECT e.id, e.body FROM audit_events e WHERE " + where +
+                                    " AND e.id > ? ORDER BY e.id LIMIT ?");
       auto paged = args;
       paged.emplace_back(q.after_id);
       paged.emplace_back(static_cast<std::int64_t>(count) + 1);
@@ -185,25 +179,25 @@ std::optional<audit_page> search(store::sqlite_store& store, const audit_query& 
   return out;
 }
 
-std::vector<std::string> events_of_child(store::sqlite_store& store, std::int64_t child_id) {
+std::vector<std::string> events_of_child(sqlite_store& store, std::int64_t child_id) {
   std::vector<std::string> out;
   store.read([&](sqlite3* db) {
-    store::sqlite_statement s(db, "SELECT body FROM audit_events WHERE child_id = ?1 ORDER BY id");
+    sqlite_statement s(db, "SELECT body FROM audit_events WHERE child_id = ?1 ORDER BY id");
     s.bind(1, child_id);
     while (s.valid() && s.step() == SQLITE_ROW) out.push_back(s.column_text(0));
   });
   return out;
 }
 
-std::optional<std::int64_t> child_of_identifier(store::sqlite_store& store, const std::string& system,
+std::optional<std::int64_t> child_of_identifier(sqlite_store& store, const std::string& system,
                                                 const std::string& value) {
   std::optional<std::int64_t> out;
   store.read([&](sqlite3* db) {
-    store::sqlite_statement s(db, "SELECT child_id FROM child_identifiers WHERE system = ?1 AND value = ?2");
+    sqlite_statement s(db, "SELECT child_id FROM child_identifiers WHERE system = ?1 AND value = ?2");
     s.bind(1, system).bind(2, value);
     if (s.valid() && s.step() == SQLITE_ROW) out = s.column_int(0);
   });
   return out;
 }
 
-}  // namespace homebase::gateway::audit
+}  // namespace homebase::gateway::store::audit_table

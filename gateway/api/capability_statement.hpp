@@ -7,9 +7,9 @@
 
 #include "config/gateway_config.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::api {
 
 [[nodiscard]] std::string capability_statement(const config::gateway_config& config,
                                                const std::string& started_at);
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::api

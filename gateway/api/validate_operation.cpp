@@ -1,11 +1,11 @@
-#include "gateway/pipeline/validate_operation.hpp"
+#include "gateway/api/validate_operation.hpp"
 
 #include <optional>
 #include <string>
 
 #include "fhir/json_document.hpp"
 
-namespace homebase::gateway::pipeline {
+namespace homebase::gateway::api {
 
 namespace bhttp = boost::beast::http;
 using fhir::issue_severity;
@@ -173,4 +173,4 @@ http::response validate_operation::handle(http::request& req, std::string_view t
   return http::make_outcome(bhttp::status::ok, outcome, version);
 }
 
-}  // namespace homebase::gateway::pipeline
+}  // namespace homebase::gateway::api
