@@ -180,7 +180,7 @@ UPDATE children SET medical_home = COALESCE(
    ORDER BY m.id DESC LIMIT 1), '');
 CREATE INDEX children_medical_home ON children(medical_home);
 )sql",
-    // 8: SMART Backend Services (gateway/auth/auth_store): the key that signs our access tokens, and the
+    // 8: SMART Backend Services (store/auth_table): the key that signs our access tokens, and the
     // client assertions' jti seen per issuer until they expire (replay refused also across a restart).
     R"sql(
 CREATE TABLE auth_keys(
@@ -193,7 +193,7 @@ CREATE TABLE auth_jti(
   PRIMARY KEY(iss, jti));
 CREATE INDEX auth_jti_expiry ON auth_jti(expires_ms);
 )sql",
-    // 9: the general audit trail (gateway/audit/audit_store): every AuditEvent, not only a school
+    // 9: the general audit trail (store/audit_table): every AuditEvent, not only a school
     // letter's, so child_id becomes nullable (a refusal may name no child; SQLite cannot drop NOT NULL:
     // new table, copy, drop, rename), with the columns GET /fhir/AuditEvent searches. Rows kept before
     // take their codes from their JSON and their patient from the child's Patient resource. A child's

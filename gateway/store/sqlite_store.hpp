@@ -96,7 +96,8 @@ class sqlite_store {
   [[nodiscard]] std::string child_home(std::int64_t child_id);
   // A child's stored record JSON (the read side of write_tx::child_record).
   [[nodiscard]] std::optional<std::string> read_child_record(std::int64_t child_id);
-  // Runs `reader` with the read connection, under its mutex (reads of tables other units own).
+  // For the table units inside store/ only (auth, audit, consent, letter): runs `reader` with the read
+  // connection, under its mutex.
   void read(const std::function<void(sqlite3*)>& reader);
   [[nodiscard]] int schema_version() const { return schema_version_; }
   // The version this binary's migrations produce.

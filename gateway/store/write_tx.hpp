@@ -93,7 +93,7 @@ class write_tx {
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] const std::string& error() const { return error_; }
 
-  // For the tables other units own (gateway/disclosure): the cached statement for `sql`, reset and with
+  // For the table units inside store/ only: the cached statement for `sql`, reset and with
   // no bindings; and `check` records a failed step so that the job rolls back.
   sqlite_statement& prepare(const std::string& sql);
   bool check(int rc, const char* what);
