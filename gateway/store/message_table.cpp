@@ -102,7 +102,7 @@ std::optional<stored_message> write_tx::message_by_id(std::int64_t id) {
 }
 
 std::string write_tx::message_body(std::int64_t id) {
-  auto& s = prepare("SELECT body FROM messages WHERE id = ?1");
+  auto& s = prepare("SELECT body FROM message_bodies WHERE message_id = ?1");
   s.bind(1, id);
   std::string body;
   auto rc = s.step();
@@ -117,8 +117,8 @@ std::string write_tx::message_body(std::int64_t id) {
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, body, translation, route_note, match_candidates, merge_notes) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "destination, child_id, translation, route_note, match_candidates, merge_notes) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -129,12 +129,15 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
     s.bind(8, *m.child_id);
   else
     s.bind_null(8);
-  s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note).bind(12, m.match_candidates);
-  s.bind(13, m.merge_notes);
-  auto rc = s.step();
-  s.reset();  // drop the borrowed body before the caller can free it
-  if (!check(rc, "insert message")) return 0;
-  return sqlite3_last_insert_rowid(db_);
+  s.bind(9, m.translation).bind(10, m.route_note).bind(11, m.match_candidates).bind(12, m.merge_notes);
+  if (!check(s.step(), "insert message")) return 0;
+  auto id = sqlite3_last_insert_rowid(db_);
+  auto& b = prepare("INSERT INTO message_bodies(message_id, body) VALUES(?1, ?2)");
+  b.bind(1, id).bind_borrowed(2, body);
+  auto rc = b.step();
+  b.reset();  // drop the borrowed body before the caller can free it
+  if (!check(rc, "insert message body")) return 0;
+  return id;
 }
 
 void write_tx::update_message(std::int64_t id, message_status status, const std::string& destination,
@@ -185,7 +188,7 @@ std::optional<stored_message> sqlite_store::get_message(std::int64_t id) {
 
 std::string sqlite_store::get_message_body(std::int64_t id) {
   std::lock_guard lock(read_mutex_);
-  sqlite_statement s(read_db_, "SELECT body FROM messages WHERE id = ?1");
+  sqlite_statement s(read_db_, "SELECT body FROM message_bodies WHERE message_id = ?1");
   s.bind(1, id);
   return s.step() == SQLITE_ROW ? s.column_text(0) : std::string();
 }

@@ -1,6 +1,7 @@
-// message_table: the `messages` table, one row per inbound message or document (raw body, status,
-// destination, routing note, what the merge noted; its translation only while unroutable). The response
-// sent to the partner is not stored: pipeline/response_message rebuilds it from these.
+// message_table: the `messages` table, one row per inbound message or document (status, destination,
+// routing note, what the merge noted; its translation only while unroutable), and `message_bodies`, its raw
+// body, written once: a delivery attempt updates the message's status without rewriting ~40 KB beside it.
+// The response sent to the partner is not stored: pipeline/response_message rebuilds it from these.
 // Implements write_tx's message_* / insert_message / update_message /
 // latest_message_of_child and sqlite_store's list_messages / get_message / get_message_body /
 // count_messages (message_table.cpp).

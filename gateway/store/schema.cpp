@@ -252,6 +252,17 @@ CREATE INDEX outbox_due ON outbox(destination, next_attempt_ms) WHERE status IN 
 CREATE INDEX outbox_child_pending ON outbox(child_id, destination, id) WHERE status IN ('queued', 'retrying');
 CREATE INDEX outbox_dead ON outbox(destination, id) WHERE status = 'dead';
 )sql",
+    // 11: a message's raw body in its own table (store/message_table). SQLite rewrites a whole row,
+    // overflow pages included, on any UPDATE; each delivery attempt updates the message's status, which
+    // rewrote the ~40 KB body it sat beside every time. The body is written once and read only for a
+    // repeat, a retry or the admin API.
+    R"sql(
+CREATE TABLE message_bodies(
+  message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+  body BLOB NOT NULL);
+INSERT INTO message_bodies(message_id, body) SELECT id, body FROM messages;
+ALTER TABLE messages DROP COLUMN body;
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

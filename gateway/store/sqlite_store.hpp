@@ -1,7 +1,7 @@
 // sqlite_store: the store's engine and its read side. The gateway's durable state is one SQLite file (WAL,
 // synchronous=FULL); its tables are created by store/schema's numbered migrations at open, and each table
 // family's SQL lives in its own unit:
-//   message_table   messages                      inbound messages and documents
+//   message_table   messages, message_bodies      inbound messages and documents, their raw bodies
 //   outbox_table    outbox, attempts              deliveries to medical homes, and each attempt
 //   child_table     children, child_identifiers,  the coordination model (one merged record per child,
 //                   child_match_keys              routed to one medical home), identifiers, match keys

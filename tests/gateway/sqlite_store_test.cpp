@@ -319,10 +319,13 @@ TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their
     sqlite_store store({db.path, 16});
     queue_rows(store, {1, 2}, t);
   }
-  // Undo migration 10 and date the rows as a gateway before it did.
+  // Undo migrations 11 and 10 and date the rows as a gateway before them did.
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
+ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
+UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
+DROP TABLE message_bodies;
 DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
 DROP INDEX outbox_dead;
@@ -339,6 +342,43 @@ DELETE FROM schema_version WHERE version >= 10;
   auto due = store.due_outbox("home", t + 1, 10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].queued_ms, t);
+}
+
+TEST(sqlite_store, migration_11_moves_each_message_body_into_its_own_table) {
+  temp_db db;
+  {
+    sqlite_store store({db.path, 16});
+    ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+      stored_message m;
+      m.bundle_id = "b-1";
+      m.header_id = "h-1";
+      m.partner_id = "nicu";
+      m.received_at = "2026-12-06T10:00:00Z";
+      return tx.insert_message(m, "{\"resourceType\":\"Bundle\"}") == 1 && tx.ok();
+    }));
+  }
+  // The store as migration 10 left it: the body inside the messages row.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
+  const char* sql = R"sql(
+ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
+UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
+DROP TABLE message_bodies;
+DELETE FROM schema_version WHERE version >= 11;
+)sql";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_close(raw);
+  sqlite_store store({db.path, 16});
+  EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
+  EXPECT_EQ(store.get_message_body(1), "{\"resourceType\":\"Bundle\"}");
+  std::string in_tx;
+  ASSERT_TRUE(run_job(store, [&in_tx](write_tx& tx) {
+    in_tx = tx.message_body(1);
+    return tx.ok();
+  }));
+  EXPECT_EQ(in_tx, "{\"resourceType\":\"Bundle\"}");
+  EXPECT_EQ(store.get_message(1)->header_id, "h-1");
 }
 
 TEST(sqlite_store, children_are_found_by_any_of_their_identifiers) {

@@ -521,11 +521,6 @@ function onRequest(req, res) {
         : { status: 500, body: operationOutcome('exception', String(err?.message ?? err)) };
     }
     const text = result.body === undefined ? '' : JSON.stringify(result.body);
-    res.writeHead(result.status, {
-      'content-type': result.contentType ?? 'application/fhir+json; charset=utf-8',
-      ...locationHeaders(req, result, port),
-    });
-    res.end(text);
     if (transaction) {
       inFlight--;
       concurrency.answered = ++events;
@@ -540,7 +535,14 @@ function onRequest(req, res) {
     if (options.clientCa) entry.client_cert = req.socket.getPeerCertificate?.()?.subject?.CN;
     // A token request's body holds the client assertion: never logged.
     if (url.pathname !== '/auth/token') entry.body = logged;
+    // Logged before the answer leaves: a client that has its answer finds the request in the log (a test
+    // reading the log right after the gateway recorded the attempt must not race this process).
     logRequest(entry);
+    res.writeHead(result.status, {
+      'content-type': result.contentType ?? 'application/fhir+json; charset=utf-8',
+      ...locationHeaders(req, result, port),
+    });
+    res.end(text);
   });
 }
 const server = options.tlsCert
