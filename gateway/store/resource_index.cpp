@@ -16,11 +16,8 @@ namespace homebase::gateway::store {
 
 namespace {
 
-// Rows per multi-row statement: few statements per child, and far below SQLite's limit of bound
-// parameters (lookups 2 per row, resources 11, search values 6).
+// Keys per lookup statement (2 bound parameters each, far below SQLite's limit).
 constexpr std::size_t lookup_chunk = 64;
-constexpr std::size_t insert_chunk = 32;
-constexpr std::size_t value_chunk = 128;
 
 constexpr const char* indexed_columns =
     "r.seq, r.type, r.id, r.child_id, r.patient_id, r.status, r.version, r.last_updated_ms, r.json";
@@ -165,86 +162,46 @@ std::optional<write_tx::index_version> write_tx::indexed_version(const std::stri
 }
 
 void write_tx::put_indexed(const std::vector<indexed_write>& writes) {
-  if (writes.empty()) return;
-  // New rows get the next seqs in order (one writer; rows are never deleted), so that their search values
-  // can be written with them, and every row goes in with as few statements as the chunks allow.
-  std::vector<std::int64_t> seqs(writes.size(), 0);
-  std::int64_t next_seq = 0;
-  std::vector<std::size_t> fresh;
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    if (writes[i].prior_seq) {
-      seqs[i] = *writes[i].prior_seq;
+  // One statement per row and per search value, on purpose: multi-row INSERTs of the same rows cost about
+  // 75% more writer CPU per child here (SQLite 3.40; bench/index_writer, bench/README.md "Intake").
+  for (const auto& w : writes) {
+    if (!ok_) return;
+    const auto& r = w.row;
+    std::int64_t seq = 0;
+    if (w.prior_seq) {
+      auto& s = prepare(
+          "UPDATE fhir_resources SET child_id = ?1, patient_id = ?2, status = ?3, version = ?4, "
+          "last_updated = ?5, last_updated_ms = ?6, content_hash = ?7, json = ?8 WHERE seq = ?9");
+      s.bind(1, r.child_id).bind(2, r.patient_id).bind(3, r.status).bind(4, r.version);
+      s.bind(5, fhir::format_instant(r.last_updated_ms)).bind(6, r.last_updated_ms).bind(7, w.content_hash);
+      s.bind_borrowed(8, r.json).bind(9, *w.prior_seq);
+      check(s.step(), "update indexed resource");
+      s.reset();
+      seq = *w.prior_seq;
+      auto& d = prepare("DELETE FROM fhir_search_values WHERE resource_seq = ?1");
+      d.bind(1, seq);
+      check(d.step(), "delete search values");
     } else {
-      if (fresh.empty()) {
-        auto& m = prepare("SELECT COALESCE(MAX(seq), 0) FROM fhir_resources");
-        if (m.step() != SQLITE_ROW) {
-          check(SQLITE_ERROR, "select last indexed seq");
-          return;
-        }
-        next_seq = m.column_int(0);
-        m.reset();
-      }
-      seqs[i] = ++next_seq;
-      fresh.push_back(i);
+      auto& s = prepare(
+          "INSERT INTO fhir_resources(type, id, child_id, patient_id, status, version, last_updated, "
+          "last_updated_ms, content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      s.bind(1, r.type).bind(2, r.id).bind(3, r.child_id).bind(4, r.patient_id).bind(5, r.status);
+      s.bind(6, r.version).bind(7, fhir::format_instant(r.last_updated_ms)).bind(8, r.last_updated_ms);
+      s.bind(9, w.content_hash).bind_borrowed(10, r.json);
+      auto rc = s.step();
+      s.reset();  // drop the borrowed JSON before the caller can free it
+      if (!check(rc, "insert indexed resource")) return;
+      seq = sqlite3_last_insert_rowid(db_);
     }
-  }
-
-  for (std::size_t i = 0; i < writes.size() && ok_; ++i) {
-    if (!writes[i].prior_seq) continue;
-    const auto& r = writes[i].row;
-    auto& s = prepare(
-        "UPDATE fhir_resources SET child_id = ?1, patient_id = ?2, status = ?3, version = ?4, "
-        "last_updated = ?5, last_updated_ms = ?6, content_hash = ?7, json = ?8 WHERE seq = ?9");
-    s.bind(1, r.child_id).bind(2, r.patient_id).bind(3, r.status).bind(4, r.version);
-    s.bind(5, fhir::format_instant(r.last_updated_ms)).bind(6, r.last_updated_ms);
-    s.bind(7, writes[i].content_hash).bind_borrowed(8, r.json).bind(9, seqs[i]);
-    check(s.step(), "update indexed resource");
-    s.reset();
-    auto& d = prepare("DELETE FROM fhir_search_values WHERE resource_seq = ?1");
-    d.bind(1, seqs[i]);
-    check(d.step(), "delete search values");
-  }
-
-  for (std::size_t start = 0; start < fresh.size() && ok_; start += insert_chunk) {
-    auto n = std::min(insert_chunk, fresh.size() - start);
-    std::string sql =
-        "INSERT INTO fhir_resources(seq, type, id, child_id, patient_id, status, version, last_updated, "
-        "last_updated_ms, content_hash, json) VALUES ";
-    for (std::size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
-    auto& s = prepare(sql);
-    if (!s.valid()) return;
-    for (std::size_t i = 0; i < n; ++i) {
-      auto at = fresh[start + i];
-      const auto& r = writes[at].row;
-      int p = static_cast<int>(11 * i);
-      s.bind(p + 1, seqs[at]).bind(p + 2, r.type).bind(p + 3, r.id).bind(p + 4, r.child_id);
-      s.bind(p + 5, r.patient_id).bind(p + 6, r.status).bind(p + 7, r.version);
-      s.bind(p + 8, fhir::format_instant(r.last_updated_ms)).bind(p + 9, r.last_updated_ms);
-      s.bind(p + 10, writes[at].content_hash).bind_borrowed(p + 11, r.json);
+    auto& v = prepare(
+        "INSERT OR IGNORE INTO fhir_search_values(resource_seq, param, system, value, low, high) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& value : w.values) {
+      v.reset();
+      v.bind(1, seq).bind(2, value.param).bind(3, value.system).bind(4, value.value);
+      v.bind(5, value.low).bind(6, value.high);
+      check(v.step(), "insert search value");
     }
-    check(s.step(), "insert indexed resources");
-    s.reset();  // drop the borrowed JSON before the caller can free it
-  }
-
-  // Every search value of every row written, in multi-row statements.
-  std::vector<std::pair<std::int64_t, const index_value*>> values;
-  for (std::size_t i = 0; i < writes.size(); ++i)
-    for (const auto& v : writes[i].values) values.emplace_back(seqs[i], &v);
-  for (std::size_t start = 0; start < values.size() && ok_; start += value_chunk) {
-    auto n = std::min(value_chunk, values.size() - start);
-    std::string sql =
-        "INSERT OR IGNORE INTO fhir_search_values(resource_seq, param, system, value, low, high) VALUES ";
-    for (std::size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
-    auto& s = prepare(sql);
-    if (!s.valid()) return;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& [seq, v] = values[start + i];
-      int p = static_cast<int>(6 * i);
-      s.bind(p + 1, seq).bind_borrowed_text(p + 2, v->param).bind_borrowed_text(p + 3, v->system);
-      s.bind_borrowed_text(p + 4, v->value).bind(p + 5, v->low).bind(p + 6, v->high);
-    }
-    check(s.step(), "insert search values");
-    s.reset();
   }
 }
 

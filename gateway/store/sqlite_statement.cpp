@@ -35,11 +35,6 @@ sqlite_statement& sqlite_statement::bind_borrowed(int index, std::string_view bl
   return *this;
 }
 
-sqlite_statement& sqlite_statement::bind_borrowed_text(int index, std::string_view text) {
-  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  return *this;
-}
-
 sqlite_statement& sqlite_statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
   return *this;

@@ -25,8 +25,6 @@ class sqlite_statement {
   sqlite_statement& bind(int index, std::int64_t value);
   // Binds without copying: `blob` must stay valid until this statement is reset or rebound.
   sqlite_statement& bind_borrowed(int index, std::string_view blob);
-  // The same for text (compared as text by SQL, unlike a blob).
-  sqlite_statement& bind_borrowed_text(int index, std::string_view text);
   sqlite_statement& bind_null(int index);
 
   // SQLITE_ROW, SQLITE_DONE or an error code.

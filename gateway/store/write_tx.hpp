@@ -83,8 +83,7 @@ class write_tx {
   [[nodiscard]] std::vector<std::optional<index_version>> indexed_versions(
       const std::vector<resource_key>& keys);
   [[nodiscard]] std::optional<index_version> indexed_version(const std::string& type, const std::string& id);
-  // Inserts each new row and replaces each row at its prior_seq (the seq stays), with their search values:
-  // new rows and all search values go in multi-row statements.
+  // Inserts each new row and replaces each row at its prior_seq (the seq stays), with their search values.
   void put_indexed(const std::vector<indexed_write>& writes);
   // One row (tests and single writes): the row at `prior_seq`, or a new one.
   void put_indexed(const indexed_write& w, std::optional<std::int64_t> prior_seq);

@@ -103,7 +103,11 @@ TEST_F(audit_table_test, MigrationKeepsOlderLetterEventsSearchable) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  // Undo migrations 11, 10 and 9 (the latest first).
   const char* sql = R"sql(
+ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
+UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
+DROP TABLE message_bodies;
 DROP INDEX fhir_resources_child_patient;
 DROP TABLE audit_events;
 CREATE TABLE audit_events(id INTEGER PRIMARY KEY, child_id INTEGER NOT NULL REFERENCES children(id),
