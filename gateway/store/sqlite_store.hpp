@@ -129,6 +129,7 @@ class sqlite_store {
   std::thread writer_;
   statement_cache writer_statements_;  // writer thread only
   int wal_frames_ = 0;                 // writer thread only: WAL size after the last commit (wal hook)
+  std::int64_t page_size_ = 4096;      // the database's page size, read at open
 
   // WAL checkpoints run on their own connection and thread, so that copying pages back into the
   // database never stalls a commit (the writer's automatic checkpoints are off).

@@ -76,6 +76,37 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   EXPECT_EQ(next->header_id, "header-1");
 }
 
+TEST(sqlite_store, a_new_database_gets_16_kib_pages_and_an_existing_one_keeps_its_own) {
+  auto page_size = [](const std::string& path) {
+    sqlite3* raw = nullptr;
+    sqlite3_open(path.c_str(), &raw);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &s, nullptr);
+    std::int64_t size = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+    return size;
+  };
+  temp_db fresh;
+  { sqlite_store store({fresh.path, 16}); }
+  EXPECT_EQ(page_size(fresh.path), 16384);
+
+  temp_db older;  // made by a gateway before 16 KiB pages: WAL keeps the page size it has
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(older.path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t(x);", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  {
+    sqlite_store store({older.path, 16});
+    EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
+  }
+  EXPECT_EQ(page_size(older.path), 4096);
+}
+
 TEST(sqlite_store, a_failing_job_rolls_back_only_its_own_changes_in_a_batch) {
   temp_db db;
   sqlite_store store({db.path, 256});
