@@ -10,7 +10,10 @@
 namespace homebase::gateway::store {
 namespace {
 
-constexpr std::int64_t wal_restart_bytes = 4 << 20;
+// Past this WAL size the writer completes a checkpoint itself, so that the WAL restarts; below it the
+// checkpoint thread does the copying (at ~100 KB of pages per message a lower threshold made the writer do
+// it after every batch).
+constexpr std::int64_t wal_restart_bytes = 32 << 20;
 
 }  // namespace
 
