@@ -11,11 +11,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <string>
 
+#include "bench/bench_message.hpp"
 #include "fhir/json_document.hpp"
 #include "gateway/child/child_resources.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -38,26 +37,13 @@ double process_cpu_us() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-std::string load(const std::string& relative) {
-  std::ifstream in(std::string(HOMEBASE_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  for (auto [from, to] :
-       {std::pair<std::string, std::string>{"{{BUNDLE_ID}}", "5b0c1f8e-2d1a-4c1e-9a55-0b9f0e4f8a01"},
-        {"{{HEADER_ID}}", "7c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"},
-        {"{{MRN}}", "LOAD-0-1"}}) {
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
-      text.replace(at, from.size(), to);
-  }
-  return text;
-}
+using homebase::bench::load_message;
 
 // The projection of the load template (0) or the seed story (1).
 const child::child_resources& projected(int which) {
   static const auto make = [](const std::string& path) {
     rapidjson::Document doc;
-    (void)homebase::fhir::parse_json(load(path), doc);
+    (void)homebase::fhir::parse_json(load_message(path), doc);
     auto t = homebase::mappers::inbound::translate_discharge(doc);
     return child::project_child_resources(t.value.record);
   };

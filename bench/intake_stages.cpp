@@ -5,10 +5,9 @@
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "bench/bench_message.hpp"
 #include "fhir/json_document.hpp"
 #include "fhir/message_bundle.hpp"
 #include "fhir/validation/validator.hpp"
@@ -19,25 +18,11 @@
 
 namespace {
 
-std::string load(const std::string& relative) {
-  std::ifstream in(std::string(HOMEBASE_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string text = s.str();
-  // Fill the load driver's placeholders with fixed values.
-  for (auto [from, to] :
-       {std::pair<std::string, std::string>{"{{BUNDLE_ID}}", "5b0c1f8e-2d1a-4c1e-9a55-0b9f0e4f8a01"},
-        {"{{HEADER_ID}}", "7c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5"},
-        {"{{MRN}}", "LOAD-0-1"}}) {
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
-      text.replace(at, from.size(), to);
-  }
-  return text;
-}
+using homebase::bench::load_message;
 
 const std::string& message(int which) {
-  static const std::string load_template = load("tests/fixtures/synthetic/load-template.json");
-  static const std::string seed = load("tests/fixtures/anjali-nicu-discharge.json");
+  static const std::string load_template = load_message("tests/fixtures/synthetic/load-template.json");
+  static const std::string seed = load_message("tests/fixtures/anjali-nicu-discharge.json");
   return which == 0 ? load_template : seed;
 }
 

@@ -195,30 +195,6 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
   return out;
 }
 
-std::optional<outbox_row> sqlite_store::next_outbox(const std::string& destination) {
-  std::lock_guard lock(read_mutex_);
-  sqlite_statement s(
-      read_db_,
-      "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, m.header_id, "
-      "m.partner_id, c.record FROM outbox o JOIN messages m ON m.id = o.message_id "
-      "JOIN children c ON c.id = o.child_id "
-      "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') ORDER BY o.id LIMIT 1");
-  s.bind(1, destination);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  outbox_row r;
-  r.id = s.column_int(0);
-  r.message_id = s.column_int(1);
-  r.child_id = s.column_int(2);
-  r.destination = destination;
-  r.status = status_of(s.column_text(3));
-  r.attempts = static_cast<int>(s.column_int(4));
-  r.next_attempt_ms = s.column_int(5);
-  r.header_id = s.column_text(6);
-  r.partner_id = s.column_text(7);
-  r.record = s.column_text(8);
-  return r;
-}
-
 std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination, std::int64_t now_ms,
                                                  int limit) {
   std::lock_guard lock(read_mutex_);

@@ -2,7 +2,7 @@
 // destination"; the payload is built from the record when it is sent. FIFO per child, a window of
 // children in flight per destination (delivery/delivery_worker).
 // Implements write_tx's insert_outbox / record_attempt / requeue_outbox / replay_outbox and
-// sqlite_store's outbox_for_message / next_outbox / due_outbox / next_outbox_due / outbox_counts
+// sqlite_store's outbox_for_message / due_outbox / next_outbox_due / outbox_counts
 // (outbox_table.cpp).
 #pragma once
 
@@ -38,9 +38,8 @@ struct outbox_row {
   std::int64_t message_id = 0;
   std::int64_t child_id = 0;
   std::string destination;
-  std::string header_id;   // of the message that queued it (next_outbox only)
-  std::string partner_id;  // (next_outbox only)
-  std::string record;      // the child's current record_codec JSON (next_outbox only)
+  std::string header_id;   // of the message that queued it (due_outbox only)
+  std::string partner_id;  // (due_outbox only)
   outbox_status status = outbox_status::queued;
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;

@@ -71,10 +71,8 @@ class sqlite_store {
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
   [[nodiscard]] std::string get_message_body(std::int64_t id);
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);
-  // The oldest undelivered row of a destination (FIFO per destination) with its child's current record.
-  [[nodiscard]] std::optional<outbox_row> next_outbox(const std::string& destination);
   // Delivery queue: up to `limit` rows of `destination` that are due by `now_ms` and are their child's
-  // oldest undelivered row (FIFO per child), earliest due first; without the record.
+  // oldest undelivered row (FIFO per child), earliest due first.
   [[nodiscard]] std::vector<outbox_row> due_outbox(const std::string& destination, std::int64_t now_ms,
                                                    int limit);
   // The earliest next attempt after `after_ms` of an undelivered row of `destination`; nullopt: none.

@@ -56,7 +56,7 @@ http_reply post_text(const gateway_process& gw, const temp_dir& dir, const std::
   return http_call("POST", gw.url(path), file, type);
 }
 
-class PatientMatchFlow : public ::testing::Test {
+class patient_match_flow : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
@@ -70,7 +70,7 @@ class PatientMatchFlow : public ::testing::Test {
   gateway_process gw;
 };
 
-TEST_F(PatientMatchFlow, ANewMrnAtDischargeLinksThroughTheParents) {
+TEST_F(patient_match_flow, a_new_mrn_at_discharge_links_through_the_parents) {
   auto reply = post_text(gw, dir, "new-mrn.json", with_new_mrn("b-new-mrn", "h-new-mrn", "SEC-PERM-777"));
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.body.find("held until a person confirms"), std::string::npos) << reply.body;
@@ -86,7 +86,7 @@ TEST_F(PatientMatchFlow, ANewMrnAtDischargeLinksThroughTheParents) {
   EXPECT_EQ(triage["total"].GetInt(), 0);
 }
 
-TEST_F(PatientMatchFlow, AnUncertainMatchIsHeldTriagedAndMergedOnlyWhenAPersonAnswers) {
+TEST_F(patient_match_flow, an_uncertain_match_is_held_triaged_and_merged_only_when_a_person_answers) {
   auto held_text = same_name_other_parents("b-cousin", "h-cousin");
   auto held = post_text(gw, dir, "cousin.json", held_text);
   ASSERT_EQ(held.status, 200) << held.body;  // acknowledged: kept, nothing lost
@@ -138,7 +138,7 @@ TEST_F(PatientMatchFlow, AnUncertainMatchIsHeldTriagedAndMergedOnlyWhenAPersonAn
   EXPECT_EQ(repeat.body, held.body);
 }
 
-TEST_F(PatientMatchFlow, AnsweringWithTheChildOnRecordMergesIntoIt) {
+TEST_F(patient_match_flow, answering_with_the_child_on_record_merges_into_it) {
   ASSERT_EQ(post_text(gw, dir, "cousin.json", same_name_other_parents("b-c2", "h-c2")).status, 200);
   auto answered =
       post_text(gw, dir, "a.json", R"({"child": 1})", "/admin/messages/2/match", "application/json");

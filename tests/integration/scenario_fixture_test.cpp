@@ -20,21 +20,21 @@ namespace fs = std::filesystem;
 
 constexpr sys_days leap_day = sys_days{year{2028} / February / 29};
 
-TEST(ScenarioFixture, ExpandsDatesRelativeToTheGivenDay) {
+TEST(scenario_fixture, expands_dates_relative_to_the_given_day) {
   scenario_fixture f(leap_day);
   auto r = f.expand(R"({"a":"{{D}}","b":"{{D+1}}","c":"{{D-60}}","d":"{{D+366}}"})");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.text, R"({"a":"2028-02-29","b":"2028-03-01","c":"2027-12-31","d":"2029-03-01"})");
 }
 
-TEST(ScenarioFixture, ExpandsDateTimesInUtc) {
+TEST(scenario_fixture, expands_date_times_in_utc) {
   scenario_fixture f(sys_days{year{2026} / December / 31});
   auto r = f.expand("{{T+1 00:05}}|{{T 23:59}}|{{T-31 14:30}}");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.text, "2027-01-01T00:05:00Z|2026-12-31T23:59:00Z|2026-11-30T14:30:00Z");
 }
 
-TEST(ScenarioFixture, SameUuidNameSameValueWithinOneFixtureObject) {
+TEST(scenario_fixture, same_uuid_name_same_value_within_one_fixture_object) {
   scenario_fixture f(leap_day);
   auto first = f.expand("{{UUID:bundle}} {{UUID:header}} {{UUID:bundle}}");
   ASSERT_TRUE(first.ok) << first.error;
@@ -50,7 +50,7 @@ TEST(ScenarioFixture, SameUuidNameSameValueWithinOneFixtureObject) {
   EXPECT_NE(other.expand("{{UUID:bundle}}").text, a);  // fresh per run
 }
 
-TEST(ScenarioFixture, UnknownOrBrokenTokensAreErrors) {
+TEST(scenario_fixture, unknown_or_broken_tokens_are_errors) {
   scenario_fixture f(leap_day);
   for (const char* bad :
        {"{{X}}", "{{D+}}", "{{D+3d}}", "{{D 3}}", "{{T+1}}", "{{T+1 24:00}}", "{{T+1 9:30}}", "{{T+1 09:60}}",
@@ -65,14 +65,14 @@ TEST(ScenarioFixture, UnknownOrBrokenTokensAreErrors) {
   EXPECT_EQ(plain.text, R"({"a":{"b":{}}})");
 }
 
-TEST(ScenarioFixture, MissingFileIsAnError) {
+TEST(scenario_fixture, missing_file_is_an_error) {
   scenario_fixture f(leap_day);
   auto r = f.load(test_data("fixtures/scenarios/no-such-file.json"));
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("no-such-file.json"), std::string::npos);
 }
 
-TEST(ScenarioFixture, MainPathMessagesInSendingOrder) {
+TEST(scenario_fixture, main_path_messages_in_sending_order) {
   auto dir = test_data("fixtures/scenarios/09-early-intervention-loop");
   std::vector<std::string> names;
   for (const auto& f : scenario_message_files(dir)) names.push_back(f.filename().string());
@@ -148,9 +148,9 @@ void check_message_promises(const rapidjson::Document& doc, const fs::path& rela
     EXPECT_TRUE(full_urls.contains(r)) << relative << ": " << r << " not in the Bundle";
 }
 
-class EveryScenarioFixture : public ::testing::TestWithParam<std::string> {};
+class every_scenario_fixture : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
+TEST_P(every_scenario_fixture, expands_and_validates_with_zero_errors) {
   auto root = test_data("fixtures/scenarios");
   auto files = scenario_fixture_files(root);
   ASSERT_GE(files.size(), 9u) << "no scenario fixtures under " << root;
@@ -194,7 +194,7 @@ TEST_P(EveryScenarioFixture, ExpandsAndValidatesWithZeroErrors) {
 }
 
 // Today, a leap day and a day years ahead: the fixtures must hold on any day the suite runs.
-INSTANTIATE_TEST_SUITE_P(Days, EveryScenarioFixture, ::testing::Values("today", "2028-02-29", "2031-01-01"),
+INSTANTIATE_TEST_SUITE_P(Days, every_scenario_fixture, ::testing::Values("today", "2028-02-29", "2031-01-01"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                            std::string name = p.param;
                            std::erase(name, '-');

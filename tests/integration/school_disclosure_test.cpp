@@ -188,7 +188,7 @@ class school_disclosure : public ::testing::Test {
 };
 
 // Scenario 10: the letter goes, with exactly the sections the family allowed, and the send is audited.
-TEST_F(school_disclosure, Scenario10LetterReachesTheSchoolWithOnlyTheAuthorizedSections) {
+TEST_F(school_disclosure, scenario10_letter_reaches_the_school_with_only_the_authorized_sections) {
   start_school();
   start_gateway(school.base());
   auto consent = post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json");
@@ -231,7 +231,7 @@ TEST_F(school_disclosure, Scenario10LetterReachesTheSchoolWithOnlyTheAuthorizedS
 
 // Scenario 11: a written revocation while the letter waits (the school is down) cancels it; the school
 // never sees it, the coordinator gets a Task, and later requests are blocked.
-TEST_F(school_disclosure, Scenario11RevokedWhileQueuedNeverReachesTheSchool) {
+TEST_F(school_disclosure, scenario11_revoked_while_queued_never_reaches_the_school) {
   auto port = free_port();
   start_gateway("http://127.0.0.1:" + std::to_string(port) + "/fhir");
   ASSERT_EQ(post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json").status, 201);
@@ -268,7 +268,7 @@ TEST_F(school_disclosure, Scenario11RevokedWhileQueuedNeverReachesTheSchool) {
 
 // The gate runs again right before each send: the family narrows its authorization (still active, but no
 // longer allowing the emergency plan) while the letter waits for the school; the next attempt cancels it.
-TEST_F(school_disclosure, Scenario11NarrowedWhileQueuedIsCheckedAgainBeforeSending) {
+TEST_F(school_disclosure, scenario11_narrowed_while_queued_is_checked_again_before_sending) {
   auto port = free_port();
   start_gateway("http://127.0.0.1:" + std::to_string(port) + "/fhir");
   ASSERT_EQ(post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json").status, 201);
@@ -296,7 +296,7 @@ TEST_F(school_disclosure, Scenario11NarrowedWhileQueuedIsCheckedAgainBeforeSendi
 }
 
 // Scenario 11, variant: revoked after the letter was sent: no recall, reliance noted, future letters blocked.
-TEST_F(school_disclosure, Scenario11RevokedAfterSendingBlocksOnlyFutureLetters) {
+TEST_F(school_disclosure, scenario11_revoked_after_sending_blocks_only_future_letters) {
   start_school();
   start_gateway(school.base());
   ASSERT_EQ(post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json").status, 201);
@@ -333,7 +333,7 @@ void PrintTo(const blocked_case& c, std::ostream* out) {
 
 class scenario12 : public school_disclosure, public ::testing::WithParamInterface<blocked_case> {};
 
-TEST_P(scenario12, DisclosureBlocked) {
+TEST_P(scenario12, disclosure_blocked) {
   start_school();
   start_gateway(school.base());
   for (const auto* c : GetParam().consents) ASSERT_EQ(post_fixture("/fhir/Consent", c).status, 201) << c;
@@ -377,7 +377,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& test) { return std::string(test.param.name); });
 
 // Scenario 12, the separate check: immunization proof under a documented parental agreement goes, alone.
-TEST_F(school_disclosure, Scenario12ImmunizationProofWithParentalAgreementIsSent) {
+TEST_F(school_disclosure, scenario12_immunization_proof_with_parental_agreement_is_sent) {
   start_school();
   start_gateway(school.base());
   ASSERT_EQ(post_fixture("/fhir/Consent", "12-disclosure-blocked/consent-immunization-agreement.json").status,
@@ -391,7 +391,7 @@ TEST_F(school_disclosure, Scenario12ImmunizationProofWithParentalAgreementIsSent
   EXPECT_EQ(letters[0].find("G40.209"), std::string::npos);
 }
 
-TEST_F(school_disclosure, BadConsentsAndRequestsAreAnsweredNotObeyed) {
+TEST_F(school_disclosure, bad_consents_and_requests_are_answered_not_obeyed) {
   start_school();
   start_gateway(school.base());
   // Unknown child.

@@ -11,7 +11,7 @@ namespace {
 
 class audit_trail_test : public audit_fixture {};
 
-TEST_F(audit_trail_test, RecordKeepsTheEventWithItsIdAndSearchColumns) {
+TEST_F(audit_trail_test, record_keeps_the_event_with_its_id_and_search_columns) {
   seed();
   ASSERT_EQ(ids_.size(), 4U);
   for (auto id : ids_) EXPECT_GT(id, 0);
@@ -29,7 +29,7 @@ TEST_F(audit_trail_test, RecordKeepsTheEventWithItsIdAndSearchColumns) {
   EXPECT_TRUE(patient_ref);
 }
 
-TEST_F(audit_trail_test, ApiAnswersASearchsetWithNextLinks) {
+TEST_F(audit_trail_test, api_answers_a_searchset_with_next_links) {
   seed();
   auto res = get("patient=Patient/p-1&_count=1");
   ASSERT_EQ(res.result_int(), 200);
@@ -61,7 +61,7 @@ TEST_F(audit_trail_test, ApiAnswersASearchsetWithNextLinks) {
   EXPECT_EQ(doc["total"].GetInt(), 1);
 }
 
-TEST_F(audit_trail_test, ApiRefusesBadValuesAndUnknownParametersWhenStrict) {
+TEST_F(audit_trail_test, api_refuses_bad_values_and_unknown_parameters_when_strict) {
   seed();
   for (const char* bad : {"date=yesterday", "outcome=3", "patient=Patient/a%20b", "patient:identifier=nobar",
                           "_count=-1", "_cursor=x", "type=system|"}) {

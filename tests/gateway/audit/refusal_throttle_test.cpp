@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::int64_t t0 = 1'795'453'200'000;
 
-TEST(refusal_throttle, RecordsTheFirstOnesThenCountsAndSummarisesAtRollover) {
+TEST(refusal_throttle, records_the_first_ones_then_counts_and_summarises_at_rollover) {
   refusal_throttle throttle(3);
   for (int i = 0; i < 3; ++i) {
     auto d = throttle.on_refusal("203.0.113.9", "invalid_token", t0 + i);
@@ -33,7 +33,7 @@ TEST(refusal_throttle, RecordsTheFirstOnesThenCountsAndSummarisesAtRollover) {
   EXPECT_EQ(d.summary->window_end_ms, t0 + refusal_throttle::window_ms);
 }
 
-TEST(refusal_throttle, KeysAreAddressAndReason) {
+TEST(refusal_throttle, keys_are_address_and_reason) {
   refusal_throttle throttle(1);
   EXPECT_TRUE(throttle.on_refusal("a", "invalid_token", t0).record);
   EXPECT_FALSE(throttle.on_refusal("a", "invalid_token", t0).record);
@@ -41,7 +41,7 @@ TEST(refusal_throttle, KeysAreAddressAndReason) {
   EXPECT_TRUE(throttle.on_refusal("b", "invalid_token", t0).record);
 }
 
-TEST(refusal_throttle, FlushSummarisesEndedWindowsAndForgetsThem) {
+TEST(refusal_throttle, flush_summarises_ended_windows_and_forgets_them) {
   refusal_throttle throttle(1);
   (void)throttle.on_refusal("a", "r", t0);
   (void)throttle.on_refusal("a", "r", t0 + 1);
@@ -61,7 +61,7 @@ TEST(refusal_throttle, FlushSummarisesEndedWindowsAndForgetsThem) {
   EXPECT_FALSE(d.summary);
 }
 
-TEST(refusal_throttle, MemoryIsBoundedAndOverflowIsStillCounted) {
+TEST(refusal_throttle, memory_is_bounded_and_overflow_is_still_counted) {
   refusal_throttle throttle(1, 4);
   for (int i = 0; i < 1000; ++i) (void)throttle.on_refusal("10.0.0." + std::to_string(i), "r", t0);
   EXPECT_LE(throttle.tracked(), 5U);  // four keys and the overflow key
@@ -71,7 +71,7 @@ TEST(refusal_throttle, MemoryIsBoundedAndOverflowIsStillCounted) {
   EXPECT_EQ(s[0].count, 996);
 }
 
-TEST(refusal_throttle, ZeroPerMinuteCountsEverything) {
+TEST(refusal_throttle, zero_per_minute_counts_everything) {
   refusal_throttle throttle(0);
   EXPECT_FALSE(throttle.on_refusal("a", "r", t0).record);
   auto s = throttle.flush(t0 + refusal_throttle::window_ms);
@@ -79,7 +79,7 @@ TEST(refusal_throttle, ZeroPerMinuteCountsEverything) {
   EXPECT_EQ(s[0].count, 1);
 }
 
-TEST(refusal_throttle, ConcurrentRefusalsAreEachRecordedOrCounted) {
+TEST(refusal_throttle, concurrent_refusals_are_each_recorded_or_counted) {
   refusal_throttle throttle(5);
   std::atomic<int> recorded{0};
   std::vector<std::thread> threads;
@@ -95,7 +95,7 @@ TEST(refusal_throttle, ConcurrentRefusalsAreEachRecordedOrCounted) {
   EXPECT_EQ(s[0].count, 995);
 }
 
-TEST(refusal_throttle, SummaryRecordCarriesTheCount) {
+TEST(refusal_throttle, summary_record_carries_the_count) {
   auto r = summary_record({"203.0.113.9", "invalid_token", 42, t0, t0 + refusal_throttle::window_ms});
   EXPECT_EQ(r.kind, mappers::audit::audit_kind::refusal_summary);
   EXPECT_EQ(r.count, 42);

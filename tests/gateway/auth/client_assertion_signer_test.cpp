@@ -124,7 +124,7 @@ std::string member(const rapidjson::Value& v, const char* name) {
   return v.HasMember(name) && v[name].IsString() ? v[name].GetString() : "";
 }
 
-TEST_F(client_assertion_signer_test, Rs384AssertionCarriesTheSmartHeaderAndClaimsAndVerifies) {
+TEST_F(client_assertion_signer_test, rs384_assertion_carries_the_smart_header_and_claims_and_verifies) {
   auto key = rsa_key();
   client_assertion_signer signer(write_key("rsa.pem", key.get()), "homebase-2026");
   EXPECT_EQ(signer.algorithm(), "RS384");  // from the key
@@ -147,7 +147,7 @@ TEST_F(client_assertion_signer_test, Rs384AssertionCarriesTheSmartHeaderAndClaim
   EXPECT_FALSE(verify(key.get(), parts.signing_input + "x", parts.signature));
 }
 
-TEST_F(client_assertion_signer_test, Es384SignatureIsJoseRawRAndSAndVerifies) {
+TEST_F(client_assertion_signer_test, es384_signature_is_jose_raw_r_and_s_and_verifies) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1", "ES384");
   // ECDSA signatures are random: several, so that short r or s values (which DER writes shorter) occur
@@ -163,7 +163,7 @@ TEST_F(client_assertion_signer_test, Es384SignatureIsJoseRawRAndSAndVerifies) {
   }
 }
 
-TEST_F(client_assertion_signer_test, EveryAssertionHasItsOwnJti) {
+TEST_F(client_assertion_signer_test, every_assertion_has_its_own_jti) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1");
   jwt_parts a, b;
@@ -172,7 +172,7 @@ TEST_F(client_assertion_signer_test, EveryAssertionHasItsOwnJti) {
   EXPECT_NE(member(a.claims, "jti"), member(b.claims, "jti"));
 }
 
-TEST_F(client_assertion_signer_test, ClaimsAreJsonEscaped) {
+TEST_F(client_assertion_signer_test, claims_are_json_escaped) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "k\"1");
   jwt_parts parts;
@@ -181,7 +181,7 @@ TEST_F(client_assertion_signer_test, ClaimsAreJsonEscaped) {
   EXPECT_EQ(member(parts.header, "kid"), "k\"1");
 }
 
-TEST_F(client_assertion_signer_test, RsaJwksCarriesTheModulusAndExponent) {
+TEST_F(client_assertion_signer_test, rsa_jwks_carries_the_modulus_and_exponent) {
   auto key = rsa_key();
   client_assertion_signer signer(write_key("rsa.pem", key.get()), "rsa-1");
   rapidjson::Document jwks;
@@ -198,7 +198,7 @@ TEST_F(client_assertion_signer_test, RsaJwksCarriesTheModulusAndExponent) {
   EXPECT_EQ(signer.public_jwks().find("\"d\""), std::string::npos);
 }
 
-TEST_F(client_assertion_signer_test, EcJwksCarriesTheP384Point) {
+TEST_F(client_assertion_signer_test, ec_jwks_carries_the_p384_point) {
   auto key = ec_key("P-384");
   client_assertion_signer signer(write_key("ec.pem", key.get()), "ec-1");
   rapidjson::Document jwks;
@@ -213,7 +213,7 @@ TEST_F(client_assertion_signer_test, EcJwksCarriesTheP384Point) {
   EXPECT_FALSE(jwk.HasMember("d"));
 }
 
-TEST_F(client_assertion_signer_test, UnusableKeysAreRefusedAtStartUp) {
+TEST_F(client_assertion_signer_test, unusable_keys_are_refused_at_start_up) {
   auto rsa = rsa_key();
   auto rsa_file = write_key("rsa.pem", rsa.get());
   auto p256 = ec_key("P-256");

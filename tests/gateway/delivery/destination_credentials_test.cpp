@@ -124,14 +124,14 @@ class destination_credentials_test : public ::testing::Test {
   config::delivery_settings delivery_;
 };
 
-TEST_F(destination_credentials_test, NoneAddsNothing) {
+TEST_F(destination_credentials_test, none_adds_nothing) {
   destination_credentials credentials(config::destination_auth{}, delivery_, "medical_homes[a].auth");
   auto a = authorize(credentials);
   EXPECT_EQ(a.header, "");
   EXPECT_EQ(a.error, "");
 }
 
-TEST_F(destination_credentials_test, BearerAddsTheStaticToken) {
+TEST_F(destination_credentials_test, bearer_adds_the_static_token) {
   config::destination_auth auth;
   auth.how = method::bearer;
   auth.bearer_token = "test-token-1";
@@ -142,7 +142,7 @@ TEST_F(destination_credentials_test, BearerAddsTheStaticToken) {
   EXPECT_EQ(credentials.token_requests(), 0);
 }
 
-TEST_F(destination_credentials_test, SmartTokenThatCannotBeHadIsAnErrorWithoutSecrets) {
+TEST_F(destination_credentials_test, smart_token_that_cannot_be_had_is_an_error_without_secrets) {
   config::destination_auth auth;
   auth.how = method::smart;
   auth.token_url = "http://127.0.0.1:1/auth/token";  // nothing listens on port 1
@@ -175,7 +175,7 @@ class smart_credentials : public destination_credentials_test {
   asio::io_context ioc_;
 };
 
-TEST_F(smart_credentials, ConcurrentRequestsShareOneTokenFetchAndTheTokenIsCached) {
+TEST_F(smart_credentials, concurrent_requests_share_one_token_fetch_and_the_token_is_cached) {
   fake_token_endpoint endpoint(ioc_, 200,
                                R"({"access_token":"tok-1","token_type":"bearer","expires_in":300})");
   destination_credentials credentials(smart(endpoint.url()), delivery_, "medical_homes[a].auth");
@@ -202,7 +202,7 @@ TEST_F(smart_credentials, ConcurrentRequestsShareOneTokenFetchAndTheTokenIsCache
   EXPECT_EQ(credentials.token_requests(), 1);
 }
 
-TEST_F(smart_credentials, ADroppedTokenIsFetchedAgain) {
+TEST_F(smart_credentials, a_dropped_token_is_fetched_again) {
   fake_token_endpoint endpoint(ioc_, 200,
                                R"({"access_token":"tok-1","token_type":"Bearer","expires_in":300})");
   destination_credentials credentials(smart(endpoint.url()), delivery_, "medical_homes[a].auth");
@@ -217,7 +217,7 @@ TEST_F(smart_credentials, ADroppedTokenIsFetchedAgain) {
   EXPECT_EQ(endpoint.requests, 2);
 }
 
-TEST_F(smart_credentials, ShortLivedTokensAreNotKept) {
+TEST_F(smart_credentials, short_lived_tokens_are_not_kept) {
   fake_token_endpoint endpoint(ioc_, 200,
                                R"({"access_token":"tok-1","token_type":"bearer","expires_in":20})");
   destination_credentials credentials(smart(endpoint.url()), delivery_, "medical_homes[a].auth");
@@ -228,7 +228,7 @@ TEST_F(smart_credentials, ShortLivedTokensAreNotKept) {
   EXPECT_EQ(endpoint.requests, 2);
 }
 
-TEST_F(smart_credentials, RefusalsAndOddAnswersAreErrorsNamingTheOAuthError) {
+TEST_F(smart_credentials, refusals_and_odd_answers_are_errors_naming_the_o_auth_error) {
   struct answer {
     int status;
     std::string body;
@@ -252,7 +252,7 @@ TEST_F(smart_credentials, RefusalsAndOddAnswersAreErrorsNamingTheOAuthError) {
   }
 }
 
-TEST_F(destination_credentials_test, UnusableKeysAndCertificatesAreRefusedAtStartUp) {
+TEST_F(destination_credentials_test, unusable_keys_and_certificates_are_refused_at_start_up) {
   config::destination_auth smart;
   smart.how = method::smart;
   smart.token_url = "https://ehr.example/auth/token";

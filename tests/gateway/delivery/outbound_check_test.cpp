@@ -15,7 +15,7 @@ std::string read(const std::string& relative) {
   return s.str();
 }
 
-TEST(OutboundCheck, TheSeedStorysTransactionIsValidR4) {
+TEST(outbound_check, the_seed_storys_transaction_is_valid_r4) {
   // What the medical home receives for the seed story (the golden file of the outbound mapper).
   const std::string bundle = read("mappers/golden/anjali-transaction.json");
   ASSERT_FALSE(bundle.empty());
@@ -23,7 +23,7 @@ TEST(OutboundCheck, TheSeedStorysTransactionIsValidR4) {
   EXPECT_FALSE(problems.has_value()) << *problems;
 }
 
-TEST(OutboundCheck, NamesWhatIsWrong) {
+TEST(outbound_check, names_what_is_wrong) {
   const auto problems = outbound_problems(
       R"({"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:c757873d-ec9a-4326-a141-556f43239520",
       "resource":{"resourceType":"Patient","gender":"girl"},"request":{"method":"PUT","url":"Patient?identifier=x|1"}}]})");

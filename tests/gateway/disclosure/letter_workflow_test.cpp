@@ -132,7 +132,7 @@ class letter_workflow : public ::testing::Test {
   config::config_ptr config_;
 };
 
-TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
+TEST_F(letter_workflow, an_allowed_letter_is_queued_then_claimed_with_its_document) {
   add_consent(md::testing::consent_504);
   auto out = request(md::testing::request_504);
   ASSERT_TRUE(out.decision.allowed) << out.decision.detail;
@@ -157,7 +157,7 @@ TEST_F(letter_workflow, AnAllowedLetterIsQueuedThenClaimedWithItsDocument) {
   EXPECT_NE(events[0].find("\"code\":\"110106\""), std::string::npos);
 }
 
-TEST_F(letter_workflow, ABlockedLetterIsRecordedAndAudited) {
+TEST_F(letter_workflow, a_blocked_letter_is_recorded_and_audited) {
   add_consent(md::testing::consent_expired);
   auto out = request(md::testing::request_504);
   EXPECT_FALSE(out.decision.allowed);
@@ -168,7 +168,7 @@ TEST_F(letter_workflow, ABlockedLetterIsRecordedAndAudited) {
   EXPECT_EQ(record().events.back().kind, "SchoolLetterBlocked");
 }
 
-TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
+TEST_F(letter_workflow, the_claim_judges_again_and_cancels_what_no_longer_holds) {
   add_consent(md::testing::consent_504);
   auto out = request(md::testing::request_504);
   ASSERT_TRUE(out.decision.allowed);
@@ -195,7 +195,7 @@ TEST_F(letter_workflow, TheClaimJudgesAgainAndCancelsWhatNoLongerHolds) {
   EXPECT_EQ(child::testing::snapshot(*store_, 1).outbox_rows, 3);
 }
 
-TEST_F(letter_workflow, RevocationCancelsQueuedLettersAndNotesSentOnes) {
+TEST_F(letter_workflow, revocation_cancels_queued_letters_and_notes_sent_ones) {
   auto consent = add_consent(md::testing::consent_504);
   auto sent = request(md::testing::request_504);
   auto queued = request(md::testing::request_504);

@@ -11,7 +11,7 @@ namespace {
 
 class audit_table_test : public audit_fixture {};
 
-TEST_F(audit_table_test, SearchesEachParameter) {
+TEST_F(audit_table_test, searches_each_parameter) {
   seed();
   store::audit_query q;
   EXPECT_EQ(found(q), (list{1, 2, 3, 4}));
@@ -60,7 +60,7 @@ TEST_F(audit_table_test, SearchesEachParameter) {
   EXPECT_EQ(found(q), list{});
 }
 
-TEST_F(audit_table_test, MedicalHomeSeesOnlyEventsAboutItsChildren) {
+TEST_F(audit_table_test, medical_home_sees_only_events_about_its_children) {
   seed();
   store::audit_query q;
   q.medical_home = "home-a";
@@ -74,7 +74,7 @@ TEST_F(audit_table_test, MedicalHomeSeesOnlyEventsAboutItsChildren) {
   EXPECT_EQ(found(q), list{});
 }
 
-TEST_F(audit_table_test, KeysetPagingWalksEveryRowOnce) {
+TEST_F(audit_table_test, keyset_paging_walks_every_row_once) {
   seed();
   store::audit_query q;
   q.count = 1;
@@ -90,7 +90,7 @@ TEST_F(audit_table_test, KeysetPagingWalksEveryRowOnce) {
   EXPECT_EQ(walked, ids_);
 }
 
-TEST_F(audit_table_test, MigrationKeepsOlderLetterEventsSearchable) {
+TEST_F(audit_table_test, migration_keeps_older_letter_events_searchable) {
   // A store as the letters left it before migration 9: the old table, one row, schema version 8 (and
   // migration 10's outbox changes undone, since it runs again too).
   ASSERT_TRUE(run([](store::write_tx& tx) {
