@@ -70,10 +70,10 @@ TEST(sqlite_store, applies_migrations_once_and_keeps_data_across_reopen) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->route_note, "");
   EXPECT_EQ(reopened.get_message_body(1), "body");
-  auto next = reopened.next_outbox("home");
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->record, "{\"v\":1}");
-  EXPECT_EQ(next->header_id, "header-1");
+  auto due = reopened.due_outbox("home", INT64_MAX, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(reopened.read_child_record(due[0].child_id), "{\"v\":1}");
+  EXPECT_EQ(due[0].header_id, "header-1");
 }
 
 TEST(sqlite_store, a_new_database_gets_16_kib_pages_and_an_existing_one_keeps_its_own) {
@@ -180,17 +180,17 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
                       outbox_status::retrying, now_ms() + 60'000);
     return tx.ok();
   }));
-  auto next = store.next_outbox("home");
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->attempts, 1);
-  EXPECT_GT(next->next_attempt_ms, now_ms());
+  auto pending = store.due_outbox("home", INT64_MAX, 10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].attempts, 1);
+  EXPECT_GT(pending[0].next_attempt_ms, now_ms());
   ASSERT_TRUE(run_job(store, [outbox_id](write_tx& tx) {
     tx.record_attempt(outbox_id,
                       {fhir::format_instant(now_ms()), 400, "", "{\"resourceType\":\"OperationOutcome\"}"},
                       outbox_status::dead, 0);
     return tx.ok();
   }));
-  EXPECT_FALSE(store.next_outbox("home"));
+  EXPECT_TRUE(store.due_outbox("home", INT64_MAX, 10).empty());
   EXPECT_EQ(store.get_message(1)->status, message_status::dead);
   auto rows = store.outbox_for_message(1);
   ASSERT_EQ(rows.size(), 1u);
@@ -198,7 +198,7 @@ TEST(sqlite_store, attempts_move_the_outbox_row_and_the_message_status) {
   EXPECT_EQ(rows[0].history[0].error, "connect: refused");
   EXPECT_EQ(rows[0].history[1].http_status, 400);
   ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.requeue_outbox(1, 0) == 1; }));
-  EXPECT_TRUE(store.next_outbox("home"));
+  EXPECT_EQ(store.due_outbox("home", INT64_MAX, 10).size(), 1u);
   EXPECT_EQ(store.get_message(1)->status, message_status::queued);
 }
 
