@@ -117,8 +117,8 @@ std::string write_tx::message_body(std::int64_t id) {
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, body, translation, route_note, match_candidates, merge_notes) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "destination, child_id, body, translation, route_note, match_candidates, merge_notes, request_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -130,7 +130,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
   else
     s.bind_null(8);
   s.bind_borrowed(9, body).bind(10, m.translation).bind(11, m.route_note).bind(12, m.match_candidates);
-  s.bind(13, m.merge_notes);
+  s.bind(13, m.merge_notes).bind(14, m.request_id);
   auto rc = s.step();
   s.reset();  // drop the borrowed body before the caller can free it
   if (!check(rc, "insert message")) return 0;

@@ -38,8 +38,9 @@ struct outbox_row {
   std::int64_t message_id = 0;
   std::int64_t child_id = 0;
   std::string destination;
-  std::string header_id;   // of the message that queued it (next_outbox only)
+  std::string header_id;   // of the message that queued it (next_outbox, due_outbox)
   std::string partner_id;  // (next_outbox only)
+  std::string request_id;  // the message's correlation id, sent as X-Request-Id (due_outbox only)
   std::string record;      // the child's current record_codec JSON (next_outbox only)
   outbox_status status = outbox_status::queued;
   int attempts = 0;

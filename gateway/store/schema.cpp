@@ -252,6 +252,11 @@ CREATE INDEX outbox_due ON outbox(destination, next_attempt_ms) WHERE status IN 
 CREATE INDEX outbox_child_pending ON outbox(child_id, destination, id) WHERE status IN ('queued', 'retrying');
 CREATE INDEX outbox_dead ON outbox(destination, id) WHERE status = 'dead';
 )sql",
+    // 11: the correlation id (the request's X-Request-Id, or the one the gateway made) kept with each
+    // message, so that the deliveries it causes carry it to the medical home (issue 13 item 2).
+    R"sql(
+ALTER TABLE messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

@@ -114,6 +114,7 @@ DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
 DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
+ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 9;
 )sql";
   char* error = nullptr;
