@@ -62,7 +62,9 @@ mappers::audit::audit_record delivery_service::disclosure_record(const config::m
                               home.organization_identifiers.front().value};
   r.recipient.address = home.fhir_base_url;
   r.purpose = {"http://terminology.hl7.org/CodeSystem/v3-ActReason", "COC", "coordination of care"};
-  r.request_id = row.header_id;  // the correlation id: the MessageHeader that queued the delivery
+  // The correlation id: the X-Request-Id of the message that queued the delivery (also sent with the POST);
+  // a message kept before migration 11 has none, and its MessageHeader.id stands in.
+  r.request_id = row.request_id.empty() ? row.header_id : row.request_id;
   r.entity_type = "Bundle";
   r.entity_identifier = {"http://homebase.example.org/fhir/sid/delivery", std::to_string(row.id)};
   r.gateway_url = config_->server.public_base_url;

@@ -134,6 +134,16 @@ TEST_F(metrics_logs, the_correlation_id_reaches_the_medical_home_and_is_echoed) 
     }
   }
   EXPECT_EQ(accepted, 1);
+  // The audit trail joins the two ends by it too: the receipt (PatientCreate) and the disclosure to the
+  // home (PrivacyDisclosure) both carry it as their X-Request-Id entity.
+  auto trail =
+      http_call("GET", gw_.url("/fhir/AuditEvent?_count=100"), {}, {}, bearer(access_token(gw_, "operator")));
+  ASSERT_EQ(trail.status, 200) << trail.body;
+  int mentions = 0;
+  for (auto at = trail.body.find("corr-2024-anjali.1"); at != std::string::npos;
+       at = trail.body.find("corr-2024-anjali.1", at + 1))
+    ++mentions;
+  EXPECT_GE(mentions, 2) << trail.body;
 }
 
 TEST_F(metrics_logs, an_unsafe_or_missing_request_id_is_replaced_by_a_new_one) {
