@@ -13,8 +13,11 @@ bool is_type_name(std::string_view s) {
   });
 }
 
+// "$name" or "%24name" (no allocation: this runs for every request).
 bool is_operation(std::string_view s, std::string_view name) {
-  return s == std::string("$").append(name) || s == std::string("%24").append(name);
+  if (s.starts_with('$')) return s.substr(1) == name;
+  if (s.starts_with("%24")) return s.substr(3) == name;
+  return false;
 }
 
 }  // namespace
