@@ -18,6 +18,14 @@
 #            certificate's SHA-256 fingerprint
 #   compare  dev, token and mtls one after the other (a fresh gateway and store each, no harness unless
 #            HARNESS=yes), then the ratios token/dev and mtls/dev
+# METRICS (issue 13: what /metrics costs on intake; AUTH=dev):
+#   on       metrics.enabled: true (the default), nothing scrapes
+#   off      metrics.enabled: false: the hot path records nothing
+#   compare  ROUNDS (3) pairs of runs, off then on, each with a fresh gateway and store; during the "on" runs
+#            /metrics is scraped every SCRAPE_EVERY (1) s; prints each run, the medians of msgs/s, p99 and
+#            CPU/msg per variant, and their ratio on/off. No harness unless HARNESS=yes.
+# LOG_LEVEL (info): the gateway's log.level (info writes two lines per message: http.request and
+#            message.accepted).
 # Environment (defaults): AUTH (dev), HARNESS (yes; compare: no), BENCH_DIR (build/bench: homebase_load +
 # homebase_harness), TEMPLATE (tests/fixtures/synthetic/load-template.json), CONNECTIONS (64), DURATION
 # (10 s), WARMUP (2 s), THREADS (2: harness threads = gateway io_threads), MEDICAL_HOME (none|node, see
@@ -37,8 +45,20 @@ threads="${THREADS:-2}"
 medical_home="${MEDICAL_HOME:-none}"
 auth="${AUTH:-dev}"
 node="${NODE:-node}"
+metrics="${METRICS:-on}"
+rounds="${ROUNDS:-3}"
+scrape_every="${SCRAPE_EVERY:-1}"
+log_level="${LOG_LEVEL:-info}"
+case "$metrics" in
+  on | off) ;;
+  compare)
+    [[ "$auth" == dev ]] || { echo "run_load.sh: METRICS=compare runs with AUTH=dev" >&2; exit 2; }
+    harness="${HARNESS:-no}" ;;
+  *) echo "run_load.sh: METRICS must be on, off or compare, not '$metrics'" >&2; exit 2 ;;
+esac
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "run_load.sh: ROUNDS is a positive whole number" >&2; exit 2; }
 case "$auth" in
-  dev | token | mtls) modes=("$auth"); harness="${HARNESS:-yes}" ;;
+  dev | token | mtls) modes=("$auth"); harness="${harness:-${HARNESS:-yes}}" ;;
   compare) modes=(dev token mtls); harness="${HARNESS:-no}" ;;
   *) echo "run_load.sh: AUTH must be dev, token, mtls or compare, not '$auth'" >&2; exit 2 ;;
 esac
@@ -190,9 +210,11 @@ if [[ "$medical_home" == "node" ]]; then
 fi
 per_address_connections=$(( connections + 16 > 256 ? connections + 16 : 256 ))
 
-# write_config MODE FILE: the gateway's configuration for AUTH mode MODE, store in $work/gateway-MODE.db
+# write_config MODE FILE [METRICS_ENABLED]: the gateway's configuration for AUTH mode MODE, store in
+# $work/gateway-MODE.db; metrics.enabled as given (default: METRICS is not off)
 write_config() {
   local mode="$1" file="$2" tls="" auth_block partner_credentials=""
+  local metrics_enabled="${3:-$([[ "$metrics" == off ]] && echo false || echo true)}"
   case "$mode" in
     dev)
       auth_block="auth: {development_mode: true}" ;;
@@ -221,6 +243,10 @@ $auth_block
 store:
   path: $work/gateway-$mode.db
   max_batch: 256
+metrics:
+  enabled: $metrics_enabled
+log:
+  level: $log_level
 delivery:
   base_backoff_ms: 500
   max_backoff_ms: 60000
@@ -246,14 +272,22 @@ YAML
 }
 # ======================== end of CONFIG ================================================================
 
-# run_gateway MODE ROW: a fresh gateway (config, store) for MODE, the load as MODE authenticates, its
-# figures in $work/ROW.result
+# run_gateway MODE ROW [METRICS_ENABLED [SCRAPE]]: a fresh gateway (config, store) for MODE, the load as MODE
+# authenticates, its figures in $work/ROW.result; SCRAPE=yes: GET /metrics every $scrape_every s meanwhile
 run_gateway() {
-  local mode="$1" row="$2" port pid driver_args=()
-  write_config "$mode" "$work/homebase-$mode.yaml"
+  local mode="$1" row="$2" port pid driver_args=() scraper=""
+  write_config "$mode" "$work/homebase-$mode.yaml" "${3:-}"
   start "gateway-$mode" "$gateway" --config "$work/homebase-$mode.yaml"
   pid="$started_pid"
   port="$started_port"
+  if [[ "${4:-no}" == yes ]]; then
+    (while kill -0 "$pid" 2>/dev/null; do
+       curl -s -o "$work/scrape.txt" "http://127.0.0.1:$port/metrics" || true
+       sleep "$scrape_every"
+     done) &
+    scraper=$!
+    pids+=("$scraper")
+  fi
   case "$mode" in
     token)
       local token
@@ -270,15 +304,23 @@ run_gateway() {
       driver_args=(--tls --ca "$work/pki/ca.pem" --cert "$work/pki/client.pem" --key "$work/pki/client.key") ;;
   esac
   measure "$row" "$pid" "$port" "${driver_args[@]}"
+  [[ -n "$scraper" ]] && kill -TERM "$scraper" 2>/dev/null || true
   stop "$pid"
   rm -f "$work/gateway-$mode.db"*
   rows+=("$row")
 }
 
 [[ " ${modes[*]} " == *" mtls "* ]] && make_pki
-for mode in "${modes[@]}"; do
-  if [[ "$auth" == compare ]]; then run_gateway "$mode" "$mode"; else run_gateway "$mode" gateway; fi
-done
+if [[ "$metrics" == compare ]]; then
+  for r in $(seq 1 "$rounds"); do
+    run_gateway dev "off-$r" false no
+    run_gateway dev "on-$r" true yes
+  done
+else
+  for mode in "${modes[@]}"; do
+    if [[ "$auth" == compare ]]; then run_gateway "$mode" "$mode"; else run_gateway "$mode" gateway; fi
+  done
+fi
 
 # ---------------------------------------------------------------- 3. report
 echo
@@ -299,7 +341,24 @@ ratio() {
       (br > 0 ? ar / br : 0), (bp > 0 ? ap / bp : 0), (bm > 0 ? am / bm : 0), (bc > 0 ? ac / bc : 0)
   }'
 }
-if [[ "$auth" == compare ]]; then
+# median VARIANT FIELD: the median of column FIELD (2 msgs/s, 4 p99, 8 CPU/msg) over the rounds of VARIANT
+median() {
+  local r
+  for r in $(seq 1 "$rounds"); do awk -v f="$2" '{ print $f }' "$work/$1-$r.result"; done | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+if [[ "$metrics" == compare ]]; then
+  echo
+  printf '%-8s %10s %8s %12s   (medians of %s rounds; on: /metrics scraped every %s s)\n' variant msgs/s p99_ms \
+    cpu_us/msg "$rounds" "$scrape_every"
+  for v in off on; do
+    printf '%-8s %10s %8s %12s\n' "$v" "$(median "$v" 2)" "$(median "$v" 4)" "$(median "$v" 8)"
+  done
+  awk -v a="$(median on 2)" -v b="$(median off 2)" -v ap="$(median on 4)" -v bp="$(median off 4)" \
+    -v ac="$(median on 8)" -v bc="$(median off 8)" 'BEGIN {
+    printf "ratio on/off: msgs/s %.3f, p99 %.3f, CPU/msg %.3f\n", (b > 0 ? a / b : 0), (bp > 0 ? ap / bp : 0),
+      (bc > 0 ? ac / bc : 0) }'
+elif [[ "$auth" == compare ]]; then
   ratio token dev "token/dev"
   ratio mtls dev "mtls/dev"
   if [[ "$harness" == yes ]]; then ratio dev harness "dev/harness"; fi

@@ -5,6 +5,7 @@ find_package(Boost 1.81 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)  # libspdlog-dev: the JSON log lines (gateway/log/json_log)
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
 
 add_library(homebase_rapidjson INTERFACE)

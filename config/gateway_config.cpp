@@ -509,7 +509,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
   r.only_keys(root, "",
               {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools", "auth",
-               "clients"});
+               "clients", "log", "metrics"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
@@ -580,6 +580,40 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   if (cfg->store.path.empty()) r.fail(store, "store.path", "must not be empty");
   if (cfg->store.max_batch < 1) r.fail(store["max_batch"], "store.max_batch", "must be >= 1");
   if (cfg->store.path != ":memory:") cfg->store.path = resolve(base_dir, cfg->store.path);
+
+  auto log = root["log"];
+  r.only_keys(log, "log", {"level"});
+  r.get(log, "level", "log", cfg->log.level);
+  {
+    static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
+    if (std::find(std::begin(levels), std::end(levels), cfg->log.level) == std::end(levels))
+      r.fail(log["level"], "log.level", "must be one of trace, debug, info, warn, error, critical, off");
+  }
+
+  auto metrics = root["metrics"];
+  r.only_keys(metrics, "metrics", {"enabled", "listen"});
+  r.get(metrics, "enabled", "metrics", cfg->metrics.enabled);
+  {
+    std::string listen;
+    r.get(metrics, "listen", "metrics", listen);
+    if (!listen.empty()) {
+      // host:port (an IPv6 address in brackets: [::1]:9464)
+      auto colon = listen.rfind(':');
+      int listen_port = -1;
+      if (colon != std::string::npos && colon + 1 < listen.size() && colon + 6 >= listen.size() &&
+          std::all_of(listen.begin() + static_cast<std::ptrdiff_t>(colon) + 1, listen.end(),
+                      [](char c) { return c >= '0' && c <= '9'; }))
+        listen_port = std::stoi(listen.substr(colon + 1));
+      std::string host = colon == std::string::npos ? std::string() : listen.substr(0, colon);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+      if (listen_port < 0 || listen_port > 65535 || host.empty())
+        r.fail(metrics["listen"], "metrics.listen", "must be host:port, e.g. 127.0.0.1:9464");
+      cfg->metrics.listen_address = host;
+      cfg->metrics.listen_port = static_cast<unsigned short>(listen_port);
+    }
+  }
 
   auto delivery = root["delivery"];
   r.only_keys(delivery, "delivery",

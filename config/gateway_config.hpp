@@ -254,9 +254,25 @@ struct school {
   destination_auth auth;                                      // how letters are sent authenticated
 };
 
+// Logs (gateway/log/json_log): one JSON object per line on stderr. The level is re-read on SIGHUP.
+struct log_settings {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// GET /metrics (gateway/metrics/): Prometheus text exposition. On the main listener it needs an operator
+// (development mode: any caller without credentials); `listen` adds a listener of its own that serves only
+// /metrics, without authentication (bind it to loopback or a private network).
+struct metrics_settings {
+  bool enabled = true;         // false: /metrics answers 404 and the hot path records nothing
+  std::string listen_address;  // empty: no separate listener
+  unsigned short listen_port = 0;
+};
+
 struct gateway_config {
   server_settings server;
   store_settings store;
+  log_settings log;
+  metrics_settings metrics;
   delivery_settings delivery;
   std::vector<partner> partners;
   std::vector<medical_home> medical_homes;

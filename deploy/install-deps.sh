@@ -9,10 +9,12 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 packages=(build-essential cmake pkg-config ccache
-          libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev
+          libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev
           googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils)
 if (( want_test )); then
   packages+=(wrk)
+  # prometheus: its promtool checks the gateway's /metrics exposition (tests/integration/metrics_test).
+  packages+=(prometheus)
   # clang-14: the sanitizer tree's compiler; libclang-rt-14-dev: libclang_rt.{asan,ubsan_standalone,fuzzer}
   # (only recommended by clang-14); llvm-14: llvm-symbolizer, for symbolized sanitizer stack traces.
   packages+=(clang-14 libclang-rt-14-dev llvm-14)

@@ -3,7 +3,10 @@
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the configured deadline, drains the
 // store's writer and exits 0.
 //
-//   homebase --config FILE                   serve; prints "LISTENING <port>" once the socket is bound
+//   homebase --config FILE                   serve; prints "LISTENING <port>" once the socket is bound (and
+//                                            "METRICS <port>" when metrics.listen is set); logs are JSON
+//                                            lines on stderr (gateway/log/json_log); SIGHUP re-reads FILE
+//                                            and applies its log.level (nothing else is reloaded)
 //   homebase --check-config FILE             validate a config file and exit
 //   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
 //                                            no server, no store
@@ -34,6 +37,9 @@
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/disclosure/letter_sender.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
+#include "gateway/metrics/metrics_endpoint.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
@@ -42,6 +48,7 @@
 
 namespace asio = boost::asio;
 using namespace homebase;
+namespace hlog = homebase::gateway::log;
 
 namespace {
 
@@ -62,8 +69,11 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
     bool idle = server->in_flight() == 0 && delivery.in_flight() == 0 && letters.in_flight() == 0;
     if (idle || std::chrono::steady_clock::now() >= deadline) {
       if (!idle)
-        std::cerr << "homebase: shutdown deadline reached with " << server->in_flight() << " request(s) and "
-                  << delivery.in_flight() << " delivery attempt(s) in flight\n";
+        hlog::write({.lvl = hlog::level::warn,
+                     .event = "gateway.shutdown_deadline",
+                     .detail = "shutdown deadline reached with " + std::to_string(server->in_flight()) +
+                               " request(s) and " + std::to_string(delivery.in_flight()) +
+                               " delivery attempt(s) in flight"});
       ioc.stop();
       return;
     }
@@ -71,8 +81,31 @@ void drain_then_stop(asio::io_context& ioc, std::shared_ptr<gateway::http::serve
   });
 }
 
+// The configured log level (config checked it).
+void apply_log_level(const config::gateway_config& config) {
+  if (auto level = hlog::level_from_text(config.log.level)) hlog::set_level(*level);
+}
+
+// SIGHUP: re-reads the config file and applies its log.level; a file that does not load changes nothing.
+void reload_on_hangup(asio::signal_set& hangup, const std::string& config_path) {
+  hangup.async_wait([&hangup, config_path](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    try {
+      auto fresh = config::load_file(config_path);
+      apply_log_level(*fresh);
+      hlog::write(
+          {.lvl = hlog::level::warn, .event = "config.reloaded", .detail = "log.level " + fresh->log.level});
+    } catch (const std::exception& e) {
+      hlog::write({.lvl = hlog::level::error, .event = "config.reload_failed", .detail = e.what()});
+    }
+    reload_on_hangup(hangup, config_path);
+  });
+}
+
 int serve(const std::string& config_path) {
   auto file_config = config::load_file(config_path);
+  apply_log_level(*file_config);
+  gateway::metrics::gateway_metrics::instance().set_enabled(file_config->metrics.enabled);
   // The R4 model the validator uses, loaded now rather than on the first request (throws only when the
   // embedded model is broken, and then the gateway must not start).
   (void)fhir::definitions::type_registry::r4();
@@ -119,15 +152,35 @@ int serve(const std::string& config_path) {
   };
   flush_refusals();
   if (config->auth.development_mode)
-    std::cerr << "homebase: WARNING: DEVELOPMENT MODE (auth.development_mode): requests without credentials "
-                 "are served, as the partner their message names or as an operator. Loopback only; never "
-                 "expose this gateway.\n";
+    hlog::write({.lvl = hlog::level::warn,
+                 .event = "gateway.development_mode",
+                 .detail =
+                     "DEVELOPMENT MODE (auth.development_mode): requests without credentials are served, "
+                     "as the partner their message names or as an operator. Loopback only; never expose "
+                     "this gateway."});
+  // metrics.listen: /metrics alone on a listener of its own (no authentication, no TLS).
+  gateway::metrics::metrics_endpoint metrics_endpoint(config, store);
+  gateway::metrics::metrics_listener metrics_handler(metrics_endpoint);
+  std::shared_ptr<gateway::http::server> metrics_server;
+  if (!config->metrics.listen_address.empty() && config->metrics.enabled) {
+    auto settings = config->server;
+    settings.listen_address = config->metrics.listen_address;
+    settings.port = config->metrics.listen_port;
+    settings.tls.reset();
+    metrics_server = std::make_shared<gateway::http::server>(ioc, settings);
+  }
+  asio::signal_set hangup(ioc, SIGHUP);
+  reload_on_hangup(hangup, config_path);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    std::cerr << "homebase: signal " << signal << ", stopping\n";
+    hlog::write({.lvl = hlog::level::info,
+                 .event = "gateway.stopping",
+                 .detail = "signal " + std::to_string(signal)});
     server->stop();
+    if (metrics_server) metrics_server->stop();
+    hangup.cancel();
     audit_flush.cancel();
     delivery.stop();
     scheduler.stop();
@@ -140,18 +193,25 @@ int serve(const std::string& config_path) {
   delivery.start();
   scheduler.start();  // due times already past (the gateway was down) fire at once
   letters.start();
+  if (metrics_server) {
+    metrics_server->start(metrics_handler);
+    std::cout << "METRICS " << metrics_server->port() << std::endl;
+  }
   std::cout << "LISTENING " << server->port() << std::endl;
-  std::cerr << "homebase: listening on " << (config->server.tls ? "https://" : "http://")
-            << config->server.listen_address << ":" << server->port() << " (store " << config->store.path
-            << ", schema v" << store.schema_version() << ", " << config->medical_homes.size()
-            << " medical home(s), " << config->partners.size() << " partner(s))\n";
+  hlog::write({.lvl = hlog::level::info,
+               .event = "gateway.listening",
+               .detail = std::string(config->server.tls ? "https://" : "http://") +
+                         config->server.listen_address + ":" + std::to_string(server->port()) + " (store " +
+                         config->store.path + ", schema v" + std::to_string(store.schema_version()) + ", " +
+                         std::to_string(config->medical_homes.size()) + " medical home(s), " +
+                         std::to_string(config->partners.size()) + " partner(s))"});
 
   std::vector<std::thread> threads;
   for (int i = 1; i < config->server.io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
   store.stop();
-  std::cerr << "homebase: stopped\n";
+  hlog::write({.lvl = hlog::level::info, .event = "gateway.stopped"});
   return 0;
 }
 
@@ -188,10 +248,20 @@ int main(int argc, char** argv) {
     }
     if (option == "--config") return serve(argv[2]);
   } catch (const config::config_error& e) {
-    std::cerr << "homebase: configuration error: " << e.what() << "\n";
+    if (option == "--check-config")
+      std::cerr << "homebase: configuration error: " << e.what() << "\n";
+    else
+      hlog::write({.lvl = hlog::level::critical,
+                   .event = "config.invalid",
+                   .detail = std::string("configuration error: ") + e.what()});
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << "homebase: cannot start: " << e.what() << "\n";
+    if (option == "--check-config")
+      std::cerr << "homebase: cannot start: " << e.what() << "\n";
+    else
+      hlog::write({.lvl = hlog::level::critical,
+                   .event = "gateway.cannot_start",
+                   .detail = std::string("cannot start: ") + e.what()});
     return 1;
   }
   return usage();

@@ -10,6 +10,9 @@
 #include "fhir/fhir_time.hpp"
 #include "gateway/api/capability_statement.hpp"
 #include "gateway/auth/route_policy.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
+#include "gateway/metrics/route_label.hpp"
 
 namespace homebase::gateway {
 
@@ -73,11 +76,15 @@ std::string new_request_id() {
   return out;
 }
 
-// The caller's X-Request-Id when it is a sane token (printable, bounded), else a new one.
+// The caller's X-Request-Id when it is a safe token (1..128 of A-Z a-z 0-9 and . _ ~ : / + = @ -: it goes
+// into logs, AuditEvents and the headers of deliveries), else a new one (32 hex digits).
 std::string request_id_of(const http::request& req) {
   auto given = req["X-Request-Id"];
-  if (!given.empty() && given.size() <= 200 &&
-      std::all_of(given.begin(), given.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+  auto safe = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("._~:/+=@-").find(c) != std::string_view::npos;
+  };
+  if (!given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), safe))
     return std::string(given);
   return new_request_id();
 }
@@ -111,7 +118,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       validate_(config->server),
       rest_(store, config->server.public_base_url),
       checklist_(store),
-      audit_search_(config, store) {
+      audit_search_(config, store),
+      metrics_(config, store) {
   metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
@@ -137,10 +145,34 @@ http::response routes::refuse(const auth::refusal& refusal, http::request& req,
 }
 
 asio::awaitable<http::response> routes::handle(http::request& req, const http::connection_info& peer) {
-  auto path = http::target_path(req.target());
+  auto started = std::chrono::steady_clock::now();
   auto request_id = request_id_of(req);
-  auto need = auth::need_of(std::string_view(req.method_string().data(), req.method_string().size()), path);
+  auto route = metrics::route_label(http::target_path(req.target()));
   auth::principal who;
+  auto res = co_await serve(req, peer, request_id, who);
+  res.set("X-Request-Id", request_id);
+  int status = static_cast<int>(res.result_int());
+  metrics::gateway_metrics::instance().request(route, status);
+  if (log::enabled(log::level::info)) {
+    auto took_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    std::string detail(req.method_string());
+    detail.append(" ").append(std::to_string(took_us.count())).append(" us");
+    log::write({.lvl = log::level::info,
+                .event = "http.request",
+                .request_id = request_id,
+                .client = who.client_id,
+                .status = status,
+                .route = route,
+                .detail = detail});
+  }
+  co_return res;
+}
+
+asio::awaitable<http::response> routes::serve(http::request& req, const http::connection_info& peer,
+                                              const std::string& request_id, auth::principal& who) {
+  auto path = http::target_path(req.target());
+  auto need = auth::need_of(std::string_view(req.method_string().data(), req.method_string().size()), path);
   if (need.what != auth::access::open) {
     auto now_s = store::now_ms() / 1000;
     auto result = authn_.authenticate(req, peer, need.what == auth::access::partner_intake, now_s);
@@ -159,9 +191,7 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
         r.client_id = who.client_id;
         r.diagnostics = "client '" + who.client_id + "' is over its rate limit";
         audit_.refused(r, peer, req, request_id);
-        auto res = auth::refusal_response(r, req.version(), retry_after);
-        res.set("X-Request-Id", request_id);
-        co_return res;
+        co_return auth::refusal_response(r, req.version(), retry_after);
       }
     }
     if (auto denied = auth::permit(who, need)) co_return refuse(*denied, req, peer, request_id);
@@ -189,7 +219,6 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
       res.set(bhttp::field::retry_after, "1");
     }
   }
-  res.set("X-Request-Id", request_id);
   co_return res;
 }
 
@@ -251,6 +280,10 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
   if (path == "/healthz") {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
     co_return http::make_response(bhttp::status::ok, R"({"status":"ok"})", "application/json");
+  }
+  if (path == "/metrics") {
+    if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+    co_return metrics_.handle(req.version());
   }
   if (path == "/readyz") {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);

@@ -4,10 +4,12 @@
 // and checked against what the route needs (gateway/auth/route_policy); a refusal is answered 401/403/429
 // and audited as a Security Alert (gateway/audit/request_audit). A medical_home client reads only its own
 // children (api::read_scope); every read or search that disclosed a child's data is audited before the
-// answer leaves. Every answer carries X-Request-Id (the caller's, or a new one).
+// answer leaves. Every answer carries X-Request-Id (the caller's, or a new one), is counted in
+// homebase_http_requests_total (metrics::route_label) and logged as one `http.request` line.
 //   GET  /.well-known/smart-configuration, POST /auth/token, POST /auth/introspect: auth::token_endpoint
 //   GET  /healthz                      process is up
 //   GET  /readyz                       store reachable
+//   GET  /metrics                      metrics::metrics_endpoint (Prometheus text; operator)
 //   GET  /fhir/metadata                CapabilityStatement
 //   POST /fhir/$process-message        message_intake
 //   POST /fhir/$validate               validate_operation (any resource)
@@ -37,6 +39,7 @@
 #include "gateway/auth/token_endpoint.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
+#include "gateway/metrics/metrics_endpoint.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 
 namespace homebase::gateway {
@@ -53,6 +56,9 @@ class routes final : public http::request_handler {
                                                 const http::connection_info& peer) override;
 
  private:
+  // Authentication, permission and the route; `who` is set once the caller is known.
+  boost::asio::awaitable<http::response> serve(http::request& req, const http::connection_info& peer,
+                                               const std::string& request_id, auth::principal& who);
   // The route itself, once the caller is allowed on it.
   boost::asio::awaitable<http::response> dispatch(http::request& req, const http::connection_info& peer,
                                                   const auth::principal& who, api::read_scope& scope);
@@ -74,7 +80,8 @@ class routes final : public http::request_handler {
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_search_;  // GET /fhir/AuditEvent
+  audit::audit_api audit_search_;      // GET /fhir/AuditEvent
+  metrics::metrics_endpoint metrics_;  // GET /metrics
   std::string metadata_;
 };
 

@@ -2,6 +2,8 @@
 
 #include "gateway/audit/audit_trail.hpp"
 #include "gateway/audit/refusal_throttle.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
 namespace homebase::gateway::audit {
@@ -83,8 +85,18 @@ boost::asio::awaitable<bool> request_audit::disclosed(const auth::principal& who
 
 void request_audit::refused(const auth::refusal& refusal, const http::connection_info& peer,
                             const http::request& req, const std::string& request_id) {
+  metrics::gateway_metrics::instance().auth_refused(refusal.reason);
   auto now = store::now_ms();
   auto decision = throttle_->on_refusal(peer.address, refusal.reason, now);
+  // Logged like it is audited: one by one up to the throttle's allowance (a flood of refusals must not
+  // flood the log); the rest are in the minute's summary AuditEvent and in the metric.
+  if (decision.record)
+    log::write({.lvl = log::level::info,
+                .event = "auth.refused",
+                .request_id = request_id,
+                .client = refusal.client_id,
+                .status = refusal.status,
+                .detail = refusal.reason});
   std::vector<ma::audit_record> records;
   if (decision.record) {
     ma::audit_record r;

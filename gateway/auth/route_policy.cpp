@@ -68,7 +68,7 @@ route_need need_of(std::string_view method, std::string_view path) {
       path == "/readyz" || path == "/auth/token")
     return open;
   route_need any;
-  if (path == "/auth/introspect" || path == "/admin" || path.starts_with("/admin/")) {
+  if (path == "/auth/introspect" || path == "/admin" || path.starts_with("/admin/") || path == "/metrics") {
     route_need n;
     n.what = access::operator_only;
     return n;

@@ -1,7 +1,7 @@
 // route_policy: what each route needs from its caller (issue 9 item 3), decided from the method and path
 // alone, before any handler runs ("routes declare what they need; handlers never parse credentials"):
 //   open            GET /fhir/metadata, /.well-known/smart-configuration, /healthz, /readyz, POST /auth/token
-//   operator        /admin/*, POST /auth/introspect
+//   operator        /admin/*, POST /auth/introspect, GET /metrics
 //   partner intake  POST /fhir/$process-message, POST /fhir/Bundle (which partner, and which events, is
 //                   checked against the message itself by pipeline/message_intake)
 //   fhir            the FHIR API on data: a SMART scope for (type, interaction), held by an operator or a

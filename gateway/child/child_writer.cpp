@@ -1,6 +1,7 @@
 #include "gateway/child/child_writer.hpp"
 
 #include "gateway/audit/audit_trail.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
 #include "mappers/model/patient_match.hpp"
 #include "mappers/model/record_codec.hpp"
 
@@ -45,8 +46,11 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
   out.child_id = tx.save_child(child_id, child.record_json, child.identifiers);
   if (!tx.ok()) return out;
   tx.add_match_keys(out.child_id, child.birth_date, child.match_keys);
-  // 3. The rules' next due time commits with the items they added.
+  // 3. The rules' next due time commits with the items they added (counted by rule: a batch that rolls
+  // back afterwards was counted all the same).
   save_coordination_due(tx, out.child_id, child.coordination);
+  for (const auto& change : child.coordination.changes)
+    metrics::gateway_metrics::instance().rule_change(change);
   // 4. The read API sees the record in the same transaction (read-your-writes).
   out.resources_changed = store_child_resources(tx, out.child_id, child.resources, now_ms);
   if (!tx.ok()) return out;

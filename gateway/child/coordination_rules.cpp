@@ -13,6 +13,7 @@ coordination_outcome run_coordination(mappers::model::coordination_record& recor
   auto run = mappers::coordination::apply_rules(record, settings, now, source);
   coordination_outcome out;
   out.changed = run.changed();
+  out.changes = std::move(run.changes);
   if (run.next_due) out.next_due_ms = duration_cast<milliseconds>(run.next_due->time_since_epoch()).count();
   return out;
 }

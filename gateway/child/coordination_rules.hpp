@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/gateway_config.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -17,6 +19,7 @@ namespace homebase::gateway::child {
 struct coordination_outcome {
   bool changed = false;
   std::optional<std::int64_t> next_due_ms;  // unix ms; nullopt: no clock pending
+  std::vector<std::string> changes;         // the rules' changes ("added pcp-visit|ENC-1"), for the metrics
 };
 
 // Runs the rules on `record` at `now_ms` (unix ms). `source` names who ran them in the record's events.

@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <iostream>
 #include <random>
 #include <set>
 #include <vector>
@@ -19,6 +18,8 @@
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/delivery/retry_after.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
@@ -61,7 +62,9 @@ mappers::audit::audit_record delivery_service::disclosure_record(const config::m
                               home.organization_identifiers.front().value};
   r.recipient.address = home.fhir_base_url;
   r.purpose = {"http://terminology.hl7.org/CodeSystem/v3-ActReason", "COC", "coordination of care"};
-  r.request_id = row.header_id;  // the correlation id: the MessageHeader that queued the delivery
+  // The correlation id: the X-Request-Id of the message that queued the delivery (also sent with the POST);
+  // a message kept before migration 12 has none, and its MessageHeader.id stands in.
+  r.request_id = row.request_id.empty() ? row.header_id : row.request_id;
   r.entity_type = "Bundle";
   r.entity_identifier = {"http://homebase.example.org/fhir/sid/delivery", std::to_string(row.id)};
   r.gateway_url = config_->server.public_base_url;
@@ -118,14 +121,19 @@ delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr con
     : ioc_(ioc), config_(std::move(config)), store_(store) {
   const auto& d = config_->delivery;
   policy_ = retry_policy::of(d);
-  if (d.max_attempts > 0)
-    std::cerr << "homebase: delivery.max_attempts is " << d.max_attempts
-              << ": a delivery is dead-lettered after that many attempts even within delivery.give_up_after"
-                 " (remove it to keep retrying for the whole period)\n";
+  if (d.max_attempts > 0) {
+    auto detail = "delivery.max_attempts is " + std::to_string(d.max_attempts) +
+                  ": a delivery is dead-lettered after that many attempts even within "
+                  "delivery.give_up_after (remove it to keep retrying for the whole period)";
+    log::write({.lvl = log::level::warn, .event = "config.max_attempts", .detail = detail});
+  }
   for (const auto& home : config_->medical_homes) {
     workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, *config_));
     if (config_->delivery_window(home) == 0)
-      std::cerr << "homebase: deliveries to medical home " << home.id << " are held (window 0)\n";
+      log::write({.lvl = log::level::warn,
+                  .event = "delivery.held",
+                  .medical_home = home.id,
+                  .detail = "deliveries to this medical home are held (window 0)"});
   }
 }
 
@@ -138,7 +146,10 @@ void delivery_service::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        std::cerr << "homebase: delivery worker " << id << " stopped: " << ex.what() << "\n";
+        log::write({.lvl = log::level::critical,
+                    .event = "delivery.worker_stopped",
+                    .medical_home = id,
+                    .detail = ex.what()});
       }
     });
 }
@@ -221,8 +232,11 @@ void delivery_service::start_lane(const std::shared_ptr<worker>& w, store::outbo
                      try {
                        std::rethrow_exception(e);
                      } catch (const std::exception& ex) {
-                       std::cerr << "homebase: delivery to " << w->home.id << " failed: " << ex.what()
-                                 << "\n";
+                       log::write({.lvl = log::level::error,
+                                   .event = "delivery.exception",
+                                   .child = child_id,
+                                   .medical_home = w->home.id,
+                                   .detail = ex.what()});
                      }
                      report = attempt_report{};  // not recorded: the row is sent again after a pause
                    }
@@ -288,7 +302,7 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
       result.error = *problems;  // the medical home receives only valid R4; no retry can help
     } else {
       // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
-      result = co_await w->credentials.post(*l->client, url, payload, fhir_json);
+      result = co_await w->credentials.post(*l->client, url, payload, fhir_json, row.request_id);
       auto queued_for = std::chrono::milliseconds(store::now_ms() - row.queued_ms);
       outcome = policy_.classify(result.status, attempts, queued_for);
       report.transient = outcome != verdict::sent && retry_policy::transient(result.status);
@@ -319,11 +333,35 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
   };
   report.committed = co_await store::run_in_store(store_, std::move(record_attempt));
   report.outcome = outcome;
+  std::string_view outcome_text = outcome == verdict::sent   ? "sent"
+                                  : outcome == verdict::dead ? "dead"
+                                                             : "retry";
+  if (report.committed) metrics::gateway_metrics::instance().delivery_attempt(w->home.id, outcome_text);
+  std::string answer = result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
   if (report.committed && outcome == verdict::dead) {
-    std::string answer = result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
-    std::cerr << "homebase: ALERT dead letter: delivery " << id << " (message " << row.message_id
-              << ") to medical home " << w->home.id << " after " << attempts
-              << " attempt(s): " << answer.substr(0, 200) << "; requeue with POST /admin/messages/$replay\n";
+    // The operator's alert: a dead letter waits for a person.
+    auto detail = "ALERT dead letter after " + std::to_string(attempts) +
+                  " attempt(s): " + answer.substr(0, 200) + "; requeue with POST /admin/messages/$replay";
+    log::write({.lvl = log::level::error,
+                .event = "delivery.dead_letter",
+                .request_id = row.request_id,
+                .message_id = row.message_id,
+                .child = row.child_id,
+                .medical_home = w->home.id,
+                .delivery = id,
+                .status = result.status,
+                .detail = detail});
+  } else {
+    log::write(
+        {.lvl = outcome == verdict::sent ? log::level::info : log::level::warn,
+         .event = outcome == verdict::sent ? "delivery.sent" : "delivery.retry",
+         .request_id = row.request_id,
+         .message_id = row.message_id,
+         .child = row.child_id,
+         .medical_home = w->home.id,
+         .delivery = id,
+         .status = result.status,
+         .detail = outcome == verdict::sent ? std::string_view() : std::string_view(answer).substr(0, 200)});
   }
   co_return report;
 }

@@ -13,11 +13,11 @@
 #include <boost/system/system_error.hpp>
 #include <cctype>
 #include <chrono>
-#include <iostream>
 #include <mutex>
 #include <vector>
 
 #include "gateway/auth/client_assertion_signer.hpp"
+#include "gateway/log/json_log.hpp"
 
 namespace homebase::gateway::delivery {
 
@@ -174,7 +174,9 @@ destination_credentials::destination_credentials(const config::destination_auth&
       throw config::config_error(name + ".smart: " + e.what());
     }
     if (a.token_url.starts_with("http://") && !loopback_url(a.token_url))
-      std::cerr << "homebase: WARNING " << name << ".smart.token_url is plain http (SMART requires TLS)\n";
+      log::write({.lvl = log::level::warn,
+                  .event = "config.plain_http_token_url",
+                  .detail = name + ".smart.token_url is plain http (SMART requires TLS)"});
   }
 }
 
@@ -274,18 +276,20 @@ asio::awaitable<http_result> destination_credentials::post(const std::string& ur
 
 asio::awaitable<http_result> destination_credentials::post(http_client& client, const std::string& url,
                                                            const std::string& body,
-                                                           const std::string& content_type) {
+                                                           const std::string& content_type,
+                                                           const std::string& request_id) {
   auto s = state_;
+  const std::string accept = "application/fhir+json";
   auto credential = co_await authorize();
   if (!credential.error.empty()) co_return http_result{0, credential.error, {}, {}};
-  auto result = co_await client.post(url, body, content_type, credential.header);
+  auto result = co_await client.post(url, body, content_type, credential.header, accept, request_id);
   if (result.status == 401 && s->auth.how == config::destination_auth::method::smart) {
     // The token expired early or was revoked: once more with a new one.
     drop(credential.header);
     credential = co_await authorize();
     if (!credential.error.empty())
       co_return http_result{0, "HTTP 401 with our access token, then " + credential.error, {}, {}};
-    result = co_await client.post(url, body, content_type, credential.header);
+    result = co_await client.post(url, body, content_type, credential.header, accept, request_id);
   }
   co_return result;
 }

@@ -49,9 +49,11 @@ class destination_credentials {
   // POSTs `body` to `url` with this destination's credentials (see above). Never throws.
   boost::asio::awaitable<http_result> post(const std::string& url, const std::string& body,
                                            const std::string& content_type);
-  // The same through `client` (made with client_for(); a delivery lane keeps its connection open).
+  // The same through `client` (made with client_for(); a delivery lane keeps its connection open), with
+  // `request_id` as X-Request-Id when not empty.
   boost::asio::awaitable<http_result> post(http_client& client, const std::string& url,
-                                           const std::string& body, const std::string& content_type);
+                                           const std::string& body, const std::string& content_type,
+                                           const std::string& request_id = {});
   // A keep-alive client with this destination's TLS context (its client certificate) and timeout.
   [[nodiscard]] std::unique_ptr<http_client> client_for() const;
 

@@ -37,6 +37,7 @@ template <typename Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
                                           const std::string& body, const std::string& content_type,
                                           const std::string& authorization, const std::string& accept,
+                                          const std::string& request_id,
                                           std::chrono::steady_clock::time_point deadline) {
   exchange_result out;
   auto& result = out.result;
@@ -49,6 +50,7 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& low
   req.set(bhttp::field::content_type, content_type);
   req.set(bhttp::field::accept, accept);
   if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
+  if (!request_id.empty()) req.set("X-Request-Id", request_id);  // the correlation id of the cause
   req.body() = body;
   req.prepare_payload();
   lowest.expires_at(deadline);
@@ -125,11 +127,13 @@ struct http_client::connection {
   beast::tcp_stream& lowest() { return secure ? secure->next_layer() : *plain; }
   asio::awaitable<exchange_result> send(const std::string& body, const std::string& content_type,
                                         const std::string& authorization, const std::string& accept,
+                                        const std::string& request_id,
                                         std::chrono::steady_clock::time_point deadline) {
     if (secure)
       co_return co_await exchange(*secure, lowest(), url, body, content_type, authorization, accept,
-                                  deadline);
-    co_return co_await exchange(*plain, *plain, url, body, content_type, authorization, accept, deadline);
+                                  request_id, deadline);
+    co_return co_await exchange(*plain, *plain, url, body, content_type, authorization, accept, request_id,
+                                deadline);
   }
   // Closes politely (TLS close_notify under the deadline still set on the stream).
   asio::awaitable<void> shut_down() {
@@ -156,7 +160,8 @@ void http_client::close() {
 
 asio::awaitable<http_result> http_client::post(const std::string& url_text, const std::string& body,
                                                const std::string& content_type,
-                                               const std::string& authorization, const std::string& accept) {
+                                               const std::string& authorization, const std::string& accept,
+                                               const std::string& request_id) {
   http_result result;
   parsed_url url;
   if (!parse_url(url_text, url)) {
@@ -169,7 +174,7 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
   if (kept_ && (kept_->origin != origin || now - kept_->last_used > keep_alive_idle)) close();
   if (kept_) {
     kept_->url = url;
-    auto sent = co_await kept_->send(body, content_type, authorization, accept, deadline);
+    auto sent = co_await kept_->send(body, content_type, authorization, accept, request_id, deadline);
     if (!sent.nothing_back || std::chrono::steady_clock::now() >= deadline) {
       if (sent.keep) {
         kept_->last_used = std::chrono::steady_clock::now();
@@ -221,7 +226,7 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
       co_return result;
     }
   }
-  auto sent = co_await conn->send(body, content_type, authorization, accept, deadline);
+  auto sent = co_await conn->send(body, content_type, authorization, accept, request_id, deadline);
   if (keep_alive_ && sent.keep) {
     conn->last_used = std::chrono::steady_clock::now();
     kept_ = std::move(conn);

@@ -46,10 +46,12 @@ class http_client {
   http_client& operator=(const http_client&) = delete;
 
   // `authorization`: the Authorization header value, none when empty (destination_credentials.hpp).
+  // `request_id`: sent as X-Request-Id when not empty (the correlation id of what caused the POST).
   boost::asio::awaitable<http_result> post(const std::string& url, const std::string& body,
                                            const std::string& content_type,
                                            const std::string& authorization = {},
-                                           const std::string& accept = "application/fhir+json");
+                                           const std::string& accept = "application/fhir+json",
+                                           const std::string& request_id = {});
   // Closes a kept connection (without TLS close_notify); the next post() opens a new one.
   void close();
   // Connections opened so far (tests, bench).

@@ -4,13 +4,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <iostream>
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
 #include "gateway/delivery/retry_after.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/log/json_log.hpp"
 #include "gateway/store/letter_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
 
@@ -51,7 +51,7 @@ void letter_sender::start() {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      std::cerr << "homebase: school letter sender stopped: " << ex.what() << "\n";
+      log::write({.lvl = log::level::critical, .event = "letters.sender_stopped", .detail = ex.what()});
     }
   });
 }
@@ -76,7 +76,7 @@ asio::awaitable<void> letter_sender::run() {
     std::int64_t next_due = 0;
     auto now = store::now_ms();
     auto due = store::letter_table::next_due(store_, now, next_due);
-    if (!due) std::cerr << "homebase: school letters: " << due.error() << "\n";
+    if (!due) log::write({.lvl = log::level::error, .event = "letters.read_failed", .detail = due.error()});
     auto letter = due ? std::move(*due) : std::nullopt;
     if (!letter) {
       if (woken_) continue;

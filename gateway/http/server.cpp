@@ -13,12 +13,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <iostream>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "gateway/http/peer_certificate.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
 
 namespace homebase::gateway::http {
 
@@ -65,7 +66,7 @@ void log_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    std::cerr << "homebase: connection ended by exception: " << ex.what() << "\n";
+    log::write({.lvl = log::level::error, .event = "http.connection_exception", .detail = ex.what()});
   }
 }
 }  // namespace
@@ -138,7 +139,8 @@ asio::awaitable<void> server::accept_loop() {
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) co_return;
       // E.g. too many open files: pause instead of spinning, then accept again.
-      std::cerr << "homebase: accept: " << ec.message() << "\n";
+      auto why = ec.message();
+      log::write({.lvl = log::level::error, .event = "http.accept_failed", .detail = why});
       asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
       co_await pause.async_wait(nothrow);
       continue;
@@ -212,6 +214,7 @@ asio::awaitable<void> server::refuse(tcp::socket socket, admission why) {
                      : make_error(bhttp::status::service_unavailable, "transient",
                                   "the gateway has too many connections open; retry shortly");
   res.set(bhttp::field::retry_after, "1");
+  metrics::gateway_metrics::instance().request("(edge)", static_cast<int>(res.result_int()));
   if (tls_) {
     beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
     stream.next_layer().expires_after(linger_time);
@@ -348,6 +351,8 @@ asio::awaitable<bool> server::serve(Stream& stream, const connection_info& peer)
     bool consumed = !ec && parser.is_done();
     if (early) {
       res = std::move(*early);
+      // Answered at the edge, before the router: counted under one route name.
+      metrics::gateway_metrics::instance().request("(edge)", static_cast<int>(res.result_int()));
       if (!ec) res.version(parser.get().version());
       keep_alive = consumed && parser.get().keep_alive();
     } else {

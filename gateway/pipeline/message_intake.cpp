@@ -10,6 +10,8 @@
 #include "fhir/message_bundle.hpp"
 #include "gateway/audit/audit_trail.hpp"
 #include "gateway/child/child_writer.hpp"
+#include "gateway/log/json_log.hpp"
+#include "gateway/metrics/gateway_metrics.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/inbound/discharge_translator.hpp"
@@ -164,6 +166,12 @@ struct ingest_state {
   std::string prior_merge_notes;                            // duplicate: what it noted the first time
   // The AuditEvent of the message's receipt (BALP PatientCreate), filled on the strand, written with it.
   mappers::audit::audit_record received_audit;
+  std::string request_id;       // the correlation id (X-Request-Id), kept with the message
+  std::int64_t message_id = 0;  // created: the messages row
+  std::int64_t child_id = 0;    // created and merged: the child
+  // The writer's side of the stage timings: set by the job on the writer thread, read after the completion.
+  std::chrono::steady_clock::time_point job_started{};
+  std::chrono::steady_clock::time_point job_ended{};
 };
 
 namespace {
@@ -243,8 +251,11 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
                                "expected Content-Type application/fhir+json, got '" +
                                    std::string(req[bhttp::field::content_type]) + "'");
 
+  auto& meter = metrics::gateway_metrics::instance();
+  auto started = std::chrono::steady_clock::now();
   auto state = std::make_shared<ingest_state>();
   state->body = std::move(req.body());
+  state->request_id = std::string(req["X-Request-Id"]);
   // Parsed in place on a copy: the copy is cheap next to the parse it saves, and the body itself is kept
   // byte for byte for the store.
   std::string scratch = state->body;
@@ -253,6 +264,7 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
     co_return http::make_error(
         bhttp::status::bad_request, "structure",
         "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
+  meter.stage(metrics::intake_stage::parse, std::chrono::steady_clock::now() - started);
 
   auto check = fhir::check_message_bundle(doc);
   if (check.http_status != 200)
@@ -273,8 +285,10 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
 
   // R4 validation of the whole Bundle. It needs the partner (strict or lenient), so it follows the
   // partner check; an unknown sender is refused before its message costs a validation.
-  if (auto refused = refuse_invalid(validator_, doc, *partner, state->validation_notes))
-    co_return std::move(*refused);
+  started = std::chrono::steady_clock::now();
+  auto refused_invalid = refuse_invalid(validator_, doc, *partner, state->validation_notes);
+  meter.stage(metrics::intake_stage::validate, std::chrono::steady_clock::now() - started);
+  if (refused_invalid) co_return std::move(*refused_invalid);
 
   if (!mappers::inbound::message_event_of(env.event_system, env.event_code))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
@@ -284,9 +298,11 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
 
   // The partner's local codes get their standard equivalents next to them, before the translation, which
   // recognises only standard codes. Only the parsed tree changes: the body is stored as it was received.
+  started = std::chrono::steady_clock::now();
   auto code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(),
                                                             concept_maps_->for_partner(partner->id));
   auto translated = mappers::inbound::translate_message(doc, partner->id);
+  meter.stage(metrics::intake_stage::translate, std::chrono::steady_clock::now() - started);
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
                                "Bundle");
@@ -355,6 +371,7 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     m.partner_id = state->partner_id;
     m.event_code = envelope.event_code;
     m.received_at = state->received_at;
+    m.request_id = state->request_id;
     // The receipt's AuditEvent, in the same transaction (a held message names the child by identifier).
     auto& received = state->received_audit;
     received.recorded_ms = store::now_ms();
@@ -371,7 +388,7 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
       m.translation = model::encode(state->translation.record);
       m.route_note = state->route_note;
       m.match_candidates = target.candidates;
-      (void)tx.insert_message(m, state->body);
+      state->message_id = tx.insert_message(m, state->body);
       (void)audit::record(tx, received, {});
       state->kind = ingest_kind::created;
       return tx.ok();
@@ -394,11 +411,57 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     cause.audit = &received;
     auto saved = child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
     if (saved.queued) state->destination = route.home->id;
+    state->message_id = saved.message_id.value_or(0);
+    state->child_id = saved.child_id;
     state->kind = ingest_kind::created;
     return tx.ok();
   };
-  bool committed = co_await store::run_in_store(store_, std::move(ingest));
+  // The writer-side stage times: waiting for the writer (submit to the job's start), and the commit
+  // (the job's end to this coroutine's resumption: the rest of the batch, COMMIT with its fsync, the post).
+  store::sqlite_store::job timed = [state, work = std::move(ingest)](store::write_tx& tx) {
+    state->job_started = std::chrono::steady_clock::now();
+    bool ok = work(tx);
+    state->job_ended = std::chrono::steady_clock::now();
+    return ok;
+  };
+  auto submitted = std::chrono::steady_clock::now();
+  bool committed = co_await store::run_in_store(store_, std::move(timed));
+  if (committed && state->job_started != std::chrono::steady_clock::time_point{}) {
+    auto& meter = metrics::gateway_metrics::instance();
+    meter.stage(metrics::intake_stage::writer_wait, state->job_started - submitted);
+    meter.stage(metrics::intake_stage::commit, std::chrono::steady_clock::now() - state->job_ended);
+  }
   if (!committed) state->kind = ingest_kind::failed;
+  switch (state->kind) {
+    case ingest_kind::created:
+      log::write({.lvl = log::level::info,
+                  .event = state->document ? "document.accepted" : "message.accepted",
+                  .request_id = state->request_id,
+                  .message_id = state->message_id,
+                  .child = state->child_id,
+                  .client = state->partner_id,
+                  .medical_home = state->destination,
+                  .detail = state->route_note.empty()
+                                ? std::string_view(state->envelope.event_code)
+                                : std::string_view("held: see the message's route note")});
+      break;
+    case ingest_kind::duplicate:
+      log::write({.lvl = log::level::info,
+                  .event = "message.repeated",
+                  .request_id = state->request_id,
+                  .client = state->partner_id,
+                  .detail = "answered with the original response"});
+      break;
+    case ingest_kind::failed:
+      log::write({.lvl = log::level::error,
+                  .event = "message.store_failed",
+                  .request_id = state->request_id,
+                  .client = state->partner_id,
+                  .detail = "the store job failed; 503 sent"});
+      break;
+    case ingest_kind::bundle_reused:
+      break;
+  }
   if (state->kind == ingest_kind::created && !state->destination.empty() && notify_)
     notify_(state->destination);
 }
@@ -409,15 +472,19 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
     co_return http::make_error(bhttp::status::unsupported_media_type, "not-supported",
                                "expected Content-Type application/fhir+json, got '" +
                                    std::string(req[bhttp::field::content_type]) + "'");
+  auto& meter = metrics::gateway_metrics::instance();
+  auto started = std::chrono::steady_clock::now();
   auto state = std::make_shared<ingest_state>();
   state->document = true;
   state->body = std::move(req.body());
+  state->request_id = std::string(req["X-Request-Id"]);
   std::string scratch = state->body;
   rapidjson::Document doc;
   if (auto error = fhir::parse_json_in_place(scratch, doc, {config_->server.json_max_depth}))
     co_return http::make_error(
         bhttp::status::bad_request, "structure",
         "malformed JSON at byte " + std::to_string(error->offset) + ": " + error->message);
+  meter.stage(metrics::intake_stage::parse, std::chrono::steady_clock::now() - started);
   auto member_text = [](const rapidjson::Value& v, const char* name) -> std::string {
     if (!v.IsObject()) return {};
     auto it = v.FindMember(name);
@@ -461,16 +528,20 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
   state->partner_id = partner->id;
   state->received_audit = receipt_audit(*config_, sender, *partner, req);
 
-  if (auto refused = refuse_invalid(validator_, doc, *partner, state->validation_notes))
-    co_return std::move(*refused);
+  started = std::chrono::steady_clock::now();
+  auto refused_invalid = refuse_invalid(validator_, doc, *partner, state->validation_notes);
+  meter.stage(metrics::intake_stage::validate, std::chrono::steady_clock::now() - started);
+  if (refused_invalid) co_return std::move(*refused_invalid);
   if (!mappers::inbound::is_discharge_document(doc))
     co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
                                "only discharge summary documents (Composition.type LOINC 18842-5) are "
                                "accepted",
                                "Bundle.entry[0].resource.type");
+  started = std::chrono::steady_clock::now();
   auto code_notes = mappers::terminology::translate_codings(doc, doc.GetAllocator(),
                                                             concept_maps_->for_partner(partner->id));
   auto translated = mappers::inbound::translate_discharge_document(doc, partner->id);
+  meter.stage(metrics::intake_stage::translate, std::chrono::steady_clock::now() - started);
   if (!translated.ok)
     co_return http::make_error(bhttp::status::unprocessable_entity, "processing", translated.message,
                                "Bundle");

@@ -5,10 +5,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <iostream>
 #include <memory>
 
 #include "gateway/child/child_writer.hpp"
+#include "gateway/log/json_log.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
 
@@ -37,7 +37,7 @@ void clock_scheduler::start() {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      std::cerr << "homebase: clock scheduler stopped: " << ex.what() << "\n";
+      log::write({.lvl = log::level::critical, .event = "scheduler.stopped", .detail = ex.what()});
     }
   });
 }

@@ -117,8 +117,8 @@ std::string write_tx::message_body(std::int64_t id) {
 std::int64_t write_tx::insert_message(const stored_message& m, std::string_view body) {
   auto& s = prepare(
       "INSERT INTO messages(bundle_id, header_id, partner_id, event_code, received_at, status, "
-      "destination, child_id, translation, route_note, match_candidates, merge_notes) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "destination, child_id, translation, route_note, match_candidates, merge_notes, request_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.bind(1, m.bundle_id)
       .bind(2, m.header_id)
       .bind(3, m.partner_id)
@@ -130,6 +130,7 @@ std::int64_t write_tx::insert_message(const stored_message& m, std::string_view 
   else
     s.bind_null(8);
   s.bind(9, m.translation).bind(10, m.route_note).bind(11, m.match_candidates).bind(12, m.merge_notes);
+  s.bind(13, m.request_id);
   if (!check(s.step(), "insert message")) return 0;
   auto id = sqlite3_last_insert_rowid(db_);
   auto& b = prepare("INSERT INTO message_bodies(message_id, body) VALUES(?1, ?2)");

@@ -38,6 +38,7 @@ struct stored_message {
   std::string match_candidates;  // status held_for_match: the children it could be about, "3,5"
   // What the merge noted (pipeline/merge_notes encoding): part of the response, so kept for a repeat.
   std::string merge_notes;
+  std::string request_id;  // the correlation id of the request that brought it (X-Request-Id)
 };
 
 }  // namespace homebase::gateway::store

@@ -202,7 +202,7 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
   // outbox_child_pending for the older row); the partial indexes need their WHERE terms written alike.
   auto& s = read_statement(
       "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, o.queued_ms, "
-      "m.header_id, m.partner_id FROM outbox o JOIN messages m ON m.id = o.message_id "
+      "m.header_id, m.partner_id, m.request_id FROM outbox o JOIN messages m ON m.id = o.message_id "
       "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') AND o.next_attempt_ms <= ?2 "
       "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.child_id = o.child_id AND p.destination = ?1 "
       "AND p.status IN ('queued', 'retrying') AND p.id < o.id) "
@@ -222,6 +222,7 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
     r.queued_ms = s.column_int(6);
     r.header_id = s.column_text(7);
     r.partner_id = s.column_text(8);
+    r.request_id = s.column_text(9);
     out.push_back(std::move(r));
   }
   s.reset();

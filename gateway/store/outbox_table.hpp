@@ -40,6 +40,7 @@ struct outbox_row {
   std::string destination;
   std::string header_id;   // of the message that queued it (due_outbox only)
   std::string partner_id;  // (due_outbox only)
+  std::string request_id;  // the message's correlation id, sent as X-Request-Id (due_outbox only)
   outbox_status status = outbox_status::queued;
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;

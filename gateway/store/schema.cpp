@@ -263,6 +263,11 @@ CREATE TABLE message_bodies(
 INSERT INTO message_bodies(message_id, body) SELECT id, body FROM messages;
 ALTER TABLE messages DROP COLUMN body;
 )sql",
+    // 12: the correlation id (the request's X-Request-Id, or the one the gateway made) kept with each
+    // message, so that the deliveries it causes carry it to the medical home (issue 13 item 2).
+    R"sql(
+ALTER TABLE messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

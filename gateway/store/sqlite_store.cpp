@@ -162,6 +162,15 @@ bool sqlite_store::run_batch(std::vector<std::pair<job, completion>>& batch, std
   return false;
 }
 
+sqlite_store::writer_statistics sqlite_store::statistics() const {
+  writer_statistics s;
+  s.batches = batches_.load(std::memory_order_relaxed);
+  s.jobs = batch_jobs_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < batch_buckets_.size(); ++i)
+    s.batch_buckets[i] = batch_buckets_[i].load(std::memory_order_relaxed);
+  return s;
+}
+
 void sqlite_store::writer_loop() {
   std::vector<std::pair<job, completion>> batch;
   std::vector<bool> results;
@@ -174,6 +183,15 @@ void sqlite_store::writer_loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+    }
+    {
+      auto n = batch.size();
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      batch_jobs_.fetch_add(n, std::memory_order_relaxed);
+      std::size_t bucket = 0;
+      while (bucket < batch_size_bounds.size() && n > static_cast<std::size_t>(batch_size_bounds[bucket]))
+        ++bucket;
+      batch_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
     }
     bool committed = run_batch(batch, results);
     // The checkpoint thread copies most frames while the writer goes on; when the WAL has grown past the

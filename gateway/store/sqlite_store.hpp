@@ -27,6 +27,8 @@
 
 #include <sqlite3.h>
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -97,6 +99,17 @@ class sqlite_store {
   // For the table units inside store/ only (auth, audit, consent, letter): runs `reader` with the read
   // connection, under its mutex.
   void read(const std::function<void(sqlite3*)>& reader);
+  // Group commit so far (read-only statistics, for gateway/metrics): batches committed or failed, the jobs
+  // in them, and batches by size: batch_buckets[i] counts batches of at most batch_size_bounds[i] jobs
+  // (and more than the bound before it); the last counts the larger ones. Any thread.
+  static constexpr std::array<int, 9> batch_size_bounds{1, 2, 4, 8, 16, 32, 64, 128, 256};
+  struct writer_statistics {
+    std::uint64_t batches = 0;
+    std::uint64_t jobs = 0;
+    std::array<std::uint64_t, batch_size_bounds.size() + 1> batch_buckets{};
+  };
+  [[nodiscard]] writer_statistics statistics() const;
+
   [[nodiscard]] int schema_version() const { return schema_version_; }
   // The version this binary's migrations produce.
   [[nodiscard]] static int latest_schema_version();
@@ -126,8 +139,12 @@ class sqlite_store {
   bool stopping_ = false;
   std::thread writer_;
   statement_cache writer_statements_;  // writer thread only
-  int wal_frames_ = 0;                 // writer thread only: WAL size after the last commit (wal hook)
-  std::int64_t page_size_ = 4096;      // the database's page size, read at open
+  // statistics(): written by the writer thread, read by any.
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> batch_jobs_{0};
+  std::array<std::atomic<std::uint64_t>, batch_size_bounds.size() + 1> batch_buckets_{};
+  int wal_frames_ = 0;             // writer thread only: WAL size after the last commit (wal hook)
+  std::int64_t page_size_ = 4096;  // the database's page size, read at open
 
   // WAL checkpoints run on their own connection and thread, so that copying pages back into the
   // database never stalls a commit (the writer's automatic checkpoints are off).

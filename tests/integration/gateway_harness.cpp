@@ -202,7 +202,7 @@ std::string client_for(const std::string& method, const std::string& path) {
   if (method == "POST" &&
       (path == "/fhir/$process-message" || path == "/fhir/%24process-message" || path == "/fhir/Bundle"))
     return "st-elsewhere-nicu";
-  if (path.starts_with("/admin") || path == "/auth/introspect") return "operator";
+  if (path.starts_with("/admin") || path == "/auth/introspect" || path == "/metrics") return "operator";
   return "meadowbrook-app";
 }
 

@@ -532,6 +532,8 @@ function onRequest(req, res) {
       // keep the raw text
     }
     const entry = { time: new Date().toISOString(), method: req.method, path: url.pathname + url.search, status: result.status, ...(result.logged ?? {}), ...(concurrency ?? {}) };
+    // The sender's correlation id (Homebase sends the X-Request-Id of the message that caused a delivery).
+    if (req.headers['x-request-id']) entry.request_id = req.headers['x-request-id'];
     if (options.clientCa) entry.client_cert = req.socket.getPeerCertificate?.()?.subject?.CN;
     // A token request's body holds the client assertion: never logged.
     if (url.pathname !== '/auth/token') entry.body = logged;

@@ -103,7 +103,7 @@ TEST_F(audit_table_test, migration_keeps_older_letter_events_searchable) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
-  // Undo migrations 11, 10 and 9 (the latest first).
+  // Undo migrations 12 to 9.
   const char* sql = R"sql(
 ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
 UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
@@ -118,6 +118,7 @@ DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
 DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
+ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 9;
 )sql";
   char* error = nullptr;

@@ -107,6 +107,33 @@ TEST(sqlite_store, a_new_database_gets_16_kib_pages_and_an_existing_one_keeps_it
   EXPECT_EQ(page_size(older.path), 4096);
 }
 
+TEST(sqlite_store, a_delivery_carries_the_correlation_id_of_its_message) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) {
+    auto child = tx.save_child(std::nullopt, "{}", {{"mrn", "1"}});
+    auto m = message("1");
+    m.request_id = "corr-7f3a";
+    tx.insert_outbox(tx.insert_message(m, "body"), child, "home", 0);
+    return tx.ok();
+  }));
+  auto due = store.due_outbox("home", now_ms(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].request_id, "corr-7f3a");
+  EXPECT_EQ(due[0].header_id, "header-1");
+}
+
+TEST(sqlite_store, statistics_count_group_commit_batches_by_size) {
+  temp_db db;
+  sqlite_store store({db.path, 16});
+  auto before = store.statistics();
+  ASSERT_TRUE(run_job(store, [](write_tx& tx) { return tx.ok(); }));
+  auto after = store.statistics();
+  EXPECT_EQ(after.batches, before.batches + 1);
+  EXPECT_EQ(after.jobs, before.jobs + 1);
+  EXPECT_EQ(after.batch_buckets[0], before.batch_buckets[0] + 1);  // a batch of one job
+}
+
 TEST(sqlite_store, a_failing_job_rolls_back_only_its_own_changes_in_a_batch) {
   temp_db db;
   sqlite_store store({db.path, 256});
@@ -350,7 +377,7 @@ TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their
     sqlite_store store({db.path, 16});
     queue_rows(store, {1, 2}, t);
   }
-  // Undo migrations 11 and 10 and date the rows as a gateway before them did.
+  // Undo migrations 12, 11 and 10 and date the rows as a gateway before them did.
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
@@ -363,6 +390,7 @@ DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
 UPDATE outbox SET updated_at = '2026-11-23T17:00:00.000Z', status = 'retrying' WHERE id = 1;
 UPDATE outbox SET updated_at = '2026-11-23T18:00:00.000Z', status = 'sent' WHERE id = 2;
+ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 10;
 )sql";
   char* error = nullptr;
@@ -388,13 +416,14 @@ TEST(sqlite_store, migration_11_moves_each_message_body_into_its_own_table) {
       return tx.insert_message(m, "{\"resourceType\":\"Bundle\"}") == 1 && tx.ok();
     }));
   }
-  // The store as migration 10 left it: the body inside the messages row.
+  // The store as migration 10 left it: the body inside the messages row (and no request_id, migration 12).
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
 ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
 UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
 DROP TABLE message_bodies;
+ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 11;
 )sql";
   char* error = nullptr;
