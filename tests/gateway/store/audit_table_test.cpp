@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/gateway/audit/audit_fixture.hpp"
+#include "tests/gateway/store/older_schema.hpp"
 
 namespace homebase::gateway::audit {
 namespace {
@@ -105,9 +106,6 @@ TEST_F(audit_table_test, migration_keeps_older_letter_events_searchable) {
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
   // Undo migrations 12 to 9.
   const char* sql = R"sql(
-ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
-UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
-DROP TABLE message_bodies;
 DROP INDEX fhir_resources_child_patient;
 DROP TABLE audit_events;
 CREATE TABLE audit_events(id INTEGER PRIMARY KEY, child_id INTEGER NOT NULL REFERENCES children(id),
@@ -118,10 +116,11 @@ DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
 DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
-ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 9;
 )sql";
   char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
   ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
   sqlite3_close(db);
   open();

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "fhir/fhir_time.hpp"
+#include "tests/gateway/store/older_schema.hpp"
 
 namespace homebase::gateway::store {
 namespace {
@@ -381,19 +382,17 @@ TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
-ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
-UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
-DROP TABLE message_bodies;
 DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
 DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
 UPDATE outbox SET updated_at = '2026-11-23T17:00:00.000Z', status = 'retrying' WHERE id = 1;
 UPDATE outbox SET updated_at = '2026-11-23T18:00:00.000Z', status = 'sent' WHERE id = 2;
-ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 10;
 )sql";
   char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(raw, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
   ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
   sqlite3_close(raw);
   sqlite_store store({db.path, 16});
@@ -420,13 +419,11 @@ TEST(sqlite_store, migration_11_moves_each_message_body_into_its_own_table) {
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
-ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
-UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
-DROP TABLE message_bodies;
-ALTER TABLE messages DROP COLUMN request_id;
 DELETE FROM schema_version WHERE version >= 11;
 )sql";
   char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(raw, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
+      << (error ? error : "");
   ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
   sqlite3_close(raw);
   sqlite_store store({db.path, 16});
