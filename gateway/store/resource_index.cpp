@@ -163,7 +163,8 @@ std::optional<write_tx::index_version> write_tx::indexed_version(const std::stri
 
 void write_tx::put_indexed(const std::vector<indexed_write>& writes) {
   // One statement per row and per search value, on purpose: multi-row INSERTs of the same rows cost about
-  // 75% more writer CPU per child here (SQLite 3.40; bench/index_writer, bench/README.md "Intake").
+  // 75% more writer CPU per child here (SQLite 3.40; bench/index_writer, bench/README.md, "Intake speed with
+  // everything on").
   for (const auto& w : writes) {
     if (!ok_) return;
     const auto& r = w.row;

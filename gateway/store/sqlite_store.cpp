@@ -37,10 +37,12 @@ sqlite3* sqlite_store::open_connection(const std::string& path, bool writer) {
   }
   sqlite3_busy_timeout(db, 5000);
   std::string error;
-  // The writer never checkpoints by itself (checkpoint_loop does), readers never write.
+  // Automatic checkpoints are off: checkpoint_loop copies, and the writer completes a checkpoint only past
+  // wal_restart_bytes. Readers never write.
   // A new database gets 16 KiB pages (an existing one keeps its size): a WAL frame is one write call per
   // page, and this VM's system calls are dear. The writer keeps 32 MiB of pages, so that the B-trees the
-  // resource index writes at random stay in memory instead of being read back (bench/README.md "Intake").
+  // resource index writes at random stay in memory instead of being read back (bench/README.md, "Intake speed
+  // with everything on").
   const char* pragmas = writer ? "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                  "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;"
                                  "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-32768;"
