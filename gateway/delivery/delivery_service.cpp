@@ -338,31 +338,27 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
                                                              : "retry";
   if (report.committed) metrics::gateway_metrics::instance().delivery_attempt(w->home.id, outcome_text);
   std::string answer = result.status != 0 ? "HTTP " + std::to_string(result.status) : result.error;
-  if (report.committed && outcome == verdict::dead) {
-    // The operator's alert: a dead letter waits for a person.
-    auto detail = "ALERT dead letter after " + std::to_string(attempts) +
-                  " attempt(s): " + answer.substr(0, 200) + "; requeue with POST /admin/messages/$replay";
-    log::write({.lvl = log::level::error,
-                .event = "delivery.dead_letter",
-                .request_id = row.request_id,
-                .message_id = row.message_id,
-                .child = row.child_id,
-                .medical_home = w->home.id,
-                .delivery = id,
-                .status = result.status,
-                .detail = detail});
-  } else {
-    log::write(
-        {.lvl = outcome == verdict::sent ? log::level::info : log::level::warn,
-         .event = outcome == verdict::sent ? "delivery.sent" : "delivery.retry",
-         .request_id = row.request_id,
-         .message_id = row.message_id,
-         .child = row.child_id,
-         .medical_home = w->home.id,
-         .delivery = id,
-         .status = result.status,
-         .detail = outcome == verdict::sent ? std::string_view() : std::string_view(answer).substr(0, 200)});
-  }
+  // A committed dead letter is the operator's alert: it waits for a person.
+  bool dead_letter = report.committed && outcome == verdict::dead;
+  bool sent = outcome == verdict::sent;
+  std::string detail = dead_letter ? "ALERT dead letter after " + std::to_string(attempts) +
+                                         " attempt(s): " + answer.substr(0, 200) +
+                                         "; requeue with POST /admin/messages/$replay"
+                       : sent ? std::string()
+                              : answer.substr(0, 200);
+  log::write({.lvl = dead_letter ? log::level::error
+                     : sent      ? log::level::info
+                                 : log::level::warn,
+              .event = dead_letter ? "delivery.dead_letter"
+                       : sent      ? "delivery.sent"
+                                   : "delivery.retry",
+              .request_id = row.request_id,
+              .message_id = row.message_id,
+              .child = row.child_id,
+              .medical_home = w->home.id,
+              .delivery = id,
+              .status = result.status,
+              .detail = detail});
   co_return report;
 }
 

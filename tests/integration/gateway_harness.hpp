@@ -167,8 +167,8 @@ std::string access_token(const gateway_process& gw, const std::string& client_id
 // curl arguments that send `token` as a bearer token.
 std::vector<std::string> bearer(const std::string& token);
 // The client http_call authenticates as for a request (role by path): partners post messages and documents,
-// the operator calls /admin, /auth/introspect and /metrics, meadowbrook-app the rest of the FHIR API; "" for the open
-// routes (metadata, smart-configuration, token, health).
+// the operator calls /admin, /auth/introspect and /metrics, meadowbrook-app the rest of the FHIR API; "" for
+// the open routes (metadata, smart-configuration, token, health).
 std::string client_for(const std::string& method, const std::string& path);
 
 // Polls `predicate` every 50 ms until true or the timeout; returns its last value.

@@ -102,8 +102,6 @@ TEST_F(audit_table_test, migration_keeps_older_letter_events_searchable) {
     return tx.ok();
   }));
   store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
   // Undo migrations 12 to 9.
   const char* sql = R"sql(
 DROP INDEX fhir_resources_child_patient;
@@ -118,11 +116,7 @@ DROP INDEX outbox_dead;
 ALTER TABLE outbox DROP COLUMN queued_ms;
 DELETE FROM schema_version WHERE version >= 9;
 )sql";
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "");
-  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-  sqlite3_close(db);
+  ASSERT_EQ(store::testing::take_back(db_path(), sql), "");
   open();
   EXPECT_EQ(store_->schema_version(), store::sqlite_store::latest_schema_version());
   ids_ = {7};

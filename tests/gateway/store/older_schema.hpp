@@ -3,6 +3,10 @@
 // first), so that the tests of older migrations need no change.
 #pragma once
 
+#include <sqlite3.h>
+
+#include <string>
+
 namespace homebase::gateway::store::testing {
 
 // Undoes migrations 12 (messages.request_id) and 11 (message_bodies). The caller then undoes what older
@@ -13,5 +17,21 @@ ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
 UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
 DROP TABLE message_bodies;
 )sql";
+
+// Takes the store at `path` back past migration 11 and then runs `sql` (the older migrations' undo);
+// returns SQLite's error, empty on success.
+inline std::string take_back(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string failure;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) failure = "cannot open " + path;
+  for (const char* step : {undo_since_migration_11, sql}) {
+    char* error = nullptr;
+    if (failure.empty() && sqlite3_exec(db, step, nullptr, nullptr, &error) != SQLITE_OK)
+      failure = error != nullptr ? error : "exec failed";
+    sqlite3_free(error);
+  }
+  sqlite3_close(db);
+  return failure;
+}
 
 }  // namespace homebase::gateway::store::testing

@@ -379,8 +379,6 @@ TEST(sqlite_store, migration_10_counts_the_retry_period_of_older_rows_from_their
     queue_rows(store, {1, 2}, t);
   }
   // Undo migrations 12, 11 and 10 and date the rows as a gateway before them did.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
 DROP INDEX outbox_due;
 DROP INDEX outbox_child_pending;
@@ -390,11 +388,7 @@ UPDATE outbox SET updated_at = '2026-11-23T17:00:00.000Z', status = 'retrying' W
 UPDATE outbox SET updated_at = '2026-11-23T18:00:00.000Z', status = 'sent' WHERE id = 2;
 DELETE FROM schema_version WHERE version >= 10;
 )sql";
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(raw, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "");
-  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-  sqlite3_close(raw);
+  ASSERT_EQ(store::testing::take_back(db.path, sql), "");
   sqlite_store store({db.path, 16});
   EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
   auto due = store.due_outbox("home", t + 1, 10);
@@ -416,16 +410,10 @@ TEST(sqlite_store, migration_11_moves_each_message_body_into_its_own_table) {
     }));
   }
   // The store as migration 10 left it: the body inside the messages row (and no request_id, migration 12).
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db.path.c_str(), &raw), SQLITE_OK);
   const char* sql = R"sql(
 DELETE FROM schema_version WHERE version >= 11;
 )sql";
-  char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(raw, store::testing::undo_since_migration_11, nullptr, nullptr, &error), SQLITE_OK)
-      << (error ? error : "");
-  ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
-  sqlite3_close(raw);
+  ASSERT_EQ(store::testing::take_back(db.path, sql), "");
   sqlite_store store({db.path, 16});
   EXPECT_EQ(store.schema_version(), sqlite_store::latest_schema_version());
   EXPECT_EQ(store.get_message_body(1), "{\"resourceType\":\"Bundle\"}");
