@@ -14,6 +14,7 @@
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/audit/audit_trail.hpp"
+#include "gateway/delivery/delivery_payload.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
 #include "gateway/delivery/outbound_check.hpp"
@@ -22,7 +23,6 @@
 #include "gateway/metrics/gateway_metrics.hpp"
 #include "gateway/store/store_awaitable.hpp"
 #include "mappers/model/record_codec.hpp"
-#include "mappers/outbound/medical_home_transaction.hpp"
 
 namespace homebase::gateway::delivery {
 
@@ -293,11 +293,7 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         patient = i;
         break;
       }
-    std::string source = row.partner_id;
-    if (const auto* partner = config_->find_partner(row.partner_id);
-        partner && !partner->source_endpoints.empty())
-      source = partner->source_endpoints.front();
-    const std::string payload = mappers::outbound::to_transaction_bundle(*record, {source, row.header_id});
+    const std::string payload = delivery_payload(*config_, *record, row.partner_id, row.header_id);
     if (auto problems = outbound_problems(payload)) {
       result.error = *problems;  // the medical home receives only valid R4; no retry can help
     } else {
