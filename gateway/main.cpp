@@ -1,26 +1,38 @@
 // homebase: the composition root. Loads the config (exceptions allowed only here, at start-up), opens the
 // store, starts the delivery workers, the coordination clock scheduler and the HTTP server, and on
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the configured deadline, drains the
-// store's writer and exits 0.
+// store's writer and exits 0. It also dispatches the operator's commands, each in gateway/cli/:
 //
-//   homebase --config FILE                   serve; prints "LISTENING <port>" once the socket is bound (and
-//                                            "METRICS <port>" when metrics.listen is set); logs are JSON
-//                                            lines on stderr (gateway/log/json_log); SIGHUP re-reads FILE
-//                                            and applies its log.level (nothing else is reloaded)
-//   homebase --check-config FILE             validate a config file and exit
+//   homebase serve --config FILE             serve (also `homebase --config FILE`); prints "LISTENING <port>"
+//                                            once the socket is bound (and "METRICS <port>" when
+//                                            metrics.listen is set); logs are JSON lines on stderr
+//                                            (gateway/log/json_log); SIGHUP re-reads FILE and applies its
+//                                            log.level (nothing else is reloaded). Exit 3 on a bad config,
+//                                            1 when it cannot start otherwise
+//   homebase check-config FILE               check a config file as start-up does and print a summary
+//                                            (also `--check-config FILE`; gateway/cli/check_config_command)
 //   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
 //                                            no server, no store
 //   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
 //                                            print the public JWK Set of our private key, to register
 //                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
+//   homebase replay --url URL ...            requeue deliveries through the running gateway's admin API
+//                                            (gateway/cli/replay_command.hpp)
+//   homebase dry-run --config FILE MESSAGE   what intake would do with a message and send to the medical
+//                                            home, on a copy of the store (gateway/cli/dry_run_command.hpp)
+//   homebase help | --help                   the commands; `homebase COMMAND --help` for each
+//   homebase --version
+// Commands exit 0 when done, 1 when the operation failed, 2 on a usage error.
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -30,7 +42,10 @@
 #include "gateway/auth/access_token.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 #include "gateway/auth/token_key.hpp"
+#include "gateway/cli/check_config_command.hpp"
+#include "gateway/cli/dry_run_command.hpp"
 #include "gateway/cli/jwks_command.hpp"
+#include "gateway/cli/replay_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
@@ -51,12 +66,6 @@ using namespace homebase;
 namespace hlog = homebase::gateway::log;
 
 namespace {
-
-int usage() {
-  std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
-               "jwks --key FILE --kid KID [--alg RS384|ES384] | --version\n";
-  return 2;
-}
 
 // Waits until no request and no delivery attempt is in flight, or the deadline passed, then stops the
 // io_context.
@@ -215,54 +224,121 @@ int serve(const std::string& config_path) {
   return 0;
 }
 
+std::string_view serve_help() {
+  return "usage: homebase serve --config FILE\n"
+         "       homebase --config FILE   (the same)\n"
+         "\n"
+         "Runs the gateway with the configuration FILE: the HTTP(S) listener, the delivery workers, the\n"
+         "coordination clock and the letter sender, on the store the file names. Prints 'LISTENING <port>'\n"
+         "on stdout once the socket is bound ('METRICS <port>' too with metrics.listen). Logs are JSON "
+         "lines\n"
+         "on stderr. SIGHUP re-reads FILE and applies its log.level; SIGTERM or SIGINT stops it gracefully.\n"
+         "\n"
+         "Exit status: 0 stopped by a signal; 1 cannot start; 2 usage error; 3 the configuration is bad.\n";
+}
+
+int run_serve_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    out << serve_help();
+    return 0;
+  }
+  if (args.size() != 2 || args[0] != "--config") {
+    err << "homebase serve: expected --config FILE\n" << serve_help();
+    return 2;
+  }
+  try {
+    return serve(args[1]);
+  } catch (const config::config_error& e) {
+    hlog::write({.lvl = hlog::level::critical,
+                 .event = "config.invalid",
+                 .detail = std::string("configuration error: ") + e.what()});
+    return 3;
+  } catch (const std::exception& e) {
+    hlog::write({.lvl = hlog::level::critical,
+                 .event = "gateway.cannot_start",
+                 .detail = std::string("cannot start: ") + e.what()});
+    return 1;
+  }
+}
+
+// One operator command: `homebase NAME ARGS...`; `homebase NAME --help` prints help().
+struct command {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view (*help)();
+  int (*run)(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+};
+
+constexpr command commands[] = {
+    {"serve", "run the gateway (--config FILE)", serve_help, run_serve_command},
+    {"check-config", "check a configuration file as start-up does, and summarise it",
+     gateway::cli::check_config_help, gateway::cli::run_check_config_command},
+    {"replay", "requeue dead, retrying or sent deliveries through the running gateway",
+     gateway::cli::replay_help, gateway::cli::run_replay_command},
+    {"dry-run", "show what a message would change and send, without writing the store",
+     gateway::cli::dry_run_help, gateway::cli::run_dry_run_command},
+    {"validate", "validate FHIR R4 JSON files", gateway::cli::validate_help,
+     gateway::cli::run_validate_command},
+    {"jwks", "print the public JWK Set of Homebase's key", gateway::cli::jwks_help,
+     gateway::cli::run_jwks_command},
+};
+
+int help(std::ostream& out) {
+  out << "usage: homebase COMMAND [ARGS...]\n"
+         "       homebase COMMAND --help\n"
+         "\n"
+         "Commands:\n";
+  for (const auto& c : commands) {
+    std::string name(c.name);
+    name.resize(std::max<std::size_t>(name.size(), 14), ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+  out << "  help          this list\n"
+         "\n"
+         "Also: homebase --config FILE (serve), homebase --check-config FILE, homebase --version.\n"
+         "Exit status: 0 done; 1 the operation failed; 2 usage error (serve: 3 for a bad configuration).\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+  std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  if (args.empty()) {
+    help(std::cerr);
+    return 2;
+  }
+  const std::string& first = args[0];
+  if (first == "--version" && args.size() == 1) {
     std::cout << "homebase 0.1.0\n";
     return 0;
   }
-  if (argc >= 2 && std::strcmp(argv[1], "validate") == 0) {
-    std::vector<std::string> args(argv + 2, argv + argc);
-    try {
-      return gateway::cli::run_validate_command(args, std::cout, std::cerr);
-    } catch (const std::exception& e) {
-      std::cerr << "homebase validate: " << e.what() << "\n";
-      return 2;
+  if (first == "help" || first == "--help" || first == "-h") {
+    if (args.size() == 2)
+      for (const auto& c : commands)
+        if (c.name == args[1]) {
+          std::cout << c.help();
+          return 0;
+        }
+    if (args.size() == 1) return help(std::cout);
+    std::cerr << "homebase: unknown command '" << args[1] << "'\n";
+    help(std::cerr);
+    return 2;
+  }
+  // The spellings from before the subcommands, which scripts and tests use.
+  if (first == "--config") return run_serve_command(args, std::cout, std::cerr);
+  if (first == "--check-config")
+    return gateway::cli::run_check_config_command(std::span(args).subspan(1), std::cout, std::cerr);
+  for (const auto& c : commands)
+    if (c.name == first) {
+      try {
+        return c.run(std::span(args).subspan(1), std::cout, std::cerr);
+      } catch (const std::exception& e) {  // only the embedded R4 model's load may throw here
+        std::cerr << "homebase " << first << ": " << e.what() << "\n";
+        return 1;
+      }
     }
-  }
-  if (argc >= 2 && std::strcmp(argv[1], "jwks") == 0) {
-    std::vector<std::string> args(argv + 2, argv + argc);
-    return gateway::cli::run_jwks_command(args, std::cout, std::cerr);
-  }
-  if (argc != 3) return usage();
-  std::string option = argv[1];
-  try {
-    if (option == "--check-config") {
-      auto checked = config::load_file(argv[2]);
-      (void)gateway::pipeline::partner_concept_maps::load(*checked, fhir::validator());
-      gateway::delivery::check_destination_credentials(*checked);  // keys and certificates of destinations
-      gateway::auth::token_endpoint::check_client_keys(*checked);  // every client's JWK Set
-      std::cout << "config OK\n";
-      return 0;
-    }
-    if (option == "--config") return serve(argv[2]);
-  } catch (const config::config_error& e) {
-    if (option == "--check-config")
-      std::cerr << "homebase: configuration error: " << e.what() << "\n";
-    else
-      hlog::write({.lvl = hlog::level::critical,
-                   .event = "config.invalid",
-                   .detail = std::string("configuration error: ") + e.what()});
-    return 3;
-  } catch (const std::exception& e) {
-    if (option == "--check-config")
-      std::cerr << "homebase: cannot start: " << e.what() << "\n";
-    else
-      hlog::write({.lvl = hlog::level::critical,
-                   .event = "gateway.cannot_start",
-                   .detail = std::string("cannot start: ") + e.what()});
-    return 1;
-  }
-  return usage();
+  std::cerr << "homebase: unknown command '" << first << "'\n";
+  help(std::cerr);
+  return 2;
 }

@@ -11,8 +11,12 @@
 #include <iosfwd>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace homebase::gateway::cli {
+
+// What `homebase jwks --help` prints.
+[[nodiscard]] std::string_view jwks_help();
 
 // `args` are the arguments after "jwks". Never throws.
 [[nodiscard]] int run_jwks_command(std::span<const std::string> args, std::ostream& out, std::ostream& err);

@@ -54,7 +54,23 @@ file_result validate_file(const std::string& path, const fhir::validator& valida
 
 }  // namespace
 
+std::string_view validate_help() {
+  return "usage: homebase validate [--lenient] FILE...\n"
+         "\n"
+         "Validates FHIR R4 JSON files with the gateway's validator, without a server or a store, and "
+         "prints\n"
+         "one line per FILE: 'FILE: ' and its OperationOutcome (minified JSON).\n"
+         "  --lenient   unknown elements are warnings (as for a partner with validation: lenient)\n"
+         "  --          every following argument is a FILE\n"
+         "\n"
+         "Exit status: 0 no file has an error; 1 some file has one; 2 usage error or an unreadable file.\n";
+}
+
 int run_validate_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    out << validate_help();
+    return 0;
+  }
   fhir::validation_options options;
   std::vector<std::string> files;
   bool only_files = false;

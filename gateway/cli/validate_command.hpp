@@ -16,8 +16,12 @@
 #include <iosfwd>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace homebase::gateway::cli {
+
+// What `homebase validate --help` prints.
+[[nodiscard]] std::string_view validate_help();
 
 // `args` are the arguments after "validate". Never throws for bad input; the R4 model load throws only
 // when the embedded model is broken.
