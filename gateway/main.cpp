@@ -13,6 +13,8 @@
 //   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
 //                                            print the public JWK Set of our private key, to register
 //                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
+//   homebase backup --config FILE OUT        an online, consistent copy of the store while the gateway runs
+//                                            (gateway/cli/backup_command.hpp)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +32,7 @@
 #include "gateway/auth/access_token.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 #include "gateway/auth/token_key.hpp"
+#include "gateway/cli/backup_command.hpp"
 #include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
@@ -44,6 +47,7 @@
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/scheduler/clock_scheduler.hpp"
+#include "gateway/scheduler/retention_job.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace asio = boost::asio;
@@ -54,7 +58,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
-               "jwks --key FILE --kid KID [--alg RS384|ES384] | --version\n";
+               "jwks --key FILE --kid KID [--alg RS384|ES384] | backup --config FILE OUT | --version\n";
   return 2;
 }
 
@@ -127,6 +131,7 @@ int serve(const std::string& config_path) {
       },
       concept_maps);
   gateway::disclosure::letter_sender letters(ioc, config, store);
+  gateway::scheduler::retention_job retention(ioc, config, store);  // config retention: the purge passes
   gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
   // Trust (docs/ARCHITECTURE.md): the access-token key lives in the store, so tokens survive a restart;
   // the token endpoint reads every client's JWKS now (a bad one: config_error, the gateway does not start).
@@ -185,6 +190,7 @@ int serve(const std::string& config_path) {
     delivery.stop();
     scheduler.stop();
     letters.stop();
+    retention.stop();
     drain_then_stop(ioc, server, delivery, letters,
                     std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
@@ -193,6 +199,7 @@ int serve(const std::string& config_path) {
   delivery.start();
   scheduler.start();  // due times already past (the gateway was down) fire at once
   letters.start();
+  retention.start();
   if (metrics_server) {
     metrics_server->start(metrics_handler);
     std::cout << "METRICS " << metrics_server->port() << std::endl;
@@ -231,6 +238,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (argc >= 2 && std::strcmp(argv[1], "backup") == 0)
+    return gateway::cli::run_backup_command(argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp(argv[1], "jwks") == 0) {
     std::vector<std::string> args(argv + 2, argv + argc);
     return gateway::cli::run_jwks_command(args, std::cout, std::cerr);
