@@ -24,6 +24,14 @@
 #   compare  ROUNDS (3) pairs of runs, off then on, each with a fresh gateway and store; during the "on" runs
 #            /metrics is scraped every SCRAPE_EVERY (1) s; prints each run, the medians of msgs/s, p99 and
 #            CPU/msg per variant, and their ratio on/off. No harness unless HARNESS=yes.
+# PURGE (issue 13 item 4: what the retention purge costs intake; AUTH=dev):
+#   off      (default) the gateway's default retention; the load's messages are never old enough to purge
+#   compare  fills a store once with PURGE_MESSAGES (10000) messages delivered 100 days ago (38 KB bodies, one
+#            attempt each; build/bench/homebase_retention_fill), then ROUNDS (3) pairs of runs, each gateway on
+#            a fresh copy of it: "off" with retention.enabled: false, "on" with the default retention (90 days),
+#            so that the purge deletes those bodies and attempts in batches (purge_batch 200, 100 ms apart)
+#            while the load runs; prints each run, the medians of msgs/s, p99 and CPU/msg per variant, their
+#            ratio on/off, and the rows each "on" run purged (homebase_purged_total). No harness.
 # LOG_LEVEL (info): the gateway's log.level (info writes two lines per message: http.request and
 #            message.accepted).
 # Environment (defaults): AUTH (dev), HARNESS (yes; compare: no), BENCH_DIR (build/bench: homebase_load +
@@ -49,6 +57,21 @@ metrics="${METRICS:-on}"
 rounds="${ROUNDS:-3}"
 scrape_every="${SCRAPE_EVERY:-1}"
 log_level="${LOG_LEVEL:-info}"
+purge="${PURGE:-off}"
+purge_messages="${PURGE_MESSAGES:-10000}"
+retention_yaml=""   # more YAML for the gateway's config (PURGE runs)
+store_file=""       # the gateway's store when not the fresh default (PURGE runs)
+case "$purge" in
+  off) ;;
+  compare)
+    [[ "$auth" == dev && "$metrics" != compare ]] ||
+      { echo "run_load.sh: PURGE=compare runs with AUTH=dev and without METRICS=compare" >&2; exit 2; }
+    [[ "$purge_messages" =~ ^[1-9][0-9]*$ ]] || { echo "run_load.sh: PURGE_MESSAGES is a positive whole number" >&2; exit 2; }
+    [[ -x "$bench_dir/homebase_retention_fill" ]] ||
+      { echo "run_load.sh: PURGE=compare needs $bench_dir/homebase_retention_fill" >&2; exit 2; }
+    harness="${HARNESS:-no}" ;;
+  *) echo "run_load.sh: PURGE must be off or compare, not '$purge'" >&2; exit 2 ;;
+esac
 case "$metrics" in
   on | off) ;;
   compare)
@@ -241,8 +264,9 @@ server:
 $tls
 $auth_block
 store:
-  path: $work/gateway-$mode.db
+  path: ${store_file:-$work/gateway-$mode.db}
   max_batch: 256
+$retention_yaml
 metrics:
   enabled: $metrics_enabled
 log:
@@ -304,6 +328,11 @@ run_gateway() {
       driver_args=(--tls --ca "$work/pki/ca.pem" --cert "$work/pki/client.pem" --key "$work/pki/client.key") ;;
   esac
   measure "$row" "$pid" "$port" "${driver_args[@]}"
+  if [[ "$purge" == compare ]]; then  # what the purge deleted while the load ran (development mode: no credentials)
+    curl -s --max-time 10 "http://127.0.0.1:$port/metrics" | awk '
+      /^homebase_purged_total\{kind="message_body"\}/ { b = $2 } /^homebase_purged_total\{kind="attempt"\}/ { a = $2 }
+      END { printf "%d %d\n", b, a }' >"$work/$row.purged"
+  fi
   [[ -n "$scraper" ]] && kill -TERM "$scraper" 2>/dev/null || true
   stop "$pid"
   rm -f "$work/gateway-$mode.db"*
@@ -311,7 +340,21 @@ run_gateway() {
 }
 
 [[ " ${modes[*]} " == *" mtls "* ]] && make_pki
-if [[ "$metrics" == compare ]]; then
+if [[ "$purge" == compare ]]; then
+  echo "== filling a store with $purge_messages messages delivered 100 days ago" >&2
+  "$bench_dir/homebase_retention_fill" --db "$work/filled.db" --messages "$purge_messages" >&2
+  "$bench_dir/homebase_retention_fill" --report "$work/filled.db" --messages "$purge_messages" >&2
+  for r in $(seq 1 "$rounds"); do
+    for variant in off on; do
+      rm -f "$work/purge-run.db"*
+      cp "$work/filled.db" "$work/purge-run.db"
+      store_file="$work/purge-run.db"
+      if [[ "$variant" == off ]]; then retention_yaml="retention: {enabled: false}"; else retention_yaml=""; fi
+      run_gateway dev "$variant-$r"
+      rm -f "$work/purge-run.db"*
+    done
+  done
+elif [[ "$metrics" == compare ]]; then
   for r in $(seq 1 "$rounds"); do
     run_gateway dev "off-$r" false no
     run_gateway dev "on-$r" true yes
@@ -347,10 +390,19 @@ median() {
   for r in $(seq 1 "$rounds"); do awk -v f="$2" '{ print $f }' "$work/$1-$r.result"; done | sort -g |
     awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
-if [[ "$metrics" == compare ]]; then
+if [[ "$metrics" == compare || "$purge" == compare ]]; then
   echo
-  printf '%-8s %10s %8s %12s   (medians of %s rounds; on: /metrics scraped every %s s)\n' variant msgs/s p99_ms \
-    cpu_us/msg "$rounds" "$scrape_every"
+  if [[ "$purge" == compare ]]; then
+    for r in $(seq 1 "$rounds"); do
+      read -r b a <"$work/on-$r.purged"
+      echo "on-$r: the purge deleted $b message bodies and $a attempts during the run (of $purge_messages each)"
+    done
+    printf '%-8s %10s %8s %12s   (medians of %s rounds; on: the purge running)\n' variant msgs/s p99_ms \
+      cpu_us/msg "$rounds"
+  else
+    printf '%-8s %10s %8s %12s   (medians of %s rounds; on: /metrics scraped every %s s)\n' variant msgs/s p99_ms \
+      cpu_us/msg "$rounds" "$scrape_every"
+  fi
   for v in off on; do
     printf '%-8s %10s %8s %12s\n' "$v" "$(median "$v" 2)" "$(median "$v" 4)" "$(median "$v" 8)"
   done

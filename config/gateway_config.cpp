@@ -509,7 +509,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
   r.only_keys(root, "",
               {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools", "auth",
-               "clients", "log", "metrics"});
+               "clients", "log", "metrics", "retention"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
@@ -614,6 +614,25 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       cfg->metrics.listen_port = static_cast<unsigned short>(listen_port);
     }
   }
+
+  // ---- retention (issue 13 item 4) ----
+  auto retention = root["retention"];
+  r.only_keys(retention, "retention",
+              {"enabled", "message_bodies", "delivery_attempts", "audit_events", "purge_every", "purge_batch",
+               "purge_pause_ms"});
+  {
+    auto& k = cfg->retention;
+    r.get(retention, "enabled", "retention", k.enabled);
+    r.get_duration(retention, "message_bodies", "retention", k.message_bodies);
+    r.get_duration(retention, "delivery_attempts", "retention", k.delivery_attempts);
+    r.get_duration(retention, "audit_events", "retention", k.audit_events);
+    r.get_duration(retention, "purge_every", "retention", k.purge_every);
+    r.get(retention, "purge_batch", "retention", k.purge_batch);
+    r.get_ms(retention, "purge_pause_ms", "retention", k.purge_pause);
+    if (k.purge_batch < 1 || k.purge_batch > 10'000)
+      r.fail(retention["purge_batch"], "retention.purge_batch", "must be 1..10000");
+  }
+  // ---- end retention ----
 
   auto delivery = root["delivery"];
   r.only_keys(delivery, "delivery",

@@ -268,11 +268,26 @@ struct metrics_settings {
   unsigned short listen_port = 0;
 };
 
+// Retention (gateway/scheduler/retention_job, gateway/store/retention_purge): how long what is done is kept.
+// Only delivered messages (status sent, every delivery sent) lose their raw body, and only sent deliveries
+// their attempts; the message and delivery rows stay. Durations are written with their unit (90d, 5s).
+struct retention_settings {
+  using seconds = std::chrono::seconds;
+  bool enabled = true;                         // false: nothing is ever purged
+  seconds message_bodies{90 * 86'400};         // a delivered message's body, counted from its delivery
+  seconds delivery_attempts{90 * 86'400};      // a sent delivery's attempts, counted from its delivery
+  seconds audit_events{2'192 * 86'400};        // 6 years (HIPAA, 45 CFR 164.316(b)(2)(i))
+  seconds purge_every{3'600};                  // a purge pass starts this often (and once at start-up)
+  int purge_batch = 200;                       // rows per write job
+  std::chrono::milliseconds purge_pause{100};  // between two write jobs of a pass
+};
+
 struct gateway_config {
   server_settings server;
   store_settings store;
   log_settings log;
   metrics_settings metrics;
+  retention_settings retention;
   delivery_settings delivery;
   std::vector<partner> partners;
   std::vector<medical_home> medical_homes;

@@ -16,6 +16,8 @@
 //   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
 //                                            print the public JWK Set of our private key, to register
 //                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
+//   homebase backup --config FILE OUT        an online, consistent copy of the store while the gateway runs
+//                                            (gateway/cli/backup_command.hpp)
 //   homebase replay --url URL ...            requeue deliveries through the running gateway's admin API
 //                                            (gateway/cli/replay_command.hpp)
 //   homebase dry-run --config FILE MESSAGE   what intake would do with a message and send to the medical
@@ -42,6 +44,7 @@
 #include "gateway/auth/access_token.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 #include "gateway/auth/token_key.hpp"
+#include "gateway/cli/backup_command.hpp"
 #include "gateway/cli/check_config_command.hpp"
 #include "gateway/cli/dry_run_command.hpp"
 #include "gateway/cli/jwks_command.hpp"
@@ -59,6 +62,7 @@
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/scheduler/clock_scheduler.hpp"
+#include "gateway/scheduler/retention_job.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace asio = boost::asio;
@@ -136,6 +140,7 @@ int serve(const std::string& config_path) {
       },
       concept_maps);
   gateway::disclosure::letter_sender letters(ioc, config, store);
+  gateway::scheduler::retention_job retention(ioc, config, store);  // config retention: the purge passes
   gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
   // Trust (docs/ARCHITECTURE.md): the access-token key lives in the store, so tokens survive a restart;
   // the token endpoint reads every client's JWKS now (a bad one: config_error, the gateway does not start).
@@ -194,6 +199,7 @@ int serve(const std::string& config_path) {
     delivery.stop();
     scheduler.stop();
     letters.stop();
+    retention.stop();
     drain_then_stop(ioc, server, delivery, letters,
                     std::chrono::steady_clock::now() + config->server.shutdown_deadline);
   });
@@ -202,6 +208,7 @@ int serve(const std::string& config_path) {
   delivery.start();
   scheduler.start();  // due times already past (the gateway was down) fire at once
   letters.start();
+  retention.start();
   if (metrics_server) {
     metrics_server->start(metrics_handler);
     std::cout << "METRICS " << metrics_server->port() << std::endl;
@@ -261,7 +268,16 @@ int run_serve_command(std::span<const std::string> args, std::ostream& out, std:
   }
 }
 
-// One operator command: `homebase NAME ARGS...`; `homebase NAME --help` prints help().
+// `homebase backup` (gateway/cli/backup_command) takes argc/argv and prints its own --help.
+int run_backup(std::span<const std::string> args, std::ostream&, std::ostream&) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  return gateway::cli::run_backup_command(static_cast<int>(args.size()), argv.data());
+}
+
+// One operator command: `homebase NAME ARGS...`; `homebase NAME --help` prints help() (when null, the
+// command prints its own).
 struct command {
   std::string_view name;
   std::string_view summary;
@@ -277,6 +293,7 @@ constexpr command commands[] = {
      gateway::cli::replay_help, gateway::cli::run_replay_command},
     {"dry-run", "show what a message would change and send, without writing the store",
      gateway::cli::dry_run_help, gateway::cli::run_dry_run_command},
+    {"backup", "an online, consistent copy of the store while the gateway runs", nullptr, run_backup},
     {"validate", "validate FHIR R4 JSON files", gateway::cli::validate_help,
      gateway::cli::run_validate_command},
     {"jwks", "print the public JWK Set of Homebase's key", gateway::cli::jwks_help,
@@ -317,6 +334,10 @@ int main(int argc, char** argv) {
     if (args.size() == 2)
       for (const auto& c : commands)
         if (c.name == args[1]) {
+          if (c.help == nullptr) {  // the command prints its own
+            const std::string ask_help[] = {"--help"};
+            return c.run(ask_help, std::cout, std::cerr);
+          }
           std::cout << c.help();
           return 0;
         }

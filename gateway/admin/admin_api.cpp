@@ -305,9 +305,13 @@ http::response admin_api::show(std::int64_t id) {
     w.Int64(*m->child_id);
   }
   // Mapping and routing notes: the issues of the OperationOutcome in the response sent to the partner.
+  // A delivered message past retention.message_bodies has no body left: its notes cannot be rebuilt.
+  auto body = store_.get_message_body(id);
+  w.Key("body_purged");
+  w.Bool(body.empty());
   w.Key("notes");
   auto rebuilt = pipeline::rebuild_response_message(
-      store_.get_message_body(id), public_base_url_, m->received_at, m->route_note,
+      std::move(body), public_base_url_, m->received_at, m->route_note,
       concept_maps_ ? &concept_maps_->for_partner(m->partner_id) : nullptr);
   rapidjson::Document response;
   response.Parse(rebuilt ? rebuilt->c_str() : "{}");

@@ -55,6 +55,10 @@ gateway_metrics::gateway_metrics()
                          .Name("homebase_auth_refusals_total")
                          .Help("Requests refused by authentication, permission or rate limit, by reason")
                          .Register(*registry_)),
+      purged_(prometheus::BuildCounter()
+                  .Name("homebase_purged_total")
+                  .Help("Rows deleted by the retention purge, by kind (message_body, attempt, audit_event)")
+                  .Register(*registry_)),
       queue_depth_(prometheus::BuildGauge()
                        .Name("homebase_delivery_queue_depth")
                        .Help("Undelivered outbox rows per medical home, by status (queued, retrying)")
@@ -126,6 +130,11 @@ void gateway_metrics::rule_change(std::string_view change) {
 void gateway_metrics::auth_refused(std::string_view reason) {
   if (!enabled()) return;
   auth_refusals_.Add({{"reason", reason.empty() ? std::string("unknown") : std::string(reason)}}).Increment();
+}
+
+void gateway_metrics::purged(std::string_view kind, std::int64_t rows) {
+  if (!enabled() || rows <= 0) return;
+  purged_.Add({{"kind", std::string(kind)}}).Increment(static_cast<double>(rows));
 }
 
 void gateway_metrics::set_queue(std::string_view medical_home, std::int64_t queued, std::int64_t retrying,

@@ -18,6 +18,9 @@
 //   messages_waiting{status}                           gauge: unroutable | held_for_match messages
 //   rule_firings_total{rule,change}                    counter: coordination rule changes saved
 //   auth_refusals_total{reason}                        counter: 401/403/429 refusals (route_policy reasons)
+//   purged_total{kind}                                 counter: rows the retention purge deleted:
+//   message_body |
+//                                                      attempt | audit_event (scheduler/retention_job)
 //   store_size_bytes, store_wal_size_bytes             gauge
 //   build_info{version}                                gauge, 1
 //
@@ -59,6 +62,8 @@ class gateway_metrics {
   // One line of mappers::coordination::rule_run::changes ("added pcp-visit|ENC-1").
   void rule_change(std::string_view change);
   void auth_refused(std::string_view reason);
+  // `kind`: message_body, attempt, audit_event.
+  void purged(std::string_view kind, std::int64_t rows);
 
   // Scrape-time values.
   void set_queue(std::string_view medical_home, std::int64_t queued, std::int64_t retrying, std::int64_t dead,
@@ -84,6 +89,7 @@ class gateway_metrics {
   prometheus::Family<prometheus::Counter>& attempts_;
   prometheus::Family<prometheus::Counter>& rule_firings_;
   prometheus::Family<prometheus::Counter>& auth_refusals_;
+  prometheus::Family<prometheus::Counter>& purged_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Family<prometheus::Gauge>& oldest_age_;
   prometheus::Family<prometheus::Gauge>& dead_letters_;

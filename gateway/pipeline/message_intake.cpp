@@ -31,6 +31,14 @@ using fhir::issue_severity;
 
 namespace {
 
+// The note a repeat gets when the original's body was purged after its retention period.
+mappers::inbound::mapping_note purged_body_note(const std::string& received_at) {
+  return {"information", "Bundle",
+          "this message was received at " + received_at +
+              " and delivered; it is not processed again. Its body has since been purged under the retention "
+              "policy, so the notes of the original response cannot be repeated"};
+}
+
 std::vector<store::identifier_key> keys_of(const model::child& c) {
   std::vector<store::identifier_key> keys;
   for (const auto& id : c.identifiers)
@@ -320,6 +328,16 @@ asio::awaitable<http::response> message_intake::process(http::request& req, cons
             "' was already received with another MessageHeader.id; Bundle.id values must "
             "not be reused",
         "Bundle.id");
+  if (state->kind == ingest_kind::duplicate && state->prior_body.empty()) {
+    // The original was delivered and its body purged (config retention.message_bodies): still recognised,
+    // not processed again; the answer says so instead of repeating the original's notes.
+    std::vector<mappers::inbound::mapping_note> purged{purged_body_note(state->received_at)};
+    co_return http::make_response(
+        bhttp::status::ok,
+        build_response_message(
+            {&env, &purged, nullptr, config_->server.public_base_url, state->received_at, state->route_note}),
+        http::fhir_json);
+  }
   if (state->kind == ingest_kind::duplicate) {
     auto original = rebuild_response_message(
         std::move(state->prior_body), config_->server.public_base_url, state->received_at, state->route_note,
@@ -560,7 +578,11 @@ asio::awaitable<http::response> message_intake::process_document(http::request& 
   auto location = config_->server.public_base_url + "/Bundle/" +
                   mappers::outbound::uuid_v5("urn:homebase:document:" + id_system + "|" + id_value);
   http::response res;
-  if (state->kind == ingest_kind::duplicate) {
+  if (state->kind == ingest_kind::duplicate && state->prior_body.empty()) {
+    std::vector<mappers::inbound::mapping_note> purged{purged_body_note(state->received_at)};
+    res = http::make_response(bhttp::status::ok, build_document_outcome(purged, {}, state->route_note),
+                              http::fhir_json);
+  } else if (state->kind == ingest_kind::duplicate) {
     auto original = rebuild_document_outcome(std::move(state->prior_body), state->route_note,
                                              &concept_maps_->for_partner(state->partner_id), validator_,
                                              decode_notes(state->prior_merge_notes));

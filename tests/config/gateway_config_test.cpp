@@ -301,3 +301,32 @@ TEST(gateway_config, partner_organization_identifiers_refuse_bad_values) {
 
 }  // namespace
 }  // namespace homebase::config
+
+namespace homebase::config {
+namespace {
+
+TEST(gateway_config, retention_defaults_and_errors_name_the_key) {
+  auto defaults = load_text("server:\n  port: 0\n");
+  EXPECT_TRUE(defaults->retention.enabled);
+  EXPECT_EQ(defaults->retention.message_bodies, std::chrono::days(90));
+  EXPECT_EQ(defaults->retention.delivery_attempts, std::chrono::days(90));
+  EXPECT_GE(defaults->retention.audit_events, std::chrono::days(6 * 365 + 1));  // 6 years (HIPAA)
+  auto short_lived = load_text("retention:\n  message_bodies: 2s\n  purge_every: 1s\n  purge_pause_ms: 0\n");
+  EXPECT_EQ(short_lived->retention.message_bodies, std::chrono::seconds(2));
+  EXPECT_EQ(short_lived->retention.purge_every, std::chrono::seconds(1));
+  auto fails = [](const std::string& yaml, const std::string& fragment) {
+    try {
+      (void)load_text(yaml, "test.yaml");
+      ADD_FAILURE() << "accepted: " << yaml;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  fails("retention:\n  message_bodies: 90\n", "test.yaml:2: retention.message_bodies");
+  fails("retention:\n  purge_batch: 0\n", "test.yaml:2: retention.purge_batch: must be 1..10000");
+  fails("retention:\n  purge_pause_ms: -1\n", "retention.purge_pause_ms: must not be negative");
+  fails("retention:\n  bodies: 1d\n", "retention.bodies: unknown key");
+}
+
+}  // namespace
+}  // namespace homebase::config

@@ -83,6 +83,7 @@ TEST(operator_cli, every_command_has_help_naming_its_options) {
       {"dry-run", {"--config", "MESSAGE"}},
       {"validate", {"--lenient"}},
       {"jwks", {"--key", "--kid", "--alg"}},
+      {"backup", {"--config", "OUT"}},
   };
   std::string list;
   ASSERT_EQ(run({homebase_binary(), "help"}, list), 0) << list;
@@ -124,6 +125,7 @@ TEST(operator_cli, usage_errors_exit_2) {
       {"dry-run", "--config", "a.yaml"},              // no message
       {"validate"},
       {"jwks"},
+      {"backup"},
   };
   for (const auto& call : calls) {
     std::vector<std::string> argv = {homebase_binary()};
