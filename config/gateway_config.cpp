@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -871,7 +872,17 @@ config_ptr load_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   auto dir = std::filesystem::absolute(path).parent_path().string();
-  return load_text(text.str(), path, dir);
+  auto loaded = load_text(text.str(), path, dir);
+  if (const char* store_path = std::getenv("HOMEBASE_STORE_PATH"))
+    return with_store_path(loaded, store_path, "HOMEBASE_STORE_PATH");
+  return loaded;
+}
+
+config_ptr with_store_path(const config_ptr& config, const std::string& path, const std::string& origin) {
+  if (path.empty()) throw config_error(origin + ": store.path: must not be empty");
+  auto copy = std::make_shared<gateway_config>(*config);
+  copy->store.path = path == ":memory:" ? path : std::filesystem::absolute(path).lexically_normal().string();
+  return copy;
 }
 
 }  // namespace homebase::config

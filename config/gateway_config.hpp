@@ -319,8 +319,15 @@ using config_ptr = std::shared_ptr<const gateway_config>;
 // "30d", "12h", "15m", "5s", "2w" as seconds; nullopt when `text` is not a positive count with one unit.
 [[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
+// A copy of `config` whose store.path is `path` (made absolute against the working directory; ":memory:"
+// kept as is). Throws config_error naming `origin` when `path` is empty.
+[[nodiscard]] config_ptr with_store_path(const config_ptr& config, const std::string& path,
+                                         const std::string& origin);
+
 // Loads and checks a YAML file. Relative paths in it (store, TLS files, ConceptMaps) are taken relative
 // to the file. A ConceptMap file must exist; its content is checked when the gateway loads it.
+// The environment variable HOMEBASE_STORE_PATH, when set, replaces store.path (relative to the working
+// directory): deploy/run.sh points it at ./var, the systemd unit and the container at /var/lib/homebase.
 [[nodiscard]] config_ptr load_file(const std::string& path);
 // Loads from text; `origin` names the source in error messages.
 [[nodiscard]] config_ptr load_text(const std::string& yaml, const std::string& origin = "<text>",

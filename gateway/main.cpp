@@ -7,8 +7,10 @@
 //                                            once the socket is bound (and "METRICS <port>" when
 //                                            metrics.listen is set); logs are JSON lines on stderr
 //                                            (gateway/log/json_log); SIGHUP re-reads FILE and applies its
-//                                            log.level (nothing else is reloaded). Exit 3 on a bad config,
-//                                            1 when it cannot start otherwise
+//                                            log.level (nothing else is reloaded); under systemd
+//                                            (NOTIFY_SOCKET) it sends READY=1 after LISTENING, STOPPING=1,
+//                                            RELOADING=1 and WATCHDOG=1 (service/service_notifier). Exit 3 on
+//                                            a bad config, 1 when it cannot start otherwise
 //   homebase check-config FILE               check a config file as start-up does and print a summary
 //                                            (also `--check-config FILE`; gateway/cli/check_config_command)
 //   homebase validate [--lenient] FILE...    validate FHIR R4 JSON files (gateway/cli/validate_command.hpp);
@@ -63,6 +65,7 @@
 #include "gateway/routes.hpp"
 #include "gateway/scheduler/clock_scheduler.hpp"
 #include "gateway/scheduler/retention_job.hpp"
+#include "gateway/service/service_notifier.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace asio = boost::asio;
@@ -100,9 +103,12 @@ void apply_log_level(const config::gateway_config& config) {
 }
 
 // SIGHUP: re-reads the config file and applies its log.level; a file that does not load changes nothing.
-void reload_on_hangup(asio::signal_set& hangup, const std::string& config_path) {
-  hangup.async_wait([&hangup, config_path](const boost::system::error_code& ec, int) {
+// The service manager hears RELOADING=1, then READY=1 (gateway/service/service_notifier).
+void reload_on_hangup(asio::signal_set& hangup, const std::string& config_path,
+                      gateway::service::service_notifier& notifier) {
+  hangup.async_wait([&hangup, config_path, &notifier](const boost::system::error_code& ec, int) {
     if (ec) return;
+    notifier.reloading();
     try {
       auto fresh = config::load_file(config_path);
       apply_log_level(*fresh);
@@ -111,7 +117,8 @@ void reload_on_hangup(asio::signal_set& hangup, const std::string& config_path) 
     } catch (const std::exception& e) {
       hlog::write({.lvl = hlog::level::error, .event = "config.reload_failed", .detail = e.what()});
     }
-    reload_on_hangup(hangup, config_path);
+    notifier.reloaded("reloaded");
+    reload_on_hangup(hangup, config_path, notifier);
   });
 }
 
@@ -183,8 +190,10 @@ int serve(const std::string& config_path) {
     settings.tls.reset();
     metrics_server = std::make_shared<gateway::http::server>(ioc, settings);
   }
+  // systemd Type=notify: READY=1, STOPPING=1, reloads and watchdog pings; nothing without NOTIFY_SOCKET.
+  gateway::service::service_notifier notifier(ioc);
   asio::signal_set hangup(ioc, SIGHUP);
-  reload_on_hangup(hangup, config_path);
+  reload_on_hangup(hangup, config_path, notifier);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -192,6 +201,7 @@ int serve(const std::string& config_path) {
     hlog::write({.lvl = hlog::level::info,
                  .event = "gateway.stopping",
                  .detail = "signal " + std::to_string(signal)});
+    notifier.stopping("stopping on signal " + std::to_string(signal));  // systemd: STOPPING=1
     server->stop();
     if (metrics_server) metrics_server->stop();
     hangup.cancel();
@@ -214,6 +224,7 @@ int serve(const std::string& config_path) {
     std::cout << "METRICS " << metrics_server->port() << std::endl;
   }
   std::cout << "LISTENING " << server->port() << std::endl;
+  notifier.ready("listening on port " + std::to_string(server->port()));  // systemd: READY=1, watchdog
   hlog::write({.lvl = hlog::level::info,
                .event = "gateway.listening",
                .detail = std::string(config->server.tls ? "https://" : "http://") +

@@ -1,6 +1,7 @@
 #include "config/gateway_config.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 
@@ -18,6 +19,26 @@ TEST(gateway_config, example_config_loads) {
   EXPECT_EQ(cfg->find_partner_by_endpoint("https://unknown.example"), nullptr);
   EXPECT_TRUE(std::filesystem::path(cfg->store.path).is_absolute());
   EXPECT_EQ(cfg->partners[0].validation, validation_mode::strict);
+}
+
+TEST(gateway_config, store_path_from_the_environment_replaces_the_files) {
+  auto example = std::string(HOMEBASE_TEST_DATA_DIR) + "/../config/homebase.example.yaml";
+  setenv("HOMEBASE_STORE_PATH", "var/elsewhere.db", 1);
+  auto cfg = load_file(example);
+  unsetenv("HOMEBASE_STORE_PATH");
+  EXPECT_EQ(cfg->store.path, (std::filesystem::current_path() / "var/elsewhere.db").string());
+  EXPECT_EQ(load_file(example)->store.path,
+            (std::filesystem::path(example).parent_path() / "homebase.db").lexically_normal().string());
+
+  EXPECT_EQ(with_store_path(cfg, "/var/lib/homebase/homebase.db", "x")->store.path,
+            "/var/lib/homebase/homebase.db");
+  EXPECT_EQ(with_store_path(cfg, ":memory:", "x")->store.path, ":memory:");
+  try {
+    (void)with_store_path(cfg, "", "HOMEBASE_STORE_PATH");
+    FAIL() << "an empty store path was taken";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()), "HOMEBASE_STORE_PATH: store.path: must not be empty");
+  }
 }
 
 TEST(gateway_config, defaults_when_keys_are_absent) {
