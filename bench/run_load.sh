@@ -94,7 +94,9 @@ if [[ " ${modes[*]} " == *" token "* ]] && (( warmup + duration > 240 )); then
 fi
 fixtures="$repo/tests/fixtures/auth"
 
-for f in "$gateway" "$bench_dir/homebase_load" "$bench_dir/homebase_harness"; do
+needed=("$gateway" "$bench_dir/homebase_load")
+[[ "$harness" == yes ]] && needed+=("$bench_dir/homebase_harness")
+for f in "${needed[@]}"; do
   [[ -x "$f" ]] || { echo "run_load.sh: $f is missing or not executable (build with -DHOMEBASE_BUILD_BENCH=ON)" >&2; exit 2; }
 done
 [[ -r "$template" ]] || { echo "run_load.sh: cannot read template $template" >&2; exit 2; }
