@@ -346,7 +346,7 @@ int main(int argc, char** argv) {
       for (const auto& c : commands)
         if (c.name == args[1]) {
           if (c.help == nullptr) {  // the command prints its own
-            const std::string ask_help[] = {"--help"};
+            const std::vector<std::string> ask_help = {"--help"};
             return c.run(ask_help, std::cout, std::cerr);
           }
           std::cout << c.help();

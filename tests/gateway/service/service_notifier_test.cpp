@@ -79,8 +79,8 @@ TEST(service_notifier, sends_ready_then_pings_the_watchdog_until_stopping) {
   notifier.stopping("stopping on signal 15");
   loop.join();  // the cancelled timer was the loop's last work: it returns long before 60 s
   EXPECT_TRUE(ioc.stopped());
-  auto all = manager.messages();
-  EXPECT_EQ(count_of(all, "STOPPING=1\nSTATUS=stopping on signal 15"), 1);
+  EXPECT_TRUE(manager.wait_until(
+      [](const auto& m) { return count_of(m, "STOPPING=1\nSTATUS=stopping on signal 15") == 1; }));
 }
 
 TEST(service_notifier, reload_says_reloading_with_the_monotonic_time_then_ready) {
