@@ -165,9 +165,10 @@ export class ConsoleHarness {
     await page.waitForSelector('body[data-loaded="true"]');
   }
 
-  async screenshot(page, pageName) {
+  // The whole page, or (fullPage: false) what the 1280x860 window shows.
+  async screenshot(page, pageName, { fullPage = true } = {}) {
     const file = path.join(artifacts, `${this.name}-${pageName}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file, fullPage });
     return file;
   }
 

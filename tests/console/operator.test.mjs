@@ -98,19 +98,19 @@ test('the operator console', { timeout: 240000 }, async (t) => {
     await eventually(async () => (await page.locator('#messages tbody tr[data-id]').count()) === 3, { what: 'three rows' });
     await h.screenshot(page, 'messages');
     await page.selectOption('select[name=status]', 'sent');
-    await page.click('button[type=submit]');
+    await page.click('#filters button[type=submit]');
     await eventually(async () => (await page.locator('#messages tbody tr[data-id]').count()) === 1, { what: 'sent only' });
     assert.equal(await page.locator('#messages tbody tr[data-id]').getAttribute('data-id'), '2');
     await page.selectOption('select[name=status]', '');
     await page.fill('input[name=partner]', 'nobody');
-    await page.click('button[type=submit]');
+    await page.click('#filters button[type=submit]');
     await page.getByText('No messages match.').waitFor();
     await page.fill('input[name=partner]', 'st-elsewhere-nicu');
     await page.fill('input[name=event]', 'nicu-discharge');
     const today = new Date().toISOString().slice(0, 10);
     await page.fill('input[name=received-from]', today);
     await page.fill('input[name=received-to]', today);
-    await page.click('button[type=submit]');
+    await page.click('#filters button[type=submit]');
     await eventually(async () => (await page.locator('#messages tbody tr[data-id]').count()) === 3, { what: 'all three today' });
     const anjaliChild = (await h.admin('/admin/messages/2')).child_id;
     await page.goto(`${h.base}/console/messages?child=${anjaliChild}`);
@@ -128,7 +128,8 @@ test('the operator console', { timeout: 240000 }, async (t) => {
     assert.equal(bundle.type, 'transaction');
     assert.ok(bundle.entry.some((e) => e.resource.resourceType === 'Patient' && JSON.stringify(e.resource.name).includes('Anjali')));
     assert.equal(await page.locator('#deliveries tbody tr').count(), 1); // one attempt, 200
-    await h.screenshot(page, 'message');
+    await h.screenshot(page, 'message', { fullPage: false });
+    await h.screenshot(page, 'message-full');
     // The view of her data is in the audit trail, the console user as agent.
     const trail = await h.admin('/fhir/AuditEvent?_count=200');
     assert.ok(JSON.stringify(trail).includes('console:ops'), 'an AuditEvent names console:ops');
