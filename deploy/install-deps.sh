@@ -22,6 +22,8 @@ if (( want_test )); then
   # clang-14: the sanitizer tree's compiler; libclang-rt-14-dev: libclang_rt.{asan,ubsan_standalone,fuzzer}
   # (only recommended by clang-14); llvm-14: llvm-symbolizer, for symbolized sanitizer stack traces.
   packages+=(clang-14 libclang-rt-14-dev llvm-14)
+  # chromium: the real headless browser the console's tests drive (tests/console, npm playwright-core).
+  packages+=(chromium)
 fi
 
 # The test tools need Node.js >= 20.19 (medplum 4.5.2; tests/tools/package.json). Debian 12's nodejs is 18,

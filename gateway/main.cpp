@@ -24,6 +24,9 @@
 //                                            (gateway/cli/replay_command.hpp)
 //   homebase dry-run --config FILE MESSAGE   what intake would do with a message and send to the medical
 //                                            home, on a copy of the store (gateway/cli/dry_run_command.hpp)
+//   homebase hash-password [--cost LOG2N] < password
+//                                            print a scrypt hash for console.users[].password_hash
+//                                            (gateway/cli/hash_password_command.hpp)
 //   homebase help | --help                   the commands; `homebase COMMAND --help` for each
 //   homebase --version
 // Commands exit 0 when done, 1 when the operation failed, 2 on a usage error.
@@ -49,6 +52,7 @@
 #include "gateway/cli/backup_command.hpp"
 #include "gateway/cli/check_config_command.hpp"
 #include "gateway/cli/dry_run_command.hpp"
+#include "gateway/cli/hash_password_command.hpp"
 #include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/replay_command.hpp"
 #include "gateway/cli/validate_command.hpp"
@@ -287,6 +291,12 @@ int run_backup(std::span<const std::string> args, std::ostream&, std::ostream&) 
   return gateway::cli::run_backup_command(static_cast<int>(args.size()), argv.data());
 }
 
+// `homebase hash-password` (gateway/cli/hash_password_command) reads the password from stdin and prints its
+// own --help.
+int run_hash_password(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  return gateway::cli::run_hash_password_command(args, std::cin, out, err);
+}
+
 // One operator command: `homebase NAME ARGS...`; `homebase NAME --help` prints help() (when null, the
 // command prints its own).
 struct command {
@@ -309,6 +319,8 @@ constexpr command commands[] = {
      gateway::cli::run_validate_command},
     {"jwks", "print the public JWK Set of Homebase's key", gateway::cli::jwks_help,
      gateway::cli::run_jwks_command},
+    {"hash-password", "print a scrypt hash of a password read from stdin, for console.users",
+     nullptr, run_hash_password},
 };
 
 int help(std::ostream& out) {
