@@ -268,6 +268,38 @@ struct metrics_settings {
   unsigned short listen_port = 0;
 };
 
+// The web console (gateway/console/): human sign-in and the operator's and care coordinators' pages.
+enum class console_user_role { operator_, care_coordinator };
+
+// A person who signs in with a password (console.users[]). The hash is the self-describing scrypt string
+// `homebase hash-password` prints (gateway/console/password_hash); the password itself is never in the file.
+struct console_user {
+  std::string name;
+  std::string password_hash;
+  console_user_role role = console_user_role::care_coordinator;
+  std::string medical_home_id;  // care_coordinator: the medical_homes[].id they work for
+};
+
+// Repeated failed sign-ins: after `failures` for one user name, or `address_failures` from one address,
+// within `window`, sign-in is refused (before any password is checked) for `duration`.
+struct console_lockout {
+  int failures = 5;
+  int address_failures = 20;
+  std::chrono::seconds window{15 * 60};
+  std::chrono::seconds duration{15 * 60};
+};
+
+struct console_settings {
+  bool enabled = false;                         // false: /console answers 404
+  std::chrono::seconds session_ttl{8 * 3'600};  // a session ends this long after sign-in, however used
+  std::chrono::seconds idle_timeout{30 * 60};   // ... or after this long without a request
+  console_lockout lockout;
+  std::vector<console_user> users;
+  // (console.oidc: OpenID Connect sign-in, added by gateway/console/oidc_sign_in.)
+
+  [[nodiscard]] const console_user* find_user(std::string_view name) const;
+};
+
 struct gateway_config {
   server_settings server;
   store_settings store;
@@ -279,6 +311,7 @@ struct gateway_config {
   coordination_settings coordination;
   std::vector<school> schools;
   auth_settings auth;
+  console_settings console;
   // Every client: one per partner (kind partner, id = the partner's id) then the `clients:` list.
   std::vector<client> clients;
 

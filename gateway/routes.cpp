@@ -119,7 +119,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       rest_(store, config->server.public_base_url),
       checklist_(store),
       audit_search_(config, store),
-      metrics_(config, store) {
+      metrics_(config, store),
+      console_(config, store, intake, admin_, audit) {
   metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
@@ -172,6 +173,11 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
 asio::awaitable<http::response> routes::serve(http::request& req, const http::connection_info& peer,
                                               const std::string& request_id, auth::principal& who) {
   auto path = http::target_path(req.target());
+  if (console::console_routes::owns(path)) {
+    // The console: its own sign-in and sessions; no API credential is looked at.
+    req.set("X-Request-Id", request_id);
+    co_return co_await console_.handle(req, peer, request_id);
+  }
   auto need = auth::need_of(std::string_view(req.method_string().data(), req.method_string().size()), path);
   if (need.what != auth::access::open) {
     auto now_s = store::now_ms() / 1000;
