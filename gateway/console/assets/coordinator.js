@@ -613,6 +613,7 @@
   let currentView = "agenda";
 
   async function route() {
+    document.body.dataset.loaded = "false";
     const hash = decodeURIComponent(window.location.hash.replace(/^#/, ""));
     const parts = hash.split("/");
     try {
@@ -638,6 +639,7 @@
       showError(err, "this view");
       main.dataset.ready = "error";
     }
+    document.body.dataset.loaded = "true";  // the browser tests wait for it
   }
 
   async function start() {
@@ -647,6 +649,7 @@
       await loadChildren();
     } catch (err) {
       showError(err, "the children");
+      document.body.dataset.loaded = "true";
       return;
     }
     // The counts on the tabs, whatever view opens first.
