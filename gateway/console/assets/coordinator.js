@@ -614,6 +614,7 @@
 
   async function route() {
     document.body.dataset.loaded = "false";
+    main.dataset.ready = "";
     const hash = decodeURIComponent(window.location.hash.replace(/^#/, ""));
     const parts = hash.split("/");
     try {
