@@ -17,6 +17,7 @@
 #include "gateway/console/console_assets.hpp"
 #include "gateway/console/console_pages.hpp"
 #include "gateway/console/console_principal.hpp"
+#include "gateway/console/coordinator_view.hpp"
 #include "gateway/console/password_hash.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "mappers/model/record_codec.hpp"
@@ -555,6 +556,22 @@ asio::awaitable<http::response> console_routes::api(http::request& req, const ht
       co_return api_error(bhttp::status::not_found, "not-found", "no console API at " + std::string(rest),
                           version);
     }
+  } else if (rest.starts_with("coordinator/")) {
+    if (method != bhttp::verb::get) co_return wrong_method("GET");
+    // The coordinator's views read what the FHIR API serves a medical home (Patient, Appointment, Task, ...).
+    if (auto denied = refused(session, peer, req, "GET", "/fhir/Patient", false))
+      co_return std::move(*denied);
+    std::vector<std::string> patients;  // the Patient ids the answer shows, audited before it leaves
+    res = coordinator(req, session, peer, rest.substr(11), patients, search);
+    if (res.result() == bhttp::status::ok && !patients.empty()) {
+      auto who = to_principal(session.who, peer.address);
+      auto request_id = std::string(req["X-Request-Id"]);
+      bool audited = co_await audit_.disclosed(who, req, request_id, search, patients);
+      if (!audited)
+        co_return api_error(bhttp::status::service_unavailable, "transient",
+                            "the access could not be audited; nothing was disclosed", version);
+    }
+    co_return res;
   } else {
     co_return api_error(bhttp::status::not_found, "not-found", "no console API at " + std::string(rest),
                         version);
@@ -662,6 +679,78 @@ http::response console_routes::triage(std::vector<std::int64_t>& children) {
 
 http::response console_routes::config_view() {
   return http::make_response(bhttp::status::ok, redacted_config_json(*config_), "application/json");
+}
+
+http::response console_routes::coordinator(const http::request& req, const console_session& session,
+                                           const http::connection_info& peer, std::string_view rest,
+                                           std::vector<std::string>& patients, bool& search) {
+  auto version = req.version();
+  auto home = http::query_param(req.target(), "home");
+  if (session.who.role == console_role::care_coordinator) {
+    // A care coordinator works for one medical home and sees its children only.
+    if (!home.empty() && home != session.who.medical_home_id) {
+      auth::refusal r;
+      r.status = 403;
+      r.code = "forbidden";
+      r.reason = "console-other-home";
+      r.client_id = to_principal(session.who, peer.address).client_id;
+      r.diagnostics = "a care coordinator sees only the children of their own medical home";
+      audit_.refused(r, peer, req, std::string(req["X-Request-Id"]));
+      return api_error(bhttp::status::forbidden, "forbidden", r.diagnostics, version);
+    }
+    home = session.who.medical_home_id;
+  } else if (home.empty() && !config_->medical_homes.empty()) {
+    home = config_->medical_homes.front().id;  // an operator without ?home=: the first configured home
+  }
+  const coordinator_request request{home, store::now_ms()};
+  coordinator_answer answer;
+  search = true;
+  constexpr std::string_view child_prefix = "/children/", timeline_suffix = "/timeline";
+  if (rest == "/children") {
+    answer = coordinator_children(store_, *config_, request);
+  } else if (rest == "/agenda") {
+    answer = coordinator_agenda(store_, *config_, request);
+  } else if (rest == "/tasks") {
+    answer = coordinator_tasks(store_, *config_, request);
+  } else if (rest == "/letters") {
+    answer = coordinator_letters(store_, *config_, request);
+  } else if (rest.starts_with(child_prefix) && rest.ends_with(timeline_suffix) &&
+             rest.size() > child_prefix.size() + timeline_suffix.size()) {
+    auto patient =
+        rest.substr(child_prefix.size(), rest.size() - child_prefix.size() - timeline_suffix.size());
+    if (patient.find('/') != std::string_view::npos)
+      return api_error(bhttp::status::not_found, "not-found", "no console API at " + std::string(rest),
+                       version);
+    auto from_text = http::query_param(req.target(), "from");
+    auto from = std::chrono::floor<std::chrono::days>(
+        std::chrono::sys_seconds(std::chrono::seconds(request.now_ms / 1000)));
+    if (!from_text.empty()) {
+      auto parsed = parse_from_date(from_text);
+      if (!parsed)
+        return api_error(bhttp::status::bad_request, "value",
+                         "from must be a date (YYYY-MM-DD), not '" + from_text.substr(0, 40) + "'", version);
+      from = *parsed;
+    }
+    answer = coordinator_timeline(store_, *config_, request, patient, from);
+    search = false;
+  } else {
+    return api_error(bhttp::status::not_found, "not-found",
+                     "no console API at coordinator" + std::string(rest), version);
+  }
+  switch (answer.result) {
+    case coordinator_answer::outcome::ok:
+      patients = std::move(answer.patients);
+      return json_response(std::move(answer.json), version);
+    case coordinator_answer::outcome::not_found:
+      // The same words for an unknown child and another home's: nothing tells that the child exists.
+      return api_error(bhttp::status::not_found, "not-found",
+                       search ? "no medical home '" + home + "'" : "no such child at this medical home",
+                       version);
+    case coordinator_answer::outcome::store_failed:
+      break;
+  }
+  return api_error(bhttp::status::internal_server_error, "exception",
+                   "the coordinator's view could not be read from the store", version);
 }
 
 }  // namespace homebase::gateway::console

@@ -21,6 +21,12 @@
 //                                       candidate children side by side
 //     GET  queues                       admin_api::status (per medical home)
 //     GET  config                       the config in force, secrets and key material left out
+//     GET  coordinator/children         the care coordinator's views (gateway/console/coordinator_view) of
+//     GET  coordinator/agenda           their own medical home (an operator: ?home=<id>, default the first
+//     GET  coordinator/tasks            configured): the children, the next case conference, open Tasks,
+//     GET  coordinator/letters          letters in flight, and one child's six weeks from `from` (a date,
+//     GET  coordinator/children/{patient id}/timeline[?from=YYYY-MM-DD]   default today; another home's
+//                                       child is 404 like an unknown one)
 // What a person may do follows the API's rules: their identity becomes an auth::principal
 // (console_principal) and each console route is checked with auth::permit against the API route it
 // mirrors (/admin/... for the operator's); a care coordinator gets 403 on every operator page and call.
@@ -89,6 +95,12 @@ class console_routes {
   http::response message_detail(std::int64_t id, std::vector<std::int64_t>& children);
   http::response triage(std::vector<std::int64_t>& children);
   http::response config_view();
+  // GET /console/api/coordinator/{children,agenda,tasks,letters,children/{patient id}/timeline[?from=]}
+  // (gateway/console/coordinator_view): a care coordinator's own medical home; an operator any (?home=,
+  // default the first configured). `patients`: the Patient ids shown; `search`: a list, not one child.
+  http::response coordinator(const http::request& req, const console_session& session,
+                             const http::connection_info& peer, std::string_view rest,
+                             std::vector<std::string>& patients, bool& search);
   http::response messages(const http::request& req, std::vector<std::int64_t>& children);
 
   config::config_ptr config_;

@@ -1,6 +1,7 @@
 // clock_table: the `coordination_due` table, when a time-driven coordination rule must next run for each
 // child (one row per child; scheduler/clock_scheduler fires them). Implements write_tx's coordination_due /
-// set_coordination_due and sqlite_store's earliest_coordination_due / coordination_due_children.
+// set_coordination_due and sqlite_store's earliest_coordination_due / coordination_due_children /
+// child_coordination_due.
 #include <optional>
 #include <vector>
 
@@ -53,6 +54,14 @@ std::vector<std::int64_t> sqlite_store::coordination_due_children(std::int64_t n
   std::vector<std::int64_t> out;
   while (s.step() == SQLITE_ROW) out.push_back(s.column_int(0));
   return out;
+}
+
+std::optional<std::int64_t> sqlite_store::child_coordination_due(std::int64_t child_id) {
+  std::lock_guard lock(read_mutex_);
+  sqlite_statement s(read_db_, "SELECT due_ms FROM coordination_due WHERE child_id = ?1");
+  s.bind(1, child_id);
+  if (!s.valid() || s.step() != SQLITE_ROW || s.column_null(0)) return std::nullopt;
+  return s.column_int(0);
 }
 
 }  // namespace homebase::gateway::store

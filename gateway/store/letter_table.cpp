@@ -165,4 +165,43 @@ letter_read read(sqlite_store& store, std::int64_t id) {
   return out;
 }
 
+letters_read of_medical_home(sqlite_store& store, const std::string& medical_home,
+                             const std::vector<letter_status>& statuses, int limit) {
+  letters_read out{std::vector<letter_row>()};
+  if (statuses.empty() || limit <= 0) return out;
+  std::string in;
+  for (std::size_t i = 0; i < statuses.size(); ++i) in += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
+  store.read([&](sqlite3* db) {
+    sqlite_statement s(db, std::string("SELECT ") + letter_columns +
+                               " FROM school_letters WHERE child_id IN "
+                               "(SELECT id FROM children WHERE medical_home = ?1) AND status IN (" +
+                               in + ") ORDER BY id DESC LIMIT ?2");
+    if (!s.valid()) {
+      out = letters_read(boost::system::in_place_error,
+                         "school_letters of a medical home: the query cannot be prepared");
+      return;
+    }
+    s.bind(1, medical_home).bind(2, static_cast<std::int64_t>(limit));
+    for (std::size_t i = 0; i < statuses.size(); ++i)
+      s.bind(static_cast<int>(i) + 3, std::string(to_string(statuses[i])));
+    std::vector<letter_row> rows;
+    for (int rc = s.step(); rc != SQLITE_DONE; rc = s.step()) {
+      if (rc != SQLITE_ROW) {
+        out =
+            letters_read(boost::system::in_place_error, "school_letters of a medical home: the read failed");
+        return;
+      }
+      std::string error;
+      auto row = read_letter_row(s, error);
+      if (!row) {
+        out = letters_read(boost::system::in_place_error, std::move(error));
+        return;
+      }
+      rows.push_back(std::move(*row));
+    }
+    out = std::move(rows);
+  });
+  return out;
+}
+
 }  // namespace homebase::gateway::store::letter_table

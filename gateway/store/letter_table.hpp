@@ -41,6 +41,8 @@ struct letter_row {
 // A read of one letter: nullopt when there is none; the error names a row that cannot be read (its status
 // text is unknown).
 using letter_read = boost::system::result<std::optional<letter_row>, std::string>;
+// A read of several letters; the error names a row that cannot be read.
+using letters_read = boost::system::result<std::vector<letter_row>, std::string>;
 
 namespace letter_table {
 
@@ -63,6 +65,10 @@ void set_consent(write_tx& tx, std::int64_t id, std::int64_t consent_id);
 // none due, `next_due_ms` is when the next pending letter is due (INT64_MAX: none).
 [[nodiscard]] letter_read next_due(sqlite_store& store, std::int64_t now_ms, std::int64_t& next_due_ms);
 [[nodiscard]] letter_read read(sqlite_store& store, std::int64_t id);
+// The letters about the children routed to `medical_home` (children.medical_home) whose status is one of
+// `statuses`, newest first, at most `limit` (the care coordinator's letters in flight).
+[[nodiscard]] letters_read of_medical_home(sqlite_store& store, const std::string& medical_home,
+                                           const std::vector<letter_status>& statuses, int limit);
 
 }  // namespace letter_table
 }  // namespace homebase::gateway::store

@@ -92,6 +92,9 @@ class sqlite_store {
   // The earliest coordination due time of any child (unix ms), and the children due by `now_ms`.
   [[nodiscard]] std::optional<std::int64_t> earliest_coordination_due();
   [[nodiscard]] std::vector<std::int64_t> coordination_due_children(std::int64_t now_ms, int limit);
+  // One child's next coordination due time (unix ms): when the scheduler runs its time-driven rules again;
+  // nullopt: no clock is pending (or the read failed).
+  [[nodiscard]] std::optional<std::int64_t> child_coordination_due(std::int64_t child_id);
   [[nodiscard]] bool healthy();
   // The medical home the child is routed to; empty when unrouted or unknown.
   [[nodiscard]] std::string child_home(std::int64_t child_id);
