@@ -10,6 +10,8 @@
 //   GET  /healthz                      process is up
 //   GET  /readyz                       store reachable
 //   GET  /metrics                      metrics::metrics_endpoint (Prometheus text; operator)
+//   GET  /console/oidc/login, /console/oidc/callback   console::oidc_sign_in (config console.oidc; open:
+//                                      the provider's ID token is the credential; refusals audited)
 //   GET  /fhir/metadata                CapabilityStatement
 //   POST /fhir/$process-message        message_intake
 //   POST /fhir/$validate               validate_operation (any resource)
@@ -37,6 +39,7 @@
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/rate_limiter.hpp"
 #include "gateway/auth/token_endpoint.hpp"
+#include "gateway/console/oidc_sign_in.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/metrics/metrics_endpoint.hpp"
@@ -80,8 +83,9 @@ class routes final : public http::request_handler {
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_search_;      // GET /fhir/AuditEvent
-  metrics::metrics_endpoint metrics_;  // GET /metrics
+  audit::audit_api audit_search_;                // GET /fhir/AuditEvent
+  metrics::metrics_endpoint metrics_;            // GET /metrics
+  std::unique_ptr<console::oidc_sign_in> oidc_;  // console.oidc; null when absent
   std::string metadata_;
 };
 
