@@ -89,11 +89,9 @@ asio::awaitable<std::shared_ptr<const provider_state>> oidc_provider::get(bool r
     auto now = std::chrono::steady_clock::now();
     bool stale = !cached || now - cached->fetched > max_age || refresh;
     if (!stale) co_return cached;
-    // A refresh (or a retry after a failed first fetch) at most every min_refresh.
-    if (now - last_attempt_ < min_refresh) {
-      if (!cached) error = "the identity provider could not be reached a moment ago; try again shortly";
-      co_return cached;
-    }
+    // A refresh at most every min_refresh (with nothing cached, every caller fetches: a first sign-in
+    // must not fail because another one is fetching at the same moment).
+    if (cached && now - last_attempt_ < min_refresh) co_return cached;
     last_attempt_ = now;
   }
   auto fresh = co_await fetch(error);

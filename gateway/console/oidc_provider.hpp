@@ -3,7 +3,8 @@
 // the JWK Set its jwks_uri publishes, fetched on first use and cached. A caller that finds the cache
 // wanting (a token signed by a key we do not hold, a token endpoint that cannot be reached) asks for a
 // refresh; refreshes are at most one per `min_refresh` so that a flood of bad tokens cannot make the
-// gateway hammer the provider, and a failed fetch keeps what was cached. Documents older than `max_age`
+// gateway hammer the provider, and a failed fetch keeps what was cached. With nothing cached yet (the
+// provider was down), each sign-in tries once. Documents older than `max_age`
 // are fetched again on the next use.
 // The discovery document is checked: its issuer is exactly the configured one (§4.3), the endpoints are
 // URLs of the same scheme rules as the issuer, and when it lists code_challenge_methods_supported, S256 is
