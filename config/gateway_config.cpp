@@ -290,6 +290,73 @@ void load_string_list(reader& r, const YAML::Node& node, const char* key, const 
 }
 
 // A SMART system scope, v1 (system/Type.read|write|*) or v2 (system/Type.cruds, letters in that order).
+// `$scrypt$ln=L,r=R,p=P$SALT$HASH` (gateway/console/password_hash); the numbers and the base64url parts
+// are checked there when the console starts, this only recognises the shape.
+bool looks_like_password_hash(const std::string& text) {
+  if (!text.starts_with("$scrypt$ln=")) return false;
+  return std::count(text.begin(), text.end(), '$') == 4 && !text.ends_with('$');
+}
+
+void load_console(reader& r, const YAML::Node& node, gateway_config& cfg) {
+  r.only_keys(node, "console", {"enabled", "session_ttl", "idle_timeout", "lockout", "users", "oidc"});
+  auto& c = cfg.console;
+  r.get(node, "enabled", "console", c.enabled);
+  r.get_duration(node, "session_ttl", "console", c.session_ttl);
+  r.get_duration(node, "idle_timeout", "console", c.idle_timeout);
+  if (c.idle_timeout > c.session_ttl)
+    r.fail(node["idle_timeout"], "console.idle_timeout", "must not be longer than console.session_ttl");
+  if (node.IsDefined() && !node.IsNull()) {
+    auto lockout = node["lockout"];
+    r.only_keys(lockout, "console.lockout", {"failures", "address_failures", "window", "duration"});
+    r.get(lockout, "failures", "console.lockout", c.lockout.failures);
+    r.get(lockout, "address_failures", "console.lockout", c.lockout.address_failures);
+    r.get_duration(lockout, "window", "console.lockout", c.lockout.window);
+    r.get_duration(lockout, "duration", "console.lockout", c.lockout.duration);
+    if (c.lockout.failures < 1 || c.lockout.failures > 100)
+      r.fail(lockout["failures"], "console.lockout.failures", "must be 1..100");
+    if (c.lockout.address_failures < 1 || c.lockout.address_failures > 10'000)
+      r.fail(lockout["address_failures"], "console.lockout.address_failures", "must be 1..10000");
+    auto users = node["users"];
+    if (users.IsDefined() && !users.IsNull()) {
+      if (!users.IsSequence()) r.fail(users, "console.users", "must be a list");
+      for (std::size_t i = 0; i < users.size(); ++i) {
+        auto u = users[i];
+        auto where = "console.users[" + std::to_string(i) + "]";
+        r.only_keys(u, where, {"name", "password_hash", "role", "medical_home"});
+        console_user user;
+        r.get(u, "name", where, user.name);
+        r.get(u, "password_hash", where, user.password_hash);
+        if (user.name.empty() || user.name.size() > 64 ||
+            !std::all_of(user.name.begin(), user.name.end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-' ||
+                     ch == '@';
+            }))
+          r.fail(u, where + ".name", "is required: 1..64 of letters, digits and . _ - @");
+        if (c.find_user(user.name) != nullptr) r.fail(u["name"], where + ".name", "is used twice");
+        if (!looks_like_password_hash(user.password_hash))
+          r.fail(u, where + ".password_hash",
+                 "must be a hash made by `homebase hash-password` ($scrypt$ln=...), never the password");
+        std::string role;
+        r.get(u, "role", where, role);
+        if (role == "operator")
+          user.role = console_user_role::operator_;
+        else if (role == "care_coordinator")
+          user.role = console_user_role::care_coordinator;
+        else
+          r.fail(u, where + ".role", "must be operator or care_coordinator");
+        r.get(u, "medical_home", where, user.medical_home_id);
+        if (user.role == console_user_role::care_coordinator) {
+          if (cfg.find_medical_home(user.medical_home_id) == nullptr)
+            r.fail(u, where + ".medical_home", "must name a medical_homes[].id (the home they work for)");
+        } else if (!user.medical_home_id.empty()) {
+          r.fail(u["medical_home"], where + ".medical_home", "only for role care_coordinator");
+        }
+        c.users.push_back(std::move(user));
+      }
+    }
+  }
+}
+
 bool is_system_scope(const std::string& scope) {
   if (!scope.starts_with("system/")) return false;
   auto rest = std::string_view(scope).substr(7);
@@ -410,6 +477,7 @@ bool is_loopback_url(const std::string& url) {
 void load_console_oidc(reader& r, const YAML::Node& node, const std::string& base_dir, gateway_config& cfg) {
   if (!node.IsDefined() || node.IsNull()) return;
   const std::string top = "console.oidc";
+  if (!cfg.console.enabled) r.fail(node, top, "needs console.enabled: true");
   r.only_keys(
       node, top,
       {"issuer", "client_id", "client_auth", "client_secret_file", "private_key_file", "key_id", "scopes",
@@ -536,6 +604,12 @@ void load_console_oidc(reader& r, const YAML::Node& node, const std::string& bas
   cfg.console.oidc = std::move(o);
 }
 }  // namespace
+
+const console_user* console_settings::find_user(std::string_view name) const {
+  for (const auto& u : users)
+    if (u.name == name) return &u;
+  return nullptr;
+}
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   if (text.size() < 2 || text.size() > 12) return std::nullopt;
@@ -969,9 +1043,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       cfg->clients.push_back(std::move(c));
     }
   }
-  auto console = root["console"];
-  r.only_keys(console, "console", {"oidc"});
-  if (console.IsDefined() && !console.IsNull()) load_console_oidc(r, console["oidc"], base_dir, *cfg);
+  load_console(r, root["console"], *cfg);
+  if (root["console"].IsDefined() && !root["console"].IsNull())
+    load_console_oidc(r, root["console"]["oidc"], base_dir, *cfg);
   return cfg;
 }
 

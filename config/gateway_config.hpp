@@ -302,9 +302,34 @@ struct console_oidc_settings {
   std::vector<console_oidc_user> users;
 };
 
-// The web console (gateway/console/).
+// A person who signs in with a password (console.users[]). The hash is the self-describing scrypt string
+// `homebase hash-password` prints (gateway/console/password_hash); the password itself is never in the file.
+struct console_user {
+  std::string name;
+  std::string password_hash;
+  console_user_role role = console_user_role::care_coordinator;
+  std::string medical_home_id;  // care_coordinator: the medical_homes[].id they work for
+};
+
+// Repeated failed sign-ins: after `failures` for one user name, or `address_failures` from one address,
+// within `window`, sign-in is refused (before any password is checked) for `duration`.
+struct console_lockout {
+  int failures = 5;
+  int address_failures = 20;
+  std::chrono::seconds window{15 * 60};
+  std::chrono::seconds duration{15 * 60};
+};
+
 struct console_settings {
-  std::optional<console_oidc_settings> oidc;  // absent: no OpenID Connect sign-in
+  bool enabled = false;                         // false: /console answers 404
+  std::chrono::seconds session_ttl{8 * 3'600};  // a session ends this long after sign-in, however used
+  std::chrono::seconds idle_timeout{30 * 60};   // ... or after this long without a request
+  console_lockout lockout;
+  std::vector<console_user> users;
+  std::optional<console_oidc_settings>
+      oidc;  // absent: no OpenID Connect sign-in (gateway/console/oidc_sign_in)
+
+  [[nodiscard]] const console_user* find_user(std::string_view name) const;
 };
 
 struct gateway_config {
@@ -312,13 +337,13 @@ struct gateway_config {
   store_settings store;
   log_settings log;
   metrics_settings metrics;
-  console_settings console;
   delivery_settings delivery;
   std::vector<partner> partners;
   std::vector<medical_home> medical_homes;
   coordination_settings coordination;
   std::vector<school> schools;
   auth_settings auth;
+  console_settings console;
   // Every client: one per partner (kind partner, id = the partner's id) then the `clients:` list.
   std::vector<client> clients;
 

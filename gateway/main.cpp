@@ -13,6 +13,9 @@
 //   homebase jwks --key FILE --kid KID [--alg RS384|ES384]
 //                                            print the public JWK Set of our private key, to register
 //                                            Homebase at a destination (gateway/cli/jwks_command.hpp)
+//   homebase hash-password [--cost LOG2N] < password
+//                                            print a scrypt hash for console.users[].password_hash
+//                                            (gateway/cli/hash_password_command.hpp)
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +33,7 @@
 #include "gateway/auth/access_token.hpp"
 #include "gateway/auth/token_endpoint.hpp"
 #include "gateway/auth/token_key.hpp"
+#include "gateway/cli/hash_password_command.hpp"
 #include "gateway/cli/jwks_command.hpp"
 #include "gateway/cli/validate_command.hpp"
 #include "gateway/delivery/delivery_service.hpp"
@@ -54,7 +58,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: homebase --config FILE | --check-config FILE | validate [--lenient] FILE... | "
-               "jwks --key FILE --kid KID [--alg RS384|ES384] | --version\n";
+               "jwks --key FILE --kid KID [--alg RS384|ES384] | hash-password | --version\n";
   return 2;
 }
 
@@ -234,6 +238,10 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "jwks") == 0) {
     std::vector<std::string> args(argv + 2, argv + argc);
     return gateway::cli::run_jwks_command(args, std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "hash-password") == 0) {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    return gateway::cli::run_hash_password_command(args, std::cin, std::cout, std::cerr);
   }
   if (argc != 3) return usage();
   std::string option = argv[1];

@@ -119,8 +119,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       rest_(store, config->server.public_base_url),
       checklist_(store),
       audit_search_(config, store),
-      metrics_(config, store) {
-  if (config_->console.oidc) oidc_ = std::make_unique<console::oidc_sign_in>(config_);
+      metrics_(config, store),
+      console_(config, store, intake, admin_, audit) {
   metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
@@ -173,37 +173,10 @@ asio::awaitable<http::response> routes::handle(http::request& req, const http::c
 asio::awaitable<http::response> routes::serve(http::request& req, const http::connection_info& peer,
                                               const std::string& request_id, auth::principal& who) {
   auto path = http::target_path(req.target());
-  if (oidc_ && path.starts_with("/console/oidc/")) {
-    // The console's OpenID Connect sign-in: no API credentials; the provider's ID token is the proof.
-    const console::oidc_sign_in::refused_fn refused = [&](const console::oidc_refusal& r) {
-      auth::refusal a;
-      a.status = r.status == 403 ? 403 : 401;
-      a.code = "login";
-      a.reason = "console-oidc-" + r.reason;
-      a.diagnostics = r.detail;
-      a.client_id = r.who.empty() ? std::string() : "console:" + r.who;
-      audit_.refused(a, peer, req, request_id);
-      log::write({.lvl = log::level::warn,
-                  .event = "console.oidc.refused",
-                  .request_id = request_id,
-                  .client = a.client_id,
-                  .status = r.status,
-                  .detail = a.reason + ": " + r.detail});
-    };
-    // Until the console's sessions are merged: a page naming who signed in (console_sessions::signed_in
-    // takes its place).
-    const console::oidc_sign_in::open_session_fn open_session = [&req](
-                                                                    const console::console_identity& person) {
-      std::string role = person.role == console::console_role::operator_ ? "operator" : "care_coordinator";
-      auto res = http::make_response(bhttp::status::ok,
-                                     "<!doctype html><title>Signed in</title><p>Signed in as <b id=\"who\">" +
-                                         person.name + "</b> (<span id=\"role\">" + role + "</span> " +
-                                         person.medical_home_id + ")</p>",
-                                     "text/html; charset=utf-8", req.version());
-      return res;
-    };
-    auto answered = co_await oidc_->route(req, open_session, refused);
-    if (answered) co_return std::move(*answered);
+  if (console::console_routes::owns(path)) {
+    // The console: its own sign-in and sessions; no API credential is looked at.
+    req.set("X-Request-Id", request_id);
+    co_return co_await console_.handle(req, peer, request_id);
   }
   auto need = auth::need_of(std::string_view(req.method_string().data(), req.method_string().size()), path);
   if (need.what != auth::access::open) {

@@ -10,8 +10,6 @@
 //   GET  /healthz                      process is up
 //   GET  /readyz                       store reachable
 //   GET  /metrics                      metrics::metrics_endpoint (Prometheus text; operator)
-//   GET  /console/oidc/login, /console/oidc/callback   console::oidc_sign_in (config console.oidc; open:
-//                                      the provider's ID token is the credential; refusals audited)
 //   GET  /fhir/metadata                CapabilityStatement
 //   POST /fhir/$process-message        message_intake
 //   POST /fhir/$validate               validate_operation (any resource)
@@ -26,6 +24,10 @@
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
 //   GET  /fhir/AuditEvent?...          audit::audit_api (the audit trail)
 //   /fhir/Consent, /fhir/$school-letter, /admin/school-letters/{id}: disclosure_api
+//   /console, /console/...             console::console_routes, the web console: served before the API's
+//                                      authentication (its credential is the session cookie); it turns the
+//                                      signed-in person into an auth::principal and applies the same
+//                                      permission check and read scope as the API
 #pragma once
 
 #include "config/gateway_config.hpp"
@@ -39,7 +41,7 @@
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/rate_limiter.hpp"
 #include "gateway/auth/token_endpoint.hpp"
-#include "gateway/console/oidc_sign_in.hpp"
+#include "gateway/console/console_routes.hpp"
 #include "gateway/disclosure/disclosure_api.hpp"
 #include "gateway/http/request_handler.hpp"
 #include "gateway/metrics/metrics_endpoint.hpp"
@@ -83,10 +85,14 @@ class routes final : public http::request_handler {
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_search_;                // GET /fhir/AuditEvent
-  metrics::metrics_endpoint metrics_;            // GET /metrics
-  std::unique_ptr<console::oidc_sign_in> oidc_;  // console.oidc; null when absent
+  audit::audit_api audit_search_;      // GET /fhir/AuditEvent
+  metrics::metrics_endpoint metrics_;  // GET /metrics
+  console::console_routes console_;    // /console (after admin_: it uses it)
   std::string metadata_;
+
+ public:
+  // The console (the OpenID Connect sign-in opens sessions through console().sessions()).
+  [[nodiscard]] console::console_routes& console() { return console_; }
 };
 
 }  // namespace homebase::gateway

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "fhir/fhir_time.hpp"
@@ -260,18 +261,51 @@ http::response admin_api::status(const config::gateway_config& config) {
   return http::make_response(bhttp::status::ok, {b.GetString(), b.GetSize()}, json);
 }
 
-http::response admin_api::list(const http::request& req) {
+std::variant<store::message_filter, http::response> admin_api::list_filter(const http::request& req) {
+  store::message_filter f;
   auto status = http::query_param(req.target(), "status");
-  std::optional<store::message_status> wanted;
-  if (!status.empty()) wanted = store::message_status_from_text(status);
-  if (!status.empty() && !wanted)
-    return http::make_error(
-        bhttp::status::bad_request, "value",
-        "unknown status '" + status + "'; use queued, retrying, sent, dead, unroutable or held_for_match");
+  if (!status.empty()) {
+    f.status = store::message_status_from_text(status);
+    if (!f.status)
+      return http::make_error(
+          bhttp::status::bad_request, "value",
+          "unknown status '" + status + "'; use queued, retrying, sent, dead, unroutable or held_for_match",
+          "status");
+  }
+  f.partner_id = http::query_param(req.target(), "partner");
+  f.event_code = http::query_param(req.target(), "event");
+  f.destination = http::query_param(req.target(), "medical-home");
+  auto child = http::query_param(req.target(), "child");
+  if (!child.empty()) {
+    auto id = to_number(child, 0);
+    if (id < 1)
+      return http::make_error(bhttp::status::bad_request, "value", "child must be a child id", "child");
+    f.child_id = id;
+  }
+  for (const char* name : {"received-from", "received-to"}) {
+    auto text = http::query_param(req.target(), name);
+    if (text.empty()) continue;
+    auto range = fhir::parse_date_range(text, fhir::date_syntax::search);
+    if (!range)
+      return http::make_error(bhttp::status::bad_request, "value",
+                              std::string(name) + ": '" + text + "' is not a FHIR date or dateTime", name);
+    if (std::string_view(name) == "received-from")
+      f.received_from = fhir::format_instant(std::max<std::int64_t>(range->low, 0));
+    else
+      f.received_before = fhir::format_instant(std::max<std::int64_t>(range->high, 0));
+  }
   auto limit = to_number(http::query_param(req.target(), "limit"), 50);
-  if (limit < 1 || limit > 1000) limit = 50;
-  auto before = to_number(http::query_param(req.target(), "before"), 0);
-  auto rows = store_.list_messages(wanted, static_cast<int>(limit), before);
+  f.limit = limit < 1 || limit > 1000 ? 50 : static_cast<int>(limit);
+  f.before_id = to_number(http::query_param(req.target(), "before"), 0);
+  return f;
+}
+
+http::response admin_api::list(const http::request& req) {
+  auto parsed = list_filter(req);
+  if (auto* error = std::get_if<http::response>(&parsed)) return std::move(*error);
+  const auto& f = std::get<store::message_filter>(parsed);
+  auto rows = store_.list_messages(f);
+  auto limit = static_cast<long long>(f.limit);
   rapidjson::StringBuffer b;
   writer_t w(b);
   w.StartObject();
@@ -285,8 +319,19 @@ http::response admin_api::list(const http::request& req) {
   w.EndArray();
   if (static_cast<long long>(rows.size()) == limit) {
     w.Key("next");
-    str(w, "/admin/messages?limit=" + std::to_string(limit) + (status.empty() ? "" : "&status=" + status) +
-               "&before=" + std::to_string(rows.back().id));
+    // The same query with the next page's `before`.
+    std::string next = "/admin/messages?";
+    std::string_view target(req.target().data(), req.target().size());
+    auto q = target.find('?');
+    std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      auto pair = query.substr(0, amp);
+      if (!pair.starts_with("before=") && !pair.empty()) next.append(pair).append("&");
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    }
+    next.append("before=").append(std::to_string(rows.back().id));
+    str(w, next);
   }
   w.EndObject();
   return http::make_response(bhttp::status::ok, {b.GetString(), b.GetSize()}, json);

@@ -1,5 +1,7 @@
 // admin_api: the operator's view of messages (JSON, not FHIR):
-//   GET /admin/messages[?status=S&limit=N&before=ID]  newest first, with a `next` link
+//   GET /admin/messages[?status=S&partner=P&event=E&medical-home=H&child=C&received-from=D&received-to=D
+//                       &limit=N&before=ID]             newest first, with a `next` link; dates are FHIR
+//                                                       dates or dateTimes (received-to includes its end)
 //   GET /admin/messages/{id}                            status, every delivery attempt, and the notes of the
 //                                                       response sent (rebuilt from the stored message)
 //   GET /admin/triage                                   messages held for patient matching, as a FHIR
@@ -13,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <variant>
 
 #include "config/gateway_config.hpp"
 #include "gateway/http/http_types.hpp"
@@ -29,6 +32,9 @@ class admin_api {
       : store_(store), public_base_url_(std::move(public_base_url)), concept_maps_(std::move(concept_maps)) {}
 
   [[nodiscard]] http::response list(const http::request& req);
+  // The list's query as a store filter, or the 400 to answer.
+  [[nodiscard]] static std::variant<store::message_filter, http::response> list_filter(
+      const http::request& req);
   [[nodiscard]] http::response show(std::int64_t id);
   [[nodiscard]] http::response triage();
   [[nodiscard]] http::response status(const config::gateway_config& config);

@@ -144,8 +144,9 @@ std::string page(std::string_view title, std::string_view message) {
 
 }  // namespace
 
-oidc_sign_in::oidc_sign_in(config::config_ptr config)
+oidc_sign_in::oidc_sign_in(config::config_ptr config, render_fn render)
     : config_(std::move(config)),
+      render_(std::move(render)),
       settings_(*config_->console.oidc),
       redirect_uri_(settings_.redirect_uri.empty()
                         ? strip_fhir(config_->server.public_base_url) + "/console/oidc/callback"

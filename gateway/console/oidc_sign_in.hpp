@@ -53,9 +53,13 @@ class oidc_sign_in {
   static constexpr std::string_view flow_cookie = "homebase_oidc";
   static constexpr std::size_t max_pending = 10'000;  // sign-ins in progress at once
 
+  // An error page's HTML for (status, title, text): the console's (console_pages::render_error).
+  using render_fn = std::function<std::string(int, std::string_view, std::string_view)>;
+
   // `config` is the bound config (its public_base_url gives the default redirect URI) and has
-  // console.oidc. Throws config::config_error at start-up when the ca_file or the private key is unusable.
-  explicit oidc_sign_in(config::config_ptr config);
+  // console.oidc. `render`: how refusal pages look (empty: a plain page of its own). Throws
+  // config::config_error at start-up when the ca_file or the private key is unusable.
+  explicit oidc_sign_in(config::config_ptr config, render_fn render = {});
   ~oidc_sign_in();
 
   // The console's session opener (console_sessions): the signed-in answer for an identity.
@@ -92,6 +96,7 @@ class oidc_sign_in {
   [[nodiscard]] std::string cookie(std::string_view value, int max_age_s) const;
 
   config::config_ptr config_;
+  render_fn render_;
   const config::console_oidc_settings& settings_;
   std::string redirect_uri_;
   bool secure_cookie_;

@@ -170,14 +170,35 @@ std::optional<std::int64_t> write_tx::latest_message_of_child(std::int64_t child
 
 std::vector<stored_message> sqlite_store::list_messages(std::optional<message_status> status, int limit,
                                                         std::int64_t before_id) {
+  message_filter f;
+  f.status = status;
+  f.limit = limit;
+  f.before_id = before_id;
+  return list_messages(f);
+}
+
+std::vector<stored_message> sqlite_store::list_messages(const message_filter& f) {
   std::lock_guard lock(read_mutex_);
-  std::string sql = std::string("SELECT ") + message_columns + " FROM messages WHERE id < ?1" +
-                    (status ? " AND status = ?3" : "") + " ORDER BY id DESC LIMIT ?2";
+  std::string sql = std::string("SELECT ") + message_columns + " FROM messages WHERE id < ?1";
+  if (f.status) sql += " AND status = ?3";
+  if (!f.partner_id.empty()) sql += " AND partner_id = ?4";
+  if (!f.event_code.empty()) sql += " AND event_code = ?5";
+  if (!f.destination.empty()) sql += " AND destination = ?6";
+  if (f.child_id) sql += " AND child_id = ?7";
+  if (!f.received_from.empty()) sql += " AND received_at >= ?8";
+  if (!f.received_before.empty()) sql += " AND received_at < ?9";
+  sql += " ORDER BY id DESC LIMIT ?2";
   sqlite_statement s(read_db_, sql);
   std::vector<stored_message> out;
   if (!s.valid()) return out;
-  s.bind(1, before_id > 0 ? before_id : INT64_MAX).bind(2, static_cast<std::int64_t>(limit));
-  if (status) s.bind(3, to_text(*status));
+  s.bind(1, f.before_id > 0 ? f.before_id : INT64_MAX).bind(2, static_cast<std::int64_t>(f.limit));
+  if (f.status) s.bind(3, to_text(*f.status));
+  if (!f.partner_id.empty()) s.bind(4, f.partner_id);
+  if (!f.event_code.empty()) s.bind(5, f.event_code);
+  if (!f.destination.empty()) s.bind(6, f.destination);
+  if (f.child_id) s.bind(7, *f.child_id);
+  if (!f.received_from.empty()) s.bind(8, f.received_from);
+  if (!f.received_before.empty()) s.bind(9, f.received_before);
   while (s.step() == SQLITE_ROW) out.push_back(read_message(s));
   return out;
 }

@@ -41,4 +41,17 @@ struct stored_message {
   std::string request_id;  // the correlation id of the request that brought it (X-Request-Id)
 };
 
+// Which messages list_messages returns (the message browser): every criterion given must hold.
+struct message_filter {
+  std::optional<message_status> status;
+  std::string partner_id;
+  std::string event_code;
+  std::string destination;  // medical home id
+  std::optional<std::int64_t> child_id;
+  std::string received_from;    // received_at (ISO 8601 UTC) >= this; empty: open
+  std::string received_before;  // < this; empty: open
+  int limit = 50;
+  std::int64_t before_id = 0;  // only ids below this (paging, newest first); 0: from the newest
+};
+
 }  // namespace homebase::gateway::store

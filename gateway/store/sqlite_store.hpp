@@ -70,6 +70,7 @@ class sqlite_store {
   // Reads (any thread).
   [[nodiscard]] std::vector<stored_message> list_messages(std::optional<message_status> status, int limit,
                                                           std::int64_t before_id);
+  [[nodiscard]] std::vector<stored_message> list_messages(const message_filter& filter);
   [[nodiscard]] std::optional<stored_message> get_message(std::int64_t id);
   [[nodiscard]] std::string get_message_body(std::int64_t id);
   [[nodiscard]] std::vector<outbox_row> outbox_for_message(std::int64_t message_id);

@@ -311,6 +311,7 @@ std::string oidc_yaml(const std::string& oidc_body) {
          "  - id: north\n"
          "    fhir_base_url: http://127.0.0.1:9/fhir\n"
          "console:\n"
+         "  enabled: true\n"
          "  oidc:\n" +
          oidc_body;
 }
@@ -342,12 +343,12 @@ TEST(gateway_config, console_oidc_reads_the_provider_and_the_users) {
 
 TEST(gateway_config, console_oidc_errors_name_the_key) {
   expect_error(oidc_yaml("    issuer: http://idp.example\n    client_id: c\n"),
-               "test.yaml:6: console.oidc.issuer: must be an https URL");
+               "test.yaml:7: console.oidc.issuer: must be an https URL");
   expect_error(oidc_yaml("    issuer: https://idp.example\n    client_id: c\n"),
                "console.oidc.client_secret_file: is required for client_auth client_secret_basic");
   expect_error(oidc_yaml(oidc_head), "console.oidc.users: must list who may sign in");
   expect_error(oidc_yaml(oidc_head + "    users:\n      - {email: a@b.example, role: boss}\n"),
-               "test.yaml:10: console.oidc.users[0].role: must be operator or care_coordinator");
+               "test.yaml:11: console.oidc.users[0].role: must be operator or care_coordinator");
   expect_error(oidc_yaml(oidc_head + "    users:\n      - {email: a@b.example, role: care_coordinator}\n"),
                "console.oidc.users[0].medical_home: must name a medical_homes[].id");
   expect_error(
@@ -363,4 +364,62 @@ TEST(gateway_config, console_oidc_errors_name_the_key) {
 }
 
 }  // namespace
+namespace homebase::config {
+
+namespace {
+const std::string console_homes =
+    "medical_homes:\n"
+    "  - id: meadowbrook\n"
+    "    fhir_base_url: http://127.0.0.1:9/fhir\n";
+const std::string a_hash =
+    "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+}  // namespace
+
+TEST(gateway_config, console_users_and_lockout_load) {
+  auto cfg =
+      load_text(console_homes +
+                "console:\n"
+                "  enabled: true\n"
+                "  session_ttl: 4h\n"
+                "  idle_timeout: 15m\n"
+                "  lockout: {failures: 3, address_failures: 10, window: 5m, duration: 1h}\n"
+                "  users:\n"
+                "    - {name: ops, role: operator, password_hash: \"" +
+                a_hash +
+                "\"}\n"
+                "    - {name: maria, role: care_coordinator, medical_home: meadowbrook, password_hash: \"" +
+                a_hash + "\"}\n");
+  EXPECT_TRUE(cfg->console.enabled);
+  EXPECT_EQ(cfg->console.session_ttl, std::chrono::hours(4));
+  EXPECT_EQ(cfg->console.idle_timeout, std::chrono::minutes(15));
+  EXPECT_EQ(cfg->console.lockout.failures, 3);
+  EXPECT_EQ(cfg->console.lockout.address_failures, 10);
+  EXPECT_EQ(cfg->console.lockout.duration, std::chrono::hours(1));
+  ASSERT_EQ(cfg->console.users.size(), 2u);
+  EXPECT_EQ(cfg->console.users[0].role, homebase::config::console_user_role::operator_);
+  ASSERT_NE(cfg->console.find_user("maria"), nullptr);
+  EXPECT_EQ(cfg->console.find_user("maria")->medical_home_id, "meadowbrook");
+  EXPECT_FALSE(load_text("server:\n  port: 0\n")->console.enabled);
+}
+
+TEST(gateway_config, console_errors_name_the_key) {
+  expect_error(
+      console_homes + "console:\n  users:\n    - {name: ops, role: operator, password_hash: secret}\n",
+      "test.yaml:6: console.users[0].password_hash: must be a hash made by `homebase hash-password`");
+  expect_error(console_homes +
+                   "console:\n  users:\n    - {name: m, role: care_coordinator, password_hash: \"" + a_hash +
+                   "\"}\n",
+               "console.users[0].medical_home: must name a medical_homes[].id");
+  expect_error(
+      console_homes + "console:\n  users:\n    - {name: m, role: boss, password_hash: \"" + a_hash + "\"}\n",
+      "console.users[0].role: must be operator or care_coordinator");
+  expect_error(console_homes + "console:\n  users:\n    - {name: ops, role: operator, password_hash: \"" +
+                   a_hash + "\"}\n    - {name: ops, role: operator, password_hash: \"" + a_hash + "\"}\n",
+               "console.users[1].name: is used twice");
+  expect_error("console:\n  idle_timeout: 9h\n",
+               "console.idle_timeout: must not be longer than console.session_ttl");
+  expect_error("console:\n  lockout: {failures: 0}\n", "console.lockout.failures: must be 1..100");
+  expect_error("console:\n  colour: blue\n", "console.colour: unknown key");
+}
+
 }  // namespace homebase::config

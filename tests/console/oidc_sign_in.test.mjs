@@ -2,7 +2,8 @@
 // (tests/tools/lib/oidc-test-provider.mjs), authorization code + PKCE, driven by a small browser made of
 // fetch, a cookie jar and a form filler for the provider's login and consent pages.
 //   node tests/console/oidc_sign_in.test.mjs <path to homebase>      (ctest: console_oidc_sign_in)
-// Cases: a listed user (by verified email, and by subject) gets in with the configured role; an unlisted
+// Cases: a listed user (by verified email, and by subject) lands on /console/ signed in (a console session,
+// GET /console/api/me names them) with the configured role; an unlisted
 // user, an unverified e-mail, a tampered state, a replayed callback and a provider error are refused with
 // a page and an audited console.oidc.refused log line; nothing crashes the gateway.
 import { spawn } from 'node:child_process';
@@ -47,6 +48,7 @@ medical_homes:
     name: North Pediatrics
     fhir_base_url: http://127.0.0.1:9/fhir
 console:
+  enabled: true
   oidc:
     issuer: ${issuer}
     client_id: ${clientId}
@@ -86,6 +88,13 @@ after(async () => {
   await idp?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+// Who the console says is signed in (GET /console/api/me with the session cookie).
+async function me(b) {
+  const res = await b.request(`${gatewayUrl}/console/api/me`);
+  assert.equal(res.status, 200, res.body);
+  return JSON.parse(res.body);
+}
 
 // A browser: cookies per origin (name -> value; expired ones dropped), redirects followed by hand.
 class browser {
@@ -167,18 +176,35 @@ async function refusedInLog(reason) {
 test('a listed user (verified e-mail) signs in as the care coordinator of her medical home', async () => {
   const b = new browser();
   const res = await signIn(b, 'anna');
-  assert.equal(res.status, 200, res.body);
-  assert.match(res.body, /id="who">anna\.coordinator@north\.example</);
-  assert.match(res.body, /id="role">care_coordinator</);
-  assert.match(res.body, /north-pediatrics/);
+  assert.equal(res.status, 303, res.body);
+  assert.equal(res.location, '/console/');
+  assert.ok(b.cookies(gatewayUrl).has('homebase_console'), 'a console session');
   assert.equal(b.cookies(gatewayUrl).has('homebase_oidc'), false, 'the flow cookie is cleared');
+  const who = await me(b);
+  assert.equal(who.name, 'anna.coordinator@north.example');
+  assert.equal(who.role, 'care_coordinator');
+  assert.equal(who.medical_home, 'north-pediatrics');
+  assert.equal(who.method, 'oidc');
+  const start = await b.request(`${gatewayUrl}/console/`);
+  assert.equal(start.status, 303, 'the start page of her role, signed in');
+  assert.equal(start.location, '/console/coordinator');
 });
 
 test('a listed subject signs in as an operator under the configured name', async () => {
-  const res = await signIn(new browser(), 'ops-1');
-  assert.equal(res.status, 200, res.body);
-  assert.match(res.body, /id="who">ops-oncall</);
-  assert.match(res.body, /id="role">operator</);
+  const b = new browser();
+  const res = await signIn(b, 'ops-1');
+  assert.equal(res.status, 303, res.body);
+  const who = await me(b);
+  assert.equal(who.name, 'ops-oncall');
+  assert.equal(who.role, 'operator');
+  const queues = await b.request(`${gatewayUrl}/console/queues`);
+  assert.equal(queues.status, 200, 'an operator page');
+});
+
+test('the sign-in page offers the organisation\'s account', async () => {
+  const res = await new browser().request(`${gatewayUrl}/console/sign-in`);
+  assert.equal(res.status, 200);
+  assert.match(res.body, /href="\/console\/oidc\/login"/);
 });
 
 test('an unlisted user is refused with a page, and the refusal is audited', async () => {
@@ -217,7 +243,7 @@ test('a replayed callback (the code used twice) is refused', async () => {
   const callback = await signIn(b, 'anna', { stopAtCallback: true });
   const flowCookie = b.cookies(gatewayUrl).get('homebase_oidc');
   const first = await b.request(callback);
-  assert.equal(first.status, 200, first.body);
+  assert.equal(first.status, 303, first.body);
   // The attacker (or a reload) replays it with the flow cookie as it was.
   b.cookies(gatewayUrl).set('homebase_oidc', flowCookie);
   const second = await b.request(callback);
