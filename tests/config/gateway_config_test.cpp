@@ -364,6 +364,8 @@ TEST(gateway_config, console_oidc_errors_name_the_key) {
 }
 
 }  // namespace
+}  // namespace homebase::config
+
 namespace homebase::config {
 
 namespace {
