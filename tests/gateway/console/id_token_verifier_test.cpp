@@ -97,9 +97,17 @@ struct claims_text {
 
 class id_token_verifier_test : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // The keys are made once for the suite (an RSA key takes a while).
+  static void SetUpTestSuite() {
     rsa_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}));
     ec_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  }
+  static void TearDownTestSuite() {
+    rsa_.reset();
+    ec_.reset();
+  }
+
+  void SetUp() override {
     ASSERT_TRUE(rsa_ && ec_);
     // A provider's set also carries keys we cannot use: an encryption key is skipped, not fatal.
     std::string jwks = R"({"keys":[)" + rsa_jwk(rsa_.get(), "rsa-1") + "," + ec_jwk(ec_.get(), "ec-1") +
@@ -122,7 +130,7 @@ class id_token_verifier_test : public ::testing::Test {
   }
   std::string rs256(const claims_text& c) { return sign(rsa_.get(), "RS256", "rsa-1", c.json()); }
 
-  pkey_ptr rsa_, ec_;
+  static inline pkey_ptr rsa_, ec_;
   std::unique_ptr<auth::jwk_set> keys_;
   id_token_expectations expect_;
 };
