@@ -18,6 +18,8 @@ if (( want_test )); then
   # clang-14: the sanitizer tree's compiler; libclang-rt-14-dev: libclang_rt.{asan,ubsan_standalone,fuzzer}
   # (only recommended by clang-14); llvm-14: llvm-symbolizer, for symbolized sanitizer stack traces.
   packages+=(clang-14 libclang-rt-14-dev llvm-14)
+  # chromium: the real headless browser the console's tests drive (tests/console, npm playwright-core).
+  packages+=(chromium)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -133,7 +133,7 @@ std::optional<std::string> render_page(std::string_view name, std::string_view t
 }
 
 std::string render_sign_in(std::string_view csrf, std::string_view error, std::string_view user,
-                           bool offer_oidc) {
+                           std::string_view alternatives) {
   std::string body =
       "<section class=\"sign-in card\"><h1>Sign in</h1>"
       "<p class=\"lead\">Homebase console for operators and care coordinators.</p>";
@@ -151,14 +151,13 @@ std::string render_sign_in(std::string_view csrf, std::string_view error, std::s
           "\"></label><label>Password<input name=\"password\" type=\"password\" "
           "autocomplete=\"current-password\" required></label>"
           "<button type=\"submit\" class=\"primary\">Sign in</button></form>");
-  if (offer_oidc && find_asset("oidc-sign-in.html") != nullptr)
-    body.append(find_asset("oidc-sign-in.html")->data);
+  body.append(alternatives);
   body.append("</section>");
   return shell("Sign in", "sign-in", nullptr, {}, body);
 }
 
 std::string render_error(int status, std::string_view title, std::string_view text,
-                         const console_identity* who) {
+                         const console_identity* who, std::string_view csrf) {
   std::string body = "<section class=\"card error-page\"><p class=\"status\">";
   body.append(std::to_string(status))
       .append("</p><h1>")
@@ -166,7 +165,7 @@ std::string render_error(int status, std::string_view title, std::string_view te
       .append("</h1><p>")
       .append(html_escape(text))
       .append("</p><p><a href=\"/console/\">Back to the console</a></p></section>");
-  return shell(title, "error", who, {}, body);
+  return shell(title, "error", who, csrf, body);
 }
 
 void secure_headers(http::response& res, bool cacheable) {

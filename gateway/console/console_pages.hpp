@@ -25,14 +25,15 @@ namespace homebase::gateway::console {
 [[nodiscard]] std::optional<std::string> render_page(std::string_view name, std::string_view title,
                                                      const console_identity& who, std::string_view csrf);
 
-// The sign-in page: the form (posting `csrf` as a hidden field) and, when given, what went wrong; with
-// `offer_oidc`, also the asset oidc-sign-in.html (the link to /console/oidc/login).
+// The sign-in page: the form (posting `csrf` as a hidden field) and, when given, what went wrong.
+// `alternatives`: trusted HTML placed under the form (e.g. a "Sign in with <identity provider>" link).
 [[nodiscard]] std::string render_sign_in(std::string_view csrf, std::string_view error, std::string_view user,
-                                         bool offer_oidc = false);
+                                         std::string_view alternatives = {});
 
 // A clear error page: the status, a title and what to do; signed-in people get the navigation.
+// (`csrf`: the session's token, for its Sign out button.)
 [[nodiscard]] std::string render_error(int status, std::string_view title, std::string_view text,
-                                       const console_identity* who);
+                                       const console_identity* who, std::string_view csrf = {});
 
 // Content-Security-Policy (no inline script or style, nothing from elsewhere, no framing),
 // X-Frame-Options DENY, X-Content-Type-Options nosniff, Referrer-Policy no-referrer, and

@@ -116,6 +116,21 @@ void child_facts(writer_t& w, const mappers::model::coordination_record& r) {
   w.StartArray();
   for (const auto& l : r.patient.languages) str(w, l);
   w.EndArray();
+  // The family: who they are and how to reach them (a twin shares it; a namesake does not).
+  w.Key("family");
+  w.StartArray();
+  for (const auto& f : r.family) {
+    std::string one = f.name.text;
+    if (one.empty()) {
+      for (const auto& g : f.name.given) one.append(one.empty() ? "" : " ").append(g);
+      if (!f.name.family.empty()) one.append(one.empty() ? "" : " ").append(f.name.family);
+    }
+    if (!f.relationship.code.empty()) one.append(" (").append(f.relationship.code).append(")");
+    for (const auto& t : f.telecom)
+      if (t.system == "phone" && !t.value.empty()) one.append(", ").append(t.value);
+    str(w, one);
+  }
+  w.EndArray();
 }
 
 }  // namespace
@@ -147,6 +162,10 @@ console_routes::console_routes(config::config_ptr config, store::sqlite_store& s
                                            [](int status, std::string_view title, std::string_view text) {
                                              return render_error(status, title, text, nullptr);
                                            });
+  if (oidc_ != nullptr) {
+    const auto* link = find_asset("oidc-sign-in.html");
+    if (link != nullptr) sign_in_alternatives_ = std::string(link->data);
+  }
 }
 
 console_routes::~console_routes() {
@@ -234,14 +253,15 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
                             render_error(403, "Form expired",
                                          "This form was not sent from this console session. Reload the page "
                                          "and try again.",
-                                         &session->who),
+                                         &session->who, session->csrf),
                             version);
   }
   if (path == "/console/sign-out") {
     if (method != bhttp::verb::post)
-      co_return html_response(
-          bhttp::status::method_not_allowed,
-          render_error(405, "Use the Sign out button", "Sign out is a form (POST).", &session->who), version);
+      co_return html_response(bhttp::status::method_not_allowed,
+                              render_error(405, "Use the Sign out button", "Sign out is a form (POST).",
+                                           &session->who, session->csrf),
+                              version);
     co_return sessions_.signed_out(req, secure_cookies(), version);
   }
   if (is_api) {
@@ -249,9 +269,9 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
     co_return co_await api(req, peer, *session, rest);
   }
   if (method != bhttp::verb::get && method != bhttp::verb::head)
-    co_return html_response(bhttp::status::method_not_allowed,
-                            render_error(405, "Not allowed", "Pages are read with GET.", &session->who),
-                            version);
+    co_return html_response(
+        bhttp::status::method_not_allowed,
+        render_error(405, "Not allowed", "Pages are read with GET.", &session->who, session->csrf), version);
   auto rest = path == "/console" ? std::string_view() : path.substr(9);
   // Pages come from the embedded assets; their data comes from /console/api, audited there.
   if (auto denied = refused(*session, peer, req, "GET",
@@ -266,7 +286,7 @@ asio::awaitable<http::response> console_routes::sign_in(http::request& req,
   bool secure = secure_cookies();
   auto form = [&](bhttp::status status, std::string_view error, std::string_view user) {
     auto token = console_sessions::random_token();
-    auto res = html_response(status, render_sign_in(token, error, user, oidc_ != nullptr), version);
+    auto res = html_response(status, render_sign_in(token, error, user, sign_in_alternatives_), version);
     res.set(bhttp::field::set_cookie, console_sessions::set_cookie(sign_in_cookie, token, secure, 3600));
     return res;
   };
@@ -358,7 +378,7 @@ std::optional<http::response> console_routes::refused(const console_session& ses
                        render_error(403, "Not for your role",
                                     "This page is for operators. Care coordinators see their own medical "
                                     "home's children from the console's start page.",
-                                    &session.who),
+                                    &session.who, session.csrf),
                        req.version());
 }
 
@@ -393,9 +413,9 @@ http::response console_routes::page(const http::request& req, const console_sess
   }
   auto body = asset.empty() ? std::nullopt : render_page(asset, title, who, session.csrf);
   if (!body)
-    return html_response(bhttp::status::not_found,
-                         render_error(404, "Not found", "There is no such page in the console.", &who),
-                         version);
+    return html_response(
+        bhttp::status::not_found,
+        render_error(404, "Not found", "There is no such page in the console.", &who, session.csrf), version);
   return html_response(bhttp::status::ok, std::move(*body), version);
 }
 

@@ -70,6 +70,9 @@ class console_routes {
   // The sessions (the OpenID Connect callback opens one with sessions().signed_in(...)).
   [[nodiscard]] console_sessions& sessions() { return sessions_; }
   [[nodiscard]] bool secure_cookies() const { return console_sessions::secure_cookies(*config_); }
+  // Trusted HTML shown under the password form (the OpenID Connect sign-in puts its link here). Set once at
+  // start-up, before the server runs.
+  void set_sign_in_alternatives(std::string html) { sign_in_alternatives_ = std::move(html); }
 
  private:
   boost::asio::awaitable<http::response> sign_in(http::request& req, const http::connection_info& peer);
@@ -102,7 +105,8 @@ class console_routes {
   // scrypt runs here, one at a time, never on the I/O threads; `hashing_waiting_` bounds the queue.
   boost::asio::thread_pool hashing_{1};
   std::shared_ptr<std::atomic<int>> hashing_waiting_ = std::make_shared<std::atomic<int>>(0);
-  std::string dummy_hash_;  // checked for an unknown user, so that a wrong name costs the same time
+  std::string dummy_hash_;            // checked for an unknown user, so that a wrong name costs the same time
+  std::string sign_in_alternatives_;  // set_sign_in_alternatives (with console.oidc: oidc-sign-in.html)
   std::unique_ptr<oidc_sign_in> oidc_;  // console.oidc; null when absent
 };
 

@@ -15,11 +15,11 @@
     return String(v);
   };
   const objectCard = (name, obj) =>
-    el("section", { class: "card" }, el("h3", {}, titles[name] ?? name),
+    el("section", { class: "card" }, name === "console" ? null : el("h3", {}, titles[name] ?? name),
       el("dl", { class: "kv" }, Object.entries(obj).flatMap(([k, v]) =>
         Array.isArray(v) && v.length && typeof v[0] === "object"
           ? [el("dt", {}, k), el("dd", {}, table(v))]
-          : [el("dt", {}, k), el("dd", {}, text(v))])));
+          : [el("dt", {}, k.replaceAll("_", " ")), el("dd", {}, text(v))])));
   function table(rows) {
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
     return el("div", { class: "table-wrap" }, el("table", {},
@@ -28,14 +28,18 @@
   }
   try {
     const config = await api("config");
+    // Settings first, as cards side by side; then the lists as tables; the console's own settings last.
+    const cards = [];
     const parts = [];
     for (const [name, value] of Object.entries(config)) {
       if (Array.isArray(value)) {
         parts.push(el("h2", {}, titles[name] ?? name), value.length ? table(value) : el("p", { class: "muted" }, "None configured."));
-      } else {
-        parts.push(objectCard(name, value));
+      } else if (name !== "console") {
+        cards.push(objectCard(name, value));
       }
     }
+    parts.unshift(el("div", { class: "cards" }, cards));
+    if (config.console) parts.push(el("h2", {}, "Console"), objectCard("console", config.console));
     document.getElementById("config").replaceChildren(...parts);
     document.body.dataset.loaded = "true";
   } catch (e) {

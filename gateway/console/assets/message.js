@@ -47,8 +47,8 @@
         d.history.length ? el("div", { class: "table-wrap" }, el("table", {},
           el("thead", {}, el("tr", {}, el("th", {}, "At"), el("th", { class: "num" }, "HTTP"), el("th", {}, "Error or answer"))),
           el("tbody", {}, d.history.map((a) => el("tr", {},
-            el("td", {}, when(a.at)), el("td", { class: "num" }, a.http_status || "–"),
-            el("td", {}, a.error ?? el("code", {}, (a.response ?? "").slice(0, 300)))))))) : el("p", { class: "muted" }, "No attempt yet.")))
+            el("td", { class: "when" }, when(a.at)), el("td", { class: "num" }, a.http_status || "–"),
+            el("td", {}, a.error ?? el("code", { class: "answer" }, (a.response ?? "").slice(0, 240) + ((a.response ?? "").length > 240 ? " …" : "")))))))) : el("p", { class: "muted" }, "No attempt yet.")))
       : [el("p", { class: "muted" }, "No delivery: the message has not been routed to a medical home.")]));
     const bundle = document.getElementById("bundle");
     bundle.replaceChildren(data.bundle

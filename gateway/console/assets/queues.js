@@ -13,8 +13,22 @@
       tile(status.deliveries.dead, "Dead letters", "bad", "/console/dead-letters"),
       tile(status.messages.held_for_match, "Held for matching", "warn", "/console/triage"),
       tile(status.messages.unroutable, "Unroutable", "warn", "/console/messages?status=unroutable"));
+    // The alerts of GET /admin/status, said for the console's pages.
+    const plural = (n, one, many) => (n === 1 ? one : many);
+    const alertText = (a) => {
+      if (a.code === "dead-letters")
+        return [`${a.count} ${plural(a.count, "delivery", "deliveries")} to ${a.medical_home} ${plural(a.count, "is a dead letter", "are dead letters")}: nothing more happens to ${plural(a.count, "it", "them")} by itself. `,
+          el("a", { href: "/console/dead-letters" }, "Review and replay →")];
+      if (a.code === "held-for-match")
+        return [`${a.count} ${plural(a.count, "message waits", "messages wait")} for a person to say which child ${plural(a.count, "it is", "they are")} about. `,
+          el("a", { href: "/console/triage" }, "Open triage →")];
+      if (a.code === "unroutable")
+        return [`${a.count} ${plural(a.count, "message belongs", "messages belong")} to no configured medical home. `,
+          el("a", { href: "/console/messages?status=unroutable" }, "See them →")];
+      return [a.text];
+    };
     document.getElementById("alerts").replaceChildren(
-      ...status.alerts.map((a) => el("div", { class: "alert " + a.severity }, a.text)));
+      ...status.alerts.map((a) => el("div", { class: "alert " + a.severity }, ...alertText(a))));
     const rows = status.medical_homes.map((h) =>
       el("tr", { "data-home": h.id },
         el("td", {}, el("strong", {}, h.id), h.configured ? "" : el("span", { class: "muted" }, " (not configured)")),

@@ -5,20 +5,34 @@
   const { api, el, when, notice } = Console;
   const holder = document.getElementById("held");
 
+  // One identifier: its value, with the issuing system as a tooltip and a short label.
+  const identifier = (text) => {
+    const bar = text.lastIndexOf("|");
+    const system = text.slice(0, bar);
+    const value = text.slice(bar + 1);
+    const label = /mrn/i.test(system) ? "MRN" : (system.split("/").filter(Boolean).pop() ?? "");
+    return el("div", { title: system }, el("span", { class: "muted" }, label + " "), el("code", {}, value));
+  };
+
   function facts(child, incoming) {
-    const mark = (key, text) => {
-      if (!incoming || child === incoming) return text || "–";
+    // Beside a candidate: each fact marked as the same as the message (✓) or not (≠).
+    const mark = (key, content) => {
+      if (!incoming) return content;
       const same = JSON.stringify(child[key]) === JSON.stringify(incoming[key]);
-      return el("span", { class: same ? "same" : "differs", title: same ? "same as the message" : "differs from the message" },
-        text || "–", same ? " ✓" : " ≠");
+      return el("span", { class: same ? "same" : "differs", title: same ? "the same as the message" : "not as the message says" },
+        content, same ? " ✓" : " ≠");
     };
-    return el("dl", { class: "kv" },
-      el("dt", {}, "Name"), el("dd", {}, child.name || "–"),
-      el("dt", {}, "Born"), el("dd", {}, mark("birth_date", child.birth_date)),
-      el("dt", {}, "Sex"), el("dd", {}, mark("gender", child.gender)),
-      el("dt", {}, "Birth order"), el("dd", {}, mark("multiple_birth_order", child.multiple_birth_order ? String(child.multiple_birth_order) : "")),
-      el("dt", {}, "Identifiers"), el("dd", {}, child.identifiers.length ? child.identifiers.map((i) => el("div", {}, el("code", {}, i))) : "–"),
-      el("dt", {}, "Languages"), el("dd", {}, child.languages.join(", ") || "–"));
+    const rows = [
+      ["Name", mark("name", child.name || "–")],
+      ["Born", mark("birth_date", child.birth_date || "–")],
+      ["Sex", mark("gender", child.gender || "–")],
+    ];
+    if (child.multiple_birth_order || incoming?.multiple_birth_order)
+      rows.push(["Birth order", mark("multiple_birth_order", String(child.multiple_birth_order || "–"))]);
+    rows.push(["Identifiers", mark("identifiers", el("span", {}, child.identifiers.length ? child.identifiers.map(identifier) : "–"))]);
+    rows.push(["Family", mark("family", el("span", {}, child.family.length ? child.family.map((f) => el("div", {}, f)) : "–"))]);
+    rows.push(["Languages", child.languages.join(", ") || "–"]);
+    return el("dl", { class: "kv" }, rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
 
   async function answer(id, child, button) {
