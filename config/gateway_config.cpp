@@ -299,7 +299,7 @@ bool looks_like_password_hash(const std::string& text) {
 }
 
 void load_console(reader& r, const YAML::Node& node, gateway_config& cfg) {
-  r.only_keys(node, "console", {"enabled", "session_ttl", "idle_timeout", "lockout", "users"});
+  r.only_keys(node, "console", {"enabled", "session_ttl", "idle_timeout", "lockout", "users", "oidc"});
   auto& c = cfg.console;
   r.get(node, "enabled", "console", c.enabled);
   r.get_duration(node, "session_ttl", "console", c.session_ttl);
@@ -468,6 +468,142 @@ void load_coordination(reader& r, const YAML::Node& node, coordination_settings&
   (void)section("visit_summary_review", {}, c.visit_summary_review.enabled);
 }
 
+bool is_loopback_url(const std::string& url) {
+  for (std::string_view host : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"})
+    if (url.starts_with(host) || url == "http://localhost") return true;
+  return false;
+}
+
+// console.oidc (absent: no OpenID Connect sign-in). After medical_homes, which the users name.
+void load_console_oidc(reader& r, const YAML::Node& node, const std::string& base_dir, gateway_config& cfg) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  const std::string top = "console.oidc";
+  if (!cfg.console.enabled) r.fail(node, top, "needs console.enabled: true");
+  r.only_keys(
+      node, top,
+      {"issuer", "client_id", "client_auth", "client_secret_file", "private_key_file", "key_id", "scopes",
+       "redirect_uri", "ca_file", "clock_skew", "flow_lifetime", "request_timeout_ms", "users"});
+  console_oidc_settings o;
+  r.get(node, "issuer", top, o.issuer);
+  r.get(node, "client_id", top, o.client_id);
+  if (!o.issuer.starts_with("https://") && !is_loopback_url(o.issuer))
+    r.fail(node["issuer"], top + ".issuer", "must be an https URL (http only on loopback, for tests)");
+  while (o.issuer.ends_with('/') && o.issuer.size() > 8) o.issuer.pop_back();
+  if (o.client_id.empty()) r.fail(node, top + ".client_id", "is required");
+  std::string how = "client_secret_basic";
+  r.get(node, "client_auth", top, how);
+  using ca = console_oidc_settings::client_auth;
+  if (how == "client_secret_basic")
+    o.auth = ca::client_secret_basic;
+  else if (how == "client_secret_post")
+    o.auth = ca::client_secret_post;
+  else if (how == "private_key_jwt")
+    o.auth = ca::private_key_jwt;
+  else if (how == "none")
+    o.auth = ca::none;
+  else
+    r.fail(node["client_auth"], top + ".client_auth",
+           "must be client_secret_basic, client_secret_post, private_key_jwt or none");
+  std::string secret_file;
+  r.get(node, "client_secret_file", top, secret_file);
+  bool secret_auth = o.auth == ca::client_secret_basic || o.auth == ca::client_secret_post;
+  if (secret_auth) {
+    if (secret_file.empty()) r.fail(node, top + ".client_secret_file", "is required for client_auth " + how);
+    auto path = resolve(base_dir, secret_file);
+    o.client_secret = read_whole_file(path);
+    while (!o.client_secret.empty() && (o.client_secret.back() == '\n' || o.client_secret.back() == '\r'))
+      o.client_secret.pop_back();
+    if (o.client_secret.empty())
+      r.fail(node["client_secret_file"], top + ".client_secret_file",
+             "'" + path + "' is not a readable file with the secret");
+  } else if (!secret_file.empty()) {
+    r.fail(node["client_secret_file"], top + ".client_secret_file",
+           "is only for client_secret_basic or _post");
+  }
+  r.get(node, "private_key_file", top, o.private_key_file);
+  r.get(node, "key_id", top, o.key_id);
+  if (o.auth == ca::private_key_jwt) {
+    if (o.private_key_file.empty())
+      r.fail(node, top + ".private_key_file", "is required for private_key_jwt");
+    if (o.key_id.empty()) r.fail(node, top + ".key_id", "is required for private_key_jwt");
+    o.private_key_file = resolve(base_dir, o.private_key_file);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(o.private_key_file, ec))
+      r.fail(node["private_key_file"], top + ".private_key_file",
+             "'" + o.private_key_file + "' is not a readable file");
+  } else if (!o.private_key_file.empty() || !o.key_id.empty()) {
+    r.fail(node["private_key_file"].IsDefined() ? node["private_key_file"] : node["key_id"], top,
+           "private_key_file and key_id are only for client_auth private_key_jwt");
+  }
+  r.get(node, "scopes", top, o.scopes);
+  {
+    bool has_openid = false;
+    std::istringstream words(o.scopes);
+    for (std::string w; words >> w;) has_openid = has_openid || w == "openid";
+    if (!has_openid) r.fail(node["scopes"], top + ".scopes", "must include openid");
+  }
+  r.get(node, "redirect_uri", top, o.redirect_uri);
+  if (!o.redirect_uri.empty() && !is_http_url(o.redirect_uri))
+    r.fail(node["redirect_uri"], top + ".redirect_uri", "must be an http(s) URL");
+  r.get(node, "ca_file", top, o.ca_file);
+  o.ca_file = resolve(base_dir, o.ca_file);
+  if (!o.ca_file.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(o.ca_file, ec))
+      r.fail(node["ca_file"], top + ".ca_file", "'" + o.ca_file + "' is not a readable file");
+  }
+  r.get_duration(node, "clock_skew", top, o.clock_skew);
+  if (o.clock_skew.count() > 600) r.fail(node["clock_skew"], top + ".clock_skew", "must be at most 10m");
+  r.get_duration(node, "flow_lifetime", top, o.flow_lifetime);
+  if (o.flow_lifetime.count() > 3'600)
+    r.fail(node["flow_lifetime"], top + ".flow_lifetime", "must be at most 1h");
+  r.get_ms(node, "request_timeout_ms", top, o.request_timeout);
+  if (o.request_timeout.count() < 100)
+    r.fail(node["request_timeout_ms"], top + ".request_timeout_ms", "must be >= 100");
+
+  auto users = node["users"];
+  if (!users.IsDefined() || users.IsNull() || !users.IsSequence() || users.size() == 0)
+    r.fail(users.IsDefined() ? users : node, top + ".users",
+           "must list who may sign in ({subject | email, role, medical_home}); nobody else gets in");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto u = users[i];
+    auto where = top + ".users[" + std::to_string(i) + "]";
+    r.only_keys(u, where, {"subject", "email", "name", "role", "medical_home"});
+    console_oidc_user user;
+    r.get(u, "subject", where, user.subject);
+    r.get(u, "email", where, user.email);
+    r.get(u, "name", where, user.name);
+    r.get(u, "medical_home", where, user.medical_home_id);
+    if (user.subject.empty() == user.email.empty())
+      r.fail(u, where, "needs exactly one of subject (the sub claim) or email (a verified email claim)");
+    std::transform(user.email.begin(), user.email.end(), user.email.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (!user.email.empty() && user.email.find('@') == std::string::npos)
+      r.fail(u["email"], where + ".email", "must be an e-mail address");
+    auto key = user.subject.empty() ? "email:" + user.email : "sub:" + user.subject;
+    if (!seen.insert(key).second) r.fail(u, where, "names the same person as an earlier entry");
+    std::string role;
+    r.get(u, "role", where, role);
+    if (role == "operator")
+      user.role = console_user_role::operator_;
+    else if (role == "care_coordinator")
+      user.role = console_user_role::care_coordinator;
+    else
+      r.fail(u["role"].IsDefined() ? u["role"] : u, where + ".role", "must be operator or care_coordinator");
+    if (user.role == console_user_role::care_coordinator) {
+      if (cfg.find_medical_home(user.medical_home_id) == nullptr)
+        r.fail(u["medical_home"].IsDefined() ? u["medical_home"] : u, where + ".medical_home",
+               "must name a medical_homes[].id (a care coordinator works for one medical home)");
+    } else if (!user.medical_home_id.empty()) {
+      r.fail(u["medical_home"], where + ".medical_home", "only for role care_coordinator");
+    }
+    if (user.name.empty()) user.name = user.email.empty() ? user.subject : user.email;
+    user.origin = r.where(u, where);
+    o.users.push_back(std::move(user));
+  }
+  cfg.console.oidc = std::move(o);
+}
 }  // namespace
 
 const console_user* console_settings::find_user(std::string_view name) const {
@@ -928,6 +1064,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     }
   }
   load_console(r, root["console"], *cfg);
+  if (root["console"].IsDefined() && !root["console"].IsNull())
+    load_console_oidc(r, root["console"]["oidc"], base_dir, *cfg);
   return cfg;
 }
 

@@ -285,6 +285,37 @@ struct retention_settings {
 // The web console (gateway/console/): human sign-in and the operator's and care coordinators' pages.
 enum class console_user_role { operator_, care_coordinator };
 
+// One person the identity provider may sign in: matched by the ID token's `sub`, or by its `email` when
+// the token also says `email_verified: true` (compared without regard to case). Nobody else gets in.
+struct console_oidc_user {
+  std::string subject;  // the `sub` claim; or
+  std::string email;    // a verified `email` claim
+  std::string name;     // shown in the console and its audit trail; empty: the email or the subject
+  console_user_role role = console_user_role::care_coordinator;
+  std::string medical_home_id;  // care_coordinator: the medical_homes[] entry they work for
+  std::string origin;           // "FILE:LINE: console.oidc.users[i]", to name the entry in messages
+};
+
+// Sign-in to the console through the practice's OpenID provider (gateway/console/oidc_sign_in):
+// authorization code flow with PKCE (S256).
+struct console_oidc_settings {
+  std::string issuer;  // exactly as the provider's discovery document states it (https; http on loopback)
+  std::string client_id;
+  // How the gateway authenticates at the token endpoint.
+  enum class client_auth { client_secret_basic, client_secret_post, private_key_jwt, none };
+  client_auth auth = client_auth::client_secret_basic;
+  std::string client_secret;     // read from client_secret_file at start-up (never written in the YAML)
+  std::string private_key_file;  // private_key_jwt: PEM, RSA (RS384) or EC P-384 (ES384)
+  std::string key_id;            // private_key_jwt: the kid the provider knows the key by
+  std::string scopes = "openid email profile";
+  std::string redirect_uri;  // empty: server.public_base_url without /fhir, + /console/oidc/callback
+  std::string ca_file;       // extra trust anchors for an https provider; empty: the system's
+  std::chrono::seconds clock_skew{60};                // allowed on the ID token's exp and iat
+  std::chrono::seconds flow_lifetime{600};            // from the login redirect to the callback
+  std::chrono::milliseconds request_timeout{10'000};  // each request to the provider
+  std::vector<console_oidc_user> users;
+};
+
 // A person who signs in with a password (console.users[]). The hash is the self-describing scrypt string
 // `homebase hash-password` prints (gateway/console/password_hash); the password itself is never in the file.
 struct console_user {
@@ -309,7 +340,8 @@ struct console_settings {
   std::chrono::seconds idle_timeout{30 * 60};   // ... or after this long without a request
   console_lockout lockout;
   std::vector<console_user> users;
-  // (console.oidc: OpenID Connect sign-in, added by gateway/console/oidc_sign_in.)
+  std::optional<console_oidc_settings>
+      oidc;  // absent: no OpenID Connect sign-in (gateway/console/oidc_sign_in)
 
   [[nodiscard]] const console_user* find_user(std::string_view name) const;
 };

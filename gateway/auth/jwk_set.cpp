@@ -18,7 +18,6 @@ constexpr std::size_t max_kid_length = 256;
 constexpr std::size_t min_rsa_bytes = 2048 / 8;
 constexpr std::size_t max_rsa_bytes = 8192 / 8;
 constexpr std::size_t max_exponent_bytes = 8;
-constexpr std::size_t p384_coordinate_bytes = 48;
 
 struct bn_free {
   void operator()(BIGNUM* bn) const { BN_free(bn); }
@@ -96,29 +95,51 @@ evp_pkey_ptr rsa_key(const rapidjson::Value& object, std::string* error) {
   return key;
 }
 
-evp_pkey_ptr ec_key(const rapidjson::Value& object, std::string* error) {
-  std::string crv;
-  if (!string_member(object, "crv", crv) || crv.empty()) return fail(error, "an EC key needs crv"), nullptr;
-  if (crv != "P-384") return fail(error, "EC curve '" + crv + "' is not supported (only P-384)"), nullptr;
+// The curve of an EC key and the size of its coordinates; nullptr for a curve we do not take from `source`.
+struct curve {
+  const char* jose_name;
+  const char* openssl_name;
+  std::size_t coordinate_bytes;
+  const char* alg;
+};
+constexpr curve p256{"P-256", "prime256v1", 32, "ES256"};
+constexpr curve p384{"P-384", "secp384r1", 48, "ES384"};
+
+const curve* curve_named(std::string_view crv, jwk_source source) {
+  if (crv == p384.jose_name) return &p384;
+  if (crv == p256.jose_name && source == jwk_source::openid_provider) return &p256;
+  return nullptr;
+}
+
+evp_pkey_ptr ec_key(const rapidjson::Value& object, const curve& c, std::string* error) {
   auto x = bytes_member(object, "x");
   auto y = bytes_member(object, "y");
   if (!x || !y) return fail(error, "an EC key needs x and y (base64url)"), nullptr;
-  if (x->size() != p384_coordinate_bytes || y->size() != p384_coordinate_bytes)
-    return fail(error, "a P-384 key's x and y are 48 bytes each"), nullptr;
+  if (x->size() != c.coordinate_bytes || y->size() != c.coordinate_bytes)
+    return fail(error, std::string("a ") + c.jose_name + " key's x and y are " +
+                           std::to_string(c.coordinate_bytes) + " bytes each"),
+           nullptr;
   std::string point = "\x04" + *x + *y;  // uncompressed SEC 1 point
   std::unique_ptr<OSSL_PARAM_BLD, param_bld_free> bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0) != 1 ||
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.openssl_name, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
     return fail(error, "cannot build the EC key"), nullptr;
   auto key = from_params("EC", bld.get());
-  if (!key) fail(error, "OpenSSL refuses the EC key (not a point on P-384)");
+  if (!key) fail(error, std::string("OpenSSL refuses the EC key (not a point on ") + c.jose_name + ")");
   return key;
 }
 
-bool read_key(const rapidjson::Value& object, jwk& out, std::string* error) {
+bool is_rsa_alg(std::string_view alg, jwk_source source) {
+  if (alg == "RS384") return true;
+  return source == jwk_source::openid_provider && (alg == "RS256" || alg == "RS512");
+}
+
+bool read_key(const rapidjson::Value& object, jwk& out, jwk_source source, std::string* error) {
   if (!object.IsObject()) return fail(error, "a key must be a JSON object");
   if (!string_member(object, "kty", out.kty) || out.kty.empty()) return fail(error, "a key needs kty");
-  if (!string_member(object, "kid", out.kid) || out.kid.empty()) return fail(error, "a key needs kid");
+  if (!string_member(object, "kid", out.kid)) return fail(error, "kid must be a string");
+  if (out.kid.empty() && source == jwk_source::smart_client) return fail(error, "a key needs kid");
   if (out.kid.size() > max_kid_length) return fail(error, "kid is too long");
   if (!string_member(object, "alg", out.alg)) return fail(error, "alg must be a string");
   if (!string_member(object, "use", out.use)) return fail(error, "use must be a string");
@@ -130,13 +151,21 @@ bool read_key(const rapidjson::Value& object, jwk& out, std::string* error) {
   if (!out.use.empty() && out.use != "sig") return fail(error, where + "use must be sig");
   std::string why;
   if (out.kty == "RSA") {
-    if (!out.alg.empty() && out.alg != "RS384")
-      return fail(error, where + "alg " + out.alg + " is not RS384");
+    if (!out.alg.empty() && !is_rsa_alg(out.alg, source))
+      return fail(error, where + "alg " + out.alg +
+                             (source == jwk_source::smart_client ? " is not RS384"
+                                                                 : " is not RS256, RS384 or RS512"));
     out.key = rsa_key(object, &why);
   } else if (out.kty == "EC") {
-    if (!out.alg.empty() && out.alg != "ES384")
-      return fail(error, where + "alg " + out.alg + " is not ES384");
-    out.key = ec_key(object, &why);
+    if (!string_member(object, "crv", out.crv) || out.crv.empty())
+      return fail(error, where + "an EC key needs crv");
+    const curve* c = curve_named(out.crv, source);
+    if (c == nullptr)
+      return fail(error, where + "EC curve '" + out.crv + "' is not supported (only " +
+                             (source == jwk_source::smart_client ? "P-384)" : "P-256 and P-384)"));
+    if (!out.alg.empty() && out.alg != c->alg)
+      return fail(error, where + "alg " + out.alg + " is not " + c->alg);
+    out.key = ec_key(object, *c, &why);
   } else {
     return fail(error, where + "kty '" + out.kty + "' is not supported (RSA or EC)");
   }
@@ -146,7 +175,7 @@ bool read_key(const rapidjson::Value& object, jwk& out, std::string* error) {
 
 }  // namespace
 
-std::optional<jwk_set> jwk_set::parse(std::string_view json, std::string* error) {
+std::optional<jwk_set> jwk_set::parse(std::string_view json, std::string* error, jwk_source source) {
   if (json.size() > max_jwks_bytes) return fail(error, "the JWK Set is too large"), std::nullopt;
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
@@ -157,27 +186,49 @@ std::optional<jwk_set> jwk_set::parse(std::string_view json, std::string* error)
   if (keys->value.Empty()) return fail(error, "the JWK Set has no keys"), std::nullopt;
   if (keys->value.Size() > max_keys) return fail(error, "the JWK Set has too many keys"), std::nullopt;
   jwk_set out;
+  out.source_ = source;
+  std::string skipped;  // openid_provider: why the last unusable key was skipped
   for (const auto& value : keys->value.GetArray()) {
     jwk key;
-    if (!read_key(value, key, error)) return std::nullopt;
-    if (std::any_of(out.keys_.begin(), out.keys_.end(), [&](const jwk& k) { return k.kid == key.kid; }))
-      return fail(error, "kid '" + key.kid + "' is not unique"), std::nullopt;
-    out.keys_.push_back(std::move(key));
+    std::string why;
+    bool unique = true;
+    if (read_key(value, key, source, &why))
+      unique = key.kid.empty() || std::none_of(out.keys_.begin(), out.keys_.end(),
+                                               [&](const jwk& k) { return k.kid == key.kid; });
+    else
+      key.key.reset();
+    if (!unique) why = "kid '" + key.kid + "' is not unique";
+    if (key.key && unique) {
+      out.keys_.push_back(std::move(key));
+      continue;
+    }
+    if (source == jwk_source::smart_client) return fail(error, why), std::nullopt;
+    skipped = why;
   }
+  if (out.keys_.empty()) return fail(error, "no usable signing key (" + skipped + ")"), std::nullopt;
   return out;
 }
 
 const jwk* jwk_set::find(std::string_view kid, std::string_view alg) const {
   std::string_view kty;
-  if (alg == "RS384")
+  std::string_view crv;
+  const bool provider = source_ == jwk_source::openid_provider;
+  if (alg == "RS384" || (provider && (alg == "RS256" || alg == "RS512"))) {
     kty = "RSA";
-  else if (alg == "ES384")
+  } else if (alg == "ES384") {
     kty = "EC";
-  else
+    crv = "P-384";
+  } else if (provider && alg == "ES256") {
+    kty = "EC";
+    crv = "P-256";
+  } else {
     return nullptr;
+  }
+  if (kid.empty() && !provider) return nullptr;
   const jwk* found = nullptr;
   for (const auto& k : keys_) {
-    if (k.kid != kid || k.kty != kty || (!k.alg.empty() && k.alg != alg)) continue;
+    if ((!kid.empty() && k.kid != kid) || k.kty != kty || k.crv != crv || (!k.alg.empty() && k.alg != alg))
+      continue;
     if (found != nullptr) return nullptr;  // more than one: the verification fails (SMART-08)
     found = &k;
   }

@@ -14,8 +14,6 @@
 namespace homebase::gateway::auth {
 namespace {
 
-constexpr std::size_t es384_signature_bytes = 96;
-
 bool fail(std::string* error, std::string why) {
   if (error != nullptr) *error = std::move(why);
   return false;
@@ -87,19 +85,20 @@ struct ecdsa_sig_free {
   void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 
-bool digest_verify(EVP_PKEY* key, std::string_view input, const unsigned char* sig, std::size_t sig_len) {
+bool digest_verify(EVP_PKEY* key, const EVP_MD* md, std::string_view input, const unsigned char* sig,
+                   std::size_t sig_len) {
   std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key) != 1) return false;
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
   return EVP_DigestVerify(ctx.get(), sig, sig_len, reinterpret_cast<const unsigned char*>(input.data()),
                           input.size()) == 1;
 }
 
-// JOSE's r||s (RFC 7518 §3.4) as the DER ECDSA-Sig-Value OpenSSL verifies.
-std::optional<std::string> es384_der(std::string_view raw) {
-  if (raw.size() != es384_signature_bytes) return std::nullopt;
+// JOSE's r||s (RFC 7518 §3.4), `half` bytes each, as the DER ECDSA-Sig-Value OpenSSL verifies.
+std::optional<std::string> ecdsa_der(std::string_view raw, int half) {
+  if (raw.size() != static_cast<std::size_t>(2 * half)) return std::nullopt;
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  BIGNUM* r = BN_bin2bn(bytes, es384_signature_bytes / 2, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes + es384_signature_bytes / 2, es384_signature_bytes / 2, nullptr);
+  BIGNUM* r = BN_bin2bn(bytes, half, nullptr);
+  BIGNUM* s = BN_bin2bn(bytes + half, half, nullptr);
   std::unique_ptr<ECDSA_SIG, ecdsa_sig_free> sig(ECDSA_SIG_new());
   if (r == nullptr || s == nullptr || !sig || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
@@ -149,6 +148,7 @@ std::optional<decoded_jwt> decode_jwt(std::string_view compact, std::string* err
   if (!read_date(claims, "exp", out.exp) || !read_date(claims, "nbf", out.nbf) ||
       !read_date(claims, "iat", out.iat))
     return fail(error, "exp, nbf and iat must be numbers"), std::nullopt;
+  out.claims_json = std::move(*claims_text);
   out.signing_input = std::string(compact.substr(0, second));
   out.signature = std::move(*signature);
   return out;
@@ -157,19 +157,29 @@ std::optional<decoded_jwt> decode_jwt(std::string_view compact, std::string* err
 bool verify_signature(const decoded_jwt& jwt, const jwk& key) {
   if (!key.key) return false;
   const auto* sig = reinterpret_cast<const unsigned char*>(jwt.signature.data());
-  if (jwt.alg == "RS384") {
+  const EVP_MD* md = nullptr;
+  if (jwt.alg == "RS256" || jwt.alg == "ES256")
+    md = EVP_sha256();
+  else if (jwt.alg == "RS384" || jwt.alg == "ES384")
+    md = EVP_sha384();
+  else if (jwt.alg == "RS512")
+    md = EVP_sha512();
+  else
+    return false;  // none, HS*, anything else: never with a key
+  if (jwt.alg.starts_with("RS")) {
     if (key.kty != "RSA" || EVP_PKEY_is_a(key.key.get(), "RSA") != 1) return false;
     if (jwt.signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.key.get()))) return false;
-    return digest_verify(key.key.get(), jwt.signing_input, sig, jwt.signature.size());
+    return digest_verify(key.key.get(), md, jwt.signing_input, sig, jwt.signature.size());
   }
-  if (jwt.alg == "ES384") {
-    if (key.kty != "EC" || EVP_PKEY_is_a(key.key.get(), "EC") != 1) return false;
-    auto der = es384_der(jwt.signature);
-    if (!der) return false;
-    return digest_verify(key.key.get(), jwt.signing_input,
-                         reinterpret_cast<const unsigned char*>(der->data()), der->size());
-  }
-  return false;  // none, HS*, anything else: never with a key
+  const bool p256 = jwt.alg == "ES256";
+  if (key.kty != "EC" || EVP_PKEY_is_a(key.key.get(), "EC") != 1) return false;
+  char group[64] = {};
+  if (EVP_PKEY_get_group_name(key.key.get(), group, sizeof group, nullptr) != 1) return false;
+  if (std::string_view(group) != (p256 ? "prime256v1" : "secp384r1")) return false;
+  auto der = ecdsa_der(jwt.signature, p256 ? 32 : 48);
+  if (!der) return false;
+  return digest_verify(key.key.get(), md, jwt.signing_input,
+                       reinterpret_cast<const unsigned char*>(der->data()), der->size());
 }
 
 }  // namespace homebase::gateway::auth

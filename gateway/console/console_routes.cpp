@@ -19,6 +19,7 @@
 #include "gateway/console/console_principal.hpp"
 #include "gateway/console/coordinator_view.hpp"
 #include "gateway/console/password_hash.hpp"
+#include "gateway/log/json_log.hpp"
 #include "gateway/pipeline/response_message.hpp"
 #include "mappers/model/record_codec.hpp"
 #include "mappers/outbound/medical_home_transaction.hpp"
@@ -157,6 +158,15 @@ console_routes::console_routes(config::config_ptr config, store::sqlite_store& s
     if (ln != std::string::npos) std::from_chars(h.data() + ln + 3, h.data() + h.size(), cost.log2_n);
   }
   if (config_->console.enabled) dummy_hash_ = hash_password("not a password", cost).value_or("");
+  if (config_->console.enabled && config_->console.oidc)
+    oidc_ = std::make_unique<oidc_sign_in>(config_,
+                                           [](int status, std::string_view title, std::string_view text) {
+                                             return render_error(status, title, text, nullptr);
+                                           });
+  if (oidc_ != nullptr) {
+    const auto* link = find_asset("oidc-sign-in.html");
+    if (link != nullptr) sign_in_alternatives_ = std::string(link->data);
+  }
 }
 
 console_routes::~console_routes() {
@@ -169,7 +179,6 @@ bool console_routes::owns(std::string_view path) {
 
 asio::awaitable<http::response> console_routes::handle(http::request& req, const http::connection_info& peer,
                                                        const std::string& request_id) {
-  (void)request_id;
   auto path = http::target_path(req.target());
   auto version = req.version();
   bool is_api = path.starts_with("/console/api/") || path == "/console/api";
@@ -199,6 +208,32 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
     co_return res;
   }
   if (path == "/console/sign-in") co_return co_await sign_in(req, peer);
+  if (oidc_ && path.starts_with("/console/oidc/")) {
+    // OpenID Connect: the provider's ID token is the proof; the callback opens a session like a password.
+    const oidc_sign_in::open_session_fn open_session = [this, version](const console_identity& who) {
+      return sessions_.signed_in(who, secure_cookies(), "/console/", version);
+    };
+    const oidc_sign_in::refused_fn refused = [&](const oidc_refusal& r) {
+      auth::refusal a;
+      a.status = r.status == 403 ? 403 : 401;
+      a.code = "login";
+      a.reason = "console-oidc-" + r.reason;
+      a.client_id = r.who.empty() ? std::string() : "console:" + r.who;
+      a.diagnostics = r.detail;
+      audit_.refused(a, peer, req, request_id);
+      log::write({.lvl = log::level::warn,
+                  .event = "console.oidc.refused",
+                  .request_id = request_id,
+                  .client = a.client_id,
+                  .status = r.status,
+                  .detail = a.reason + ": " + r.detail});
+    };
+    auto answered = co_await oidc_->route(req, open_session, refused);
+    if (answered) {
+      secure_headers(*answered);
+      co_return std::move(*answered);
+    }
+  }
 
   auto session = sessions_.find(req);
   if (!session) {

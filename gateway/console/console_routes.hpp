@@ -5,6 +5,9 @@
 //   POST /console/sign-in               user + password (config console.users): lock-out checked first
 //                                       (sign_in_throttle), then scrypt off the I/O threads; 303 to /console/
 //   POST /console/sign-out              ends the session
+//   GET  /console/oidc/login, /console/oidc/callback   OpenID Connect sign-in (oidc_sign_in; config
+//                                       console.oidc): the callback opens a session through
+//                                       sessions().signed_in; refusals audited like the password's
 //   GET  /console/assets/{file}         embedded static files (console_assets), no session needed
 //   GET  /console/                      the start page of the person's role
 //   GET  /console/{page}[/{id}]         operator: queues, messages, messages/{id}, dead-letters, triage,
@@ -46,6 +49,7 @@
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/audit/request_audit.hpp"
 #include "gateway/console/console_sessions.hpp"
+#include "gateway/console/oidc_sign_in.hpp"
 #include "gateway/console/sign_in_throttle.hpp"
 #include "gateway/http/connection_info.hpp"
 #include "gateway/http/http_types.hpp"
@@ -114,7 +118,8 @@ class console_routes {
   boost::asio::thread_pool hashing_{1};
   std::shared_ptr<std::atomic<int>> hashing_waiting_ = std::make_shared<std::atomic<int>>(0);
   std::string dummy_hash_;            // checked for an unknown user, so that a wrong name costs the same time
-  std::string sign_in_alternatives_;  // set_sign_in_alternatives
+  std::string sign_in_alternatives_;  // set_sign_in_alternatives (with console.oidc: oidc-sign-in.html)
+  std::unique_ptr<oidc_sign_in> oidc_;  // console.oidc; null when absent
 };
 
 }  // namespace homebase::gateway::console

@@ -24,7 +24,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t max_kept_body = 8 * 1024;
 constexpr std::size_t max_response_body = 4 * 1024 * 1024;
 
 struct exchange_result {
@@ -33,26 +32,34 @@ struct exchange_result {
   bool nothing_back = false;  // no byte of an answer arrived (the request may be sent again elsewhere)
 };
 
+// What one request sends and keeps: POST with a body, or GET without.
+struct request_shape {
+  bool get = false;
+  std::size_t kept_body = 8 * 1024;
+};
+
 template <typename Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& lowest, const parsed_url& url,
-                                          const std::string& body, const std::string& content_type,
-                                          const std::string& authorization, const std::string& accept,
-                                          const std::string& request_id,
+                                          const request_shape& shape, const std::string& body,
+                                          const std::string& content_type, const std::string& authorization,
+                                          const std::string& accept, const std::string& request_id,
                                           std::chrono::steady_clock::time_point deadline) {
   exchange_result out;
   auto& result = out.result;
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, url.target, 11};
+  bhttp::request<bhttp::string_body> req{shape.get ? bhttp::verb::get : bhttp::verb::post, url.target, 11};
   // RFC 9110 §7.2: the port is part of Host unless it is the scheme's default.
   bool default_port = url.port == (url.tls ? "443" : "80");
   auto host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;  // IPv6 literal
   req.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
   req.set(bhttp::field::user_agent, "homebase");
-  req.set(bhttp::field::content_type, content_type);
+  if (!shape.get) req.set(bhttp::field::content_type, content_type);
   req.set(bhttp::field::accept, accept);
   if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
   if (!request_id.empty()) req.set("X-Request-Id", request_id);  // the correlation id of the cause
-  req.body() = body;
-  req.prepare_payload();
+  if (!shape.get) {
+    req.body() = body;
+    req.prepare_payload();
+  }
   lowest.expires_at(deadline);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, nothrow);
   if (wec) {
@@ -73,7 +80,7 @@ asio::awaitable<exchange_result> exchange(Stream& stream, beast::tcp_stream& low
   result.status = static_cast<int>(res.result_int());
   result.retry_after = std::string(res[bhttp::field::retry_after]);
   result.body = std::move(res.body());
-  if (result.body.size() > max_kept_body) result.body.resize(max_kept_body);
+  if (result.body.size() > shape.kept_body) result.body.resize(shape.kept_body);
   out.keep = res.keep_alive() && buffer.size() == 0;
   co_return out;
 }
@@ -125,15 +132,15 @@ struct http_client::connection {
   std::chrono::steady_clock::time_point last_used;
 
   beast::tcp_stream& lowest() { return secure ? secure->next_layer() : *plain; }
-  asio::awaitable<exchange_result> send(const std::string& body, const std::string& content_type,
-                                        const std::string& authorization, const std::string& accept,
-                                        const std::string& request_id,
+  asio::awaitable<exchange_result> send(const request_shape& shape, const std::string& body,
+                                        const std::string& content_type, const std::string& authorization,
+                                        const std::string& accept, const std::string& request_id,
                                         std::chrono::steady_clock::time_point deadline) {
     if (secure)
-      co_return co_await exchange(*secure, lowest(), url, body, content_type, authorization, accept,
+      co_return co_await exchange(*secure, lowest(), url, shape, body, content_type, authorization, accept,
                                   request_id, deadline);
-    co_return co_await exchange(*plain, *plain, url, body, content_type, authorization, accept, request_id,
-                                deadline);
+    co_return co_await exchange(*plain, *plain, url, shape, body, content_type, authorization, accept,
+                                request_id, deadline);
   }
   // Closes politely (TLS close_notify under the deadline still set on the stream).
   asio::awaitable<void> shut_down() {
@@ -162,6 +169,19 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
                                                const std::string& content_type,
                                                const std::string& authorization, const std::string& accept,
                                                const std::string& request_id) {
+  co_return co_await send(false, url_text, body, content_type, authorization, accept, request_id);
+}
+
+asio::awaitable<http_result> http_client::get(const std::string& url_text, std::string accept) {
+  const std::string none;
+  co_return co_await send(true, url_text, none, none, none, accept, none);
+}
+
+asio::awaitable<http_result> http_client::send(bool get, const std::string& url_text, const std::string& body,
+                                               const std::string& content_type,
+                                               const std::string& authorization, const std::string& accept,
+                                               const std::string& request_id) {
+  const request_shape shape{get, kept_body_};
   http_result result;
   parsed_url url;
   if (!parse_url(url_text, url)) {
@@ -174,7 +194,7 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
   if (kept_ && (kept_->origin != origin || now - kept_->last_used > keep_alive_idle)) close();
   if (kept_) {
     kept_->url = url;
-    auto sent = co_await kept_->send(body, content_type, authorization, accept, request_id, deadline);
+    auto sent = co_await kept_->send(shape, body, content_type, authorization, accept, request_id, deadline);
     if (!sent.nothing_back || std::chrono::steady_clock::now() >= deadline) {
       if (sent.keep) {
         kept_->last_used = std::chrono::steady_clock::now();
@@ -226,7 +246,7 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
       co_return result;
     }
   }
-  auto sent = co_await conn->send(body, content_type, authorization, accept, request_id, deadline);
+  auto sent = co_await conn->send(shape, body, content_type, authorization, accept, request_id, deadline);
   if (keep_alive_ && sent.keep) {
     conn->last_used = std::chrono::steady_clock::now();
     kept_ = std::move(conn);

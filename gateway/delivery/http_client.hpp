@@ -1,4 +1,5 @@
-// http_client: posts one FHIR payload to a destination URL over HTTP or HTTPS (TLS 1.2+, peer verified
+// http_client: posts one FHIR payload to a destination URL (or, for the console's OpenID provider, GETs a
+// JSON document: gateway/console/oidc_provider) over HTTP or HTTPS (TLS 1.2+, peer verified
 // with SNI unless configured otherwise) with one deadline for resolve, connect, handshake, write and read,
 // and a limit on the answer's size. Never throws; every failure is in the result.
 // By default each post() opens a connection and closes it. A client made with keep_alive keeps the
@@ -22,7 +23,7 @@ namespace homebase::gateway::delivery {
 struct http_result {
   int status = 0;           // HTTP status; 0 when there was no HTTP answer
   std::string error;        // transport error text, empty on an HTTP answer
-  std::string body;         // response body (truncated to 8 KiB)
+  std::string body;         // response body (truncated to the client's kept_body, 8 KiB by default)
   std::string retry_after;  // the Retry-After field, as sent (gateway/delivery/retry_after)
 };
 
@@ -52,6 +53,10 @@ class http_client {
                                            const std::string& authorization = {},
                                            const std::string& accept = "application/fhir+json",
                                            const std::string& request_id = {});
+  // GET `url` (no body). Used for small JSON documents; answers larger than kept_body are cut.
+  boost::asio::awaitable<http_result> get(const std::string& url, std::string accept = "application/json");
+  // How much of an answer's body a result keeps (default 8 KiB; at most 4 MiB are ever read).
+  void set_kept_body(std::size_t bytes) { kept_body_ = bytes; }
   // Closes a kept connection (without TLS close_notify); the next post() opens a new one.
   void close();
   // Connections opened so far (tests, bench).
@@ -64,6 +69,11 @@ class http_client {
   bool keep_alive_;
   std::unique_ptr<connection> kept_;
   int connects_ = 0;
+  std::size_t kept_body_ = 8 * 1024;
+
+  boost::asio::awaitable<http_result> send(bool get, const std::string& url, const std::string& body,
+                                           const std::string& content_type, const std::string& authorization,
+                                           const std::string& accept, const std::string& request_id);
 };
 
 }  // namespace homebase::gateway::delivery

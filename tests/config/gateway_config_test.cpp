@@ -323,6 +323,70 @@ TEST(gateway_config, partner_organization_identifiers_refuse_bad_values) {
 }  // namespace
 }  // namespace homebase::config
 
+// console.oidc (gateway/console/oidc_sign_in): who may sign in, and how the gateway meets the provider.
+namespace homebase::config {
+namespace {
+
+std::string oidc_yaml(const std::string& oidc_body) {
+  return "medical_homes:\n"
+         "  - id: north\n"
+         "    fhir_base_url: http://127.0.0.1:9/fhir\n"
+         "console:\n"
+         "  enabled: true\n"
+         "  oidc:\n" +
+         oidc_body;
+}
+const std::string oidc_head =
+    "    issuer: https://idp.example/realms/practice/\n"
+    "    client_id: homebase-console\n"
+    "    client_auth: none\n";
+
+TEST(gateway_config, console_oidc_reads_the_provider_and_the_users) {
+  auto cfg =
+      load_text(oidc_yaml(oidc_head +
+                          "    users:\n"
+                          "      - {email: Anna@North.example, role: care_coordinator, medical_home: north}\n"
+                          "      - {subject: abc-123, name: ops, role: operator}\n"),
+                "test.yaml");
+  ASSERT_TRUE(cfg->console.oidc.has_value());
+  const auto& o = *cfg->console.oidc;
+  EXPECT_EQ(o.issuer, "https://idp.example/realms/practice");  // a trailing slash is dropped
+  EXPECT_EQ(o.scopes, "openid email profile");
+  EXPECT_EQ(o.clock_skew, std::chrono::seconds(60));
+  ASSERT_EQ(o.users.size(), 2u);
+  EXPECT_EQ(o.users[0].email, "anna@north.example");
+  EXPECT_EQ(o.users[0].name, "anna@north.example");
+  EXPECT_EQ(o.users[0].medical_home_id, "north");
+  EXPECT_EQ(o.users[1].role, console_user_role::operator_);
+  EXPECT_EQ(o.users[1].name, "ops");
+  EXPECT_FALSE(load_text("server:\n  port: 0\n")->console.oidc.has_value()) << "absent: off";
+}
+
+TEST(gateway_config, console_oidc_errors_name_the_key) {
+  expect_error(oidc_yaml("    issuer: http://idp.example\n    client_id: c\n"),
+               "test.yaml:7: console.oidc.issuer: must be an https URL");
+  expect_error(oidc_yaml("    issuer: https://idp.example\n    client_id: c\n"),
+               "console.oidc.client_secret_file: is required for client_auth client_secret_basic");
+  expect_error(oidc_yaml(oidc_head), "console.oidc.users: must list who may sign in");
+  expect_error(oidc_yaml(oidc_head + "    users:\n      - {email: a@b.example, role: boss}\n"),
+               "test.yaml:11: console.oidc.users[0].role: must be operator or care_coordinator");
+  expect_error(oidc_yaml(oidc_head + "    users:\n      - {email: a@b.example, role: care_coordinator}\n"),
+               "console.oidc.users[0].medical_home: must name a medical_homes[].id");
+  expect_error(
+      oidc_yaml(oidc_head + "    users:\n      - {email: a@b.example, subject: x, role: operator}\n"),
+      "console.oidc.users[0]: needs exactly one of subject");
+  expect_error(
+      oidc_yaml(oidc_head + "    scopes: email profile\n    users:\n      - {subject: x, role: operator}\n"),
+      "console.oidc.scopes: must include openid");
+  expect_error(
+      oidc_yaml(oidc_head + "    users:\n      - {subject: x, role: operator, medical_home: north}\n"),
+      "console.oidc.users[0].medical_home: only for role care_coordinator");
+  expect_error(oidc_yaml(oidc_head + "    tenant: x\n"), "console.oidc.tenant: unknown key");
+}
+
+}  // namespace
+}  // namespace homebase::config
+
 namespace homebase::config {
 namespace {
 

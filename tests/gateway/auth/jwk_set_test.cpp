@@ -139,5 +139,39 @@ TEST(jwk_set, refuses_keys_for_other_uses_and_algs) {
   expect_refused(with(rs384_key().jwks_json, "alg", "ES384"), "RS384");
 }
 
+// An OpenID provider's published set (gateway/console/oidc_provider): keys we cannot use are skipped.
+TEST(jwk_set, a_provider_set_skips_keys_it_cannot_use) {
+  const auto& rs = rs384_key();
+  auto enc = rs384_key();
+  enc.jwks_json = with(with(with(enc.jwks_json, "use", "enc"), "alg", "RSA-OAEP"), "kid", "enc-1");
+  auto okp = es384_key();
+  okp.jwks_json = with(with(okp.jwks_json, "kty", "OKP"), "kid", "ed-1");
+  std::string error;
+  auto set = jwk_set::parse(testing::combined_jwks(rs, enc), &error, jwk_source::openid_provider);
+  ASSERT_TRUE(set.has_value()) << error;
+  EXPECT_EQ(set->keys().size(), 1u);
+  EXPECT_FALSE(jwk_set::parse(testing::combined_jwks(rs, enc), &error).has_value()) << "a SMART set: fatal";
+  EXPECT_FALSE(jwk_set::parse(enc.jwks_json, &error, jwk_source::openid_provider).has_value());
+  EXPECT_NE(error.find("no usable signing key"), std::string::npos) << error;
+  EXPECT_TRUE(
+      jwk_set::parse(testing::combined_jwks(rs, okp), &error, jwk_source::openid_provider).has_value());
+}
+
+TEST(jwk_set, a_provider_set_fits_rs256_and_a_token_without_kid) {
+  const auto& rs = rs384_key();
+  auto json = without(with(rs.jwks_json, "alg", "RS256"), "kid");
+  std::string error;
+  auto set = jwk_set::parse(json, &error, jwk_source::openid_provider);
+  ASSERT_TRUE(set.has_value()) << error;
+  EXPECT_NE(set->find("", "RS256"), nullptr) << "the one key that fits";
+  EXPECT_EQ(set->find("", "RS384"), nullptr) << "the key names RS256";
+  EXPECT_EQ(set->find("other", "RS256"), nullptr);
+  EXPECT_EQ(set->find("", "HS256"), nullptr);
+  auto smart = jwk_set::parse(rs.jwks_json, &error);
+  ASSERT_TRUE(smart.has_value());
+  EXPECT_EQ(smart->find("", "RS384"), nullptr) << "a SMART assertion needs its kid";
+  EXPECT_EQ(smart->find("rs-1", "RS256"), nullptr) << "a SMART set fits RS384 only";
+}
+
 }  // namespace
 }  // namespace homebase::gateway::auth
