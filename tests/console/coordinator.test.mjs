@@ -77,9 +77,9 @@ test('the care coordinator console', { timeout: 240000 }, async (t) => {
     await eventually(async () => new URL(page.url()).hash === `#child/${patientId}/${discharge}`, { what: 'from discharge' });
     await page.locator('.co-cal-day[data-date="2024-03-12"] .co-visit-specialist').waitFor();
 
-    const visits = page.locator('.co-visit-specialist');
+    const visits = page.locator('.co-cal .co-visit-specialist');
     assert.equal(await visits.count(), 7);
-    const names = await page.locator('.co-visit-specialist .co-visit-what').allInnerTexts();
+    const names = await page.locator('.co-cal .co-visit-specialist .co-visit-what').allInnerTexts();
     assert.deepEqual([...names].sort(), [...specialties].sort());
     // Each on its day, at its time and place (as the hospital booked them).
     const ophthalmology = page.locator('.co-cal-day[data-date="2024-03-12"] .co-visit-specialist');
