@@ -1,5 +1,6 @@
 #include "gateway/console/console_pages.hpp"
 
+#include "fhir/xml_text.hpp"
 #include "gateway/console/console_assets.hpp"
 #include "gateway/console/console_principal.hpp"
 
@@ -91,30 +92,7 @@ void fill(std::string& out, std::string_view title, const console_identity& who,
 }  // namespace
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return fhir::escape_xml(text);
 }
 
 std::optional<std::string> render_page(std::string_view name, std::string_view title,

@@ -8,6 +8,8 @@
 #include <cctype>
 
 #include "gateway/auth/base64url.hpp"
+#include "gateway/console/console_pages.hpp"
+#include "gateway/console/console_sessions.hpp"
 #include "gateway/console/id_token_verifier.hpp"
 #include "gateway/log/json_log.hpp"
 
@@ -18,14 +20,7 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-constexpr std::size_t random_bytes = 32;  // 256 bits: state, nonce, and the PKCE verifier (43 characters)
 constexpr std::size_t max_state_length = 128;
-
-std::string random_token() {
-  unsigned char bytes[random_bytes];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-  return auth::base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
-}
 
 // RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))).
 std::string s256(std::string_view verifier) {
@@ -57,50 +52,6 @@ std::string base64(std::string_view bytes) {
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                       reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-// The value of cookie `name` in the request's Cookie header(s); empty when absent.
-std::string cookie_value(const http::request& req, std::string_view name) {
-  for (auto it = req.find(bhttp::field::cookie); it != req.end() && it->name() == bhttp::field::cookie;
-       ++it) {
-    std::string_view rest(it->value().data(), it->value().size());
-    while (!rest.empty()) {
-      auto semi = rest.find(';');
-      auto pair = rest.substr(0, semi);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      auto eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
-      if (semi == std::string_view::npos) break;
-      rest.remove_prefix(semi + 1);
-    }
-  }
-  return {};
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
   return out;
 }
 
@@ -198,8 +149,9 @@ asio::awaitable<http::response> oidc_sign_in::login(const http::request& req) {
                 error),
         req.version());
   }
-  flow f{random_token(), random_token(), std::chrono::steady_clock::now() + settings_.flow_lifetime};
-  auto key = random_token();
+  flow f{console_sessions::random_token(), console_sessions::random_token(),
+         std::chrono::steady_clock::now() + settings_.flow_lifetime};
+  auto key = console_sessions::random_token();
   auto challenge = s256(f.verifier);
   if (f.nonce.empty() || f.verifier.empty() || key.empty() || challenge.empty())
     co_return refusal_page(
@@ -237,7 +189,7 @@ asio::awaitable<std::variant<console_identity, oidc_refusal>> oidc_sign_in::call
   const auto target = req.target();
   const std::string_view t(target.data(), target.size());
   const auto state = http::query_param(t, "state");
-  const auto cookie_state = cookie_value(req, flow_cookie);
+  const auto cookie_state = console_sessions::cookie(req, flow_cookie);
   // Bound to this browser first: a state that is not the cookie's is refused before anything else.
   if (state.empty() || cookie_state.empty() || state != cookie_state || state.size() > max_state_length)
     co_return refusal(400, "state-mismatch",
