@@ -319,8 +319,8 @@ constexpr command commands[] = {
      gateway::cli::run_validate_command},
     {"jwks", "print the public JWK Set of Homebase's key", gateway::cli::jwks_help,
      gateway::cli::run_jwks_command},
-    {"hash-password", "print a scrypt hash of a password read from stdin, for console.users",
-     nullptr, run_hash_password},
+    {"hash-password", "print a scrypt hash of a password read from stdin, for console.users", nullptr,
+     run_hash_password},
 };
 
 int help(std::ostream& out) {
