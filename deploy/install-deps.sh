@@ -11,7 +11,8 @@ want_test=0
 
 packages=(build-essential cmake pkg-config ccache libsystemd-dev
           libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev
-          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils)
+          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils
+          libcurl4-openssl-dev)  # libcurl (OpenSSL flavour): the secure e-mail channel's SMTP client (gateway/letters/mail_sender)
 if (( want_test )); then
   packages+=(wrk)
   # systemd: systemd-analyze verifies deploy/systemd/homebase.service; docker-compose (no engine needed)
