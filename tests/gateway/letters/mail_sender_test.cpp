@@ -74,7 +74,7 @@ struct server_options {
   std::string key = fixture("smtp-server.key");
   bool auth = true;
   int reject = 0;
-  std::string reject_at;
+  std::string reject_at{};
 };
 
 // The SMTP server and its mailbox.
