@@ -244,7 +244,7 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
   std::lock_guard lock(read_mutex_);
   std::vector<outbox_row> out;
   sqlite_statement s(read_db_,
-                     "SELECT id, destination, status, attempts, next_attempt_ms FROM outbox "
+                     "SELECT id, destination, status, attempts, next_attempt_ms, kind, farewell FROM outbox "
                      "WHERE message_id = ?1 ORDER BY id");
   s.bind(1, message_id);
   while (s.step() == SQLITE_ROW) {
@@ -255,6 +255,8 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
     r.status = status_of(s.column_text(2));
     r.attempts = static_cast<int>(s.column_int(3));
     r.next_attempt_ms = s.column_int(4);
+    r.kind = s.column_text(5) == "transfer_out" ? outbox_kind::transfer_out : outbox_kind::record;
+    if (r.kind == outbox_kind::transfer_out) r.farewell = s.column_text(6);
     out.push_back(std::move(r));
   }
   sqlite_statement a(
