@@ -1,7 +1,7 @@
 // child_writer: the one way a child's record is saved. Every writer of a child (message and document
-// intake, the admin retry and match, the clock scheduler, the school-letter workflow, Consents) prepares
-// the record and calls save_child inside its store job, so that everything that must commit with a child
-// commits with it, in one order:
+// intake, the admin retry and match, the clock scheduler, the school-letter workflow, Consents, the
+// operator's $transfer) prepares the record and calls save_child inside its store job, so that everything
+// that must commit with a child commits with it, in one order:
 //   1. the record (encoded) and its identifiers          children, child_identifiers
 //   2. the patient-matching keys                          child_match_keys
 //   3. the coordination rules' next due time              coordination_due   (rules ran in prepare_child)

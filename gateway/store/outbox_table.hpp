@@ -52,7 +52,7 @@ struct outbox_row {
   std::int64_t next_attempt_ms = 0;
   std::int64_t queued_ms = 0;  // when it was queued or requeued: the retry period counts from here
   outbox_kind kind = outbox_kind::record;
-  std::string farewell;  // transfer_out: the farewell record JSON (due_outbox only)
+  std::string farewell;  // transfer_out: the farewell record JSON (due_outbox, outbox_for_message)
   std::vector<attempt_row> history;
 };
 
