@@ -114,7 +114,8 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       authn_(config, codec),
       audit_(audit),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
-      replay_(config, store, std::move(delivery_notify)),
+      replay_(config, store, delivery_notify),
+      transfer_(config, store, std::move(delivery_notify)),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
       checklist_(store),
@@ -314,6 +315,11 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
     co_return co_await replay_.handle(req, std::move(admin));
+  }
+  if (auto child = admin::transfer_path_child(path)) {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
+    co_return co_await transfer_.handle(req, *child, std::move(admin));
   }
   constexpr std::string_view messages_prefix = "/admin/messages/";
   if (path.starts_with(messages_prefix)) {

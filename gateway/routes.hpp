@@ -17,6 +17,7 @@
 //   GET  /admin/messages[/{id}]        admin_api
 //   POST /admin/messages/{id}/retry    message_intake::retry
 //   POST /admin/messages/$replay       admin::message_replay (bulk requeue by status, home, time)
+//   POST /admin/children/{id}/$transfer admin::child_transfer (move a child to another medical home)
 //   GET  /admin/status                 admin_api::status (queue counts, dead letters, alerts)
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
@@ -32,6 +33,7 @@
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
+#include "gateway/admin/child_transfer.hpp"
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
@@ -82,6 +84,7 @@ class routes final : public http::request_handler {
   auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
   admin::message_replay replay_;
+  admin::child_transfer transfer_;
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;

@@ -37,6 +37,10 @@ void summary(writer_t& w, const store::stored_message& m) {
   str(w, store::to_text(m.status));
   w.Key("destination");
   str(w, m.destination);
+  if (m.child_id) {  // the child as the admin API names it (?child=, POST /admin/children/{id}/$transfer)
+    w.Key("child_id");
+    w.Int64(*m.child_id);
+  }
   if (m.status == store::message_status::held_for_match) {
     w.Key("match_candidates");
     str(w, m.match_candidates);

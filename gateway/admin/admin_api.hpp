@@ -1,6 +1,7 @@
 // admin_api: the operator's view of messages (JSON, not FHIR):
 //   GET /admin/messages[?status=S&partner=P&event=E&medical-home=H&child=C&received-from=D&received-to=D
-//                       &limit=N&before=ID]             newest first, with a `next` link; dates are FHIR
+//                       &limit=N&before=ID]             newest first (each with its child_id), a `next` link;
+//                       dates are FHIR
 //                                                       dates or dateTimes (received-to includes its end)
 //   GET /admin/messages/{id}                            status, every delivery attempt, and the notes of the
 //                                                       response sent (rebuilt from the stored message)

@@ -3,6 +3,16 @@
 // Patient.generalPractitioner, CareTeam.managingOrganization, the organisation of the care team's PCP or
 // care coordinator (mappers::model::medical_home_organizations).
 // No match: the message is held as `unroutable` (never dropped) until the config names the home.
+//
+// Precedence of the whole decision (documented in docs/ARCHITECTURE.md, "A child changes medical home"):
+//   1. the operator's pin, children.home_override (POST /admin/children/{id}/$transfer); applied by
+//      child_writer::save_child, which has the store; it holds until the next $transfer, so later messages
+//      that still name the old practice do not route the child back;
+//   2. route_child below: the explicit identifier mapping, then the newest Patient.generalPractitioner a
+//      message named (model/record_merge replaces the record's with a message's), then
+//      CareTeam.managingOrganization, then the PCP's or care coordinator's organisation.
+// A result that is another configured home than children.medical_home is a transfer
+// (child/medical_home_transfer).
 #pragma once
 
 #include <string>

@@ -276,7 +276,12 @@ int run_dry_run_command(std::span<const std::string> args, std::ostream& out, st
           out << "  not sendable: the child's stored record cannot be read by this version\n";
           continue;
         }
-        auto payload = delivery::delivery_payload(*config, *record, message->partner_id, message->header_id);
+        // The old home's last delivery after a transfer is built from the record frozen in its row.
+        std::optional<mappers::model::coordination_record> farewell;
+        if (row.kind == store::outbox_kind::transfer_out) farewell = mappers::model::decode(row.farewell);
+        auto payload =
+            farewell ? delivery::farewell_payload(*config, *farewell, message->partner_id, message->header_id)
+                     : delivery::delivery_payload(*config, *record, message->partner_id, message->header_id);
         out << payload << "\n";
         if (auto problems = delivery::outbound_problems(payload))
           out << "  not sendable: " << *problems << "\n";

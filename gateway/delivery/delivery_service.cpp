@@ -78,6 +78,7 @@ struct delivery_service::attempt_report {
   std::optional<std::chrono::milliseconds> retry_after;  // its Retry-After on 429/503
   bool committed = false;                                // the attempt was recorded
   std::uint64_t epoch = 0;                               // the home's health epoch when the attempt started
+  bool skipped = false;  // not sent: the child is homed elsewhere now (the row moved there)
 };
 
 struct delivery_service::lane {
@@ -251,7 +252,9 @@ void delivery_service::finish(const std::shared_ptr<worker>& w, lane* l, std::in
   w->children.erase(child_id);
   --in_flight_;
   auto now = store::now_ms();
-  if (!r.committed) {
+  if (r.skipped) {
+    // Nothing was posted: the home's health is unchanged.
+  } else if (!r.committed) {
     // The attempt could not be recorded (store stopping or failing): its row is unchanged and would be
     // sent again at once, so the home waits as after a failure.
     w->paused_until_ms = std::max(w->paused_until_ms, now + policy_.backoff(1, w->rng).count());
@@ -285,7 +288,34 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
   http_result result;
   auto outcome = verdict::dead;
   mappers::model::identifier patient;
-  auto stored = store_.read_child_record(row.child_id);
+  const bool farewell = row.kind == store::outbox_kind::transfer_out;
+  // A record row: the child's record as it is now, read BEFORE its home, so that a record read while the
+  // child was still this home's is posted, and one read after a transfer committed is not (the row was
+  // re-targeted by the transfer, or is moved now: the new home gets it). A farewell row: its frozen record.
+  auto stored = farewell ? std::optional<std::string>(row.farewell) : store_.read_child_record(row.child_id);
+  if (!farewell && stored) {
+    auto home_now = store_.child_home(row.child_id);
+    if (home_now != w->home.id) {
+      auto id = row.id;
+      auto from = w->home.id;
+      store::sqlite_store::job relocate = [id, from, home_now](store::write_tx& tx) {
+        if (!home_now.empty()) (void)tx.move_outbox_row(id, from, home_now, store::now_ms());
+        return tx.ok();
+      };
+      (void)co_await store::run_in_store(store_, std::move(relocate));
+      log::write({.lvl = log::level::info,
+                  .event = "delivery.retargeted",
+                  .request_id = row.request_id,
+                  .message_id = row.message_id,
+                  .child = row.child_id,
+                  .medical_home = w->home.id,
+                  .delivery = row.id,
+                  .detail = "the child's medical home is now '" + home_now + "': not sent here"});
+      if (!home_now.empty()) notify(home_now);
+      report.skipped = !home_now.empty();  // homed nowhere (cannot happen): wait as after a failure
+      co_return report;
+    }
+  }
   auto record = stored ? mappers::model::decode(*stored) : std::nullopt;
   if (record) {
     for (const auto& i : record->patient.identifiers)
@@ -293,7 +323,8 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         patient = i;
         break;
       }
-    const std::string payload = delivery_payload(*config_, *record, row.partner_id, row.header_id);
+    const std::string payload = farewell ? farewell_payload(*config_, *record, row.partner_id, row.header_id)
+                                         : delivery_payload(*config_, *record, row.partner_id, row.header_id);
     if (auto problems = outbound_problems(payload)) {
       result.error = *problems;  // the medical home receives only valid R4; no retry can help
     } else {
@@ -319,11 +350,16 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
           : 0;
   auto id = row.id;
   auto disclosure = disclosure_record(w->home, row, patient, attempt, outcome, attempts);
+  if (farewell)  // the old home's last delivery: what it carried, for the trail
+    disclosure.outcome_desc =
+        "last delivery after the child's transfer to another medical home (CareTeam "
+        "membership ended, open Tasks cancelled, Provenance): " +
+        disclosure.outcome_desc;
   auto child_id = row.child_id;
   // The attempt and its AuditEvent (PrivacyDisclosure, or its failure) in one transaction.
   store::sqlite_store::job record_attempt = [id, attempt, status, next, disclosure = std::move(disclosure),
-                                             child_id](store::write_tx& tx) {
-    tx.record_attempt(id, attempt, status, next);
+                                             child_id, destination = w->home.id](store::write_tx& tx) {
+    tx.record_attempt(id, attempt, status, next, destination);
     audit::record(tx, disclosure, {child_id, std::nullopt});
     return tx.ok();
   };

@@ -43,6 +43,9 @@ std::string_view route_label(std::string_view path) {
     return "other";
   }
   if (path.starts_with(letters)) return "/admin/school-letters/{id}";
+  if (path.starts_with("/admin/children/") &&
+      (path.ends_with("/$transfer") || path.ends_with("/%24transfer")))
+    return "/admin/children/{id}/$transfer";
   if (!path.starts_with(fhir)) return "other";
   auto rest = path.substr(fhir.size());
   if (is_operation(rest, "process-message")) return "/fhir/$process-message";

@@ -170,6 +170,7 @@ struct ingest_state {
   std::string route_note;  // non-empty: held as unroutable
   std::string prior_body;  // duplicate: the body of the message first received
   std::string destination;
+  std::string farewell_home;  // the child changed home: the old one, whose last delivery is queued
   std::vector<mappers::inbound::mapping_note> merge_notes;  // created: what the merge noted
   std::string prior_merge_notes;                            // duplicate: what it noted the first time
   // The AuditEvent of the message's receipt (BALP PatientCreate), filled on the strand, written with it.
@@ -428,7 +429,8 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
     cause.new_message_body = state->body;
     cause.audit = &received;
     auto saved = child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
-    if (saved.queued) state->destination = route.home->id;
+    if (saved.queued) state->destination = saved.home;  // the operator's pin may outrank the route
+    state->farewell_home = saved.transferred_from;
     state->message_id = saved.message_id.value_or(0);
     state->child_id = saved.child_id;
     state->kind = ingest_kind::created;
@@ -482,6 +484,8 @@ asio::awaitable<void> message_intake::commit(std::shared_ptr<ingest_state> state
   }
   if (state->kind == ingest_kind::created && !state->destination.empty() && notify_)
     notify_(state->destination);
+  if (state->kind == ingest_kind::created && !state->farewell_home.empty() && notify_)
+    notify_(state->farewell_home);
 }
 
 asio::awaitable<http::response> message_intake::process_document(http::request& req,
@@ -701,9 +705,9 @@ asio::awaitable<http::response> message_intake::resolve(std::int64_t message_id,
     cause.kind = child::save_kind::admin_retry;
     cause.message_id = message_id;
     cause.audit = &r;
-    (void)child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
-    st->outcome = route.home != nullptr ? "routed" : "still_unroutable";
-    st->destination = route.home != nullptr ? route.home->id : std::string();
+    auto saved = child::save_child(tx, target.child_id, update.prepared, cause, store::now_ms());
+    st->outcome = !saved.home.empty() ? "routed" : "still_unroutable";
+    st->destination = saved.home;
     st->reason = route.reason;
     return tx.ok();
   };

@@ -102,7 +102,7 @@ asio::awaitable<clock_scheduler::fired> clock_scheduler::fire(std::int64_t child
     child::save_cause cause;
     cause.kind = child::save_kind::clock;
     auto saved = child::save_child(tx, child_id, prepared, cause, now);
-    if (saved.queued) result->destination = prepared.destination.home->id;
+    if (saved.queued) result->destination = saved.home;
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(job));

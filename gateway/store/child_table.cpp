@@ -120,6 +120,24 @@ void write_tx::set_child_home(std::int64_t child_id, const std::string& medical_
   check(s.step(), "set child medical home");
 }
 
+child_routing write_tx::child_routing_of(std::int64_t child_id) {
+  auto& s = prepare("SELECT medical_home, home_override FROM children WHERE id = ?1");
+  s.bind(1, child_id);
+  child_routing out;
+  if (s.step() == SQLITE_ROW) {
+    out.medical_home = s.column_text(0);
+    out.home_override = s.column_text(1);
+  }
+  s.reset();
+  return out;
+}
+
+void write_tx::set_child_home_override(std::int64_t child_id, const std::string& medical_home) {
+  auto& s = prepare("UPDATE children SET home_override = ?1 WHERE id = ?2");
+  s.bind(1, medical_home).bind(2, child_id);
+  check(s.step(), "set child medical home override");
+}
+
 std::optional<std::string> sqlite_store::read_child_record(std::int64_t child_id) {
   std::lock_guard lock(read_mutex_);
   auto& s = read_statement("SELECT record FROM children WHERE id = ?1");  // once per delivery: cached

@@ -41,6 +41,10 @@ std::optional<outbox_status> outbox_status_from_text(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_text(outbox_kind kind) {
+  return kind == outbox_kind::transfer_out ? "transfer_out" : "record";
+}
+
 message_status message_status_of(outbox_status status) {
   switch (status) {
     case outbox_status::queued:
@@ -72,8 +76,73 @@ std::int64_t write_tx::insert_outbox(std::int64_t message_id, std::int64_t child
   return row;
 }
 
+std::int64_t write_tx::insert_farewell_outbox(std::int64_t message_id, std::int64_t child_id,
+                                              const std::string& destination, const std::string& farewell,
+                                              std::int64_t due_ms) {
+  auto& s = prepare(
+      "INSERT INTO outbox(message_id, child_id, destination, status, next_attempt_ms, updated_at, queued_ms, "
+      "kind, farewell) VALUES(?1, ?2, ?3, 'queued', ?4, ?5, ?4, 'transfer_out', ?6)");
+  s.bind(1, message_id)
+      .bind(2, child_id)
+      .bind(3, destination)
+      .bind(4, due_ms)
+      .bind(5, fhir::format_instant(now_ms()))
+      .bind(6, farewell);
+  if (!check(s.step(), "insert farewell outbox")) return 0;
+  return sqlite3_last_insert_rowid(db_);
+}
+
+retarget_count write_tx::retarget_outbox(std::int64_t child_id, const std::string& from,
+                                         const std::string& to, std::int64_t due_ms) {
+  retarget_count count;
+  // Undelivered rows (outbox_child_pending), then dead letters (outbox_dead): the WHERE terms as the
+  // partial indexes have them.
+  auto& pending = prepare(
+      "UPDATE outbox SET destination = ?3, status = 'queued', attempts = 0, next_attempt_ms = ?4, "
+      "queued_ms = ?4, updated_at = ?5 WHERE child_id = ?1 AND destination = ?2 AND "
+      "status IN ('queued', 'retrying') AND kind = 'record' RETURNING message_id");
+  auto& dead = prepare(
+      "UPDATE outbox SET destination = ?3, updated_at = ?5 WHERE destination = ?2 AND status = 'dead' "
+      "AND child_id = ?1 AND kind = 'record' RETURNING message_id");
+  std::set<std::int64_t> messages;
+  for (auto* s : {&pending, &dead}) {
+    s->bind(1, child_id).bind(2, from).bind(3, to).bind(4, due_ms).bind(5, fhir::format_instant(due_ms));
+    int rc = SQLITE_ROW;
+    while ((rc = s->step()) == SQLITE_ROW) {
+      ++count.deliveries;
+      messages.insert(s->column_int(0));
+    }
+    s->reset();
+    if (!check(rc, "retarget outbox")) return count;
+  }
+  auto& m = prepare("UPDATE messages SET destination = ?1 WHERE id = ?2 AND destination = ?3");
+  for (auto id : messages) {
+    m.reset();
+    m.bind(1, to).bind(2, id).bind(3, from);
+    check(m.step(), "retarget message");
+  }
+  count.messages.assign(messages.begin(), messages.end());
+  return count;
+}
+
+bool write_tx::move_outbox_row(std::int64_t outbox_id, const std::string& from, const std::string& to,
+                               std::int64_t due_ms) {
+  auto& s = prepare(
+      "UPDATE outbox SET destination = ?3, next_attempt_ms = ?4, updated_at = ?5 WHERE id = ?1 AND "
+      "destination = ?2 AND status IN ('queued', 'retrying') AND kind = 'record'");
+  s.bind(1, outbox_id).bind(2, from).bind(3, to).bind(4, due_ms).bind(5, fhir::format_instant(due_ms));
+  if (!check(s.step(), "move outbox row")) return false;
+  if (sqlite3_changes(db_) == 0) return false;
+  auto& m = prepare(
+      "UPDATE messages SET destination = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2) "
+      "AND destination = ?3");
+  m.bind(1, to).bind(2, outbox_id).bind(3, from);
+  check(m.step(), "move message");
+  return true;
+}
+
 void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
-                              std::int64_t next_attempt_ms) {
+                              std::int64_t next_attempt_ms, const std::string& destination) {
   auto& ins = prepare(
       "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
       "VALUES(?1, ?2, ?3, ?4, ?5)");
@@ -82,14 +151,19 @@ void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, outb
   check(ins.step(), "insert attempt");
   auto& upd = prepare(
       "UPDATE outbox SET status = ?1, attempts = attempts + 1, next_attempt_ms = ?2, "
-      "updated_at = ?3 WHERE id = ?4");
-  upd.bind(1, to_text(new_status)).bind(2, next_attempt_ms).bind(3, a.at).bind(4, outbox_id);
+      "updated_at = ?3 WHERE id = ?4 AND (?5 = '' OR destination = ?5)");
+  upd.bind(1, to_text(new_status))
+      .bind(2, next_attempt_ms)
+      .bind(3, a.at)
+      .bind(4, outbox_id)
+      .bind(5, destination);
   check(upd.step(), "update outbox");
-  // Only a change: the row holds the message body, and SQLite rewrites all of it (every retry of a long
-  // outage would otherwise rewrite ~40 KB).
+  if (sqlite3_changes(db_) == 0) return;  // re-targeted meanwhile: still undelivered for its new home
+  // Only a change (SQLite rewrites the whole row). The message shows its record deliveries; an old home's
+  // last delivery after a transfer does not change it.
   auto& msg = prepare(
-      "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2) "
-      "AND status <> ?1");
+      "UPDATE messages SET status = ?1 WHERE id = (SELECT message_id FROM outbox WHERE id = ?2 AND "
+      "kind = 'record') AND status <> ?1");
   msg.bind(1, to_text(message_status_of(new_status))).bind(2, outbox_id);
   check(msg.step(), "update message status");
 }
@@ -170,7 +244,7 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
   std::lock_guard lock(read_mutex_);
   std::vector<outbox_row> out;
   sqlite_statement s(read_db_,
-                     "SELECT id, destination, status, attempts, next_attempt_ms FROM outbox "
+                     "SELECT id, destination, status, attempts, next_attempt_ms, kind, farewell FROM outbox "
                      "WHERE message_id = ?1 ORDER BY id");
   s.bind(1, message_id);
   while (s.step() == SQLITE_ROW) {
@@ -181,6 +255,8 @@ std::vector<outbox_row> sqlite_store::outbox_for_message(std::int64_t message_id
     r.status = status_of(s.column_text(2));
     r.attempts = static_cast<int>(s.column_int(3));
     r.next_attempt_ms = s.column_int(4);
+    r.kind = s.column_text(5) == "transfer_out" ? outbox_kind::transfer_out : outbox_kind::record;
+    if (r.kind == outbox_kind::transfer_out) r.farewell = s.column_text(6);
     out.push_back(std::move(r));
   }
   sqlite_statement a(
@@ -202,7 +278,8 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
   // outbox_child_pending for the older row); the partial indexes need their WHERE terms written alike.
   auto& s = read_statement(
       "SELECT o.id, o.message_id, o.child_id, o.status, o.attempts, o.next_attempt_ms, o.queued_ms, "
-      "m.header_id, m.partner_id, m.request_id FROM outbox o JOIN messages m ON m.id = o.message_id "
+      "m.header_id, m.partner_id, m.request_id, o.kind, o.farewell FROM outbox o "
+      "JOIN messages m ON m.id = o.message_id "
       "WHERE o.destination = ?1 AND o.status IN ('queued', 'retrying') AND o.next_attempt_ms <= ?2 "
       "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.child_id = o.child_id AND p.destination = ?1 "
       "AND p.status IN ('queued', 'retrying') AND p.id < o.id) "
@@ -223,6 +300,8 @@ std::vector<outbox_row> sqlite_store::due_outbox(const std::string& destination,
     r.header_id = s.column_text(7);
     r.partner_id = s.column_text(8);
     r.request_id = s.column_text(9);
+    r.kind = s.column_text(10) == "transfer_out" ? outbox_kind::transfer_out : outbox_kind::record;
+    if (r.kind == outbox_kind::transfer_out) r.farewell = s.column_text(11);
     out.push_back(std::move(r));
   }
   s.reset();

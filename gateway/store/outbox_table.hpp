@@ -1,7 +1,8 @@
 // outbox_table: the `outbox` and `attempts` tables. An outbox row says "bring this child's record to this
 // destination"; the payload is built from the record when it is sent. FIFO per child, a window of
 // children in flight per destination (delivery/delivery_worker).
-// Implements write_tx's insert_outbox / record_attempt / requeue_outbox / replay_outbox and
+// Implements write_tx's insert_outbox / insert_farewell_outbox / record_attempt / retarget_outbox /
+// move_outbox_row / requeue_outbox / replay_outbox and
 // sqlite_store's outbox_for_message / due_outbox / next_outbox_due / outbox_counts
 // (outbox_table.cpp).
 #pragma once
@@ -19,6 +20,11 @@ namespace homebase::gateway::store {
 // Where a delivery stands: waiting for its first attempt, waiting to be tried again, done, or given up
 // (a dead letter, requeued only by an operator).
 enum class outbox_status { queued, retrying, sent, dead };
+
+// What a row carries (outbox.kind, migration 13): the child's record as it is when sent, or the old medical
+// home's last delivery after a transfer (built from the row's frozen `farewell` record).
+enum class outbox_kind { record, transfer_out };
+[[nodiscard]] std::string_view to_text(outbox_kind kind);
 
 // The one mapping between a status and its text, as stored and as the admin API shows it.
 [[nodiscard]] std::string_view to_text(outbox_status status);
@@ -45,7 +51,15 @@ struct outbox_row {
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::int64_t queued_ms = 0;  // when it was queued or requeued: the retry period counts from here
+  outbox_kind kind = outbox_kind::record;
+  std::string farewell;  // transfer_out: the farewell record JSON (due_outbox, outbox_for_message)
   std::vector<attempt_row> history;
+};
+
+// What retarget_outbox moved.
+struct retarget_count {
+  std::int64_t deliveries = 0;         // outbox rows now for the new home
+  std::vector<std::int64_t> messages;  // their messages
 };
 
 // Which deliveries POST /admin/messages/$replay queues again.

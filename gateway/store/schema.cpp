@@ -268,6 +268,16 @@ ALTER TABLE messages DROP COLUMN body;
     R"sql(
 ALTER TABLE messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 )sql",
+    // 13: a child changes medical home (gateway/child/medical_home_transfer). children.home_override is the
+    // medical home an operator transferred the child to ($transfer): it outranks every routing signal of
+    // the record until the next transfer ('' none). An outbox row's kind says what it carries: 'record'
+    // (the child's record as it is when sent) or 'transfer_out' (the old home's last delivery, built from
+    // `farewell`, the record as that home knew it with the transfer applied, frozen at the transfer).
+    R"sql(
+ALTER TABLE children ADD COLUMN home_override TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'record';
+ALTER TABLE outbox ADD COLUMN farewell TEXT;
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

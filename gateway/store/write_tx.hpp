@@ -52,6 +52,10 @@ class write_tx {
   // The medical home the child is routed to (children.medical_home): what a medical_home client may see.
   void set_child_home(std::int64_t child_id, const std::string& medical_home);
   [[nodiscard]] std::string child_home(std::int64_t child_id);
+  // The child's medical home and the operator's override ($transfer), in one read.
+  [[nodiscard]] child_routing child_routing_of(std::int64_t child_id);
+  // Pins the child to `medical_home` ('' clears the pin): it outranks every routing signal of the record.
+  void set_child_home_override(std::int64_t child_id, const std::string& medical_home);
   void add_match_keys(std::int64_t child_id, const std::string& birth_date,
                       const std::vector<std::string>& tokens);
   std::int64_t insert_message(const stored_message& m, std::string_view body);
@@ -60,8 +64,24 @@ class write_tx {
   // Also records `destination` as the child's medical home (set_child_home).
   std::int64_t insert_outbox(std::int64_t message_id, std::int64_t child_id, const std::string& destination,
                              std::int64_t due_ms);
+  // The attempt is always kept; the row's status (and its message's) changes only while the row is still
+  // for `destination` (when given): a row re-targeted by a transfer while its POST was in flight stays
+  // undelivered for its new home.
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
-                      std::int64_t next_attempt_ms);
+                      std::int64_t next_attempt_ms, const std::string& destination = {});
+  // The old home's last delivery after a transfer (kind transfer_out, built from `farewell`); unlike
+  // insert_outbox, it does not make `destination` the child's home.
+  std::int64_t insert_farewell_outbox(std::int64_t message_id, std::int64_t child_id,
+                                      const std::string& destination, const std::string& farewell,
+                                      std::int64_t due_ms);
+  // Moves the child's undelivered and dead-lettered record rows for `from` to `to` (due at `due_ms`, the
+  // retry period counted again; dead ones stay dead, for an operator's replay at the new home), and their
+  // messages' destination. Rows already sent stay as they are.
+  retarget_count retarget_outbox(std::int64_t child_id, const std::string& from, const std::string& to,
+                                 std::int64_t due_ms);
+  // One undelivered row, still for `from`, moved to `to` (a lane found the child homed elsewhere).
+  bool move_outbox_row(std::int64_t outbox_id, const std::string& from, const std::string& to,
+                       std::int64_t due_ms);
   // The child's next coordination due time (unix ms); nullopt: no clock pending.
   [[nodiscard]] std::optional<std::int64_t> coordination_due(std::int64_t child_id);
   // Sets (or, with nullopt, clears) the child's next coordination due time.

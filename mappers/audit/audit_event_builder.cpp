@@ -85,7 +85,7 @@ audit_codes codes_of(const audit_record& r) {
       return {dicom_system, "110113", {}, {}, "E"};
     case audit_kind::admin_action:
       return {dicom_system, "110110", admin_action_system, r.action_name,
-              r.action_name == "match" ? "U" : "E"};
+              r.action_name == "match" || r.action_name == "transfer" ? "U" : "E"};
     case audit_kind::security_alert:
     case audit_kind::refusal_summary:
       return {dicom_system, "110113", r.action_name.empty() ? std::string_view{} : refusal_reason_system,

@@ -16,7 +16,7 @@
 //                        authorizer when a guardian's Consent authorised it)
 //   disclosure_blocked   DCM#110113 Security Alert / - / E (BALP AuthZconsent pattern: a letter refused by
 //                        the disclosure gate), same agents and entities as a disclosure
-//   admin_action         DCM#110110 Patient Record / admin-action#<action_name> / E (match: U)
+//   admin_action         DCM#110110 Patient Record / admin-action#<action_name> / E (match, transfer: U)
 //   security_alert       DCM#110113 Security Alert / refusal-reason#<action_name> / E
 //   refusal_summary      as security_alert, with the number of refusals counted (entity detail "count")
 // Agents of RESTful, admin and security events: client (DCM#110153, the caller, network = its IP address)
@@ -44,7 +44,7 @@ enum class audit_kind {
   consent_created,
   consent_revised,
   consent_revoked,
-  admin_action,     // retry, match, replay
+  admin_action,     // retry, match, replay, transfer (a child changed medical home)
   security_alert,   // a refused authentication or authorization
   refusal_summary,  // the refusals of one (address, reason) beyond the per-minute allowance, counted
 };

@@ -299,7 +299,11 @@ void merge_child(child& existing, const child& incoming, merge_summary& summary)
   if (incoming.birth_weight) merged.birth_weight = incoming.birth_weight;
   take(merged.gestational_age_key, incoming.gestational_age_key);
   take(merged.birth_weight_key, incoming.birth_weight_key);
-  append_unique(merged.general_practitioner_orgs, incoming.general_practitioner_orgs);
+  // Patient.generalPractitioner says who the child's medical home is now: a message that names one replaces
+  // the record's (a new practice routes the child there: a transfer, gateway/child/medical_home_transfer);
+  // one that names none keeps it.
+  if (!incoming.general_practitioner_orgs.empty())
+    merged.general_practitioner_orgs = incoming.general_practitioner_orgs;
   append_unique(merged.languages, incoming.languages);
   take(merged.preferred_language, incoming.preferred_language);
   take(merged.interpreter_needed, incoming.interpreter_needed);

@@ -4,6 +4,7 @@
 #include "mappers/outbound/care_plan_entries.hpp"
 #include "mappers/outbound/outbound_uris.hpp"
 #include "mappers/outbound/stable_uuid.hpp"
+#include "mappers/outbound/transfer_farewell.hpp"
 
 namespace homebase::mappers::outbound {
 namespace {
@@ -32,6 +33,8 @@ void provenance(entry_writer& w, const model::record_event& e, bool first) {
     if (auto team = care_team_key(w); has(team)) w.reference_value("CareTeam", team);
     if (auto plan = care_plan_key(w); has(plan)) w.reference_value("CarePlan", plan);
   }
+  if (e.kind == transfer_event_kind)  // a change of medical home: the care team's membership changed
+    if (auto team = care_team_key(w); has(team)) w.reference_value("CareTeam", team);
   w.end_array();
   w.field("recorded", e.at);
   w.codeable_concept("activity",

@@ -425,7 +425,9 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
         << options.explicit_patient_value << "\"\n";
     y << options.medical_home_auth;
     if (!options.second_home_base.empty())
-      y << "  - id: riverside\n    fhir_base_url: " << options.second_home_base
+      y << "  - id: " << options.second_home_id << "\n"
+        << (options.second_home_name.empty() ? std::string() : "    name: " + options.second_home_name + "\n")
+        << "    fhir_base_url: " << options.second_home_base
         << "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n        value: "
            "\""
         << options.second_home_npi << "\"\n";
@@ -443,7 +445,7 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     client("meadowbrook-app", "medical_home", "    medical_home: meadowbrook\n",
            "system/*.rs, system/Consent.cru, system/DocumentReference.c");
     if (!options.second_home_base.empty())
-      client("riverside-app", "medical_home", "    medical_home: riverside\n",
+      client("riverside-app", "medical_home", "    medical_home: " + options.second_home_id + "\n",
              "system/*.rs, system/Consent.cru, system/DocumentReference.c");
     client("operator", "operator", "", "system/*.cruds");
     if (options.extra_config.find("id: lincoln-usd") != std::string::npos)

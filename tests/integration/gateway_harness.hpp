@@ -121,8 +121,10 @@ struct gateway_options {
   bool tls = false;
   std::string second_home_base{};  // a second medical home ("riverside"), when not empty
   std::string second_home_npi{};
-  long inflight_body_budget = 0;     // server.inflight_body_budget_bytes when > 0
-  std::string partner_validation{};  // partners[0].validation (strict | lenient) when not empty
+  std::string second_home_id = "riverside";  // its id (the riverside-app client is tied to it)
+  std::string second_home_name{};            // its name, when not empty
+  long inflight_body_budget = 0;             // server.inflight_body_budget_bytes when > 0
+  std::string partner_validation{};          // partners[0].validation (strict | lenient) when not empty
   std::vector<std::string> partner_concept_maps{};  // partners[0].concept_maps (ConceptMap files)
   std::string extra_config{};                       // more top-level YAML appended as is (e.g. coordination:)
   std::vector<std::string> partner_organization_npis{};  // partners[0].organization_identifiers (us-npi)

@@ -9,9 +9,13 @@
 
 namespace homebase::gateway::store::testing {
 
-// Undoes migrations 12 (messages.request_id) and 11 (message_bodies). The caller then undoes what older
-// migrations it tests did, and deletes their schema_version rows (11 and up included).
+// Undoes migrations 13 (children.home_override, outbox.kind and outbox.farewell), 12 (messages.request_id)
+// and 11 (message_bodies). The caller then undoes what older migrations it tests did, and deletes their
+// schema_version rows (11 and up included).
 inline constexpr const char* undo_since_migration_11 = R"sql(
+ALTER TABLE children DROP COLUMN home_override;
+ALTER TABLE outbox DROP COLUMN kind;
+ALTER TABLE outbox DROP COLUMN farewell;
 ALTER TABLE messages DROP COLUMN request_id;
 ALTER TABLE messages ADD COLUMN body BLOB NOT NULL DEFAULT x'';
 UPDATE messages SET body = (SELECT b.body FROM message_bodies b WHERE b.message_id = messages.id);
