@@ -384,8 +384,8 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         patient = i;
         break;
       }
-    auto config = w->live_config.load();  // the attempt's config, even if a reload swaps it meanwhile
-    const std::string payload = delivery_payload(*config, *record, row.partner_id, row.header_id);
+    auto attempt_config = w->live_config.load();  // the attempt's config, even if a reload swaps it meanwhile
+    const std::string payload = delivery_payload(*attempt_config, *record, row.partner_id, row.header_id);
     if (auto problems = outbound_problems(payload)) {
       result.error = *problems;  // the medical home receives only valid R4; no retry can help
     } else {

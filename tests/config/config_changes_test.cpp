@@ -35,7 +35,8 @@ TEST(config_changes, names_partners_and_homes_added_removed_and_changed) {
   EXPECT_EQ(c.medical_homes.changed, std::vector<std::string>{"meadowbrook"});
   EXPECT_EQ(c.sections, std::vector<std::string>{"coordination"});
   EXPECT_TRUE(c.restart_keys.empty());
-  EXPECT_NE(c.summary().find("partners added: clinic; partners removed: nicu"), std::string::npos) << c.summary();
+  EXPECT_NE(c.summary().find("partners added: clinic; partners removed: nicu"), std::string::npos)
+      << c.summary();
 }
 
 TEST(config_changes, a_moved_line_is_not_a_change) {
@@ -58,9 +59,10 @@ TEST(config_changes, the_window_and_delivery_settings_change_a_home) {
 
 TEST(config_changes, restart_only_keys_are_named_and_keep_their_running_values) {
   auto a = load_text(base);
-  auto b = load_text("server:\n  port: 9999\n  io_threads: 3\n  listen_address: 127.0.0.2\n"
-                     "store:\n  path: /tmp/other.db\n" +
-                     base.substr(base.find("partners:")));
+  auto b = load_text(
+      "server:\n  port: 9999\n  io_threads: 3\n  listen_address: 127.0.0.2\n"
+      "store:\n  path: /tmp/other.db\n" +
+      base.substr(base.find("partners:")));
   auto keys = restart_only_changes(*a, *b);
   EXPECT_EQ(keys, (std::vector<std::string>{"server.listen_address", "server.port", "server.io_threads",
                                             "store.path"}));
@@ -76,8 +78,9 @@ TEST(config_changes, restart_only_keys_are_named_and_keep_their_running_values) 
 
 TEST(config_changes, new_tls_files_are_taken_when_both_serve_tls) {
   auto tls = [](const std::string& cert) {
-    return load_text("server:\n  port: 0\n  tls:\n    certificate_file: " + cert + "\n    private_key_file: k.pem\n",
-                     "<text>", "/etc/homebase");
+    return load_text(
+        "server:\n  port: 0\n  tls:\n    certificate_file: " + cert + "\n    private_key_file: k.pem\n",
+        "<text>", "/etc/homebase");
   };
   auto a = tls("old.pem");
   auto b = tls("new.pem");

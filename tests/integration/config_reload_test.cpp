@@ -62,7 +62,9 @@ bool hangup_and_wait(const gateway_process& gw, const std::string& event) {
   return eventually([&] { return count_events(gw, event) > before; });
 }
 
-std::string rpp_scope() { return "system/Bundle.c system/MessageHeader.c"; }
+std::string rpp_scope() {
+  return "system/Bundle.c system/MessageHeader.c";
+}
 
 http_reply post_as(const gateway_process& gw, const std::string& token, const std::filesystem::path& body) {
   return http_call("POST", gw.url(pm), body, "application/fhir+json", bearer(token));
@@ -96,9 +98,10 @@ class config_reload : public ::testing::Test {
     std::string error;
     ASSERT_TRUE(gw_.start(dir_, options, error)) << error;
   }
-  http_reply reload() { return http_call("POST", gw_.url("/admin/config/$reload"), {}, "", gw_.scheme == "https"
-                                                                                            ? std::vector<std::string>{"-k"}
-                                                                                            : std::vector<std::string>{}); }
+  http_reply reload() {
+    return http_call("POST", gw_.url("/admin/config/$reload"), {}, "",
+                     gw_.scheme == "https" ? std::vector<std::string>{"-k"} : std::vector<std::string>{});
+  }
   std::filesystem::path visit_summary() {
     auto p = dir_.path() / "02-pulmonology-visit-summary.json";
     if (!std::filesystem::exists(p)) write_file(p, fixture("02-pulmonology-visit-summary.json"));
@@ -196,8 +199,8 @@ TEST_F(config_reload, restart_only_keys_are_named_and_the_rest_applies) {
 std::string make_certificate(const temp_dir& dir, const std::string& cn) {
   std::string output;
   EXPECT_EQ(run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", (dir.path() / "server.key").string(), "-out", (dir.path() / "server.pem").string(),
-                 "-days", "1", "-subj", "/CN=" + cn},
+                 "-keyout", (dir.path() / "server.key").string(), "-out",
+                 (dir.path() / "server.pem").string(), "-days", "1", "-subj", "/CN=" + cn},
                 output),
             0)
       << output;
@@ -240,17 +243,19 @@ TEST_F(config_reload, a_new_medical_home_gets_deliveries) {
   ASSERT_TRUE(meadowbrook.start(dir_, {}, error)) << error;
   ASSERT_TRUE(riverside.start(dir_, {}, error)) << error;
   start({.medical_home_base = meadowbrook.base()});
-  const std::string home = "  - id: riverside\n    name: Riverside Family Medicine\n    fhir_base_url: " +
-                           riverside.base() +
-                           "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n"
-                           "        value: \"5555555555\"\n";
+  const std::string home =
+      "  - id: riverside\n    name: Riverside Family Medicine\n    fhir_base_url: " + riverside.base() +
+      "\n    organization_identifiers:\n      - system: http://hl7.org/fhir/sid/us-npi\n"
+      "        value: \"5555555555\"\n";
   write_file(gw_.config, inserted(read_file(gw_.config), "auth:\n", home));
   auto answer = reload();
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_NE(answer.body.find("medical homes added: riverside"), std::string::npos) << answer.body;
   auto message = dir_.path() / "riverside-child.json";
-  write_file(message, make_variant(seed_text(), {.bundle_id = "b-riverside-1", .header_id = "h-riverside-1",
-                                                 .mrn = "RIV-0001", .gp_npi = "5555555555"}));
+  write_file(message, make_variant(seed_text(), {.bundle_id = "b-riverside-1",
+                                                 .header_id = "h-riverside-1",
+                                                 .mrn = "RIV-0001",
+                                                 .gp_npi = "5555555555"}));
   auto sent = http_call("POST", gw_.url(pm), message);
   ASSERT_EQ(sent.status, 200) << sent.body;
   EXPECT_TRUE(eventually([&] { return riverside.transaction_posts() >= 1; })) << read_file(gw_.log);
@@ -290,8 +295,9 @@ TEST_F(config_reload, scenario_16_a_partner_added_by_reload_under_load) {
       }
       for (int i = 0; i < max_per_connection && !stop && std::chrono::steady_clock::now() < give_up; ++i) {
         auto header = "s16-h-" + std::to_string(c) + "-" + std::to_string(i);
-        auto body = make_variant(discharge, {.bundle_id = "s16-b-" + std::to_string(c) + "-" + std::to_string(i),
-                                             .header_id = header});
+        auto body = make_variant(
+            discharge,
+            {.bundle_id = "s16-b-" + std::to_string(c) + "-" + std::to_string(i), .header_id = header});
         auto reply = client.request("POST", pm, body, {{"Authorization", "Bearer " + nicu}});
         if (reply.status == 200) {
           ++acked[c];
@@ -301,7 +307,8 @@ TEST_F(config_reload, scenario_16_a_partner_added_by_reload_under_load) {
         } else {
           ++failed;
           std::lock_guard lock(m);
-          problems.push_back(std::to_string(reply.status) + " " + reply.error + " " + reply.body.substr(0, 300));
+          problems.push_back(std::to_string(reply.status) + " " + reply.error + " " +
+                             reply.body.substr(0, 300));
         }
         if (reply.status == 0 || !reply.keep_alive) {  // a reset, an error or a close: a dropped connection
           ++dropped;
@@ -315,15 +322,16 @@ TEST_F(config_reload, scenario_16_a_partner_added_by_reload_under_load) {
     return true;
   };
   std::vector<int> none(connections, 0);
-  EXPECT_TRUE(eventually([&] { return each_at_least(none, 3) || failed || dropped; }, std::chrono::seconds(60)));
+  EXPECT_TRUE(
+      eventually([&] { return each_at_least(none, 3) || failed || dropped; }, std::chrono::seconds(60)));
 
   // The reload, in the middle of the stream.
   write_file(gw_.config, inserted(read_file(gw_.config), "medical_homes:\n", rpp_partner()));
   EXPECT_TRUE(hangup_and_wait(gw_, "config.reloaded")) << read_file(gw_.log);
   std::vector<int> at_reload(connections);
   for (int c = 0; c < connections; ++c) at_reload[c] = acked[c].load();
-  EXPECT_TRUE(eventually([&] { return each_at_least(at_reload, 3) || failed || dropped; },
-                         std::chrono::seconds(60)));
+  EXPECT_TRUE(
+      eventually([&] { return each_at_least(at_reload, 3) || failed || dropped; }, std::chrono::seconds(60)));
 
   // The new partner, at once, while the load goes on.
   auto rpp = access_token(gw_, "riverside-peds-pulm", rpp_scope(), &error);

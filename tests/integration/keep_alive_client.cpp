@@ -41,7 +41,8 @@ struct keep_alive_client::impl {
   }
 };
 
-keep_alive_client::keep_alive_client(unsigned short port, bool tls) : impl_(std::make_unique<impl>(port, tls)) {}
+keep_alive_client::keep_alive_client(unsigned short port, bool tls)
+    : impl_(std::make_unique<impl>(port, tls)) {}
 keep_alive_client::~keep_alive_client() = default;
 
 bool keep_alive_client::connect(std::string& error) {

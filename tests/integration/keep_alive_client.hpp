@@ -12,7 +12,7 @@
 namespace homebase::testing {
 
 struct keep_alive_reply {
-  int status = 0;         // 0: the connection failed (see error)
+  int status = 0;          // 0: the connection failed (see error)
   bool keep_alive = true;  // false: the server said Connection: close
   std::string body;
   std::string error;

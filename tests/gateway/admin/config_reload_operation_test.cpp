@@ -15,7 +15,8 @@ TEST(config_reload_operation, success_lists_each_kind_of_change_and_the_restart_
   EXPECT_NE(json.find("partners added: clinic"), std::string::npos) << json;
   EXPECT_NE(json.find("clients removed: old-app"), std::string::npos) << json;
   EXPECT_NE(json.find("\"severity\":\"warning\""), std::string::npos) << json;
-  EXPECT_NE(json.find("applied only after a restart (the running values stay): server.port"), std::string::npos);
+  EXPECT_NE(json.find("applied only after a restart (the running values stay): server.port"),
+            std::string::npos);
   EXPECT_FALSE(config_reload_operation::outcome_of(r).has_errors());
 }
 
