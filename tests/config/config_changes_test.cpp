@@ -88,7 +88,7 @@ TEST(config_changes, new_tls_files_are_taken_when_both_serve_tls) {
   auto effective = keep_running_settings(b, *a);
   ASSERT_TRUE(effective->server.tls);
   EXPECT_EQ(effective->server.tls->certificate_file, b->server.tls->certificate_file);
-  auto plain = load_text("server:\n  port: 0\n");
+  auto plain = load_text("server:\n  port: 0\n", "<text>", "/etc/homebase");
   EXPECT_EQ(restart_only_changes(*a, *plain), std::vector<std::string>{"server.tls"});
   EXPECT_TRUE(keep_running_settings(plain, *a)->server.tls);  // TLS off needs a restart
 }

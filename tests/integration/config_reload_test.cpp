@@ -239,9 +239,10 @@ TEST_F(config_reload, a_rotated_certificate_reaches_new_connections_while_an_ope
 
 TEST_F(config_reload, a_new_medical_home_gets_deliveries) {
   medical_home_server meadowbrook, riverside;
+  temp_dir riverside_dir;  // each server logs to its own directory
   std::string error;
   ASSERT_TRUE(meadowbrook.start(dir_, {}, error)) << error;
-  ASSERT_TRUE(riverside.start(dir_, {}, error)) << error;
+  ASSERT_TRUE(riverside.start(riverside_dir, {}, error)) << error;
   start({.medical_home_base = meadowbrook.base()});
   const std::string home =
       "  - id: riverside\n    name: Riverside Family Medicine\n    fhir_base_url: " + riverside.base() +
