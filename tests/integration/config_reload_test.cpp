@@ -124,7 +124,8 @@ TEST_F(config_reload, a_partner_added_by_reload_can_send_at_once) {
   EXPECT_EQ(sent.status, 200) << sent.body;
   EXPECT_EQ(stored_header_ids(gw_, "riverside-peds-pulm").size(), 1u);
   // The reload is an audited admin action.
-  auto audit = http_call("GET", gw_.url("/fhir/AuditEvent?subtype=config-reload"));
+  auto audit = http_call("GET", gw_.url("/fhir/AuditEvent?subtype=config-reload"), {}, "",
+                         bearer(access_token(gw_, "operator")));
   EXPECT_EQ(audit.status, 200) << audit.body;
   EXPECT_NE(audit.body.find("configuration reloaded: partners added: riverside-peds-pulm"), std::string::npos)
       << audit.body;
