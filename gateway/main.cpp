@@ -6,8 +6,12 @@
 //   homebase serve --config FILE             serve (also `homebase --config FILE`); prints "LISTENING <port>"
 //                                            once the socket is bound (and "METRICS <port>" when
 //                                            metrics.listen is set); logs are JSON lines on stderr
-//                                            (gateway/log/json_log); SIGHUP re-reads FILE and applies its
-//                                            log.level (nothing else is reloaded); under systemd
+//                                            (gateway/log/json_log); SIGHUP (or POST /admin/config/$reload)
+//                                            reloads FILE without a restart: clients, partners, medical
+//                                            homes, schools, ConceptMaps, rules, keys and the TLS
+//                                            certificate switch for new requests and connections, a bad file
+//                                            changes nothing (gateway/reload/config_reloader; listener,
+//                                            store and io_threads need a restart); under systemd
 //                                            (NOTIFY_SOCKET) it sends READY=1 after LISTENING, STOPPING=1,
 //                                            RELOADING=1 and WATCHDOG=1 (service/service_notifier). Exit 3 on
 //                                            a bad config, 1 when it cannot start otherwise
@@ -66,6 +70,8 @@
 #include "gateway/metrics/metrics_endpoint.hpp"
 #include "gateway/pipeline/message_intake.hpp"
 #include "gateway/pipeline/partner_concept_maps.hpp"
+#include "gateway/reload/config_reloader.hpp"
+#include "gateway/request_generation.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/scheduler/clock_scheduler.hpp"
 #include "gateway/scheduler/retention_job.hpp"
@@ -106,23 +112,61 @@ void apply_log_level(const config::gateway_config& config) {
   if (auto level = hlog::level_from_text(config.log.level)) hlog::set_level(*level);
 }
 
-// SIGHUP: re-reads the config file and applies its log.level; a file that does not load changes nothing.
-// The service manager hears RELOADING=1, then READY=1 (gateway/service/service_notifier).
-void reload_on_hangup(asio::signal_set& hangup, const std::string& config_path,
-                      gateway::service::service_notifier& notifier) {
-  hangup.async_wait([&hangup, config_path, &notifier](const boost::system::error_code& ec, int) {
+// What every request generation is built with: the long-lived parts that survive a config reload.
+struct generation_parts {
+  gateway::store::sqlite_store& store;
+  const gateway::auth::access_token_codec& codec;
+  gateway::audit::request_audit& audit;
+  gateway::delivery::delivery_service& delivery;
+  gateway::scheduler::clock_scheduler& scheduler;
+  gateway::disclosure::letter_sender& letters;
+  gateway::admin::config_reload_operation::reload_fn reload;  // POST /admin/config/$reload
+};
+
+// Everything that answers requests, from one config (gateway/request_generation): at start-up
+// (`previous` null) and for each reload (`previous` the running generation, whose rate-limit buckets and
+// console sessions the new routes take over). A new per-request component is constructed here, from
+// `config`, so that it follows reloads. Throws config_error (a client's bad JWK Set, ...).
+std::shared_ptr<gateway::request_generation> build_generation(
+    const generation_parts& parts, config::config_ptr config,
+    gateway::pipeline::concept_maps_ptr concept_maps, const gateway::request_generation* previous) {
+  auto g = std::make_shared<gateway::request_generation>();
+  g->config = config;
+  g->concept_maps = concept_maps;
+  auto& delivery = parts.delivery;
+  auto& scheduler = parts.scheduler;
+  auto& letters = parts.letters;
+  auto& audit = parts.audit;
+  // After an ingest commit: the home's worker has a row, and the child may have a new rule due time.
+  g->intake = std::make_unique<gateway::pipeline::message_intake>(
+      config, parts.store,
+      [&delivery, &scheduler](const std::string& destination) {
+        delivery.notify(destination);
+        scheduler.notify();
+      },
+      concept_maps);
+  g->disclosure = std::make_unique<gateway::disclosure::disclosure_api>(config, parts.store,
+                                                                        [&letters] { letters.notify(); });
+  // Trust (docs/ARCHITECTURE.md): the token endpoint reads every client's JWKS now (a bad one: config_error).
+  g->tokens = std::make_unique<gateway::auth::token_endpoint>(
+      config, parts.store, parts.codec,
+      [&audit](const gateway::auth::token_refusal& refused, const gateway::http::connection_info& peer) {
+        audit.token_refused(refused, peer);
+      });
+  g->routes = std::make_unique<gateway::routes>(
+      config, parts.store, *g->intake, g->disclosure.get(), *g->tokens, parts.codec, parts.audit,
+      [&delivery](const std::string& destination) { delivery.notify(destination); },
+      previous ? previous->routes.get() : nullptr, parts.reload);
+  return g;
+}
+
+// SIGHUP: the config reload (the same as POST /admin/config/$reload; it reports to the service manager).
+void reload_on_hangup(asio::signal_set& hangup,
+                      const std::function<gateway::reload::reload_result()>& reload) {
+  hangup.async_wait([&hangup, &reload](const boost::system::error_code& ec, int) {
     if (ec) return;
-    notifier.reloading();
-    try {
-      auto fresh = config::load_file(config_path);
-      apply_log_level(*fresh);
-      hlog::write(
-          {.lvl = hlog::level::warn, .event = "config.reloaded", .detail = "log.level " + fresh->log.level});
-    } catch (const std::exception& e) {
-      hlog::write({.lvl = hlog::level::error, .event = "config.reload_failed", .detail = e.what()});
-    }
-    notifier.reloaded("reloaded");
-    reload_on_hangup(hangup, config_path, notifier);
+    (void)reload();
+    reload_on_hangup(hangup, reload);
   });
 }
 
@@ -142,29 +186,68 @@ int serve(const std::string& config_path) {
   gateway::delivery::delivery_service delivery(ioc, config, store);
   gateway::scheduler::clock_scheduler scheduler(
       ioc, config, store, [&delivery](const std::string& destination) { delivery.notify(destination); });
-  // After an ingest commit: the home's worker has a row, and the child may have a new rule due time.
-  gateway::pipeline::message_intake intake(
-      config, store,
-      [&delivery, &scheduler](const std::string& destination) {
-        delivery.notify(destination);
-        scheduler.notify();
-      },
-      concept_maps);
   gateway::disclosure::letter_sender letters(ioc, config, store);
   gateway::scheduler::retention_job retention(ioc, config, store);  // config retention: the purge passes
-  gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
-  // Trust (docs/ARCHITECTURE.md): the access-token key lives in the store, so tokens survive a restart;
-  // the token endpoint reads every client's JWKS now (a bad one: config_error, the gateway does not start).
+  // Trust (docs/ARCHITECTURE.md): the access-token key lives in the store, so tokens survive a restart (and
+  // a reload).
   gateway::auth::access_token_codec codec(gateway::auth::load_or_create_token_key(store),
                                           config->server.public_base_url);
   gateway::audit::request_audit audit(config, store);
-  gateway::auth::token_endpoint tokens(
-      config, store, codec,
-      [&audit](const gateway::auth::token_refusal& refused, const gateway::http::connection_info& peer) {
-        audit.token_refused(refused, peer);
-      });
-  gateway::routes routes(config, store, intake, &disclosure, tokens, codec, audit,
-                         [&delivery](const std::string& destination) { delivery.notify(destination); });
+  // systemd Type=notify: READY=1, STOPPING=1, reloads and watchdog pings; nothing without NOTIFY_SOCKET.
+  gateway::service::service_notifier notifier(ioc);
+
+  // Config reload (SIGHUP, POST /admin/config/$reload; docs/ARCHITECTURE.md "Start-up, reload and
+  // shutdown"). Each component registered below prepares from the new config and may refuse it (then
+  // nothing switches); then all switch, in this order: TLS, the workers, then the request generation, so
+  // that a new medical home's worker exists before the first request that routes to it.
+  // A NEW COMPONENT that reads the config: per request -> build it in build_generation(); long-lived (a
+  // worker, a timer job) -> give it apply(config_ptr) or prepare_reload(config_ptr) and register it here.
+  gateway::reload::config_reloader reloader(config_path, file_config, config);
+  std::function<gateway::reload::reload_result()> reload = [&reloader, &notifier] {
+    notifier.reloading();  // systemd: RELOADING=1, then READY=1 either way (a failure says so)
+    auto result = reloader.reload();
+    if (result.ok)
+      notifier.reloaded("reloaded");
+    else
+      notifier.reload_failed(result.error);
+    return result;
+  };
+  generation_parts parts{store, codec, audit, delivery, scheduler, letters, reload};
+  gateway::live_routes routes(build_generation(parts, config, concept_maps, nullptr));
+  reloader.on_reload("server.tls", [server, &config_path](const config::config_ptr& next) {
+    std::function<void()> commit;
+    if (!next->server.tls) return commit;
+    try {
+      auto context = gateway::http::server::make_tls_context(*next->server.tls);
+      commit = [server, context] { server->use_tls(context); };
+    } catch (const std::exception& e) {
+      throw config::config_error(
+          config_path + ": server.tls: the certificate, key or client CA cannot be used (" + e.what() + ")");
+    }
+    return commit;
+  });
+  reloader.on_reload("medical_homes",
+                     [&delivery](const config::config_ptr& next) { return delivery.prepare_reload(next); });
+  reloader.on_reload("schools",
+                     [&letters](const config::config_ptr& next) { return letters.prepare_reload(next); });
+  reloader.on_reload("coordination", [&scheduler](const config::config_ptr& next) {
+    return std::function<void()>([&scheduler, next] { scheduler.apply(next); });
+  });
+  reloader.on_reload("retention", [&retention](const config::config_ptr& next) {
+    return std::function<void()>([&retention, next] { retention.apply(next); });
+  });
+  reloader.on_reload("log", [](const config::config_ptr& next) {
+    return std::function<void()>([next] {
+      apply_log_level(*next);
+      gateway::metrics::gateway_metrics::instance().set_enabled(next->metrics.enabled);
+    });
+  });
+  reloader.on_reload("routes", [&routes, &parts](const config::config_ptr& next) {
+    // The ConceptMaps (config_error names file:line: key), the clients' key sets, the routes.
+    auto maps = gateway::pipeline::partner_concept_maps::load(*next, fhir::validator());
+    auto generation = build_generation(parts, next, maps, routes.current().get());
+    return std::function<void()>([&routes, generation] { routes.swap(generation); });
+  });
   // The counted refusals of each minute become one AuditEvent (gateway/audit/refusal_throttle).
   asio::steady_timer audit_flush(ioc);
   std::function<void()> flush_refusals = [&] {
@@ -194,10 +277,8 @@ int serve(const std::string& config_path) {
     settings.tls.reset();
     metrics_server = std::make_shared<gateway::http::server>(ioc, settings);
   }
-  // systemd Type=notify: READY=1, STOPPING=1, reloads and watchdog pings; nothing without NOTIFY_SOCKET.
-  gateway::service::service_notifier notifier(ioc);
   asio::signal_set hangup(ioc, SIGHUP);
-  reload_on_hangup(hangup, config_path, notifier);
+  reload_on_hangup(hangup, reload);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -254,7 +335,10 @@ std::string_view serve_help() {
          "coordination clock and the letter sender, on the store the file names. Prints 'LISTENING <port>'\n"
          "on stdout once the socket is bound ('METRICS <port>' too with metrics.listen). Logs are JSON "
          "lines\n"
-         "on stderr. SIGHUP re-reads FILE and applies its log.level; SIGTERM or SIGINT stops it gracefully.\n"
+         "on stderr. SIGHUP (or POST /admin/config/$reload) reloads FILE without dropping a connection: a\n"
+         "bad file changes nothing; the listener, the store and io_threads need a restart. SIGTERM or "
+         "SIGINT\n"
+         "stops it gracefully.\n"
          "\n"
          "Exit status: 0 stopped by a signal; 1 cannot start; 2 usage error; 3 the configuration is bad.\n";
 }

@@ -105,7 +105,8 @@ mappers::audit::audit_record admin_audit(const auth::principal& who, const http:
 routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
                disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
                const auth::access_token_codec& codec, audit::request_audit& audit,
-               admin::message_replay::notify_fn delivery_notify)
+               admin::message_replay::notify_fn delivery_notify, const routes* previous,
+               admin::config_reload_operation::reload_fn reload)
     : config_(config),
       store_(store),
       intake_(intake),
@@ -113,15 +114,18 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       tokens_(tokens),
       authn_(config, codec),
       audit_(audit),
+      client_rate_(previous ? previous->client_rate_ : std::make_shared<auth::rate_limiter>()),
+      failures_(previous ? previous->failures_ : std::make_shared<auth::rate_limiter>()),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
       replay_(config, store, delivery_notify),
       transfer_(config, store, std::move(delivery_notify)),
+      reload_(store, std::move(reload), config->server.public_base_url),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
       checklist_(store),
       audit_search_(config, store),
       metrics_(config, store),
-      console_(config, store, intake, admin_, audit) {
+      console_(config, store, intake, admin_, audit, previous ? &previous->console_ : nullptr) {
   metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
 }
 
@@ -133,7 +137,7 @@ http::response routes::refuse(const auth::refusal& refusal, http::request& req,
     // Failed authentications are throttled per address: beyond the allowance, 429 until it refills.
     double per_minute = config_->auth.failed_per_minute;
     config::rate_limit allowance{per_minute / 60.0, per_minute};
-    if (!failures_.take(peer.address, allowance, std::chrono::steady_clock::now(), &retry_after)) {
+    if (!failures_->take(peer.address, allowance, std::chrono::steady_clock::now(), &retry_after)) {
       r.status = 429;
       r.code = "throttled";
       r.reason = "auth-failures-throttled";
@@ -190,7 +194,7 @@ asio::awaitable<http::response> routes::serve(http::request& req, const http::co
       const auto* client = config_->find_client(who.client_id);
       int retry_after = 1;
       if (client != nullptr &&
-          !client_rate_.take(client->id, client->rate, std::chrono::steady_clock::now(), &retry_after)) {
+          !client_rate_->take(client->id, client->rate, std::chrono::steady_clock::now(), &retry_after)) {
         auth::refusal r;
         r.status = 429;
         r.code = "throttled";
@@ -250,8 +254,8 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     int retry_after = 0;
     double per_minute = config_->auth.failed_per_minute;
     if (res.result() == bhttp::status::unauthorized &&
-        !failures_.take(peer.address, config::rate_limit{per_minute / 60.0, per_minute},
-                        std::chrono::steady_clock::now(), &retry_after)) {
+        !failures_->take(peer.address, config::rate_limit{per_minute / 60.0, per_minute},
+                         std::chrono::steady_clock::now(), &retry_after)) {
       res.result(bhttp::status::too_many_requests);
       res.set(bhttp::field::retry_after, std::to_string(std::max(retry_after, 1)));
     }
@@ -320,6 +324,11 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
     if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
     auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
     co_return co_await transfer_.handle(req, *child, std::move(admin));
+  }
+  if (admin::config_reload_operation::owns(path)) {
+    if (method != bhttp::verb::post) co_return method_not_allowed("POST", method_text, path);
+    auto admin = admin_audit(who, req);  // named: no temporary inside co_await (GCC 12)
+    co_return co_await reload_.handle(req, std::move(admin));
   }
   constexpr std::string_view messages_prefix = "/admin/messages/";
   if (path.starts_with(messages_prefix)) {

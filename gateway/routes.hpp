@@ -19,6 +19,8 @@
 //   POST /admin/messages/$replay       admin::message_replay (bulk requeue by status, home, time)
 //   POST /admin/children/{id}/$transfer admin::child_transfer (move a child to another medical home)
 //   GET  /admin/status                 admin_api::status (queue counts, dead letters, alerts)
+//   POST /admin/config/$reload         admin::config_reload_operation (the SIGHUP reload; 200 with what
+//                                      changed, 422 with the loader's file:line: key; audited)
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
@@ -29,11 +31,17 @@
 //                                      authentication (its credential is the session cookie); it turns the
 //                                      signed-in person into an auth::principal and applies the same
 //                                      permission check and read scope as the API
+//
+// One routes object serves one configuration: a config reload builds new routes beside the running ones
+// (gateway/request_generation) and they inherit, through `previous`, the state that must survive it: the
+// rate limiters' buckets and the console's sessions and sign-in lockouts. Everything else in here is
+// rebuilt from the new config.
 #pragma once
 
 #include "config/gateway_config.hpp"
 #include "gateway/admin/admin_api.hpp"
 #include "gateway/admin/child_transfer.hpp"
+#include "gateway/admin/config_reload_operation.hpp"
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
@@ -55,10 +63,14 @@ class routes final : public http::request_handler {
  public:
   // `disclosure` may be null (no disclosure endpoints).
   // `delivery_notify` wakes a medical home's delivery worker after a replay (may be empty).
+  // `previous`: the routes of the configuration this one replaces (a reload), whose rate-limit buckets and
+  // console sessions these take over; null at start-up. `reload`: runs a config reload (POST
+  // /admin/config/$reload; empty: 501).
   routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
          disclosure::disclosure_api* disclosure, auth::token_endpoint& tokens,
          const auth::access_token_codec& codec, audit::request_audit& audit,
-         admin::message_replay::notify_fn delivery_notify = {});
+         admin::message_replay::notify_fn delivery_notify = {}, const routes* previous = nullptr,
+         admin::config_reload_operation::reload_fn reload = {});
   boost::asio::awaitable<http::response> handle(http::request& req,
                                                 const http::connection_info& peer) override;
 
@@ -80,11 +92,15 @@ class routes final : public http::request_handler {
   auth::token_endpoint& tokens_;
   auth::authenticator authn_;
   audit::request_audit& audit_;
-  auth::rate_limiter client_rate_;  // per client id: config::client::rate
-  auth::rate_limiter failures_;     // failed authentications per address: auth.failed_per_minute
+  // Shared with the routes of earlier and later configurations (a reload keeps the buckets; a client's
+  // bucket takes its new rate on its next request).
+  std::shared_ptr<auth::rate_limiter> client_rate_;  // per client id: config::client::rate
+  std::shared_ptr<auth::rate_limiter>
+      failures_;  // failed authentications per address: auth.failed_per_minute
   admin::admin_api admin_;
   admin::message_replay replay_;
   admin::child_transfer transfer_;
+  admin::config_reload_operation reload_;
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
   api::medical_home_checklist_operation checklist_;

@@ -138,14 +138,15 @@ void child_facts(writer_t& w, const mappers::model::coordination_record& r) {
 
 console_routes::console_routes(config::config_ptr config, store::sqlite_store& store,
                                pipeline::message_intake& intake, admin::admin_api& admin,
-                               audit::request_audit& audit)
+                               audit::request_audit& audit, const console_routes* previous)
     : config_(std::move(config)),
       store_(store),
       intake_(intake),
       admin_(admin),
       audit_(audit),
-      sessions_(config_->console),
-      throttle_(config_->console.lockout) {
+      sessions_(previous ? previous->sessions_ : std::make_shared<console_sessions>(config_->console)),
+      throttle_(previous ? previous->throttle_
+                         : std::make_shared<sign_in_throttle>(config_->console.lockout)) {
   for (const auto& u : config_->console.users)
     if (!is_password_hash(u.password_hash))
       throw config::config_error("console.users: the password_hash of '" + u.name +
@@ -157,7 +158,10 @@ console_routes::console_routes(config::config_ptr config, store::sqlite_store& s
     auto ln = h.find("ln=");
     if (ln != std::string::npos) std::from_chars(h.data() + ln + 3, h.data() + h.size(), cost.log2_n);
   }
-  if (config_->console.enabled) dummy_hash_ = hash_password("not a password", cost).value_or("");
+  if (previous && !previous->dummy_hash_.empty())
+    dummy_hash_ = previous->dummy_hash_;  // a reload: no scrypt run on the I/O thread
+  else if (config_->console.enabled)
+    dummy_hash_ = hash_password("not a password", cost).value_or("");
   if (config_->console.enabled && config_->console.oidc)
     oidc_ = std::make_unique<oidc_sign_in>(config_,
                                            [](int status, std::string_view title, std::string_view text) {
@@ -211,7 +215,7 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
   if (oidc_ && path.starts_with("/console/oidc/")) {
     // OpenID Connect: the provider's ID token is the proof; the callback opens a session like a password.
     const oidc_sign_in::open_session_fn open_session = [this, version](const console_identity& who) {
-      return sessions_.signed_in(who, secure_cookies(), "/console/", version);
+      return sessions_->signed_in(who, secure_cookies(), "/console/", version);
     };
     const oidc_sign_in::refused_fn refused = [&](const oidc_refusal& r) {
       auth::refusal a;
@@ -235,7 +239,7 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
     }
   }
 
-  auto session = sessions_.find(req);
+  auto session = sessions_->find(req);
   if (!session) {
     if (is_api)
       co_return api_error(bhttp::status::unauthorized, "login",
@@ -263,7 +267,7 @@ asio::awaitable<http::response> console_routes::handle(http::request& req, const
                               render_error(405, "Use the Sign out button", "Sign out is a form (POST).",
                                            &session->who, session->csrf),
                               version);
-    co_return sessions_.signed_out(req, secure_cookies(), version);
+    co_return sessions_->signed_out(req, secure_cookies(), version);
   }
   if (is_api) {
     auto rest = path.size() > 13 ? path.substr(13) : std::string_view();
@@ -292,7 +296,7 @@ asio::awaitable<http::response> console_routes::sign_in(http::request& req,
     return res;
   };
   if (req.method() == bhttp::verb::get) {
-    if (sessions_.find(req)) co_return see_other("/console/", version);
+    if (sessions_->find(req)) co_return see_other("/console/", version);
     co_return form(bhttp::status::ok, {}, {});
   }
   if (req.method() != bhttp::verb::post)
@@ -323,7 +327,7 @@ asio::awaitable<http::response> console_routes::sign_in(http::request& req,
   };
   auto now = sign_in_throttle::clock::now();
   // Lock-out first: a locked user or address costs no hashing.
-  if (auto wait = throttle_.locked(user, peer.address, now)) {
+  if (auto wait = throttle_->locked(user, peer.address, now)) {
     refuse_audited(429, "console-locked-out", "console sign-in locked out");
     auto minutes = (wait->count() + 59) / 60;
     auto res = form(bhttp::status::too_many_requests,
@@ -345,18 +349,18 @@ asio::awaitable<http::response> console_routes::sign_in(http::request& req,
   --*hashing_waiting_;
   OPENSSL_cleanse(password.data(), password.size());
   if (!ok || configured == nullptr) {
-    throttle_.failed(user, peer.address, sign_in_throttle::clock::now());
+    throttle_->failed(user, peer.address, sign_in_throttle::clock::now());
     refuse_audited(401, "console-sign-in-failed", "wrong console user name or password");
     co_return form(bhttp::status::unauthorized, "Wrong user name or password.", user);
   }
-  throttle_.succeeded(user);
+  throttle_->succeeded(user);
   console_identity who;
   who.name = configured->name;
   who.role = configured->role == config::console_user_role::operator_ ? console_role::operator_
                                                                       : console_role::care_coordinator;
   who.medical_home_id = configured->medical_home_id;
   who.method = "password";
-  auto res = sessions_.signed_in(who, secure, "/console/", version);
+  auto res = sessions_->signed_in(who, secure, "/console/", version);
   secure_headers(res);
   res.insert(bhttp::field::set_cookie, console_sessions::set_cookie(sign_in_cookie, "", secure, 0));
   co_return res;

@@ -60,8 +60,12 @@ namespace homebase::gateway::console {
 
 class console_routes {
  public:
+  // `previous`: the console of the configuration this one replaces (a config reload): its sessions and
+  // sign-in lockouts carry on here (their settings, session_ttl, idle_timeout and lockout, stay those of
+  // start-up until a restart); null at start-up.
   console_routes(config::config_ptr config, store::sqlite_store& store, pipeline::message_intake& intake,
-                 admin::admin_api& admin, audit::request_audit& audit);
+                 admin::admin_api& admin, audit::request_audit& audit,
+                 const console_routes* previous = nullptr);
   ~console_routes();
   console_routes(const console_routes&) = delete;
   console_routes& operator=(const console_routes&) = delete;
@@ -74,7 +78,7 @@ class console_routes {
                                                 const std::string& request_id);
 
   // The sessions (the OpenID Connect callback opens one with sessions().signed_in(...)).
-  [[nodiscard]] console_sessions& sessions() { return sessions_; }
+  [[nodiscard]] console_sessions& sessions() { return *sessions_; }
   [[nodiscard]] bool secure_cookies() const { return console_sessions::secure_cookies(*config_); }
   // Trusted HTML shown under the password form (the OpenID Connect sign-in puts its link here). Set once at
   // start-up, before the server runs.
@@ -112,8 +116,8 @@ class console_routes {
   pipeline::message_intake& intake_;
   admin::admin_api& admin_;
   audit::request_audit& audit_;
-  console_sessions sessions_;
-  sign_in_throttle throttle_;
+  std::shared_ptr<console_sessions> sessions_;  // shared with the consoles of earlier/later configs
+  std::shared_ptr<sign_in_throttle> throttle_;  // likewise
   // scrypt runs here, one at a time, never on the I/O threads; `hashing_waiting_` bounds the queue.
   boost::asio::thread_pool hashing_{1};
   std::shared_ptr<std::atomic<int>> hashing_waiting_ = std::make_shared<std::atomic<int>>(0);

@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "config/config_changes.hpp"
 #include "fhir/fhir_time.hpp"
 #include "gateway/audit/audit_trail.hpp"
 #include "gateway/delivery/delivery_payload.hpp"
@@ -91,21 +92,31 @@ struct delivery_service::lane {
 };
 
 struct delivery_service::worker {
-  worker(asio::io_context& ioc, const config::medical_home& h, const config::gateway_config& config)
+  worker(asio::io_context& ioc, const config::medical_home& h, const config::config_ptr& c)
       : strand(asio::make_strand(ioc)),
         timer(strand),
         home(h),
-        window(config.delivery_window(h)),
-        credentials(h.auth, config.delivery, "medical_homes[" + h.id + "].auth"),
+        window(c->delivery_window(h)),
+        policy(retry_policy::of(c->delivery)),
+        credentials(h.auth, c->delivery, "medical_homes[" + h.id + "].auth"),
+        live_config(c),
         rng(std::random_device{}()) {
     for (int i = 0; i < window; ++i) lanes.push_back(std::make_unique<lane>(ioc, credentials.client_for()));
   }
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer timer;
-  config::medical_home home;
+  config::medical_home home;  // fixed: a reload that changes the home replaces the worker
   int window;
-  destination_credentials credentials;  // shared by the lanes (safe across strands)
+  retry_policy policy;
+  destination_credentials credentials;  // shared by the lanes (safe across strands); its token cache too
+  // The config each attempt builds its payload with; a reload that leaves the home as it was stores the new
+  // one here (an attempt loads it once, when it starts).
+  std::atomic<config::config_ptr> live_config;
   std::vector<std::unique_ptr<lane>> lanes;
+  // The worker this one replaces (a reload changed the home): this one's dispatcher starts once that one has
+  // no attempt in flight, so that no row is sent by both. Worker strand.
+  std::shared_ptr<worker> predecessor;
+  std::atomic<int> active{0};  // attempts between start_lane and finish (any thread)
   // On the worker's strand:
   std::mt19937_64 rng;
   std::set<std::int64_t> children;  // children with a row in flight
@@ -121,7 +132,6 @@ delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr con
                                    store::sqlite_store& store)
     : ioc_(ioc), config_(std::move(config)), store_(store) {
   const auto& d = config_->delivery;
-  policy_ = retry_policy::of(d);
   if (d.max_attempts > 0) {
     auto detail = "delivery.max_attempts is " + std::to_string(d.max_attempts) +
                   ": a delivery is dead-lettered after that many attempts even within "
@@ -129,7 +139,7 @@ delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr con
     log::write({.lvl = log::level::warn, .event = "config.max_attempts", .detail = detail});
   }
   for (const auto& home : config_->medical_homes) {
-    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, *config_));
+    workers_.emplace(home.id, std::make_shared<worker>(ioc_, home, config_));
     if (config_->delivery_window(home) == 0)
       log::write({.lvl = log::level::warn,
                   .event = "delivery.held",
@@ -140,40 +150,118 @@ delivery_service::delivery_service(asio::io_context& ioc, config::config_ptr con
 
 delivery_service::~delivery_service() = default;
 
+void delivery_service::spawn(const std::shared_ptr<worker>& w) {
+  asio::co_spawn(w->strand, dispatch(w), [id = w->home.id](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::write({.lvl = log::level::critical,
+                  .event = "delivery.worker_stopped",
+                  .medical_home = id,
+                  .detail = ex.what()});
+    }
+  });
+}
+
 void delivery_service::start() {
-  for (auto& [id, w] : workers_)
-    asio::co_spawn(w->strand, dispatch(w), [id = id](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log::write({.lvl = log::level::critical,
-                    .event = "delivery.worker_stopped",
-                    .medical_home = id,
-                    .detail = ex.what()});
-      }
-    });
+  std::lock_guard lock(workers_mutex_);
+  started_ = true;
+  for (auto& [id, w] : workers_) spawn(w);
 }
 
 void delivery_service::notify(const std::string& destination) {
-  auto it = workers_.find(destination);
-  if (it == workers_.end()) return;
-  auto w = it->second;
+  std::shared_ptr<worker> w;
+  {
+    std::lock_guard lock(workers_mutex_);
+    auto it = workers_.find(destination);
+    if (it == workers_.end()) return;
+    w = it->second;
+  }
   asio::post(w->strand, [w] {
     w->woken = true;
     w->timer.cancel();
   });
 }
 
+namespace {
+template <typename Worker>
+void retire(const std::shared_ptr<Worker>& w) {
+  w->stopping = true;
+  asio::post(w->strand, [w] { w->timer.cancel(); });
+}
+}  // namespace
+
 void delivery_service::stop() {
-  for (auto& [id, entry] : workers_) {
-    auto w = entry;  // a copy the handler can own (clang 14 cannot capture a structured binding)
-    w->stopping = true;
-    asio::post(w->strand, [w] { w->timer.cancel(); });
+  std::lock_guard lock(workers_mutex_);
+  stopped_ = true;
+  for (auto& [id, entry] : workers_) retire(entry);
+}
+
+std::function<void()> delivery_service::prepare_reload(config::config_ptr next) {
+  std::map<std::string, std::shared_ptr<worker>> running;
+  {
+    std::lock_guard lock(workers_mutex_);
+    running = workers_;
   }
+  auto fresh = std::make_shared<std::map<std::string, std::shared_ptr<worker>>>();
+  for (const auto& home : next->medical_homes) {
+    auto it = running.find(home.id);
+    if (it != running.end() &&
+        config::same_medical_home(it->second->home, *it->second->live_config.load(), home, *next)) {
+      (*fresh)[home.id] = it->second;
+      continue;
+    }
+    auto w = std::make_shared<worker>(ioc_, home, next);  // throws config_error for an unusable key
+    if (it != running.end()) w->predecessor = it->second;
+    (*fresh)[home.id] = w;
+  }
+  return [this, next, fresh] {
+    std::vector<std::shared_ptr<worker>> retired, started;
+    {
+      std::lock_guard lock(workers_mutex_);
+      if (stopped_) return;
+      for (auto& [id, w] : workers_) {
+        auto f = fresh->find(id);
+        if (f == fresh->end() || f->second != w) retired.push_back(w);
+      }
+      for (auto& [id, w] : *fresh) {
+        auto r = workers_.find(id);
+        if (r != workers_.end() && r->second == w)
+          w->live_config.store(next);  // the same home: the next attempt uses the new config
+        else
+          started.push_back(w);
+      }
+      workers_ = *fresh;
+      if (started_)
+        for (auto& w : started) spawn(w);
+    }
+    for (auto& w : retired) {
+      bool replaced = fresh->contains(w->home.id);
+      log::write({.lvl = log::level::info,
+                  .event = replaced ? "delivery.worker_replaced" : "delivery.worker_removed",
+                  .medical_home = w->home.id,
+                  .detail = replaced ? "the medical home changed: the next attempt uses its new settings"
+                                     : "the medical home was removed: its worker stops after the attempts in "
+                                       "flight; its queued deliveries stay in the store"});
+      retire(w);
+    }
+    for (auto& w : started)
+      if (!w->predecessor)
+        log::write({.lvl = log::level::info,
+                    .event = "delivery.worker_added",
+                    .medical_home = w->home.id,
+                    .detail = "a new medical home: its worker starts"});
+  };
 }
 
 asio::awaitable<void> delivery_service::dispatch(std::shared_ptr<worker> w) {
+  // A replacement starts once the worker it replaces has recorded its attempts in flight.
+  while (w->predecessor && w->predecessor->active.load() > 0 && !w->stopping) {
+    w->timer.expires_after(std::chrono::milliseconds(20));
+    co_await w->timer.async_wait(nothrow);
+  }
+  w->predecessor.reset();
   while (!w->stopping) {
     w->woken = false;
     auto now = store::now_ms();
@@ -226,6 +314,7 @@ void delivery_service::start_lane(const std::shared_ptr<worker>& w, store::outbo
   ++w->busy;
   w->children.insert(row.child_id);
   ++in_flight_;  // from the POST until its attempt is recorded: shutdown waits for it
+  ++w->active;
   auto child_id = row.child_id;
   asio::co_spawn(l->strand, deliver(w, l, std::move(row), w->epoch),
                  [this, w, l, child_id](std::exception_ptr e, attempt_report report) {
@@ -251,13 +340,14 @@ void delivery_service::finish(const std::shared_ptr<worker>& w, lane* l, std::in
   --w->busy;
   w->children.erase(child_id);
   --in_flight_;
+  --w->active;
   auto now = store::now_ms();
   if (r.skipped) {
     // Nothing was posted: the home's health is unchanged.
   } else if (!r.committed) {
     // The attempt could not be recorded (store stopping or failing): its row is unchanged and would be
     // sent again at once, so the home waits as after a failure.
-    w->paused_until_ms = std::max(w->paused_until_ms, now + policy_.backoff(1, w->rng).count());
+    w->paused_until_ms = std::max(w->paused_until_ms, now + w->policy.backoff(1, w->rng).count());
   } else if (r.outcome == verdict::sent) {
     if (w->failures > 0) {
       w->failures = 0;  // the home answers again: the whole window
@@ -268,8 +358,9 @@ void delivery_service::finish(const std::shared_ptr<worker>& w, lane* l, std::in
     // together count once): pause the home, then probe with one row at a time.
     ++w->failures;
     ++w->epoch;
-    auto pause = r.retry_after ? std::clamp(*r.retry_after, policy_.base, std::max(policy_.base, policy_.cap))
-                               : policy_.backoff(w->failures, w->rng);
+    auto pause = r.retry_after
+                     ? std::clamp(*r.retry_after, w->policy.base, std::max(w->policy.base, w->policy.cap))
+                     : w->policy.backoff(w->failures, w->rng);
     w->paused_until_ms = now + pause.count();
   }
   w->woken = true;
@@ -323,15 +414,17 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         patient = i;
         break;
       }
-    const std::string payload = farewell ? farewell_payload(*config_, *record, row.partner_id, row.header_id)
-                                         : delivery_payload(*config_, *record, row.partner_id, row.header_id);
+    auto attempt_config = w->live_config.load();  // the attempt's config, even if a reload swaps it meanwhile
+    const std::string payload = farewell
+                                    ? farewell_payload(*attempt_config, *record, row.partner_id, row.header_id)
+                                    : delivery_payload(*attempt_config, *record, row.partner_id, row.header_id);
     if (auto problems = outbound_problems(payload)) {
       result.error = *problems;  // the medical home receives only valid R4; no retry can help
     } else {
       // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
       result = co_await w->credentials.post(*l->client, url, payload, fhir_json, row.request_id);
       auto queued_for = std::chrono::milliseconds(store::now_ms() - row.queued_ms);
-      outcome = policy_.classify(result.status, attempts, queued_for);
+      outcome = w->policy.classify(result.status, attempts, queued_for);
       report.transient = outcome != verdict::sent && retry_policy::transient(result.status);
       if ((result.status == 429 || result.status == 503) && !result.retry_after.empty())
         if (auto delay = retry_after_delay(result.retry_after, std::chrono::system_clock::now()))
@@ -346,7 +439,8 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
                                            : store::outbox_status::retrying;
   std::int64_t next =
       outcome == verdict::retry
-          ? store::now_ms() + policy_.next_delay(result.status, attempts, report.retry_after, l->rng).count()
+          ? store::now_ms() +
+                w->policy.next_delay(result.status, attempts, report.retry_after, l->rng).count()
           : 0;
   auto id = row.id;
   auto disclosure = disclosure_record(w->home, row, patient, attempt, outcome, attempts);

@@ -21,6 +21,12 @@
 // A home that is down therefore gets a dozen attempts in its first hour and then one an hour, whatever
 // the number of children waiting. A dead letter is logged as an ALERT and counted in GET /admin/status.
 //
+// Config reload (prepare_reload): a new medical home gets a worker; a removed one's worker stops after its
+// attempts in flight (its queued rows stay in the store, for a later config or a transfer); a home whose
+// URL, identifiers, credentials or window changed (or delivery settings) gets a new worker that starts once
+// the old one has recorded its attempts in flight, so the next attempt uses the new settings; an unchanged
+// home keeps its worker, its health and its token cache, and its next attempt builds with the new config.
+//
 // Work already in the store when the gateway starts resumes at once; notify() wakes a worker when a row
 // was committed. stop() lets the attempts in flight finish and record. The constructor throws
 // config::config_error when a home's key or certificate is unusable.
@@ -29,8 +35,10 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/gateway_config.hpp"
@@ -51,6 +59,10 @@ class delivery_service {
   void notify(const std::string& destination);
   // Workers finish the attempts in progress and stop.
   void stop();
+  // A config reload, phase 1: builds the workers of new and changed homes (throws config::config_error when
+  // a home's key or certificate is unusable; nothing switched). Phase 2 is the returned step (thread-safe,
+  // does not throw): the workers switch as the class comment says.
+  [[nodiscard]] std::function<void()> prepare_reload(config::config_ptr next);
   // Deliveries between their POST and the recording of its outcome (any thread).
   [[nodiscard]] int in_flight() const { return in_flight_.load(); }
 
@@ -59,6 +71,7 @@ class delivery_service {
   struct worker;
   struct attempt_report;
   boost::asio::awaitable<void> dispatch(std::shared_ptr<worker> w);
+  void spawn(const std::shared_ptr<worker>& w);
   // On the worker's strand: hands `row` to a free lane.
   void start_lane(const std::shared_ptr<worker>& w, store::outbox_row row);
   // On the lane's strand: one attempt, recorded.
@@ -74,10 +87,12 @@ class delivery_service {
                                                                int attempt_number) const;
 
   boost::asio::io_context& ioc_;
-  config::config_ptr config_;
+  config::config_ptr config_;  // start-up config (public_base_url, a restart-only key)
   store::sqlite_store& store_;
-  retry_policy policy_;
-  std::map<std::string, std::shared_ptr<worker>> workers_;  // fixed after start()
+  mutable std::mutex workers_mutex_;
+  std::map<std::string, std::shared_ptr<worker>> workers_;  // guarded by workers_mutex_; a reload replaces it
+  bool started_ = false;                                    // guarded by workers_mutex_
+  bool stopped_ = false;                                    // guarded by workers_mutex_
   std::atomic<int> in_flight_{0};
 };
 

@@ -36,16 +36,43 @@ letter_sender::letter_sender(asio::io_context& ioc, config::config_ptr config, s
       strand_(asio::make_strand(ioc)),
       timer_(strand_),
       rng_(std::random_device{}()) {
-  const auto& d = config_->delivery;
-  policy_ = delivery::retry_policy::of(d);
-  for (const auto& school : config_->schools)
-    credentials_.emplace(school.fhir_base_url + "/Bundle",
-                         std::make_unique<delivery::destination_credentials>(
-                             school.auth, d, "schools[" + school.id + "].auth"));
+  policy_ = delivery::retry_policy::of(config_->delivery);
+  credentials_ = credentials_of(*config_);
+}
+
+std::shared_ptr<letter_sender::credentials_map> letter_sender::credentials_of(
+    const config::gateway_config& config) {
+  auto out = std::make_shared<credentials_map>();
+  for (const auto& school : config.schools)
+    out->emplace(school.fhir_base_url + "/Bundle",
+                 std::make_unique<delivery::destination_credentials>(school.auth, config.delivery,
+                                                                     "schools[" + school.id + "].auth"));
+  return out;
+}
+
+std::function<void()> letter_sender::prepare_reload(config::config_ptr next) {
+  auto credentials = credentials_of(*next);  // throws config_error for an unusable key or certificate
+  return [this, next, credentials] {
+    asio::post(strand_, [this, next, credentials] {
+      config_ = next;
+      credentials_ = credentials;  // a send in progress keeps the map it took
+      policy_ = delivery::retry_policy::of(next->delivery);
+      if (started_ && !running_ && !next->schools.empty() && !stopping_) spawn();
+      woken_ = true;
+      timer_.cancel();
+    });
+  };
 }
 
 void letter_sender::start() {
-  if (config_->schools.empty()) return;
+  asio::post(strand_, [this] {
+    started_ = true;
+    if (!config_->schools.empty()) spawn();
+  });
+}
+
+void letter_sender::spawn() {
+  running_ = true;
   asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -111,8 +138,9 @@ asio::awaitable<void> letter_sender::run() {
       status = store::letter_status::dead;
       detail = *problems;
     } else {
-      auto found = credentials_.find(claim->school_url);
-      auto& credentials = found != credentials_.end() ? *found->second : plain;
+      auto credentials_now = credentials_;  // kept through the send, whatever a reload does meanwhile
+      auto found = credentials_now->find(claim->school_url);
+      auto& credentials = found != credentials_now->end() ? *found->second : plain;
       // A token that cannot be had is a failed attempt (status 0, retried), its error in the letter's row.
       auto result = co_await credentials.post(claim->school_url, claim->document, "application/fhir+json");
       // The retry period counts from the letter's request (a letter is never requeued).

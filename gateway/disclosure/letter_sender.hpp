@@ -7,6 +7,8 @@
 // A letter left `sending` by a stop is claimed again at start-up, and so judged again.
 // Each school's letters are posted with its credentials (schools[].auth, delivery/destination_credentials);
 // the constructor throws config::config_error when a school's key or certificate is unusable.
+// A config reload (prepare_reload) gives it the new schools, credentials and delivery settings for the next
+// letter; a letter being sent finishes with what it started with.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -29,20 +32,29 @@ class letter_sender {
  public:
   letter_sender(boost::asio::io_context& ioc, config::config_ptr config, store::sqlite_store& store);
   void start();
+  // A config reload: builds the schools' credentials (throws config::config_error; nothing switched) and
+  // returns the step that switches (thread-safe; on the sender's strand).
+  [[nodiscard]] std::function<void()> prepare_reload(config::config_ptr next);
   // Thread-safe: a letter was queued.
   void notify();
   void stop();
   [[nodiscard]] int in_flight() const { return in_flight_.load(); }
 
  private:
+  using credentials_map = std::map<std::string, std::unique_ptr<delivery::destination_credentials>>;
+  static std::shared_ptr<credentials_map> credentials_of(const config::gateway_config& config);
   boost::asio::awaitable<void> run();
+  void spawn();  // on strand_
 
   config::config_ptr config_;
   store::sqlite_store& store_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;
-  // By the school's letter URL ([base]/Bundle, as claim_letter names it); fixed after construction.
-  std::map<std::string, std::unique_ptr<delivery::destination_credentials>> credentials_;
+  // By the school's letter URL ([base]/Bundle, as claim_letter names it); on strand_ (a reload replaces it;
+  // a send holds the map it started with).
+  std::shared_ptr<credentials_map> credentials_;
+  bool started_ = false;  // on strand_
+  bool running_ = false;  // on strand_: run() was spawned
   delivery::retry_policy policy_;
   std::mt19937_64 rng_;
   bool woken_ = false;  // on strand

@@ -81,20 +81,28 @@ server::server(asio::io_context& ioc, const config::server_settings& settings)
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
   if (settings.tls) {
-    tls_.emplace(asio::ssl::context::tls_server);
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-    tls_->use_certificate_chain_file(settings.tls->certificate_file);
-    tls_->use_private_key_file(settings.tls->private_key_file, asio::ssl::context::pem);
-    // Resumption keeps reconnecting clients cheap: OpenSSL's server session cache and TLS 1.3 session
-    // tickets are on by default; with client certificates they also need a session id context, which
-    // request_client_certificates() sets.
-    if (!settings.tls->client_ca_file.empty()) {
-      request_client_certificates(tls_->native_handle(), settings.tls->client_ca_file);
-      ask_client_certificate_ = true;
-    }
+    tls_ = make_tls_context(*settings.tls);
+    ask_client_certificate_ = !settings.tls->client_ca_file.empty();
   }
+}
+
+std::shared_ptr<asio::ssl::context> server::make_tls_context(const config::tls_settings& tls) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  context->use_certificate_chain_file(tls.certificate_file);
+  context->use_private_key_file(tls.private_key_file, asio::ssl::context::pem);
+  // Resumption keeps reconnecting clients cheap: OpenSSL's server session cache and TLS 1.3 session
+  // tickets are on by default; with client certificates they also need a session id context, which
+  // request_client_certificates() sets.
+  if (!tls.client_ca_file.empty()) request_client_certificates(context->native_handle(), tls.client_ca_file);
+  return context;
+}
+
+void server::use_tls(std::shared_ptr<asio::ssl::context> context) {
+  if (!tls_.load() || !context) return;  // TLS on or off needs a restart
+  tls_.store(std::move(context));
 }
 
 void server::start(request_handler& handler) {
@@ -147,7 +155,7 @@ asio::awaitable<void> server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     connection_info peer;
-    peer.tls = tls_.has_value();
+    peer.tls = tls_.load() != nullptr;
     auto remote = socket.remote_endpoint(ec);
     if (!ec) peer.address = remote.address().to_string();
     auto executor = socket.get_executor();
@@ -162,7 +170,7 @@ asio::awaitable<void> server::accept_loop() {
                      [](std::exception_ptr e) { log_exception(e); });
       continue;
     }
-    if (tls_)
+    if (tls_.load())
       asio::co_spawn(executor, run_tls(std::move(socket), std::move(peer)),
                      [](std::exception_ptr e) { log_exception(e); });
     else
@@ -194,7 +202,10 @@ asio::awaitable<void> server::run_plain(tcp::socket socket, connection_info peer
 asio::awaitable<void> server::run_tls(tcp::socket socket, connection_info peer) {
   auto self = shared_from_this();
   scope_exit slot{[this, address = peer.address] { release(address); }};
-  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+  // The context of this connection's handshake, kept for its life: a reload that swaps in a rotated
+  // certificate serves it to new connections only.
+  auto context = tls_.load();
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *context);
   stream.next_layer().expires_after(settings_.read_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec) co_return;
@@ -215,8 +226,8 @@ asio::awaitable<void> server::refuse(tcp::socket socket, admission why) {
                                   "the gateway has too many connections open; retry shortly");
   res.set(bhttp::field::retry_after, "1");
   metrics::gateway_metrics::instance().request("(edge)", static_cast<int>(res.result_int()));
-  if (tls_) {
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+  if (auto context = tls_.load()) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *context);
     stream.next_layer().expires_after(linger_time);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
     if (ec) co_return;

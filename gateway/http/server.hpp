@@ -24,7 +24,8 @@
 //
 // Threads: the server's members are touched from all io threads: the counters are atomics, the
 // per-address connection counts are guarded by connections_mutex_, the rate limiter has its own mutex;
-// settings_ and tls_ are fixed after construction.
+// settings_ is fixed after construction; tls_ is an atomic shared_ptr that use_tls() swaps (a config reload
+// rotating the certificate): each TLS connection takes it once, before its handshake, and keeps it.
 #pragma once
 
 #include <atomic>
@@ -51,6 +52,13 @@ class server : public std::enable_shared_from_this<server> {
 
   // Starts accepting; `handler` must outlive the server.
   void start(request_handler& handler);
+  // A TLS context for `tls` (certificate chain, key, client CA); throws (at start-up or in a reload's check)
+  // when a file is unusable.
+  [[nodiscard]] static std::shared_ptr<boost::asio::ssl::context> make_tls_context(
+      const config::tls_settings& tls);
+  // Thread-safe: new connections handshake with `context`; open ones keep theirs. Ignored when the server
+  // does not serve TLS (turning TLS on or off, or mutual TLS, needs a restart).
+  void use_tls(std::shared_ptr<boost::asio::ssl::context> context);
   void stop();
   [[nodiscard]] unsigned short port() const { return port_; }
   [[nodiscard]] int in_flight() const { return in_flight_.load(); }
@@ -86,7 +94,7 @@ class server : public std::enable_shared_from_this<server> {
   config::server_settings settings_;
   request_handler* handler_ = nullptr;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::optional<boost::asio::ssl::context> tls_;
+  std::atomic<std::shared_ptr<boost::asio::ssl::context>> tls_;  // null: plain HTTP
   bool ask_client_certificate_ = false;
   unsigned short port_ = 0;
   std::atomic<int> in_flight_{0};

@@ -31,7 +31,23 @@ clock_scheduler::clock_scheduler(asio::io_context& ioc, config::config_ptr confi
       notify_delivery_(std::move(delivered_to)) {}
 
 void clock_scheduler::start() {
-  if (!config_->coordination.enabled) return;
+  asio::post(strand_, [this] {
+    started_ = true;
+    if (config_->coordination.enabled) spawn();
+  });
+}
+
+void clock_scheduler::apply(config::config_ptr next) {
+  asio::post(strand_, [this, next] {
+    config_ = next;  // the next firing runs the rules of the new config
+    if (started_ && !running_ && config_->coordination.enabled && !stopping_) spawn();
+    woken_ = true;
+    timer_.cancel();
+  });
+}
+
+void clock_scheduler::spawn() {
+  running_ = true;
   asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
     if (!e) return;
     try {

@@ -35,6 +35,9 @@ class clock_scheduler {
                   std::function<void(const std::string&)> delivered_to);
 
   void start();
+  // Thread-safe: a config reload; the next firing runs with `next` (its rules), and a scheduler that was
+  // idle because coordination was disabled starts when the new config enables it.
+  void apply(config::config_ptr next);
   // Thread-safe: a due time may have been written; look at the table again.
   void notify();
   // The job in progress finishes (the store drains it); no new one starts.
@@ -52,14 +55,17 @@ class clock_scheduler {
 
  private:
   boost::asio::awaitable<void> run();
+  void spawn();  // on strand_
   boost::asio::awaitable<fired> fire(std::int64_t child_id);
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;  // on strand_
-  config::config_ptr config_;
+  config::config_ptr config_;        // on strand_ (a reload replaces it there)
   store::sqlite_store& store_;
   std::function<void(const std::string&)> notify_delivery_;
-  bool woken_ = false;  // on strand_: a notify arrived while not waiting
+  bool started_ = false;  // on strand_
+  bool running_ = false;  // on strand_: run() was spawned
+  bool woken_ = false;    // on strand_: a notify arrived while not waiting
   std::atomic<bool> stopping_{false};
 };
 

@@ -61,7 +61,21 @@ retention_job::retention_job(asio::io_context& ioc, config::config_ptr config, s
       clock_(clock ? std::move(clock) : std::function<std::int64_t()>(&store::now_ms)) {}
 
 void retention_job::start() {
-  if (!config_->retention.enabled) return;
+  asio::post(strand_, [this] {
+    started_ = true;
+    if (config_->retention.enabled) spawn();
+  });
+}
+
+void retention_job::apply(config::config_ptr next) {
+  asio::post(strand_, [this, next] {
+    config_ = next;  // the next pass (and pause) uses the new retention settings
+    if (started_ && !running_ && config_->retention.enabled && !stopping_) spawn();
+  });
+}
+
+void retention_job::spawn() {
+  running_ = true;
   asio::co_spawn(strand_, run(), [](std::exception_ptr e) {
     if (!e) return;
     try {
@@ -104,11 +118,12 @@ asio::awaitable<void> retention_job::run() {
 
 asio::awaitable<retention_job::pass_totals> retention_job::pass() {
   pass_totals totals;
-  const auto& settings = config_->retention;
+  const auto config = config_;  // the pass's config: a reload meanwhile applies to the next pass
+  const auto& settings = config->retention;
   const std::int64_t now = clock_();
   auto cutoff_ms = [now](std::chrono::seconds keep) { return now - keep.count() * 1000; };
   const int limit = settings.purge_batch;
-  const std::string gateway_url = config_->server.public_base_url;
+  const std::string gateway_url = config->server.public_base_url;
 
   for (auto kind : {purge_kind::message_body, purge_kind::attempt, purge_kind::audit_event}) {
     const std::int64_t cut = cutoff_ms(kind == purge_kind::message_body ? settings.message_bodies

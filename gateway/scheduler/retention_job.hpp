@@ -39,6 +39,9 @@ class retention_job {
 
   // Starts the passes (nothing when retention.enabled is false).
   void start();
+  // Thread-safe: a config reload; the next pass uses `next`'s retention settings (and starts the passes
+  // when they were disabled).
+  void apply(config::config_ptr next);
   // The batch in progress finishes (the store drains it); no new one starts.
   void stop();
   // Passes completed so far (any thread).
@@ -49,13 +52,16 @@ class retention_job {
 
  private:
   boost::asio::awaitable<void> run();
+  void spawn();  // on strand_
   boost::asio::awaitable<bool> pause();
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;  // on strand_
-  config::config_ptr config_;
+  config::config_ptr config_;        // on strand_ (a reload replaces it there)
   store::sqlite_store& store_;
   std::function<std::int64_t()> clock_;
+  bool started_ = false;  // on strand_
+  bool running_ = false;  // on strand_
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> passes_{0};
 };

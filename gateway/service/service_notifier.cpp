@@ -64,6 +64,15 @@ void service_notifier::reloaded(const std::string& status) {
   send("READY=1\nSTATUS=" + status);
 }
 
+void service_notifier::reload_failed(const std::string& error) {
+  // The protocol has no "reload failed": the manager hears READY=1 (the gateway serves on), and the status
+  // says that it serves the previous configuration and why.
+  auto status = "reload failed, serving the previous configuration: " + error;
+  for (auto& c : status)
+    if (c == '\n') c = ' ';
+  send("READY=1\nSTATUS=" + status.substr(0, 400));
+}
+
 void service_notifier::stopping(const std::string& status) {
   if (!active_) return;
   send("STOPPING=1\nSTATUS=" + status);

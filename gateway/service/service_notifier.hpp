@@ -1,6 +1,7 @@
 // service_notifier: tells systemd (or any service manager speaking its notify protocol) how the gateway is
 // doing, through libsystemd's sd_notify: READY=1 once the gateway listens with its store open, STOPPING=1
-// when a stop begins, RELOADING=1 and READY=1 around a SIGHUP reload, and, when the manager asked for a
+// when a stop begins, RELOADING=1 and READY=1 around a config reload
+// (its STATUS says whether it failed), and, when the manager asked for a
 // watchdog (WATCHDOG_USEC), WATCHDOG=1 every half interval from a timer on the io_context, so the pings
 // stop when the event loop stalls and the manager restarts the gateway (deploy/systemd/homebase.service:
 // Type=notify, WatchdogSec=).
@@ -36,6 +37,10 @@ class service_notifier {
   // RELOADING=1 (with MONOTONIC_USEC, as systemd 253+ expects), then READY=1 when the reload is done.
   void reloading();
   void reloaded(const std::string& status);
+  // After RELOADING=1, a reload that failed: READY=1 (the gateway still serves, on the previous
+  // configuration) with STATUS="reload failed, serving the previous configuration: <error>", never the
+  // success status.
+  void reload_failed(const std::string& error);
   // STOPPING=1 with STATUS=`status`; no more watchdog pings.
   void stopping(const std::string& status);
 

@@ -51,6 +51,17 @@ TEST(service_notify, ready_after_listening_watchdog_pings_reload_and_stopping) {
   }
   EXPECT_LT(reloading, reloaded);
 
+  // A reload of a file that does not load: READY=1 again (the gateway serves on), but never "reloaded".
+  write_file(gw.config, read_file(gw.config) + "not_a_key: 1\n");
+  kill(gw.process.pid(), SIGHUP);
+  ASSERT_TRUE(manager.wait_until([](const auto& m) {
+    for (const auto& x : m)
+      if (x.rfind("READY=1\nSTATUS=reload failed, serving the previous configuration: ", 0) == 0) return true;
+    return false;
+  }));
+  EXPECT_EQ(count_of(manager.messages(), "READY=1\nSTATUS=reloaded"), 1);
+  EXPECT_EQ(http_call("GET", gw.url("/healthz")).status, 200);
+
   // SIGTERM: STOPPING=1, then the gateway drains and exits 0.
   EXPECT_EQ(gw.process.stop(SIGTERM), 0);
   EXPECT_TRUE(manager.wait_until(

@@ -103,6 +103,23 @@ TEST(service_notifier, reload_says_reloading_with_the_monotonic_time_then_ready)
   EXPECT_EQ(ioc.run(), 0u);  // no watchdog asked for: no timer
 }
 
+TEST(service_notifier, a_failed_reload_is_ready_again_but_never_says_reloaded) {
+  temp_dir dir;
+  notify_socket manager(dir.path() / "notify.sock");
+  ASSERT_TRUE(manager.bound());
+  manager_environment(manager.path().string(), "");
+  boost::asio::io_context ioc;
+  service_notifier notifier(ioc);
+  notifier.reloading();
+  notifier.reload_failed("homebase.yaml:12: delivery.window: must be a number\nmore");
+  ASSERT_TRUE(manager.wait_until([](const auto& m) { return m.size() >= 2; }));
+  auto messages = manager.messages();
+  EXPECT_EQ(messages[0].rfind("RELOADING=1\n", 0), 0u) << messages[0];
+  EXPECT_EQ(messages[1],
+            "READY=1\nSTATUS=reload failed, serving the previous configuration: homebase.yaml:12: "
+            "delivery.window: must be a number more");
+}
+
 TEST(service_notifier, ignores_a_watchdog_meant_for_another_process) {
   temp_dir dir;
   notify_socket manager(dir.path() / "notify.sock");
