@@ -55,6 +55,7 @@ enum class save_kind {
   clock,        // a coordination due time came
   letter,       // a school letter's step (request, cancel, send)
   consent,      // a Consent was received or revised
+  practice,     // the medical home's own change came back (API push, read-back pull; model::practice_change)
 };
 [[nodiscard]] std::string_view to_string(save_kind kind);
 
