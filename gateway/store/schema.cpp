@@ -268,6 +268,16 @@ ALTER TABLE messages DROP COLUMN body;
     R"sql(
 ALTER TABLE messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 )sql",
+    // 13: the practice read-back (issue 11, gateway/scheduler/practice_read_back, store/read_back_table):
+    // per medical home, the newest meta.lastUpdated read back from its server (the next pass asks for
+    // what changed after it), with when and how the last pass went.
+    R"sql(
+CREATE TABLE read_back_marks(
+  medical_home TEXT PRIMARY KEY,
+  high_water TEXT NOT NULL DEFAULT '',
+  passed_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 
