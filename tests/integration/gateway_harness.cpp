@@ -186,7 +186,7 @@ std::string default_scope(const std::string& client_id) {
     return "system/Bundle.c system/MessageHeader.c";
   if (client_id == "operator") return "system/*.cruds";
   if (client_id == "lincoln-usd") return "system/DocumentReference.r";
-  return "system/*.rs system/Consent.cru system/DocumentReference.c";
+  return "system/*.rs system/Consent.cru system/DocumentReference.c system/Task.u";
 }
 
 }  // namespace
