@@ -22,6 +22,7 @@
 //   POST /admin/config/$reload         admin::config_reload_operation (the SIGHUP reload; 200 with what
 //                                      changed, 422 with the loader's file:line: key; audited)
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
+//   PUT|PATCH /fhir/Task/{id}          api::task_update_api (the medical home's push; If-Match)
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
@@ -45,6 +46,7 @@
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
+#include "gateway/api/task_update_api.hpp"
 #include "gateway/api/validate_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
 #include "gateway/audit/request_audit.hpp"
@@ -103,6 +105,7 @@ class routes final : public http::request_handler {
   admin::config_reload_operation reload_;
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
+  api::task_update_api task_update_;  // PUT/PATCH /fhir/Task/{id}: the medical home's push
   api::medical_home_checklist_operation checklist_;
   audit::audit_api audit_search_;      // GET /fhir/AuditEvent
   metrics::metrics_endpoint metrics_;  // GET /metrics

@@ -39,6 +39,8 @@ std::string_view to_string(save_kind kind) {
       return "consent";
     case save_kind::transfer:
       return "transfer";
+    case save_kind::practice:
+      return "practice";
   }
   return "unknown";
 }
@@ -128,6 +130,7 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
     case save_kind::letter:
     case save_kind::consent:
     case save_kind::transfer:
+    case save_kind::practice:
       // Nothing new for the medical home: no delivery. Otherwise the newest message about the child
       // carries the current record (delivery always sends the record as it is). A new home (or an
       // operator's transfer) always gets the record.

@@ -64,6 +64,7 @@ enum class save_kind {
   letter,       // a school letter's step (request, cancel, send)
   consent,      // a Consent was received or revised
   transfer,     // an operator moved the child to another medical home ($transfer; the pin is already set)
+  practice,     // the medical home's own change came back (API push, read-back pull; model::practice_change)
 };
 [[nodiscard]] std::string_view to_string(save_kind kind);
 

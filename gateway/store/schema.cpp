@@ -278,6 +278,16 @@ ALTER TABLE children ADD COLUMN home_override TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'record';
 ALTER TABLE outbox ADD COLUMN farewell TEXT;
 )sql",
+    // 14: the practice read-back (issue 11, gateway/scheduler/practice_read_back, store/read_back_table):
+    // per medical home, the newest meta.lastUpdated read back from its server (the next pass asks for
+    // what changed after it), with when and how the last pass went.
+    R"sql(
+CREATE TABLE read_back_marks(
+  medical_home TEXT PRIMARY KEY,
+  high_water TEXT NOT NULL DEFAULT '',
+  passed_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

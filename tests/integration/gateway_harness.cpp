@@ -186,7 +186,7 @@ std::string default_scope(const std::string& client_id) {
     return "system/Bundle.c system/MessageHeader.c";
   if (client_id == "operator") return "system/*.cruds";
   if (client_id == "lincoln-usd") return "system/DocumentReference.r";
-  return "system/*.rs system/Consent.cru system/DocumentReference.c";
+  return "system/*.rs system/Consent.cru system/DocumentReference.c system/Task.u";
 }
 
 }  // namespace
@@ -443,10 +443,10 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     };
     y << "clients:\n";
     client("meadowbrook-app", "medical_home", "    medical_home: meadowbrook\n",
-           "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+           "system/*.rs, system/Consent.cru, system/DocumentReference.c, system/Task.u");
     if (!options.second_home_base.empty())
       client("riverside-app", "medical_home", "    medical_home: " + options.second_home_id + "\n",
-             "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+             "system/*.rs, system/Consent.cru, system/DocumentReference.c, system/Task.u");
     client("operator", "operator", "", "system/*.cruds");
     if (options.extra_config.find("id: lincoln-usd") != std::string::npos)
       client("lincoln-usd", "school", "    school: lincoln-usd\n", "system/DocumentReference.r");
