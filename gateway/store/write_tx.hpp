@@ -62,6 +62,9 @@ class write_tx {
                              std::int64_t due_ms);
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
                       std::int64_t next_attempt_ms);
+  // One more round trip within an attempt (a 412 answered by a read-back and a retry): an attempts row
+  // only; the outbox row's count and status are the attempt's (record_attempt).
+  void record_round_trip(std::int64_t outbox_id, const attempt_row& a);
   // The child's next coordination due time (unix ms); nullopt: no clock pending.
   [[nodiscard]] std::optional<std::int64_t> coordination_due(std::int64_t child_id);
   // Sets (or, with nullopt, clears) the child's next coordination due time.
