@@ -50,11 +50,12 @@ struct prepared_child {
 
 // Why a child is saved.
 enum class save_kind {
-  message,      // a message or document was received: `new_message` is inserted with its routing
-  admin_retry,  // an operator retried or matched a stored message: `message_id` gets its routing
-  clock,        // a coordination due time came
-  letter,       // a school letter's step (request, cancel, send)
-  consent,      // a Consent was received or revised
+  message,          // a message or document was received: `new_message` is inserted with its routing
+  admin_retry,      // an operator retried or matched a stored message: `message_id` gets its routing
+  clock,            // a coordination due time came
+  letter,           // a school letter's step (request, cancel, send)
+  consent,          // a Consent was received or revised
+  practice_change,  // the medical home's people changed a resource Homebase wrote there
 };
 [[nodiscard]] std::string_view to_string(save_kind kind);
 
@@ -67,6 +68,9 @@ struct save_cause {
   std::optional<std::int64_t> message_id;
   // The cause's AuditEvent, written with the child's id; nullptr: none.
   const mappers::audit::audit_record* audit = nullptr;
+  // false: no outbox row, the caller brings the record to the medical home itself (the delivery that
+  // met the practice's change on a 412 retries with the saved record at once).
+  bool queue_delivery = true;
 };
 
 struct saved_child {
