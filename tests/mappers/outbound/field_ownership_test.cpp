@@ -21,7 +21,7 @@ const std::string homebase_task =
     R"("note":[{"text":"Made by rule parent-partner"}]})";
 const std::string practice_task =
     R"({"resourceType":"Task","id":"t1","identifier":[{"system":"urn:hb","value":"pp"}],"status":"completed",)"
-    R"("intent":"order","description":"Parent partner outreach (edited)","owner":{"reference":"Practitioner/p1"},)"
+    R"("intent":"order","description":"Parent partner outreach, edited","owner":{"reference":"Practitioner/p1"},)"
     R"("businessStatus":{"text":"family reached"},"note":[{"text":"Made by rule parent-partner"},)"
     R"({"text":"Called Mrs Rivera, visit set"}],"output":[{"type":{"text":"call"},"valueString":"reached"}]})";
 
