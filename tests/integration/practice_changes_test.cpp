@@ -241,8 +241,8 @@ TEST(scenario_13, the_practice_changes_are_kept_and_no_rule_reopens_them) {
   auto tasks_after = s.home("Task?_count=1000");
   EXPECT_EQ(with_code(tasks_after, "parent_partner_outreach").size(), 1u) << task_summary(tasks_after);
   EXPECT_EQ(s.home("Appointment?_count=1000").size(), appointments.size());
-  auto encounters = s.home("Encounter?_count=100");
-  EXPECT_EQ(with_identifier(encounters, "ENC-0071406-growth-03").size(), 1u);
+  auto observations = s.home("Observation?_count=100");
+  EXPECT_NE(observations.body.find("\"value\":2610"), std::string::npos) << "the weight of 03 did not arrive";
 
   // The model shows both, after two more rule runs: the item stays done, the appointment cancelled.
   auto patient = s.patient_id(st_elsewhere_mrn, "SEC-0071406");
