@@ -53,6 +53,7 @@ struct tracked_entry {
 struct versioned_bundle {
   std::string json;                    // the Bundle to send
   std::vector<tracked_entry> tracked;  // entries of types with practice-owned fields, in Bundle order
+  std::vector<std::string> full_urls;  // of every entry, in Bundle order (to resolve references later)
   int versioned = 0;                   // entries written with ifMatch
 };
 
