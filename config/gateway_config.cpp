@@ -938,9 +938,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < homes.size(); ++i) {
       auto node = homes[i];
       auto where = "medical_homes[" + std::to_string(i) + "]";
-      r.only_keys(
-          node, where,
-          {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth", "delivery_window"});
+      r.only_keys(node, where,
+                  {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth",
+                   "delivery_window", "read_back"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -960,6 +960,20 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
           r.fail(node["delivery_window"], where + ".delivery_window",
                  "must be 0 to " + std::to_string(max_delivery_window));
         h.delivery_window = window;
+      }
+      if (auto rb = node["read_back"]; rb.IsDefined() && !rb.IsNull()) {
+        auto rb_where = where + ".read_back";
+        if (!rb.IsMap()) r.fail(rb, rb_where, "must be a map, e.g. {every: 15m}");
+        r.only_keys(rb, rb_where, {"every", "max_pages"});
+        medical_home::read_back_settings settings;
+        if (!rb["every"].IsDefined() || rb["every"].IsNull()) r.fail(rb, rb_where + ".every", "is required");
+        r.get_duration(rb, "every", rb_where, settings.every);
+        if (rb["max_pages"].IsDefined() && !rb["max_pages"].IsNull()) {
+          r.get(rb, "max_pages", rb_where, settings.max_pages);
+          if (settings.max_pages < 1 || settings.max_pages > 1000)
+            r.fail(rb["max_pages"], rb_where + ".max_pages", "must be 1 to 1000");
+        }
+        h.read_back = settings;
       }
       cfg->medical_homes.push_back(std::move(h));
     }

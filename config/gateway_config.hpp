@@ -183,6 +183,13 @@ struct medical_home {
   std::vector<business_identifier> patients;                  // explicit mapping of child identifiers
   destination_auth auth;                                      // how deliveries authenticate
   std::optional<int> delivery_window;                         // overrides delivery.window for this home
+  // Issue 11 (the pull): read back the Tasks (and Appointments) Homebase wrote at this home every `every`,
+  // following at most `max_pages` pages a pass (gateway/scheduler/practice_read_back). Absent: off.
+  struct read_back_settings {
+    std::chrono::seconds every{900};
+    int max_pages = 20;
+  };
+  std::optional<read_back_settings> read_back;
 };
 
 // The coordination rules (mappers/coordination, domain.md §5.3): each can be switched off, and each

@@ -1,5 +1,6 @@
 // homebase: the composition root. Loads the config (exceptions allowed only here, at start-up), opens the
-// store, starts the delivery workers, the coordination clock scheduler and the HTTP server, and on
+// store, starts the delivery workers, the coordination clock scheduler, the practice read-back (medical
+// homes with read_back, gateway/scheduler/practice_read_back) and the HTTP server, and on
 // SIGTERM/SIGINT stops accepting, lets in-flight requests finish within the configured deadline, drains the
 // store's writer and exits 0. It also dispatches the operator's commands, each in gateway/cli/:
 //
@@ -68,6 +69,7 @@
 #include "gateway/pipeline/partner_concept_maps.hpp"
 #include "gateway/routes.hpp"
 #include "gateway/scheduler/clock_scheduler.hpp"
+#include "gateway/scheduler/practice_read_back.hpp"
 #include "gateway/scheduler/retention_job.hpp"
 #include "gateway/service/service_notifier.hpp"
 #include "gateway/store/sqlite_store.hpp"
@@ -150,6 +152,9 @@ int serve(const std::string& config_path) {
         scheduler.notify();
       },
       concept_maps);
+  // The pull (issue 11): medical homes with read_back get their Tasks read back on a schedule.
+  gateway::scheduler::practice_read_back read_back(
+      ioc, config, store, [&delivery](const std::string& destination) { delivery.notify(destination); });
   gateway::disclosure::letter_sender letters(ioc, config, store);
   gateway::scheduler::retention_job retention(ioc, config, store);  // config retention: the purge passes
   gateway::disclosure::disclosure_api disclosure(config, store, [&letters] { letters.notify(); });
@@ -212,6 +217,7 @@ int serve(const std::string& config_path) {
     audit_flush.cancel();
     delivery.stop();
     scheduler.stop();
+    read_back.stop();
     letters.stop();
     retention.stop();
     drain_then_stop(ioc, server, delivery, letters,
@@ -221,6 +227,7 @@ int serve(const std::string& config_path) {
   server->start(routes);
   delivery.start();
   scheduler.start();  // due times already past (the gateway was down) fire at once
+  read_back.start();  // the first pass of each home with read_back at once
   letters.start();
   retention.start();
   if (metrics_server) {

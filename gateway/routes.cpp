@@ -114,9 +114,10 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       authn_(config, codec),
       audit_(audit),
       admin_(store, config->server.public_base_url, intake.concept_maps()),
-      replay_(config, store, std::move(delivery_notify)),
+      replay_(config, store, delivery_notify),
       validate_(config->server),
       rest_(store, config->server.public_base_url),
+      task_update_(config, store, std::move(delivery_notify)),
       checklist_(store),
       audit_search_(config, store),
       metrics_(config, store),
@@ -367,7 +368,12 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
         co_return rest_.search(type, req.body(), strict, req.version(), scope);
       }
       if (tail.find('/') == std::string_view::npos && !tail.starts_with('$') && !tail.starts_with("%24")) {
-        if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
+        if (type == "Task" && (method == bhttp::verb::put || method == bhttp::verb::patch)) {
+          std::string task_id(tail);  // named: no temporary inside co_await (GCC 12)
+          co_return co_await task_update_.handle(req, std::move(task_id), who, scope);
+        }
+        if (method != bhttp::verb::get)
+          co_return method_not_allowed(type == "Task" ? "GET, PUT, PATCH" : "GET", method_text, path);
         co_return rest_.read(type, tail, req.version(), scope);
       }
     }

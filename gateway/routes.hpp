@@ -19,6 +19,7 @@
 //   POST /admin/messages/$replay       admin::message_replay (bulk requeue by status, home, time)
 //   GET  /admin/status                 admin_api::status (queue counts, dead letters, alerts)
 //   GET  /fhir/{type}/{id}             api::fhir_rest_api::read (resource index)
+//   PUT|PATCH /fhir/Task/{id}          api::task_update_api (the medical home's push; If-Match)
 //   GET  /fhir/Patient/{id}/$medical-home-checklist   api::medical_home_checklist_operation
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
@@ -35,6 +36,7 @@
 #include "gateway/admin/message_replay.hpp"
 #include "gateway/api/fhir_rest_api.hpp"
 #include "gateway/api/medical_home_checklist_operation.hpp"
+#include "gateway/api/task_update_api.hpp"
 #include "gateway/api/validate_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
 #include "gateway/audit/request_audit.hpp"
@@ -84,6 +86,7 @@ class routes final : public http::request_handler {
   admin::message_replay replay_;
   api::validate_operation validate_;
   api::fhir_rest_api rest_;
+  api::task_update_api task_update_;  // PUT/PATCH /fhir/Task/{id}: the medical home's push
   api::medical_home_checklist_operation checklist_;
   audit::audit_api audit_search_;      // GET /fhir/AuditEvent
   metrics::metrics_endpoint metrics_;  // GET /metrics

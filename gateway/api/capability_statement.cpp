@@ -113,7 +113,9 @@ std::string capability_statement(const config::gateway_config& config, const std
       "some. Search: repeated parameters AND, comma-separated values OR; dates take the R4 prefixes and "
       "partial dates are ranges (a time without zone is UTC); unknown parameters are ignored unless "
       "Prefer: handling=strict; _count defaults to 20, at most 100; results in the order the gateway "
-      "first stored them, paged by next links. Also $school-letter, the family's disclosure authorizations "
+      "first stored them, paged by next links. A medical home updates the coordination Tasks it was "
+      "given (update and patch, If-Match required, the fields it owns only). Also $school-letter, the "
+      "family's disclosure authorizations "
       "as Consent (create, update, read) and the audit trail as AuditEvent (search by patient, "
       "patient:identifier, date, type, subtype, outcome, agent). POST [base]/Bundle takes NICU discharge "
       "summary documents (Bundle.type "
@@ -126,18 +128,36 @@ std::string capability_statement(const config::gateway_config& config, const std
     str(std::string(type));
     w.Key("interaction");
     w.StartArray();
-    for (const char* code : {"read", "search-type"}) {
-      if (std::string_view(code) == "search-type" && !api::is_searchable(type)) continue;
+    // Task: the medical home's push (api/task_update_api): update and JSON Patch of the fields it owns.
+    const bool task = type == "Task";
+    for (const char* code : {"read", "update", "patch", "search-type"}) {
+      std::string_view c(code);
+      if (c == "search-type" && !api::is_searchable(type)) continue;
+      if ((c == "update" || c == "patch") && !task) continue;
       w.StartObject();
       w.Key("code");
       w.String(code);
+      if (c == "update" || c == "patch") {
+        w.Key("documentation");
+        w.String(
+            "The medical home's own children only; If-Match: W/\"<versionId>\" required (428 without, 412 "
+            "when stale); only status, statusReason, businessStatus, owner, note and output may change "
+            "(422 naming any other element); patch takes JSON Patch (application/json-patch+json). The "
+            "change flows into the coordination model.");
+      }
       w.EndObject();
     }
     w.EndArray();
     w.Key("versioning");
-    w.String("versioned");
+    w.String(task ? "versioned-update" : "versioned");
     w.Key("readHistory");
     w.Bool(false);
+    if (task) {
+      w.Key("updateCreate");
+      w.Bool(false);
+      w.Key("conditionalUpdate");
+      w.Bool(false);
+    }
     if (api::is_searchable(type)) {
       const auto params = api::search_parameters_of(type);
       std::vector<std::string> includes;

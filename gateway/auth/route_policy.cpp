@@ -96,6 +96,7 @@ route_need need_of(std::string_view method, std::string_view path) {
   if (next == std::string_view::npos) {
     if (tail.starts_with('$') || tail.starts_with("%24")) return any;  // /fhir/{type}/$validate
     if (method == "PUT") return fhir_need(type, interaction::update);
+    if (method == "PATCH") return fhir_need(type, interaction::update);  // JSON Patch: an update (u)
     if (method == "GET") return fhir_need(type, interaction::read);
     return any;
   }

@@ -6,7 +6,8 @@
 //                   checked against the message itself by pipeline/message_intake)
 //   fhir            the FHIR API on data: a SMART scope for (type, interaction), held by an operator or a
 //                   medical_home client (which then sees only its own children); partners and schools read
-//                   nothing. Consent: c (POST), u (PUT), r (GET); $school-letter: DocumentReference c;
+//                   nothing. Consent: c (POST), u (PUT), r (GET); Task: u (PUT, PATCH: the
+//                   medical home's push, api/task_update_api); $school-letter: DocumentReference c;
 //                   $medical-home-checklist: Patient r; AuditEvent: s.
 //   any client      everything else ($validate, unknown paths, wrong methods): authenticated, then the
 //                   route answers (404, 405, ...)

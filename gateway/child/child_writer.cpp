@@ -35,8 +35,8 @@ std::string_view to_string(save_kind kind) {
       return "letter";
     case save_kind::consent:
       return "consent";
-    case save_kind::practice_change:
-      return "practice_change";
+    case save_kind::practice:
+      return "practice";
   }
   return "unknown";
 }
@@ -83,7 +83,7 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
     case save_kind::clock:
     case save_kind::letter:
     case save_kind::consent:
-    case save_kind::practice_change:
+    case save_kind::practice:
       // Nothing new for the medical home: no delivery. Otherwise the newest message about the child
       // carries the current record (delivery always sends the record as it is).
       if (out.resources_changed > 0) carried = tx.latest_message_of_child(out.child_id);

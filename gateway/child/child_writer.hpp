@@ -50,12 +50,12 @@ struct prepared_child {
 
 // Why a child is saved.
 enum class save_kind {
-  message,          // a message or document was received: `new_message` is inserted with its routing
-  admin_retry,      // an operator retried or matched a stored message: `message_id` gets its routing
-  clock,            // a coordination due time came
-  letter,           // a school letter's step (request, cancel, send)
-  consent,          // a Consent was received or revised
-  practice_change,  // the medical home's people changed a resource Homebase wrote there
+  message,      // a message or document was received: `new_message` is inserted with its routing
+  admin_retry,  // an operator retried or matched a stored message: `message_id` gets its routing
+  clock,        // a coordination due time came
+  letter,       // a school letter's step (request, cancel, send)
+  consent,      // a Consent was received or revised
+  practice,     // the medical home's own change came back (API push, read-back pull; model::practice_change)
 };
 [[nodiscard]] std::string_view to_string(save_kind kind);
 

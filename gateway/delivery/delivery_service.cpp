@@ -432,7 +432,7 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
           // outbox row (this delivery sends the merged record at once).
           auto prepared = child::prepare_child(*rec, *config, now, merge->source);
           child::save_cause cause;
-          cause.kind = child::save_kind::practice_change;
+          cause.kind = child::save_kind::practice;
           cause.queue_delivery = false;
           (void)child::save_child(tx, child_id, prepared, cause, now);
           merge->record_json = prepared.record_json;

@@ -294,4 +294,20 @@ asio::awaitable<http_result> destination_credentials::post(http_client& client, 
   co_return result;
 }
 
+asio::awaitable<http_result> destination_credentials::get(http_client& client, const std::string& url) {
+  auto s = state_;
+  const std::string accept = "application/fhir+json";
+  auto credential = co_await authorize();
+  if (!credential.error.empty()) co_return http_result{0, credential.error, {}, {}};
+  auto result = co_await client.get(url, accept, credential.header);
+  if (result.status == 401 && s->auth.how == config::destination_auth::method::smart) {
+    drop(credential.header);
+    credential = co_await authorize();
+    if (!credential.error.empty())
+      co_return http_result{0, "HTTP 401 with our access token, then " + credential.error, {}, {}};
+    result = co_await client.get(url, accept, credential.header);
+  }
+  co_return result;
+}
+
 }  // namespace homebase::gateway::delivery

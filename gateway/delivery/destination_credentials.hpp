@@ -54,6 +54,9 @@ class destination_credentials {
   boost::asio::awaitable<http_result> post(http_client& client, const std::string& url,
                                            const std::string& body, const std::string& content_type,
                                            const std::string& request_id = {});
+  // GETs `url` through `client` with this destination's credentials (a 401 with a SMART token: once more
+  // with a new one), accepting FHIR JSON; what the practice read-back reads pages of Tasks with.
+  boost::asio::awaitable<http_result> get(http_client& client, const std::string& url);
   // A keep-alive client with this destination's TLS context (its client certificate) and timeout.
   [[nodiscard]] std::unique_ptr<http_client> client_for() const;
 

@@ -172,9 +172,10 @@ asio::awaitable<http_result> http_client::post(const std::string& url_text, cons
   co_return co_await send(false, url_text, body, content_type, authorization, accept, request_id);
 }
 
-asio::awaitable<http_result> http_client::get(const std::string& url_text, std::string accept) {
+asio::awaitable<http_result> http_client::get(const std::string& url_text, std::string accept,
+                                              std::string authorization) {
   const std::string none;
-  co_return co_await send(true, url_text, none, none, none, accept, none);
+  co_return co_await send(true, url_text, none, none, authorization, accept, none);
 }
 
 asio::awaitable<http_result> http_client::send(bool get, const std::string& url_text, const std::string& body,

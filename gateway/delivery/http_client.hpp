@@ -54,7 +54,9 @@ class http_client {
                                            const std::string& accept = "application/fhir+json",
                                            const std::string& request_id = {});
   // GET `url` (no body). Used for small JSON documents; answers larger than kept_body are cut.
-  boost::asio::awaitable<http_result> get(const std::string& url, std::string accept = "application/json");
+  // `authorization` as for post() (the practice read-back, gateway/scheduler/practice_read_back).
+  boost::asio::awaitable<http_result> get(const std::string& url, std::string accept = "application/json",
+                                          std::string authorization = {});
   // How much of an answer's body a result keeps (default 8 KiB; at most 4 MiB are ever read).
   void set_kept_body(std::size_t bytes) { kept_body_ = bytes; }
   // Closes a kept connection (without TLS close_notify); the next post() opens a new one.

@@ -1,6 +1,6 @@
 // delivery_version_table: what Homebase knows about the resources it wrote at each medical home, so that
 // the next delivery writes them versioned (mappers/outbound/versioned_writes; docs/ARCHITECTURE.md "Who
-// owns which field"). Migration 13:
+// owns which field"). Migration 14:
 //   delivery_versions(destination, resource_type, business_key, child_id, server_id, version, written,
 //                     practice, updated_ms)      PRIMARY KEY(destination, resource_type, business_key)
 // One row per medical home and resource (type + the business identifier it is written with): the server's

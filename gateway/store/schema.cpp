@@ -268,7 +268,17 @@ ALTER TABLE messages DROP COLUMN body;
     R"sql(
 ALTER TABLE messages ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 )sql",
-    // 13: versioned writes at the medical homes (store/delivery_version_table, issue 11 item 1): per
+    // 13: the practice read-back (issue 11, gateway/scheduler/practice_read_back, store/read_back_table):
+    // per medical home, the newest meta.lastUpdated read back from its server (the next pass asks for
+    // what changed after it), with when and how the last pass went.
+    R"sql(
+CREATE TABLE read_back_marks(
+  medical_home TEXT PRIMARY KEY,
+  high_water TEXT NOT NULL DEFAULT '',
+  passed_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+)sql",
+    // 14: versioned writes at the medical homes (store/delivery_version_table, issue 11 item 1): per
     // medical home and resource Homebase writes with practice-owned fields, the server's id and version
     // of Homebase's last write, so that the next one is an update with If-Match and never overwrites what
     // the practice changed since.

@@ -12,6 +12,7 @@
 //   audit_table     audit_events                  every AuditEvent, with its search columns
 //   consent_table   consents, consent_history     the family's Consents, every version
 //   letter_table    school_letters                school letters and their delivery (letter_status)
+//   read_back_table read_back_marks               the practice read-back's high-water mark per home
 //
 // The interface callers use speaks domain terms only: `submit` a job that receives a write_tx (write_tx.hpp),
 // and the read methods below. A second backend provides the same two classes (docs/ARCHITECTURE.md,

@@ -53,6 +53,8 @@ std::string_view kind_text(audit_kind k) {
       return "Consent created";
     case audit_kind::consent_revised:
       return "Consent revised";
+    case audit_kind::patient_update:
+      return "Updated by the medical home";
     case audit_kind::consent_revoked:
       return "Consent revoked";
     case audit_kind::admin_action:
@@ -78,6 +80,7 @@ audit_codes codes_of(const audit_record& r) {
       return {audit_event_type_system, "rest", restful_interaction_system, "search", "E"};
     case audit_kind::consent_revised:
     case audit_kind::consent_revoked:
+    case audit_kind::patient_update:
       return {audit_event_type_system, "rest", restful_interaction_system, "update", "U"};
     case audit_kind::privacy_disclosure:
       return {dicom_system, "110106", lifecycle_system, "disclose", "R"};
@@ -111,6 +114,7 @@ std::string profile_of(const audit_record& r) {
       break;
     case audit_kind::consent_revised:
     case audit_kind::consent_revoked:
+    case audit_kind::patient_update:
       name = patient ? "IHE.BasicAudit.PatientUpdate" : "IHE.BasicAudit.Update";
       break;
     case audit_kind::privacy_disclosure:

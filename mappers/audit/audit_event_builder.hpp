@@ -11,6 +11,8 @@
 //   consent_created      rest / restful-interaction#create / C   IHE.BasicAudit.PatientCreate (data: Consent)
 //   consent_revised      rest / restful-interaction#update / U   IHE.BasicAudit.PatientUpdate
 //   consent_revoked      rest / restful-interaction#update / U   IHE.BasicAudit.PatientUpdate
+//   patient_update       rest / restful-interaction#update / U   IHE.BasicAudit.PatientUpdate (a medical
+//                        home's PUT/PATCH of a coordination Task, gateway/api/task_update_api)
 //   privacy_disclosure   DCM#110106 Export / iso-21089-lifecycle#disclose / R
 //                        IHE.BasicAudit.PrivacyDisclosure.Source (agents source = the gateway, recipient,
 //                        authorizer when a guardian's Consent authorised it)
@@ -44,6 +46,7 @@ enum class audit_kind {
   consent_created,
   consent_revised,
   consent_revoked,
+  patient_update,   // a medical home updated a coordination Task through the API (issue 11)
   admin_action,     // retry, match, replay
   security_alert,   // a refused authentication or authorization
   refusal_summary,  // the refusals of one (address, reason) beyond the per-minute allowance, counted

@@ -143,6 +143,9 @@ struct appointment {
   bool transport_needed = false;      // v2
   bool transport_arranged = false;    // v2
   std::string source;                 // v2: who last told us about it (partner id)
+  // Issue 11: the status the medical home's people set (booked, cancelled, noshow, ...), empty when they
+  // set none. A partner's message that only restates an earlier status does not undo it (record_merge).
+  std::string practice_status;
   friend bool operator==(const appointment&, const appointment&) = default;
 };
 
@@ -248,6 +251,12 @@ struct action_item {
   identifier focus;     // the referral, appointment, ... it is about (key), when any
   std::string rule;     // id of the rule that made it
   std::string created;  // instant
+  // Issue 11: what the medical home's people own on the Task (mappers/model/practice_change): who took it,
+  // why its status is what it is, their notes and what came out of it. Homebase never sets these itself.
+  std::string owner;  // Task.owner display (or reference) the practice set; empty: the role's team member
+  std::string status_reason;
+  std::vector<std::string> notes;
+  std::vector<std::string> outputs;
   friend bool operator==(const action_item&, const action_item&) = default;
 };
 
@@ -257,7 +266,8 @@ struct conference_item {
   std::string conference_date;  // FHIR date of the conference it is on
   std::string reason;
   std::string added_by;            // rule id or person
-  std::string status = "pending";  // pending | discussed
+  std::string status = "pending";  // pending | discussed | cancelled (the last two: off the agenda)
+  std::vector<std::string> notes;  // issue 11: the team's notes on the Task (what the conference decided)
   friend bool operator==(const conference_item&, const conference_item&) = default;
 };
 

@@ -159,6 +159,7 @@ struct schema<appointment> {
     v("tn", x.transport_needed);
     v("ta", x.transport_arranged);
     v("so", x.source);
+    v("ps", x.practice_status);
   }
 };
 template <>
@@ -315,6 +316,10 @@ struct schema<action_item> {
     v("fo", x.focus);
     v("ru", x.rule);
     v("cr", x.created);
+    v("po", x.owner);
+    v("sr", x.status_reason);
+    v("no", x.notes);
+    v("out", x.outputs);
   }
 };
 template <>
@@ -326,6 +331,7 @@ struct schema<conference_item> {
     v("rs", x.reason);
     v("by", x.added_by);
     v.always("st", x.status);
+    v("no", x.notes);
   }
 };
 template <>

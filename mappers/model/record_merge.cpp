@@ -110,6 +110,7 @@ void fields(appointment& a, const appointment& b) {
   take(a.transport_needed, b.transport_needed);
   take(a.transport_arranged, b.transport_arranged);
   take(a.source, b.source);
+  take(a.practice_status, b.practice_status);
 }
 
 void fields(referral& a, const referral& b) {
@@ -198,6 +199,30 @@ void carry_transport_need(coordination_record& r) {
 template <class T>
 void fields(T& a, const T& b) {
   a = b;
+}
+
+// Action items and agenda items are derived by the rules too, but their status and the fields the medical
+// home owns (owner, status reason, notes, outputs) are the practice's once it changed them: an item it
+// completed or cancelled stays closed, a discussed agenda item stays off the agenda, and a restatement
+// without the practice's fields keeps them (issue 11, mappers/model/practice_change).
+void fields(action_item& a, const action_item& b) {
+  action_item merged = b;
+  if (a.status == "done" || a.status == "cancelled") merged.status = a.status;
+  if (merged.owner.empty()) merged.owner = a.owner;
+  if (merged.status_reason.empty()) merged.status_reason = a.status_reason;
+  merged.notes = a.notes;
+  append_unique(merged.notes, b.notes);
+  merged.outputs = a.outputs;
+  append_unique(merged.outputs, b.outputs);
+  a = std::move(merged);
+}
+
+void fields(conference_item& a, const conference_item& b) {
+  conference_item merged = b;
+  if (a.status != "pending") merged.status = a.status;
+  merged.notes = a.notes;
+  append_unique(merged.notes, b.notes);
+  a = std::move(merged);
 }
 
 // Entities keyed on `key`: merge field by field into the matching one, append a new one.
@@ -385,6 +410,11 @@ void merge_appointments(coordination_record& existing, const coordination_record
     bool settled = it->status == "cancelled" || it->status == "noshow" || it->status == "fulfilled" ||
                    has_identifier(it->replaced_by);
     if (restating && settled) update.status.clear();
+    // A status the practice set (it booked, cancelled or marked a no-show) is undone by no partner's
+    // restatement of an earlier one; only news that the visit took place or is under way moves it on.
+    bool news = update.status == "fulfilled" || update.status == "arrived" || update.status == "checked-in";
+    if (!it->practice_status.empty() && !news) update.status.clear();
+    update.practice_status.clear();
     appointment merged = *it;
     fields(merged, update);
     bool changed = !(merged == *it);

@@ -48,11 +48,7 @@ void appointment(entry_writer& w, const model::appointment& a) {
   }
   w.identifiers({a.key});
   bool timed = !a.start.empty() && !a.end.empty();
-  bool known = one_of(a.status, {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled",
-                                 "noshow", "entered-in-error", "checked-in", "waitlist"});
-  std::string status = known ? a.status : (timed ? "booked" : "proposed");
-  // app-3: only proposed, cancelled or waitlist appointments may lack start and end.
-  if (!timed && status != "proposed" && status != "cancelled" && status != "waitlist") status = "proposed";
+  std::string status = appointment_status_written(a);
   w.field("status", status);
   // app-4: a cancellation reason only on a cancelled or no-show appointment.
   if ((status == "cancelled" || status == "noshow") && has(a.cancel_reason)) {
@@ -119,6 +115,16 @@ void appointment(entry_writer& w, const model::appointment& a) {
 }
 
 }  // namespace
+
+std::string appointment_status_written(const model::appointment& a) {
+  bool timed = !a.start.empty() && !a.end.empty();
+  bool known = one_of(a.status, {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled",
+                                 "noshow", "entered-in-error", "checked-in", "waitlist"});
+  std::string status = known ? a.status : (timed ? "booked" : "proposed");
+  // app-3: only proposed, cancelled or waitlist appointments may lack start and end.
+  if (!timed && status != "proposed" && status != "cancelled" && status != "waitlist") status = "proposed";
+  return status;
+}
 
 void write_appointments(entry_writer& w) {
   for (const auto& a : w.record().appointments) appointment(w, a);

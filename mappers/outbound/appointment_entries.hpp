@@ -11,10 +11,17 @@
 // practice's scheduler reads them; the derived tasks (book_interpreter, arrange_transport) carry the work.
 #pragma once
 
+#include <string>
+
 #include "mappers/outbound/entry_writer.hpp"
 
 namespace homebase::mappers::outbound {
 
 void write_appointments(entry_writer& w);
+// The Appointment.status written for `a`: its status when it is an R4 code, else booked when it has a
+// start and an end, else proposed; app-3 (only proposed, cancelled or waitlist may lack start and end).
+// The practice's status comes back through the record (model::practice_change), so this is what the
+// medical home sees.
+[[nodiscard]] std::string appointment_status_written(const model::appointment& a);
 
 }  // namespace homebase::mappers::outbound

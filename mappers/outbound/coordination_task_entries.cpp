@@ -43,8 +43,9 @@ std::string_view focus_type(const entry_writer& w, const identifier& id) {
   return {};
 }
 
-// performerType = the role; owner = the current team member holding it, when the team has one.
-void owner_role(entry_writer& w, std::string_view role_name) {
+// performerType = the role; owner = whom the practice made the owner (its display), else the current team
+// member holding the role, when the team has one.
+void owner_role(entry_writer& w, std::string_view role_name, std::string_view practice_owner = {}) {
   if (role_name.empty()) return;
   auto role = model::team_role_from_string(role_name);
   std::string code = role ? role_code_of(*role) : "";
@@ -52,6 +53,13 @@ void owner_role(entry_writer& w, std::string_view role_name) {
   coding local;
   if (!code.empty()) local = {std::string(model::care_team_role_system), code, ""};
   w.concept_list("performerType", {local}, text);
+  if (!practice_owner.empty()) {
+    w.key("owner");
+    w.start_object();
+    w.field("display", practice_owner);
+    w.end_object();
+    return;
+  }
   if (!role) return;
   if (const auto* member = w.team_member_with_role(*role)) {
     w.reference("owner", member->member_type, member->key);
@@ -63,9 +71,9 @@ void action_item(entry_writer& w, const model::action_item& item) {
   w.identifiers({item.key});
   auto status = action_task_status(item.status);
   w.field("status", status);
-  if (item.status == "blocked") {
+  if (!item.status_reason.empty() || item.status == "blocked") {
     w.key("statusReason");
-    w.concept_value({}, "Blocked");
+    w.concept_value({}, item.status_reason.empty() ? std::string("Blocked") : item.status_reason);
   }
   w.field("intent", "order");
   if (one_of(item.priority, {"routine", "urgent", "asap", "stat"})) w.field("priority", item.priority);
@@ -78,15 +86,33 @@ void action_item(entry_writer& w, const model::action_item& item) {
   w.reference("for", "Patient", w.patient_key());
   w.date_time_field("authoredOn", item.created);
   w.restriction_until(item.due);
-  owner_role(w, item.owner_role);
-  if (!item.rule.empty()) w.annotation_list("note", {"Made by rule " + item.rule});
+  owner_role(w, item.owner_role, item.owner);
+  // The rule's note, then the practice's own notes and outputs (practice-owned: written back as it left
+  // them, so a full re-send carries them instead of dropping them).
+  std::vector<std::string> notes;
+  if (!item.rule.empty()) notes.push_back("Made by rule " + item.rule);
+  notes.insert(notes.end(), item.notes.begin(), item.notes.end());
+  w.annotation_list("note", notes);
+  if (!item.outputs.empty()) {
+    w.key("output");
+    w.start_array();
+    for (const auto& o : item.outputs) {
+      w.start_object();
+      w.codeable_concept("type", {}, "Result");
+      w.field("valueString", o);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.end_entry();
 }
 
 void agenda_item(entry_writer& w, const model::conference_item& item) {
   w.begin_entry("Task", item.key);
   w.identifiers({item.key});
-  w.field("status", item.status == "discussed" ? "completed" : "requested");
+  w.field("status", item.status == "discussed"   ? "completed"
+                    : item.status == "cancelled" ? "cancelled"
+                                                 : "requested");
   w.field("intent", "order");
   w.codeable_concept(
       "code", {coding{std::string(action_type_system), "case-conference-item", "Case conference item"}}, "");
@@ -94,7 +120,10 @@ void agenda_item(entry_writer& w, const model::conference_item& item) {
   w.reference("for", "Patient", w.patient_key());
   w.period("executionPeriod", item.conference_date, "");
   owner_role(w, model::to_string(model::team_role::care_coordinator));
-  if (!item.added_by.empty()) w.annotation_list("note", {"Added by " + item.added_by});
+  std::vector<std::string> notes;
+  if (!item.added_by.empty()) notes.push_back("Added by " + item.added_by);
+  notes.insert(notes.end(), item.notes.begin(), item.notes.end());  // the team's (practice-owned)
+  w.annotation_list("note", notes);
   w.end_entry();
 }
 

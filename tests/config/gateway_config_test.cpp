@@ -85,6 +85,33 @@ TEST(gateway_config, delivery_window_per_gateway_with_a_per_home_override) {
   EXPECT_EQ(cfg->delivery_window(cfg->medical_homes[2]), 0);  // held
 }
 
+TEST(gateway_config, read_back_is_off_unless_a_home_asks_for_it) {
+  auto cfg = load_text(
+      "medical_homes:\n  - id: a\n    fhir_base_url: http://a.example/fhir\n"
+      "  - id: b\n    fhir_base_url: http://b.example/fhir\n    read_back:\n      every: 15m\n"
+      "  - id: c\n    fhir_base_url: http://c.example/fhir\n    read_back: {every: 1s, max_pages: 3}\n");
+  EXPECT_FALSE(cfg->medical_homes[0].read_back);
+  ASSERT_TRUE(cfg->medical_homes[1].read_back);
+  EXPECT_EQ(cfg->medical_homes[1].read_back->every, std::chrono::minutes(15));
+  EXPECT_EQ(cfg->medical_homes[1].read_back->max_pages, 20);
+  ASSERT_TRUE(cfg->medical_homes[2].read_back);
+  EXPECT_EQ(cfg->medical_homes[2].read_back->every, std::chrono::seconds(1));
+  EXPECT_EQ(cfg->medical_homes[2].read_back->max_pages, 3);
+}
+
+TEST(gateway_config, bad_read_back_settings_name_their_key) {
+  const std::string home = "medical_homes:\n  - id: a\n    fhir_base_url: http://a.example/fhir\n";
+  expect_error(home + "    read_back:\n      every: 15\n",
+               "test.yaml:5: medical_homes[0].read_back.every: must be a positive duration");
+  expect_error(home + "    read_back:\n      max_pages: 2\n",
+               "medical_homes[0].read_back.every: is required");
+  expect_error(home + "    read_back:\n      every: 1m\n      max_pages: 0\n",
+               "test.yaml:6: medical_homes[0].read_back.max_pages: must be 1 to 1000");
+  expect_error(home + "    read_back:\n      evry: 1m\n",
+               "test.yaml:5: medical_homes[0].read_back.evry: unknown key");
+  expect_error(home + "    read_back: 15m\n", "medical_homes[0].read_back: must be a map");
+}
+
 TEST(gateway_config, bad_delivery_settings_name_their_key) {
   expect_error("delivery:\n  window: 65\n", "test.yaml:2: delivery.window: must be 0 to 64");
   expect_error("delivery:\n  window: -1\n", "delivery.window: must be 0 to 64");

@@ -441,10 +441,10 @@ bool gateway_process::start(const temp_dir& dir, const gateway_options& options,
     };
     y << "clients:\n";
     client("meadowbrook-app", "medical_home", "    medical_home: meadowbrook\n",
-           "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+           "system/*.rs, system/Consent.cru, system/DocumentReference.c, system/Task.u");
     if (!options.second_home_base.empty())
       client("riverside-app", "medical_home", "    medical_home: riverside\n",
-             "system/*.rs, system/Consent.cru, system/DocumentReference.c");
+             "system/*.rs, system/Consent.cru, system/DocumentReference.c, system/Task.u");
     client("operator", "operator", "", "system/*.cruds");
     if (options.extra_config.find("id: lincoln-usd") != std::string::npos)
       client("lincoln-usd", "school", "    school: lincoln-usd\n", "system/DocumentReference.r");

@@ -148,6 +148,7 @@ bool scenario_gateway::start(const options& opts) {
   g.extra_partner_endpoints = opts.extra_partner_endpoints;
   g.partner_organization_npis = opts.organization_npis;
   g.extra_config = opts.extra_config;
+  g.medical_home_auth = opts.medical_home_extra;
   return gw_.start(dir_, g, error_);
 }
 

@@ -65,6 +65,8 @@ class scenario_gateway {
                                                      "https://partc.county-ei.example.org/fhir"};
     std::vector<std::string> organization_npis{"1203984756"};  // St. Elsewhere (document custodian)
     std::string extra_config{};                                // more top-level YAML (e.g. coordination:)
+    std::string
+        medical_home_extra{};  // more YAML keys of the medical home, indented 4 ("    read_back: ...")
   };
 
   scenario_gateway();

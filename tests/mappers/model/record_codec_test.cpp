@@ -118,7 +118,7 @@ coordination_record full_record() {
                 {"s", "sr"},
                 "to-be-scheduled",
                 "2024-03-06T10:00:00Z"}};
-  r.agenda = {{{"s", "ag"}, "2024-03-12", "new NICU graduate", "rule", "discussed"}};
+  r.agenda = {{{"s", "ag"}, "2024-03-12", "new NICU graduate", "rule", "discussed", {"agreed"}}};
   r.social_needs = {{{"s", "sn"}, "transportation", {"sct", "713458007", "lack of transport"}, "referred"}};
   r.early_intervention = ei_episode{"2024-03-06", "2024-03-08", "2024-03-13", "2024-03-10",
                                     "2024-04-22", "2024-04-15", true,         {"s", "ei"}};

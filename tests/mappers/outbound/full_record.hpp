@@ -315,12 +315,14 @@ inline model::coordination_record full_record() {
                "2024-07-17",
                "New NICU graduate: introduce the family and the plan",
                "new_nicu_graduate",
-               "discussed"},
+               "discussed",
+               {}},
               {{sid + "case-conference-item", "referral_not_closed|REF-pulm"},
                "2024-08-28",
                "Pulmonology report not received 30 days after the visit",
                "referral_loop",
-               "pending"}};
+               "pending",
+               {}}};
 
   r.events = {
       {"2024-07-10T16:02:11Z", "DischargeRecordReceived", "st-elsewhere",
