@@ -154,7 +154,7 @@ saved_child save_child(store::write_tx& tx, std::optional<std::int64_t> child_id
     out.transferred_from = transfer->from_id;
     out.retargeted = moved->retargeted;
   }
-  if (home != nullptr && carried) {
+  if (home != nullptr && carried && cause.queue_delivery) {
     tx.insert_outbox(*carried, out.child_id, home->id, now_ms);
     out.queued = tx.ok();
   }

@@ -79,6 +79,9 @@ struct save_cause {
   const mappers::audit::audit_record* audit = nullptr;
   // kind transfer: the operator's request (reason, who).
   const transfer_request* transfer = nullptr;
+  // false: no outbox row, the caller brings the record to the medical home itself (the delivery that
+  // met the practice's change on a 412 retries with the saved record at once).
+  bool queue_delivery = true;
 };
 
 struct saved_child {

@@ -15,6 +15,7 @@
 #include "config/config_changes.hpp"
 #include "fhir/fhir_time.hpp"
 #include "gateway/audit/audit_trail.hpp"
+#include "gateway/child/child_writer.hpp"
 #include "gateway/delivery/delivery_payload.hpp"
 #include "gateway/delivery/destination_credentials.hpp"
 #include "gateway/delivery/http_client.hpp"
@@ -22,8 +23,12 @@
 #include "gateway/delivery/retry_after.hpp"
 #include "gateway/log/json_log.hpp"
 #include "gateway/metrics/gateway_metrics.hpp"
+#include "gateway/store/delivery_version_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
+#include "mappers/model/practice_change.hpp"
 #include "mappers/model/record_codec.hpp"
+#include "mappers/outbound/field_ownership.hpp"
+#include "mappers/outbound/versioned_writes.hpp"
 
 namespace homebase::gateway::delivery {
 
@@ -32,6 +37,13 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto idle_poll = std::chrono::seconds(5);
 const std::string fhir_json = "application/fhir+json";
+// Round trips after a 412 within one attempt (each: one read-back, one retry); then the row waits its
+// backoff like any failed attempt.
+constexpr int max_conflict_rounds = 3;
+// What an attempts row keeps of the destination's answer (the lanes read whole transaction-responses,
+// for the versions in them).
+constexpr std::size_t kept_answer = 8 * 1024;
+constexpr std::size_t transaction_response_limit = 4 * 1024 * 1024;
 }  // namespace
 
 mappers::audit::audit_record delivery_service::disclosure_record(const config::medical_home& home,
@@ -72,6 +84,18 @@ mappers::audit::audit_record delivery_service::disclosure_record(const config::m
   return r;
 }
 
+namespace {
+// A 412's read-back, merged in a store job: the practice's changed resources, and what the lane needs back.
+struct conflict_merge {
+  std::string source;                                     // "medical-home:<id> delivery"
+  std::vector<std::string> resources;                     // the practice's current resources that changed
+  std::vector<mappers::outbound::known_version> updated;  // their versions and the practice's changes
+  std::vector<std::pair<std::string, std::string>> forgotten;  // (type, business key) the practice deleted
+  std::vector<std::string> notes;                              // apply_practice_change's notes
+  std::string record_json;                                     // the record after the merge (job output)
+};
+}  // namespace
+
 // What a lane tells the dispatcher about one attempt.
 struct delivery_service::attempt_report {
   verdict outcome = verdict::retry;
@@ -101,7 +125,10 @@ struct delivery_service::worker {
         credentials(h.auth, c->delivery, "medical_homes[" + h.id + "].auth"),
         live_config(c),
         rng(std::random_device{}()) {
-    for (int i = 0; i < window; ++i) lanes.push_back(std::make_unique<lane>(ioc, credentials.client_for()));
+    for (int i = 0; i < window; ++i) {
+      lanes.push_back(std::make_unique<lane>(ioc, credentials.client_for()));
+      lanes.back()->client->set_kept_body(transaction_response_limit);  // the versions are in the answer
+    }
   }
   asio::strand<asio::io_context::executor_type> strand;
   asio::steady_timer timer;
@@ -374,7 +401,8 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
   report.epoch = epoch;
   const auto& url = w->home.fhir_base_url;
   // The transaction Bundle is built from the child's current record: conditional writes keyed on
-  // business identifiers make the latest state the right thing to send, however often.
+  // business identifiers make the latest state the right thing to send, however often; versioned writes
+  // (If-Match) where the practice owns fields, so that its changes are merged, never overwritten.
   int attempts = row.attempts + 1;
   http_result result;
   auto outcome = verdict::dead;
@@ -408,6 +436,9 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
     }
   }
   auto record = stored ? mappers::model::decode(*stored) : std::nullopt;
+  // What the transaction-response said about the versions, recorded with the attempt.
+  std::vector<mappers::outbound::known_version> learned;
+  bool conflict_left = false;  // still 412 after max_conflict_rounds
   if (record) {
     for (const auto& i : record->patient.identifiers)
       if (!i.value.empty()) {
@@ -415,25 +446,167 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         break;
       }
     auto attempt_config = w->live_config.load();  // the attempt's config, even if a reload swaps it meanwhile
-    const std::string payload = farewell
-                                    ? farewell_payload(*attempt_config, *record, row.partner_id, row.header_id)
-                                    : delivery_payload(*attempt_config, *record, row.partner_id, row.header_id);
-    if (auto problems = outbound_problems(payload)) {
-      result.error = *problems;  // the medical home receives only valid R4; no retry can help
-    } else {
+    // Versioned writes (docs/ARCHITECTURE.md "Who owns which field"): the resources the practice may
+    // have changed are written with If-Match on the version Homebase last wrote. A farewell too: the old
+    // home's own changes are laid over it like over any write.
+    auto known = store::delivery_version_table::of_child(store_, w->home.id, row.child_id);
+    for (int round = 0;; ++round) {
+      const std::string payload =
+          farewell ? farewell_payload(*attempt_config, *record, row.partner_id, row.header_id)
+                   : delivery_payload(*attempt_config, *record, row.partner_id, row.header_id);
+      auto sent = mappers::outbound::with_versions(payload, known);
+      if (auto problems = outbound_problems(sent.json)) {
+        result = {};
+        result.error = *problems;  // the medical home receives only valid R4; no retry can help
+        outcome = verdict::dead;
+        break;
+      }
       // With the home's credentials; a token that cannot be had is a failed attempt (status 0, retried).
-      result = co_await w->credentials.post(*l->client, url, payload, fhir_json, row.request_id);
+      result = co_await w->credentials.post(*l->client, url, sent.json, fhir_json, row.request_id);
+      bool conflict = sent.versioned > 0 && (result.status == 412 || result.status == 404);
+      if (result.status >= 200 && result.status < 300)
+        learned = mappers::outbound::learned_versions(sent, result.body);
+      auto classify = [&] {
+        auto queued_for = std::chrono::milliseconds(store::now_ms() - row.queued_ms);
+        outcome = w->policy.classify(result.status, attempts, queued_for);
+        report.transient = outcome != verdict::sent && retry_policy::transient(result.status);
+        if ((result.status == 429 || result.status == 503) && !result.retry_after.empty())
+          if (auto delay = retry_after_delay(result.retry_after, std::chrono::system_clock::now()))
+            report.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*delay);
+      };
+      if (!conflict) {
+        classify();
+        break;
+      }
+      if (round == max_conflict_rounds) {
+        conflict_left = true;  // the practice keeps changing: try again after the row's backoff
+        break;
+      }
+      // 412: the practice changed something since Homebase's last write. Read its current versions (one
+      // batch), keep what it changed, merge it into the record, and send again.
+      metrics::gateway_metrics::instance().delivery_conflict(w->home.id);
+      const std::string read_back = mappers::outbound::read_back_batch(sent);
+      auto reread = co_await w->credentials.post(*l->client, url, read_back, fhir_json, row.request_id);
+      if (reread.status < 200 || reread.status >= 300) {
+        log::write({.lvl = log::level::warn,
+                    .event = "delivery.conflict",
+                    .request_id = row.request_id,
+                    .message_id = row.message_id,
+                    .child = row.child_id,
+                    .medical_home = w->home.id,
+                    .delivery = row.id,
+                    .status = reread.status,
+                    .detail = "HTTP " + std::to_string(result.status) +
+                              " on a versioned write; reading the current versions failed: " +
+                              (reread.status != 0 ? "HTTP " + std::to_string(reread.status) : reread.error)});
+        // A 412 waits for the row's next attempt; a 404 the read could not explain is the home's answer.
+        if (result.status == 412)
+          conflict_left = true;
+        else
+          classify();
+        break;
+      }
+      auto current = mappers::outbound::read_back_results(sent, reread.body);
+      auto merge = std::make_shared<conflict_merge>();
+      merge->source = "medical-home:" + w->home.id + " delivery";
+      for (const auto& c : current) {
+        const auto& t = sent.tracked[c.tracked];
+        if (c.gone) {
+          merge->forgotten.push_back({t.resource_type, t.business_key});
+          continue;
+        }
+        if (c.version == t.if_match) continue;
+        mappers::outbound::known_version k;
+        k.resource_type = t.resource_type;
+        k.business_key = t.business_key;
+        k.server_id = t.server_id;
+        k.version = c.version;
+        k.written = t.last_written;
+        k.practice = mappers::outbound::practice_changes(t.last_written, c.resource_json,
+                                                         t.practice.empty() ? "{}" : t.practice);
+        merge->updated.push_back(std::move(k));
+        merge->resources.push_back(c.resource_json);
+      }
+      store::attempt_row round_trip{fhir::format_instant(store::now_ms()), result.status,
+                                    "version conflict: " + std::to_string(merge->updated.size()) +
+                                        " resource(s) changed at the medical home, " +
+                                        std::to_string(merge->forgotten.size()) +
+                                        " gone; merged by field ownership and sent again",
+                                    result.body.substr(0, kept_answer)};
+      auto config = attempt_config;
+      auto child_id = row.child_id;
+      auto outbox_id = row.id;
+      auto home_id = w->home.id;
+      store::sqlite_store::job merge_job = [merge, config, child_id, outbox_id, home_id,
+                                            round_trip](store::write_tx& tx) {
+        auto now = store::now_ms();
+        tx.record_round_trip(outbox_id, round_trip);
+        auto stored_record = tx.child_record(child_id);
+        auto rec = stored_record ? mappers::model::decode(*stored_record) : std::nullopt;
+        if (!rec) return tx.ok();
+        bool changed = false;
+        auto now_text = fhir::format_instant(now);
+        for (const auto& resource : merge->resources)
+          if (auto change = mappers::model::practice_change_from_resource(resource, merge->source)) {
+            auto applied = mappers::model::apply_practice_change(*rec, *change, now_text);
+            changed = changed || applied.changed;
+            merge->notes.insert(merge->notes.end(), applied.notes.begin(), applied.notes.end());
+          }
+        if (changed) {
+          // Through the one child writer: the index the read API serves and the rules see the change; no
+          // outbox row (this delivery sends the merged record at once).
+          auto prepared = child::prepare_child(*rec, *config, now, merge->source);
+          child::save_cause cause;
+          cause.kind = child::save_kind::practice;
+          cause.queue_delivery = false;
+          (void)child::save_child(tx, child_id, prepared, cause, now);
+          merge->record_json = prepared.record_json;
+        } else {
+          merge->record_json = *stored_record;
+        }
+        store::delivery_version_table::put(tx, home_id, child_id, merge->updated, now);
+        for (const auto& [type, key] : merge->forgotten)
+          store::delivery_version_table::forget(tx, home_id, type, key);
+        return tx.ok();
+      };
+      bool merged = co_await store::run_in_store(store_, std::move(merge_job));
+      auto merged_record =
+          merged && !merge->record_json.empty() ? mappers::model::decode(merge->record_json) : std::nullopt;
+      log::write({.lvl = log::level::warn,
+                  .event = "delivery.conflict",
+                  .request_id = row.request_id,
+                  .message_id = row.message_id,
+                  .child = row.child_id,
+                  .medical_home = w->home.id,
+                  .delivery = row.id,
+                  .status = result.status,
+                  .detail = round_trip.error + " (round " + std::to_string(round + 1) + ")" +
+                            (merge->notes.empty() ? std::string() : "; " + merge->notes.front())});
+      if (!merged_record) {
+        conflict_left = true;
+        break;
+      }
+      // A farewell stays the record frozen at the transfer; the practice's fields come in through `known`.
+      if (!farewell) record = std::move(merged_record);
+      // The versions as the practice has them now; a resource it deleted is written conditionally again.
+      for (const auto& u : merge->updated)
+        for (auto& k : known)
+          if (k.resource_type == u.resource_type && k.business_key == u.business_key) k = u;
+      std::erase_if(known, [&](const mappers::outbound::known_version& k) {
+        for (const auto& [type, key] : merge->forgotten)
+          if (k.resource_type == type && k.business_key == key) return true;
+        return false;
+      });
+    }
+    if (conflict_left) {
       auto queued_for = std::chrono::milliseconds(store::now_ms() - row.queued_ms);
-      outcome = w->policy.classify(result.status, attempts, queued_for);
-      report.transient = outcome != verdict::sent && retry_policy::transient(result.status);
-      if ((result.status == 429 || result.status == 503) && !result.retry_after.empty())
-        if (auto delay = retry_after_delay(result.retry_after, std::chrono::system_clock::now()))
-          report.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*delay);
+      outcome = queued_for >= w->policy.give_up_after ? verdict::dead : verdict::retry;
     }
   } else {
     result.error = "the child's stored record cannot be read by this version";  // no retry can help
   }
-  store::attempt_row attempt{fhir::format_instant(store::now_ms()), result.status, result.error, result.body};
+  store::attempt_row attempt{fhir::format_instant(store::now_ms()), result.status, result.error,
+                             result.body.substr(0, kept_answer)};
   auto status = outcome == verdict::sent   ? store::outbox_status::sent
                 : outcome == verdict::dead ? store::outbox_status::dead
                                            : store::outbox_status::retrying;
@@ -451,9 +624,13 @@ asio::awaitable<delivery_service::attempt_report> delivery_service::deliver(std:
         disclosure.outcome_desc;
   auto child_id = row.child_id;
   // The attempt and its AuditEvent (PrivacyDisclosure, or its failure) in one transaction.
+  auto home_id = w->home.id;
   store::sqlite_store::job record_attempt = [id, attempt, status, next, disclosure = std::move(disclosure),
-                                             child_id, destination = w->home.id](store::write_tx& tx) {
-    tx.record_attempt(id, attempt, status, next, destination);
+                                             child_id, home_id,
+                                             learned = std::move(learned)](store::write_tx& tx) {
+    tx.record_attempt(id, attempt, status, next, home_id);
+    // The versions Homebase just wrote: the next delivery writes those resources with If-Match.
+    if (!learned.empty()) store::delivery_version_table::put(tx, home_id, child_id, learned, store::now_ms());
     audit::record(tx, disclosure, {child_id, std::nullopt});
     return tx.ok();
   };

@@ -47,6 +47,11 @@ gateway_metrics::gateway_metrics()
                     .Name("homebase_delivery_attempts_total")
                     .Help("Delivery attempts to medical homes, by outcome (sent, retry, dead)")
                     .Register(*registry_)),
+      conflicts_(prometheus::BuildCounter()
+                     .Name("homebase_delivery_conflicts_total")
+                     .Help("Versioned writes refused with 412 because the practice changed a resource; each "
+                           "costs one read-back and one retry")
+                     .Register(*registry_)),
       rule_firings_(prometheus::BuildCounter()
                         .Name("homebase_rule_firings_total")
                         .Help("Changes the coordination rules made to saved records, by rule and change")
@@ -113,6 +118,11 @@ void gateway_metrics::stage(intake_stage stage, std::chrono::steady_clock::durat
 void gateway_metrics::delivery_attempt(std::string_view medical_home, std::string_view outcome) {
   if (!enabled()) return;
   attempts_.Add({{"medical_home", std::string(medical_home)}, {"outcome", std::string(outcome)}}).Increment();
+}
+
+void gateway_metrics::delivery_conflict(std::string_view medical_home) {
+  if (!enabled()) return;
+  conflicts_.Add({{"medical_home", std::string(medical_home)}}).Increment();
 }
 
 void gateway_metrics::rule_change(std::string_view change) {

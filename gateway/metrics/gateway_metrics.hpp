@@ -12,6 +12,8 @@
 //                                                      commit (message_intake)
 //   store_batch_size                                   histogram: jobs per group-commit transaction
 //   delivery_attempts_total{medical_home,outcome}      counter: sent | retry | dead
+//   delivery_conflicts_total{medical_home}             counter: 412s on a versioned write, each answered
+//                                                      by one read-back and one retry (delivery_service)
 //   delivery_queue_depth{medical_home,status}          gauge: queued | retrying rows
 //   delivery_oldest_age_seconds{medical_home}          gauge: age of the oldest undelivered row
 //   delivery_dead_letters{medical_home}                gauge: dead rows kept
@@ -59,6 +61,8 @@ class gateway_metrics {
   void request(std::string_view route, int status);
   void stage(intake_stage stage, std::chrono::steady_clock::duration took);
   void delivery_attempt(std::string_view medical_home, std::string_view outcome);
+  // A versioned write met a 412 (the practice changed a resource): one more read and one more POST.
+  void delivery_conflict(std::string_view medical_home);
   // One line of mappers::coordination::rule_run::changes ("added pcp-visit|ENC-1").
   void rule_change(std::string_view change);
   void auth_refused(std::string_view reason);
@@ -87,6 +91,7 @@ class gateway_metrics {
   prometheus::Family<prometheus::Histogram>& stages_;
   std::array<prometheus::Histogram*, 5> stage_series_{};
   prometheus::Family<prometheus::Counter>& attempts_;
+  prometheus::Family<prometheus::Counter>& conflicts_;
   prometheus::Family<prometheus::Counter>& rule_firings_;
   prometheus::Family<prometheus::Counter>& auth_refusals_;
   prometheus::Family<prometheus::Counter>& purged_;

@@ -168,6 +168,15 @@ void write_tx::record_attempt(std::int64_t outbox_id, const attempt_row& a, outb
   check(msg.step(), "update message status");
 }
 
+void write_tx::record_round_trip(std::int64_t outbox_id, const attempt_row& a) {
+  auto& ins = prepare(
+      "INSERT INTO attempts(outbox_id, at, http_status, error, response) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)");
+  ins.bind(1, outbox_id).bind(2, a.at).bind(3, static_cast<std::int64_t>(a.http_status)).bind(4, a.error);
+  ins.bind(5, a.response);
+  check(ins.step(), "insert round trip");
+}
+
 int write_tx::requeue_outbox(std::int64_t message_id, std::int64_t due_ms) {
   auto& s = prepare(
       "UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_ms = ?1, updated_at = ?2, "

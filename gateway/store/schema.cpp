@@ -288,6 +288,24 @@ CREATE TABLE read_back_marks(
   passed_ms INTEGER NOT NULL DEFAULT 0,
   outcome TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
 )sql",
+    // 15: versioned writes at the medical homes (store/delivery_version_table, issue 11 item 1): per
+    // medical home and resource Homebase writes with practice-owned fields, the server's id and version
+    // of Homebase's last write, so that the next one is an update with If-Match and never overwrites what
+    // the practice changed since.
+    R"sql(
+CREATE TABLE delivery_versions(
+  destination TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  business_key TEXT NOT NULL,
+  child_id INTEGER NOT NULL REFERENCES children(id),
+  server_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  written TEXT NOT NULL DEFAULT '{}',
+  practice TEXT NOT NULL DEFAULT '{}',
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY(destination, resource_type, business_key)) WITHOUT ROWID;
+CREATE INDEX delivery_versions_child ON delivery_versions(child_id, destination);
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

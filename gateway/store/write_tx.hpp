@@ -69,6 +69,9 @@ class write_tx {
   // undelivered for its new home.
   void record_attempt(std::int64_t outbox_id, const attempt_row& a, outbox_status new_status,
                       std::int64_t next_attempt_ms, const std::string& destination = {});
+  // One more round trip within an attempt (a 412 answered by a read-back and a retry): an attempts row
+  // only; the outbox row's count and status are the attempt's (record_attempt).
+  void record_round_trip(std::int64_t outbox_id, const attempt_row& a);
   // The old home's last delivery after a transfer (kind transfer_out, built from `farewell`); unlike
   // insert_outbox, it does not make `destination` the child's home.
   std::int64_t insert_farewell_outbox(std::int64_t message_id, std::int64_t child_id,

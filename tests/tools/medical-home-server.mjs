@@ -356,12 +356,18 @@ async function handleTransaction(bundle, headers) {
     restore(saved);
     throw err;
   }
-  if (bundle.type !== 'transaction') return result;
+  if (bundle.type !== 'transaction') {
+    versionedResponses(result.body);
+    return result;
+  }
   if (result.status >= 300) {
     restore(saved);
     return result;
   }
-  if (emulate) {
+  // A transaction fails as a whole (R4 http.html#transaction): FhirRouter answers some failing entries
+  // (an update's 412 on ifMatch, README 6) inside a 200 transaction-response instead; both modes roll back and
+  // answer the failing entry's status and OperationOutcome.
+  {
     const failed = (result.body.entry ?? []).findIndex((e) => entryStatus(e) >= 300);
     if (failed >= 0) {
       restore(saved);
@@ -370,9 +376,26 @@ async function handleTransaction(bundle, headers) {
       const outcome = entry.response?.outcome ?? operationOutcome('processing', `entry ${failed} failed with ${status}`);
       return { status, body: outcome };
     }
-    result.body = { ...result.body, type: 'transaction-response' };
   }
+  if (emulate) result.body = { ...result.body, type: 'transaction-response' };
+  versionedResponses(result.body);
   return result;
+}
+
+// 6. FhirRouter answers each entry of a batch/transaction with `location: Type/id` only. R4 (http.html
+//    "transaction-response", Bundle.entry.response) has the server give what a single interaction's
+//    headers would: the ETag (W/"versionId") and a location with the version (Type/id/_history/vid).
+//    Clients use them for versioned updates (If-Match; Homebase's delivery does). Added here from the
+//    entry's resource.
+function versionedResponses(bundle) {
+  for (const entry of bundle?.entry ?? []) {
+    const r = entry?.resource;
+    const vid = r?.meta?.versionId;
+    if (!entry?.response || !r?.id || !vid || entryStatus(entry) >= 300) continue;
+    entry.response.etag = `W/"${vid}"`;
+    if (r.meta.lastUpdated) entry.response.lastModified = r.meta.lastUpdated;
+    if (entry.response.location === `${r.resourceType}/${r.id}`) entry.response.location = `${r.resourceType}/${r.id}/_history/${vid}`;
+  }
 }
 
 async function handle(req, raw, url, port) {

@@ -9,10 +9,11 @@
 
 namespace homebase::gateway::store::testing {
 
-// Undoes migrations 14 (read_back_marks), 13 (children.home_override, outbox.kind and outbox.farewell), 12 (messages.request_id)
-// and 11 (message_bodies). The caller then undoes what older migrations it tests did, and deletes their
+// Undoes migrations 15 (delivery_versions), 14 (read_back_marks), 13 (children.home_override, outbox.kind
+// and outbox.farewell), 12 (messages.request_id) and 11 (message_bodies). The caller then undoes what older migrations it tests did, and deletes their
 // schema_version rows (11 and up included).
 inline constexpr const char* undo_since_migration_11 = R"sql(
+DROP TABLE delivery_versions;
 DROP TABLE read_back_marks;
 ALTER TABLE children DROP COLUMN home_override;
 ALTER TABLE outbox DROP COLUMN kind;
