@@ -6,6 +6,8 @@ find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)  # libspdlog-dev: the JSON log lines (gateway/log/json_log)
+# libcurl4-openssl-dev: the secure e-mail channel's SMTP client (gateway/letters/mail_sender).
+find_package(CURL 7.85 REQUIRED)
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
 
 add_library(homebase_rapidjson INTERFACE)

@@ -11,7 +11,8 @@ want_test=0
 
 packages=(build-essential cmake pkg-config ccache libsystemd-dev
           libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev
-          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils)
+          googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils
+          libcurl4-openssl-dev)  # libcurl (OpenSSL flavour): the secure e-mail channel's SMTP client (gateway/letters/mail_sender)
 # Letters (gateway/letters): PDF through cairo + pango; the fonts fontconfig picks per script (Noto Sans for
 # Latin and Devanagari, DejaVu as the fallback for anything else).
 packages+=(libcairo2-dev libpango1.0-dev fonts-noto-core fonts-dejavu-core)
