@@ -648,7 +648,8 @@ void load_mail(reader& r, const YAML::Node& node, const std::string& base_dir, g
   } else if (!password_env.empty()) {
     const char* v = std::getenv(password_env.c_str());
     if (v == nullptr || *v == '\0')
-      r.fail(node["password_env"], "mail.password_env", "the environment variable " + password_env + " is not set");
+      r.fail(node["password_env"], "mail.password_env",
+             "the environment variable " + password_env + " is not set");
     m.password = v;
   }
   if (!m.username.empty() && m.password.empty())
@@ -1013,10 +1014,9 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < homes.size(); ++i) {
       auto node = homes[i];
       auto where = "medical_homes[" + std::to_string(i) + "]";
-      r.only_keys(
-          node, where,
-          {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth", "delivery_window",
-           "letterhead"});
+      r.only_keys(node, where,
+                  {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth",
+                   "delivery_window", "letterhead"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -1038,8 +1038,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
         h.delivery_window = window;
       }
       auto head = node["letterhead"];
-      r.only_keys(head, where + ".letterhead",
-                  {"name", "address_lines", "phone", "fax", "email", "website"});
+      r.only_keys(head, where + ".letterhead", {"name", "address_lines", "phone", "fax", "email", "website"});
       r.get(head, "name", where + ".letterhead", h.letterhead.name);
       load_string_list(r, head, "address_lines", where + ".letterhead", h.letterhead.address_lines);
       r.get(head, "phone", where + ".letterhead", h.letterhead.phone);
@@ -1057,7 +1056,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < schools.size(); ++i) {
       auto node = schools[i];
       auto where = "schools[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "auth", "channels"});
+      r.only_keys(node, where,
+                  {"id", "name", "fhir_base_url", "organization_identifiers", "auth", "channels"});
       school sc;
       r.get(node, "id", where, sc.id);
       r.get(node, "name", where, sc.name);
@@ -1067,7 +1067,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       auto channels = node["channels"];
       if (channels.IsDefined() && !channels.IsNull()) {
         if (!channels.IsSequence() || channels.size() == 0)
-          r.fail(channels, where + ".channels", "must be a non-empty list of {kind: email | fhir | hand_carry}");
+          r.fail(channels, where + ".channels",
+                 "must be a non-empty list of {kind: email | fhir | hand_carry}");
         for (std::size_t j = 0; j < channels.size(); ++j) {
           auto c = channels[j];
           auto cw = where + ".channels[" + std::to_string(j) + "]";
@@ -1089,7 +1090,8 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
           if (ch.kind == letter_channel_kind::email) {
             if (ch.to.empty()) r.fail(c, cw + ".to", "needs at least one e-mail address");
             for (std::size_t k = 0; k < ch.to.size(); ++k)
-              if (ch.to[k].find('@') == std::string::npos || ch.to[k].find_first_of(" <>\r\n") != std::string::npos)
+              if (ch.to[k].find('@') == std::string::npos ||
+                  ch.to[k].find_first_of(" <>\r\n") != std::string::npos)
                 r.fail(c["to"][k], cw + ".to[" + std::to_string(k) + "]", "must be an e-mail address");
             if (!ch.certificate_file.empty()) {
               ch.certificate_file = resolve(base_dir, ch.certificate_file);

@@ -45,7 +45,8 @@ std::int64_t letter_param(const rapidjson::Value& params) {
   auto it = params.FindMember("parameter");
   if (it == params.MemberEnd() || !it->value.IsArray()) return 0;
   for (const auto& p : it->value.GetArray()) {
-    if (!p.IsObject() || !p.HasMember("name") || std::string_view(p["name"].GetString()) != "letter") continue;
+    if (!p.IsObject() || !p.HasMember("name") || std::string_view(p["name"].GetString()) != "letter")
+      continue;
     std::string_view text;
     if (auto v = p.FindMember("valueIdentifier"); v != p.MemberEnd() && v->value.IsObject() &&
                                                   v->value.HasMember("value") && v->value["value"].IsString())
@@ -83,7 +84,8 @@ std::optional<md::data_class> edited_class(std::string_view name) {
 }
 
 // The stored request with the clinician's edits: each edited parameter's valueString replaced (or added).
-std::string with_edits(const std::string& stored, const std::vector<std::pair<std::string, std::string>>& edits) {
+std::string with_edits(const std::string& stored,
+                       const std::vector<std::pair<std::string, std::string>>& edits) {
   rapidjson::Document doc;
   if (fhir::parse_json(stored, doc) || !doc.IsObject() || !doc.HasMember("parameter")) return stored;
   auto& a = doc.GetAllocator();
@@ -121,11 +123,13 @@ http::response letter_answer(std::int64_t letter_id, std::string_view status, co
   auto letter = std::to_string(letter_id);
   rapidjson::Value ident(rapidjson::kObjectType);
   ident.AddMember(
-      "system", rapidjson::StringRef(md::school_letter_id_system.data(), md::school_letter_id_system.size()), a);
+      "system", rapidjson::StringRef(md::school_letter_id_system.data(), md::school_letter_id_system.size()),
+      a);
   ident.AddMember("value", rapidjson::Value(letter.c_str(), a), a);
   add("letter", "valueIdentifier", std::move(ident));
   add("status", "valueCode", rapidjson::Value(std::string(status).c_str(), a));
-  if (!consent.empty()) add("authorization", "valueString", rapidjson::Value(("Consent/" + consent).c_str(), a));
+  if (!consent.empty())
+    add("authorization", "valueString", rapidjson::Value(("Consent/" + consent).c_str(), a));
   if (!document.empty()) {
     rapidjson::Value ref(rapidjson::kObjectType);
     ref.AddMember("reference", rapidjson::Value(("DocumentReference/" + document).c_str(), a), a);
@@ -225,8 +229,8 @@ bool disclosure_api::owns(std::string_view path) {
       path.starts_with(consent_prefix) && parse_id(path.substr(consent_prefix.size()), id);
   // GET /fhir/AuditEvent is gateway/audit/audit_api's (the whole trail, not only letters).
   return path == "/fhir/Consent" || consent_instance || is_school_letter_path(path) ||
-         is_school_letter_path(path, "school-letter-approve") || is_school_letter_path(path, "school-letter-cancel") ||
-         path.starts_with("/admin/school-letters/");
+         is_school_letter_path(path, "school-letter-approve") ||
+         is_school_letter_path(path, "school-letter-cancel") || path.starts_with("/admin/school-letters/");
 }
 
 asio::awaitable<http::response> disclosure_api::handle(http::request& req, const auth::principal& caller) {
@@ -422,7 +426,7 @@ http::response disclosure_api::get_consent(std::int64_t id, const home_scope& ho
 }
 
 asio::awaitable<http::response> disclosure_api::school_letter(http::request& req, home_scope home,
-                                                             mappers::audit::audit_record asked) {
+                                                              mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
@@ -439,11 +443,12 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
                                "Parameters.parameter.where(name = 'school')");
   if (!parsed.value->channel.empty()) {
     bool offered = false;
-    for (const auto& c : school->channels) offered = offered || config::to_string(c.kind) == parsed.value->channel;
+    for (const auto& c : school->channels)
+      offered = offered || config::to_string(c.kind) == parsed.value->channel;
     if (!offered)
       co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
-                                 school->name + " has no " + parsed.value->channel + " channel (config schools[" +
-                                     school->id + "].channels)",
+                                 school->name + " has no " + parsed.value->channel +
+                                     " channel (config schools[" + school->id + "].channels)",
                                  "Parameters.parameter.where(name = 'channel')");
   }
   struct state {
@@ -531,7 +536,8 @@ asio::awaitable<void> disclosure_api::render_draft(std::int64_t letter_id) {
       asio::use_awaitable);
   if (!rendered->ok) co_return;
   store::sqlite_store::job keep = [rendered, config, letter_id](store::write_tx& tx) {
-    keep_draft_rendering(tx, *config, letter_id, rendered->pdf, rendered->html, fhir::format_instant(store::now_ms()));
+    keep_draft_rendering(tx, *config, letter_id, rendered->pdf, rendered->html,
+                         fhir::format_instant(store::now_ms()));
     return tx.ok();
   };
   (void)co_await store::run_in_store(store_, std::move(keep));
@@ -545,22 +551,25 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
     co_return std::move(*error);
   const auto* client = config_->find_client(caller.client_id);
   if (!caller.is(config::client_kind::medical_home) || client == nullptr || !client->clinician)
-    co_return http::make_error(bhttp::status::forbidden, "forbidden",
-                               "only a medical_home client with a clinician identity (clients[].clinician) may "
-                               "approve a school letter");
+    co_return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        "only a medical_home client with a clinician identity (clients[].clinician) may "
+        "approve a school letter");
   auto letter_id = letter_param(doc);
   if (letter_id == 0)
-    co_return http::make_error(bhttp::status::bad_request, "required",
-                               "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
-                               "Parameters.parameter.where(name = 'letter')");
+    co_return http::make_error(
+        bhttp::status::bad_request, "required",
+        "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
+        "Parameters.parameter.where(name = 'letter')");
   auto edits = text_params(doc);
   for (const auto& [name, text] : edits) {
     if (!edited_class(name))
-      co_return http::make_error(bhttp::status::unprocessable_entity, "invalid",
-                                 "parameter '" + name +
-                                     "' cannot be edited: only functional-impact, accommodations, emergency-plan "
-                                     "and immunizations (valueString)",
-                                 "Parameters.parameter.where(name = '" + name + "')");
+      co_return http::make_error(
+          bhttp::status::unprocessable_entity, "invalid",
+          "parameter '" + name +
+              "' cannot be edited: only functional-impact, accommodations, emergency-plan "
+              "and immunizations (valueString)",
+          "Parameters.parameter.where(name = '" + name + "')");
     if (text.empty())
       co_return http::make_error(bhttp::status::unprocessable_entity, "invalid",
                                  "parameter '" + name + "' needs a non-empty valueString",
@@ -595,7 +604,8 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
     auto request = md::letter_request_from_parameters(stored);
     if (!request.value || request.value->signer.value != npi) {
       st->status = 403;
-      st->problem = "the letter's signer is NPI " + (request.value ? request.value->signer.value : std::string("?")) +
+      st->problem = "the letter's signer is NPI " +
+                    (request.value ? request.value->signer.value : std::string("?")) +
                     "; this client approves as NPI " + npi + " and may not sign it";
       return true;
     }
@@ -603,8 +613,9 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
       auto c = edited_class(name);
       if (std::find(plain.sections.begin(), plain.sections.end(), *c) == plain.sections.end()) {
         st->status = 422;
-        st->problem = "the section " + std::string(md::to_string(*c)) +
-                      " is not in this letter (not requested or not permitted by the family); it cannot be edited";
+        st->problem =
+            "the section " + std::string(md::to_string(*c)) +
+            " is not in this letter (not requested or not permitted by the family); it cannot be edited";
         return true;
       }
     }
@@ -617,10 +628,13 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
     return true;
   };
   if (!co_await store::run_in_store(store_, std::move(prepare)))
-    co_return http::make_error(bhttp::status::service_unavailable, "transient", "the letter could not be read");
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the letter could not be read");
   if (st->status != 200 && st->status != 422)
     co_return http::make_error(static_cast<bhttp::status>(st->status),
-                               st->status == 404 ? "not-found" : st->status == 403 ? "forbidden" : "conflict",
+                               st->status == 404   ? "not-found"
+                               : st->status == 403 ? "forbidden"
+                                                   : "conflict",
                                st->problem);
   auto rendered = std::make_shared<rendering>();
   if (st->status == 200) {
@@ -638,18 +652,21 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
     co_return http::make_error(bhttp::status::unprocessable_entity, "business-rule", st->problem);
   }
   auto outcome = std::make_shared<approve_outcome>();
-  store::sqlite_store::job commit = [outcome, st, rendered, config, letter_id, client, asked](store::write_tx& tx) {
-    *outcome = approve_letter(tx, *config, letter_id, *client, st->approved_request, rendered->pdf, rendered->html,
-                              fhir::format_instant(store::now_ms()), asked);
+  store::sqlite_store::job commit = [outcome, st, rendered, config, letter_id, client,
+                                     asked](store::write_tx& tx) {
+    *outcome = approve_letter(tx, *config, letter_id, *client, st->approved_request, rendered->pdf,
+                              rendered->html, fhir::format_instant(store::now_ms()), asked);
     return tx.ok();
   };
   if (!co_await store::run_in_store(store_, std::move(commit)))
-    co_return http::make_error(bhttp::status::service_unavailable, "transient", "the approval could not be stored");
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the approval could not be stored");
   if (outcome->status == 422) {
-    fhir::operation_outcome refused(issue_severity::error, "forbidden",
-                                    "school letter " + std::to_string(letter_id) +
-                                        " cannot be approved: the family's authorization no longer permits it (" +
-                                        outcome->problem + ")");
+    fhir::operation_outcome refused(
+        issue_severity::error, "forbidden",
+        "school letter " + std::to_string(letter_id) +
+            " cannot be approved: the family's authorization no longer permits it (" + outcome->problem +
+            ")");
     refused.add(issue_severity::information, "informational",
                 "the letter is cancelled and nothing was sent; the care coordinator has a Task");
     co_return http::make_outcome(bhttp::status::unprocessable_entity, refused);
@@ -669,9 +686,10 @@ asio::awaitable<http::response> disclosure_api::cancel(http::request& req, home_
     co_return std::move(*error);
   auto letter_id = letter_param(doc);
   if (letter_id == 0)
-    co_return http::make_error(bhttp::status::bad_request, "required",
-                               "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
-                               "Parameters.parameter.where(name = 'letter')");
+    co_return http::make_error(
+        bhttp::status::bad_request, "required",
+        "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
+        "Parameters.parameter.where(name = 'letter')");
   std::string reason;
   for (const auto& [name, text] : text_params(doc)) {
     if (name != "reason")
@@ -693,7 +711,8 @@ asio::awaitable<http::response> disclosure_api::cancel(http::request& req, home_
     return tx.ok();
   };
   if (!co_await store::run_in_store(store_, std::move(work)))
-    co_return http::make_error(bhttp::status::service_unavailable, "transient", "the letter could not be stored");
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the letter could not be stored");
   if (outcome->status != 200)
     co_return http::make_error(static_cast<bhttp::status>(outcome->status),
                                outcome->status == 404 ? "not-found" : "conflict", outcome->problem);
@@ -725,7 +744,9 @@ http::response disclosure_api::letter_status(std::int64_t id) {
   out.AddMember("channel", s(l->channel), a);
   out.AddMember("approved_by", s(l->approved_by), a);
   out.AddMember("approved_at", s(l->approved_at), a);
-  out.AddMember("document", s(l->pdf_base64.empty() ? "" : "DocumentReference/school-letter-" + std::to_string(l->id)), a);
+  out.AddMember("document",
+                s(l->pdf_base64.empty() ? "" : "DocumentReference/school-letter-" + std::to_string(l->id)),
+                a);
   return http::make_response(bhttp::status::ok, fhir::to_json(out), "application/json");
 }
 

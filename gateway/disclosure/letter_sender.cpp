@@ -2,10 +2,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <fstream>
-#include <sstream>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/delivery/http_client.hpp"
@@ -14,8 +14,8 @@
 #include "gateway/disclosure/letter_workflow.hpp"
 #include "gateway/log/json_log.hpp"
 #include "gateway/store/letter_table.hpp"
-#include "mappers/disclosure/letter_composer.hpp"
 #include "gateway/store/store_awaitable.hpp"
+#include "mappers/disclosure/letter_composer.hpp"
 
 namespace homebase::gateway::disclosure {
 
@@ -101,7 +101,8 @@ asio::awaitable<void> letter_sender::remind_waiting_drafts() {
   if (now < next_reminder_check_ms_) co_return;
   next_reminder_check_ms_ = now + std::chrono::milliseconds(idle_poll).count();
   auto cutoff = fhir::format_instant(
-      now - std::chrono::duration_cast<std::chrono::milliseconds>(config_->letters.approval_reminder_after).count());
+      now - std::chrono::duration_cast<std::chrono::milliseconds>(config_->letters.approval_reminder_after)
+                .count());
   auto drafts = store::letter_table::drafts_to_remind(store_, cutoff, 20);
   if (!drafts) co_return;
   for (const auto& d : *drafts) {
@@ -156,7 +157,9 @@ asio::awaitable<void> letter_sender::run() {
     std::int64_t next_attempt = 0;
     // The retry period counts from the letter's request (a letter is never requeued).
     auto requested = fhir::parse_date_range(letter->created_at, fhir::date_syntax::resource);
-    auto queued_for = [&] { return std::chrono::milliseconds(requested ? store::now_ms() - requested->low : 0); };
+    auto queued_for = [&] {
+      return std::chrono::milliseconds(requested ? store::now_ms() - requested->low : 0);
+    };
     if (claim->channel == config::letter_channel_kind::hand_carry) {
       // Nothing leaves the gateway: the family carries the signed PDF (the DocumentReference has it).
       status = store::letter_status::sent;
@@ -172,7 +175,8 @@ asio::awaitable<void> letter_sender::run() {
           "information. If you are not the intended recipient, tell the sender and delete it.\n";
       message.html = claim->html;
       message.attachments.push_back({claim->filename, "application/pdf", claim->pdf});
-      message.message_id = "<school-letter-" + std::to_string(id) + "." + std::to_string(attempts) + "@homebase>";
+      message.message_id =
+          "<school-letter-" + std::to_string(id) + "." + std::to_string(attempts) + "@homebase>";
       letters::smime_settings smime;
       if (!claim->certificate_file.empty() && !signer_certificate_pem_.empty()) {
         smime.enabled = true;
@@ -194,7 +198,10 @@ asio::awaitable<void> letter_sender::run() {
                             : "SMTP " + std::to_string(result->smtp_code) + ": " + result->detail;
       response = result->detail;
       // As the retry policy reads HTTP: a transient failure is a 503, a permanent one a 400.
-      auto verdict = policy_.classify(result->sent ? 200 : result->transient ? 503 : 400, attempts, queued_for());
+      auto verdict = policy_.classify(result->sent        ? 200
+                                      : result->transient ? 503
+                                                          : 400,
+                                      attempts, queued_for());
       status = verdict == delivery::verdict::sent   ? store::letter_status::sent
                : verdict == delivery::verdict::dead ? store::letter_status::dead
                                                     : store::letter_status::retrying;

@@ -31,6 +31,7 @@
 #include "gateway/delivery/retry_policy.hpp"
 #include "gateway/letters/mail_sender.hpp"
 #include "gateway/store/letter_status.hpp"
+#include "gateway/store/letter_status.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::disclosure {

@@ -56,10 +56,12 @@ void audit_step(store::write_tx& tx, std::int64_t child_id, std::int64_t letter_
   auto r = actor;
   r.kind = mappers::audit::audit_kind::letter_step;
   r.action_name = step;
-  if (auto t = fhir::first_second(now)) r.recorded_ms = static_cast<std::int64_t>(t->time_since_epoch().count()) * 1000;
+  if (auto t = fhir::first_second(now))
+    r.recorded_ms = static_cast<std::int64_t>(t->time_since_epoch().count()) * 1000;
   if (r.recorded_ms == 0) r.recorded_ms = store::now_ms();
   r.outcome = mappers::audit::audit_outcome::success;
-  r.outcome_desc = "school letter " + std::to_string(letter_id) + " " + step + (detail.empty() ? "" : ": " + detail);
+  r.outcome_desc =
+      "school letter " + std::to_string(letter_id) + " " + step + (detail.empty() ? "" : ": " + detail);
   r.patient_identifier = patient;
   r.entity_type = "DocumentReference";
   r.entity_id = {};
@@ -89,10 +91,10 @@ std::string document_id(std::int64_t letter_id) {
 }
 
 // The letter's DocumentReference, put into the read API's resource index (a new version when changed).
-void index_document(store::write_tx& tx, const config::gateway_config& config, const store::letter_row& letter,
-                    const md::letter_request& request, const model::coordination_record& record,
-                    const config::client* signer, bool signed_, const std::string& pdf, const std::string& html,
-                    const std::string& now) {
+void index_document(store::write_tx& tx, const config::gateway_config& config,
+                    const store::letter_row& letter, const md::letter_request& request,
+                    const model::coordination_record& record, const config::client* signer, bool signed_,
+                    const std::string& pdf, const std::string& html, const std::string& now) {
   md::letter_document_facts f;
   f.id = document_id(letter.id);
   f.letter_id = std::to_string(letter.id);
@@ -107,11 +109,13 @@ void index_document(store::write_tx& tx, const config::gateway_config& config, c
   f.school_name = school != nullptr ? school->name : letter.school_id;
   f.signer_npi = request.signer.value;
   if (signer != nullptr && signer->clinician)
-    f.signer_name = signer->clinician->name + (signer->clinician->credentials.empty() ? "" : ", " + signer->clinician->credentials);
+    f.signer_name = signer->clinician->name +
+                    (signer->clinician->credentials.empty() ? "" : ", " + signer->clinician->credentials);
   const auto* home = config.find_medical_home(tx.child_home(letter.child_id));
   if (home != nullptr) {
     f.practice_name = home->letterhead.name;
-    for (const auto& i : home->organization_identifiers) f.practice_identifiers.push_back({i.system, i.value});
+    for (const auto& i : home->organization_identifiers)
+      f.practice_identifiers.push_back({i.system, i.value});
   }
   f.consent_id = letter.consent_id ? std::to_string(*letter.consent_id) : std::string();
   f.pdf = pdf;
@@ -119,7 +123,7 @@ void index_document(store::write_tx& tx, const config::gateway_config& config, c
   auto json = md::build_letter_document(f);
   rapidjson::Document doc;
   if (fhir::parse_json(json, doc)) return;
-  auto hash = static_cast<std::int64_t>(std::hash<std::string>{}(json) & 0x7fffffffffffffffLL);
+  auto hash = static_cast<std::int64_t>(std::hash<std::string>{}(json)&0x7fffffffffffffffLL);
   auto before = tx.indexed_version("DocumentReference", f.id);
   if (before && before->content_hash == hash) return;
   store::indexed_write w;
@@ -230,7 +234,8 @@ std::vector<model::identifier> school_identifiers(const config::school& school) 
 
 request_outcome request_letter(store::write_tx& tx, child_state& child, const config::gateway_config& config,
                                const config::school& school, const md::letter_request& request,
-                               const std::string& request_body, const std::string& now, const step_actor& actor) {
+                               const std::string& request_body, const std::string& now,
+                               const step_actor& actor) {
   auto auths = authorizations_of(tx, child.id);
   request_outcome out;
   out.decision = md::decide(request, school_identifiers(school), auths, child.record, now);
@@ -239,8 +244,9 @@ request_outcome request_letter(store::write_tx& tx, child_state& child, const co
   row.school_id = school.id;
   row.kind = request.kind;
   row.request = request_body;
-  row.channel = request.channel.empty() ? std::string(config::to_string(school.channels.front().kind))
-                                        : request.channel;
+  row.channel = !request.channel.empty()  ? request.channel
+                : school.channels.empty() ? std::string("fhir")
+                                          : std::string(config::to_string(school.channels.front().kind));
   row.status = out.decision.allowed ? letter_status::draft : letter_status::blocked;
   if (!out.decision.allowed)
     row.reason = std::string(md::to_string(out.decision.reason)) + ": " + out.decision.detail;
@@ -279,9 +285,9 @@ std::optional<std::int64_t> letter_child(store::write_tx& tx, std::int64_t lette
   return letter->child_id;
 }
 
-compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                               const config::client* approver, const std::string& approved_request,
-                               const std::string& now) {
+compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config& config,
+                               std::int64_t letter_id, const config::client* approver,
+                               const std::string& approved_request, const std::string& now) {
   compose_outcome out;
   auto letter = letter_table::find(tx, letter_id);
   if (!letter) {
@@ -291,8 +297,8 @@ compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config
   }
   if (letter->status != letter_status::draft) {
     out.status = 409;
-    out.problem = "school letter " + std::to_string(letter_id) + " is " + std::string(store::to_string(letter->status)) +
-                  ", not a draft waiting for approval";
+    out.problem = "school letter " + std::to_string(letter_id) + " is " +
+                  std::string(store::to_string(letter->status)) + ", not a draft waiting for approval";
     return out;
   }
   const auto* school = config.find_school_by_id(letter->school_id);
@@ -329,8 +335,9 @@ compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config
     ctx.signer.npi = request->signer.value;
     for (const auto& t : child->record.team)
       if (t.key == request->signer) {
-        ctx.signer.name = !t.name.text.empty() ? t.name.text
-                                               : (t.name.given.empty() ? "" : t.name.given[0] + " ") + t.name.family;
+        ctx.signer.name = !t.name.text.empty()
+                              ? t.name.text
+                              : (t.name.given.empty() ? "" : t.name.given[0] + " ") + t.name.family;
       }
   }
   if (approver != nullptr) ctx.signer.signed_at = now;
@@ -348,14 +355,14 @@ void keep_draft_rendering(store::write_tx& tx, const config::gateway_config& con
   auto child = load_child_by_id(tx, letter->child_id);
   if (!request || !child) return;
   letter_table::set_rendering(tx, letter_id, md::base64_of(pdf), html);
-  index_document(tx, config, *letter, *request, child->record, clinician_client(config, request->signer.value),
-                 false, pdf, html, now);
+  index_document(tx, config, *letter, *request, child->record,
+                 clinician_client(config, request->signer.value), false, pdf, html, now);
 }
 
-approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                               const config::client& approver, const std::string& approved_request,
-                               const std::string& pdf, const std::string& html, const std::string& now,
-                               const step_actor& actor) {
+approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config& config,
+                               std::int64_t letter_id, const config::client& approver,
+                               const std::string& approved_request, const std::string& pdf,
+                               const std::string& html, const std::string& now, const step_actor& actor) {
   approve_outcome out;
   auto letter = letter_table::find(tx, letter_id);
   if (!letter) {
@@ -384,13 +391,14 @@ approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config
     out.status = 422;
     out.reason = std::string(md::to_string(decision.reason));
     out.problem = out.reason + ": " + decision.detail;
-    letter_table::update(tx, letter_id, letter_status::cancelled, "checked again at approval: " + out.problem, now);
+    letter_table::update(tx, letter_id, letter_status::cancelled, "checked again at approval: " + out.problem,
+                         now);
     auto facts = facts_for(config, *school, *request, letter_id, now);
     facts.outcome_desc = "cancelled at approval: " + out.problem;
     facts.consent_id = decision.consent_id;
     audit(tx, child->id, letter_id, std::move(facts), auths);
-    add_event(*child, now, "SchoolLetterCancelled", "letter " + id + " to " + school->name + " at approval: " + out.problem,
-              actor_of(actor));
+    add_event(*child, now, "SchoolLetterCancelled",
+              "letter " + id + " to " + school->name + " at approval: " + out.problem, actor_of(actor));
     add_coordinator_task(*child, letter_id, now,
                          "The " + request->kind + " letter to " + school->name +
                              " was cancelled at approval (" + out.problem + "). Talk with the family.");
@@ -406,7 +414,8 @@ approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config
   add_event(*child, now, "SchoolLetterApproved",
             "letter " + id + " approved and signed by " + who + " (NPI " + request->signer.value + ")",
             actor_of(actor));
-  add_event(*child, now, "SchoolLetterQueued", "letter " + id + " queued for " + school->name + " by " + letter->channel);
+  add_event(*child, now, "SchoolLetterQueued",
+            "letter " + id + " queued for " + school->name + " by " + letter->channel);
   audit_step(tx, child->id, letter_id, actor, "approved", request->patient, "signed by " + who, now);
   audit_step(tx, child->id, letter_id, gateway_actor(config), "queued", request->patient,
              "for " + school->name + " by " + letter->channel, now);
@@ -415,8 +424,9 @@ approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config
   return out;
 }
 
-cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                             const std::string& reason, const std::string& now, const step_actor& actor) {
+cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& config,
+                             std::int64_t letter_id, const std::string& reason, const std::string& now,
+                             const step_actor& actor) {
   cancel_outcome out;
   auto letter = letter_table::find(tx, letter_id);
   if (!letter) {
@@ -428,7 +438,8 @@ cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& 
       letter->status != letter_status::retrying) {
     out.status = 409;
     out.problem = "school letter " + std::to_string(letter_id) + " is " +
-                  std::string(store::to_string(letter->status)) + ": only a draft or a letter not yet sent can be cancelled";
+                  std::string(store::to_string(letter->status)) +
+                  ": only a draft or a letter not yet sent can be cancelled";
     return out;
   }
   auto child = load_child_by_id(tx, letter->child_id);
@@ -457,12 +468,15 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
   auto request = parse_request(letter->approved_request.empty() ? letter->request : letter->approved_request);
   auto child = load_child_by_id(tx, letter->child_id);
   const config::letter_channel* channel = nullptr;
-  if (school != nullptr)
+  static const config::letter_channel fhir_channel{};  // a school configured without channels
+  if (school != nullptr) {
     for (const auto& c : school->channels)
       if (config::to_string(c.kind) == letter->channel) channel = &c;
+    if (school->channels.empty() && letter->channel == "fhir") channel = &fhir_channel;
+  }
   if (school == nullptr || channel == nullptr || !request || !child || letter->approved_at.empty()) {
-    out.reason = school == nullptr    ? "school '" + letter->school_id + "' is no longer configured"
-                 : channel == nullptr ? "the school has no " + letter->channel + " channel any more"
+    out.reason = school == nullptr             ? "school '" + letter->school_id + "' is no longer configured"
+                 : channel == nullptr          ? "the school has no " + letter->channel + " channel any more"
                  : letter->approved_at.empty() ? std::string("the letter was never approved")
                                                : "the stored request or record cannot be read";
     letter_table::update(tx, letter_id, letter_status::dead, out.reason, now);
@@ -512,7 +526,8 @@ claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& co
   }
   out.send = true;
   letter_table::set_consent(tx, letter_id, std::stoll(decision.consent_id));
-  letter_table::update(tx, letter_id, letter_status::sending, "", now, false, letter->next_attempt_ms, document);
+  letter_table::update(tx, letter_id, letter_status::sending, "", now, false, letter->next_attempt_ms,
+                       document);
   return out;
 }
 
@@ -525,8 +540,9 @@ void finish_letter(store::write_tx& tx, const config::gateway_config& config, st
   if (!sent) return;
   auto letter = letter_table::find(tx, letter_id);
   const auto* school = letter ? config.find_school_by_id(letter->school_id) : nullptr;
-  auto request = letter ? parse_request(letter->approved_request.empty() ? letter->request : letter->approved_request)
-                        : std::nullopt;
+  auto request =
+      letter ? parse_request(letter->approved_request.empty() ? letter->request : letter->approved_request)
+             : std::nullopt;
   auto child = letter ? load_child_by_id(tx, letter->child_id) : std::nullopt;
   if (!letter || school == nullptr || !request || !child) return;
   auto auths = authorizations_of(tx, child->id);
@@ -559,7 +575,8 @@ void finish_letter(store::write_tx& tx, const config::gateway_config& config, st
       record.recipient.address = "mailto:" + addresses;
     }
   }
-  record.outcome_desc = request->kind + " letter sent by " + letter->channel + " to " + to + " with sections: " + sections;
+  record.outcome_desc =
+      request->kind + " letter sent by " + letter->channel + " to " + to + " with sections: " + sections;
   audit::record(tx, record, {child->id, letter_id});
   add_event(*child, now, "SchoolLetterSent",
             "letter " + std::to_string(letter_id) + " to " + to + " by " + letter->channel + " (" + sections +
@@ -567,7 +584,8 @@ void finish_letter(store::write_tx& tx, const config::gateway_config& config, st
   save_child(tx, config, *child, child::save_kind::letter);
 }
 
-void remind(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id, const std::string& now) {
+void remind(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
+            const std::string& now) {
   auto letter = letter_table::find(tx, letter_id);
   if (!letter || letter->status != letter_status::draft || letter->reminded) return;
   auto request = parse_request(letter->request);

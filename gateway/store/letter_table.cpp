@@ -72,7 +72,8 @@ std::string pending_condition() {
 std::int64_t insert(write_tx& tx, const letter_row& l) {
   auto& s = tx.prepare(
       "INSERT INTO school_letters(child_id, school_id, kind, request, status, reason, consent_id, "
-      "next_attempt_ms, created_at, updated_at, channel) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
+      "next_attempt_ms, created_at, updated_at, channel) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, "
+      "?10)");
   s.bind(1, l.child_id)
       .bind(2, l.school_id)
       .bind(3, l.kind)
@@ -161,11 +162,13 @@ void set_reminded(write_tx& tx, std::int64_t id) {
 letters_read drafts_to_remind(sqlite_store& store, const std::string& created_before, int limit) {
   letters_read out{std::vector<letter_row>()};
   store.read([&](sqlite3* db) {
-    sqlite_statement s(db, std::string("SELECT ") + letter_columns +
-                               " FROM school_letters WHERE status = 'draft' AND reminded = 0 AND created_at < ?1 "
-                               "ORDER BY id LIMIT ?2");
+    sqlite_statement s(db,
+                       std::string("SELECT ") + letter_columns +
+                           " FROM school_letters WHERE status = 'draft' AND reminded = 0 AND created_at < ?1 "
+                           "ORDER BY id LIMIT ?2");
     if (!s.valid()) {
-      out = letters_read(boost::system::in_place_error, "school_letters drafts: the query cannot be prepared");
+      out =
+          letters_read(boost::system::in_place_error, "school_letters drafts: the query cannot be prepared");
       return;
     }
     s.bind(1, created_before).bind(2, static_cast<std::int64_t>(limit));

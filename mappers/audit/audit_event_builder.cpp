@@ -230,8 +230,8 @@ std::string build_audit_event(const audit_record& r, std::string_view id) {
     Value recipient(rapidjson::kObjectType);
     recipient.AddMember("type", concept_(coding(dicom_system, "110152", "Destination Role ID")), a);
     // A letter the family carries is disclosed to the parent (a RelatedPerson); others to an organisation.
-    recipient.AddMember("who", party_ref(r.recipient, r.recipient.kind == "parent" ? "RelatedPerson" : "Organization"),
-                        a);
+    recipient.AddMember(
+        "who", party_ref(r.recipient, r.recipient.kind == "parent" ? "RelatedPerson" : "Organization"), a);
     recipient.AddMember("requestor", false, a);
     if (!r.recipient.address.empty()) recipient.AddMember("network", network(r.recipient.address, true), a);
     agents.PushBack(recipient, a);

@@ -38,9 +38,9 @@ std::string problem_name(const model::problem& p) {
 
 std::string code_label(const model::coding& c) {
   if (c.code.empty()) return {};
-  std::string system = c.system == icd10cm_system                ? "ICD-10-CM "
-                       : c.system == "http://snomed.info/sct"    ? "SNOMED CT "
-                                                                 : "";
+  std::string system = c.system == icd10cm_system             ? "ICD-10-CM "
+                       : c.system == "http://snomed.info/sct" ? "SNOMED CT "
+                                                              : "";
   return " (" + system + c.code + ")";
 }
 
@@ -115,10 +115,11 @@ letter_content compose_letter(const letter_request& request, const authorization
 
   {
     letter_section intro;
-    intro.paragraphs.push_back("I am the physician caring for " + l.child_name + " (born " + l.child_birth_date +
-                               "). With the written authorization of " + name +
+    intro.paragraphs.push_back("I am the physician caring for " + l.child_name + " (born " +
+                               l.child_birth_date + "). With the written authorization of " + name +
                                "'s parent or guardian, I am sharing the health information below so that the "
-                               "school can support " + name + " safely and fairly.");
+                               "school can support " +
+                               name + " safely and fairly.");
     l.sections.push_back(std::move(intro));
   }
   for (auto c : letter_sections(request, permit)) {
@@ -147,7 +148,9 @@ letter_content compose_letter(const letter_request& request, const authorization
       case data_class::school_hours_medications:
         s.heading = "Medicines during school hours";
         for (const auto& m : school_hours_medications(request, record)) {
-          std::string line = !m.text.empty() ? m.text : !m.code.display.empty() ? m.code.display : m.code.code;
+          std::string line = !m.text.empty()           ? m.text
+                             : !m.code.display.empty() ? m.code.display
+                                                       : m.code.code;
           if (!m.dosage.empty()) line += ": " + m.dosage;
           s.items.push_back(std::move(line));
         }
@@ -185,7 +188,8 @@ letter_content compose_letter(const letter_request& request, const authorization
   l.authorization_footer = "Disclosed under the authorization Consent/" + permit.consent_id;
   if (!permit.grantor_display.empty()) l.authorization_footer += " signed by " + permit.grantor_display;
   if (!permit.signed_on.empty()) l.authorization_footer += " on " + printed_date(permit.signed_on);
-  if (!permit.period_end.empty()) l.authorization_footer += ", valid until " + printed_date(permit.period_end);
+  if (!permit.period_end.empty())
+    l.authorization_footer += ", valid until " + printed_date(permit.period_end);
   l.authorization_footer += ".";
   l.letter_id = context.letter_id;
   l.draft = context.signer.signed_at.empty();

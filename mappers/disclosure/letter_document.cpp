@@ -14,8 +14,9 @@ constexpr std::string_view npi_system = "http://hl7.org/fhir/sid/us-npi";
 
 std::string base64_of(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   return out;
 }
@@ -28,8 +29,10 @@ std::string decode_base64(std::string_view text) {
   if (n < 0) return {};
   std::size_t size = static_cast<std::size_t>(n);
   // EVP_DecodeBlock counts the padding as zero bytes.
-  if (text.ends_with("==")) size -= 2;
-  else if (text.ends_with("=")) size -= 1;
+  if (text.ends_with("=="))
+    size -= 2;
+  else if (text.ends_with("="))
+    size -= 1;
   out.resize(size);
   return out;
 }
@@ -45,7 +48,9 @@ std::string build_letter_document(const letter_document_facts& f) {
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   using rapidjson::Value;
-  auto str = [&](std::string_view s) { return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a); };
+  auto str = [&](std::string_view s) {
+    return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
   auto ident = [&](std::string_view system, std::string_view value) {
     Value i(rapidjson::kObjectType);
     i.AddMember("system", str(system), a);

@@ -107,7 +107,8 @@ constexpr const char* nurse_address = "nurse@lincoln-usd.example.org";
 
 // The build tree (where CMakeCache.txt is), for the kept artifacts.
 fs::path build_tree() {
-  for (auto p = fs::path(homebase_binary()).parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+  for (auto p = fs::path(homebase_binary()).parent_path(); !p.empty() && p != p.root_path();
+       p = p.parent_path())
     if (fs::exists(p / "CMakeCache.txt")) return p;
   return fs::temp_directory_path();
 }
@@ -131,7 +132,8 @@ struct mailbox {
     dir = tmp.path() / "mailbox";
     fs::create_directories(dir);
     return server.start({node_binary(), test_data("tools/school-mail-server.mjs").string(),
-                         "--port=" + std::to_string(at), "--tls-cert=" + test_data("fixtures/mail/smtp-server.pem").string(),
+                         "--port=" + std::to_string(at),
+                         "--tls-cert=" + test_data("fixtures/mail/smtp-server.pem").string(),
                          "--tls-key=" + test_data("fixtures/mail/smtp-server.key").string(),
                          std::string("--user=") + mail_user, std::string("--password=") + mail_password,
                          "--out=" + dir.string()},
@@ -176,9 +178,10 @@ void keep_artifact(const fs::path& pdf, const std::string& suffix = {}) {
   auto base = dir / (test_name() + suffix);
   fs::copy_file(pdf, base.string() + ".pdf", fs::copy_options::overwrite_existing);
   std::string out;
-  EXPECT_EQ(run({"pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf.string(), base.string()},
-                out),
-            0)
+  EXPECT_EQ(
+      run({"pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf.string(), base.string()},
+          out),
+      0)
       << out;
 }
 
@@ -240,24 +243,32 @@ class school_disclosure : public ::testing::Test {
     options.medical_home_base = "http://127.0.0.1:9/fhir";  // no message is ingested here
     options.max_attempts = 60;                              // a school that is down keeps the letter queued
     options.medical_home_auth =
-        "    letterhead:\n      name: Meadowbrook Pediatrics\n      address_lines: [\"1200 Meadowbrook Road, Suite 4\", "
+        "    letterhead:\n      name: Meadowbrook Pediatrics\n      address_lines: [\"1200 Meadowbrook Road, "
+        "Suite 4\", "
         "\"Springfield, IL 62704\"]\n      phone: \"(217) 555-0142\"\n      fax: \"(217) 555-0143\"\n"
         "      email: records@meadowbrook.example.org\n      website: meadowbrook.example.org\n";
     // The signing clinician's app (Dr. Nair is Sofia's PCP, the signer the requests name).
     options.extra_clients = std::string("  - id: ") + clinician_client +
                             "\n    kind: medical_home\n    medical_home: meadowbrook\n    jwks_file: " +
                             auth_fixture(std::string(clinician_client) + ".jwks.json").string() +
-                            "\n    scopes: [system/*.rs, system/DocumentReference.c]\n    rate_limit: {per_second: 0}\n"
+                            "\n    scopes: [system/*.rs, system/Consent.cru, system/DocumentReference.c]\n   "
+                            " rate_limit: {per_second: 0}\n"
                             "    clinician:\n      name: Priya Nair\n      credentials: MD, FAAP\n"
-                            "      npi: \"" + std::string(pcp_npi) + "\"\n      phone: \"(217) 555-0142\"\n"
+                            "      npi: \"" +
+                            std::string(pcp_npi) +
+                            "\"\n      phone: \"(217) 555-0142\"\n"
                             "      email: p.nair@meadowbrook.example.org\n";
     // Both schools' FHIR channels point at the one test server: a letter wrongly let through would show
     // up in its log. Lincoln's first channel is e-mail to its nurse.
     options.extra_config =
         "mail:\n  smtp_url: smtp://127.0.0.1:" + std::to_string(mail_port) + "\n  username: " + mail_user +
         "\n  password_file: smtp-password\n  from: Meadowbrook Pediatrics <letters@meadowbrook.example.org>\n"
-        "  ca_file: " + test_data("fixtures/mail/ca.pem").string() + "\n  timeout_ms: 5000\n"
-        "letters:\n  approval_reminder_after: " + reminder_after + "\n"
+        "  ca_file: " +
+        test_data("fixtures/mail/ca.pem").string() +
+        "\n  timeout_ms: 5000\n"
+        "letters:\n  approval_reminder_after: " +
+        reminder_after +
+        "\n"
         "schools:\n"
         "  - id: lincoln-usd\n    name: Lincoln Unified School District\n    fhir_base_url: " +
         school_base + "\n    organization_identifiers:\n      - system: " + school_system +
@@ -289,8 +300,9 @@ class school_disclosure : public ::testing::Test {
   // POSTs a letter request; returns the letter id when drafted (200), else "".
   std::string request_letter(const std::string& fixture, http_reply* reply_out = nullptr,
                              const std::string& channel = {}) {
-    auto reply = post_fixture("/fhir/$school-letter", fixture, "POST", {},
-                              channel.empty() ? "" : R"({"name": "channel", "valueCode": ")" + channel + "\"}");
+    auto reply =
+        post_fixture("/fhir/$school-letter", fixture, "POST", {},
+                     channel.empty() ? "" : R"({"name": "channel", "valueCode": ")" + channel + "\"}");
     if (reply_out != nullptr) *reply_out = reply;
     if (reply.status != 200) return {};
     auto doc = parse(reply.body);
@@ -319,7 +331,9 @@ class school_disclosure : public ::testing::Test {
   // A marker: an immunization proof (under the parental agreement, posted here) by `channel`, approved and
   // waited for until sent. What the sender did before it is done by then.
   void send_marker(const std::string& channel) {
-    ASSERT_EQ(post_fixture("/fhir/Consent", "12-disclosure-blocked/consent-immunization-agreement.json").status, 201);
+    ASSERT_EQ(
+        post_fixture("/fhir/Consent", "12-disclosure-blocked/consent-immunization-agreement.json").status,
+        201);
     marker_ = request_and_approve("12-disclosure-blocked/letter-immunization-proof.json", channel);
     ASSERT_FALSE(marker_.empty());
     ASSERT_TRUE(eventually([&] { return letter_status_is(marker_, "sent"); })) << fhir_text(letter(marker_));
@@ -336,9 +350,10 @@ class school_disclosure : public ::testing::Test {
   }
 
   rapidjson::Document audit_events(const std::string& types = "110106,110113") {
-    return parse(http_call("GET", gw.url("/fhir/AuditEvent?patient:identifier=" + std::string(sofia_mrn_system) +
-                                         "|" + sofia_mrn + "&type=" + types + "&_count=100"))
-                     .body);
+    return parse(
+        http_call("GET", gw.url("/fhir/AuditEvent?patient:identifier=" + std::string(sofia_mrn_system) + "|" +
+                                sofia_mrn + "&type=" + types + "&_count=100"))
+            .body);
   }
 
   // The steps of a letter's life in the audit trail (AuditEvent.subtype of type 110110), oldest first.
@@ -409,7 +424,8 @@ TEST_F(school_disclosure, scenario10_nurse_receives_the_approved_letter_by_secur
   EXPECT_TRUE(letter_status_is(id, "draft"));
   // Dr. Nair edits the accommodations and approves.
   auto approved = approve(
-      id, R"({"name": "accommodations", "valueString": "Sofia needs a staff member trained in seizure first aid near her at all times, rest in the nurse's office after a seizure without academic penalty, and extended time for tests."})");
+      id,
+      R"({"name": "accommodations", "valueString": "Sofia needs a staff member trained in seizure first aid near her at all times, rest in the nurse's office after a seizure without academic penalty, and extended time for tests."})");
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_NE(approved.body.find(R"("valueCode":"queued")"), std::string::npos) << approved.body;
   EXPECT_EQ(approve(id).status, 409);  // approved once
@@ -433,12 +449,14 @@ TEST_F(school_disclosure, scenario10_nurse_receives_the_approved_letter_by_secur
         "1467583920", "redisclos", "revoke", "Consent/1"})
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   // Nothing the family excluded or did not allow, and nothing not for school.
-  for (const char* never : {"F90", "ADHD", "ttention", "ethylphenidate", "Levetiracetam", "R56", "SE-448812", "DRAFT"})
+  for (const char* never :
+       {"F90", "ADHD", "ttention", "ethylphenidate", "Levetiracetam", "R56", "SE-448812", "DRAFT"})
     EXPECT_EQ(text.find(never), std::string::npos) << never << "\n" << text;
 
   // Every step audited: requested, drafted, approved, queued, then the disclosure itself.
   auto steps = audited_steps(id);
-  for (const char* step : {"requested", "drafted", "approved", "queued"}) EXPECT_TRUE(has(steps, step)) << step;
+  for (const char* step : {"requested", "drafted", "approved", "queued"})
+    EXPECT_TRUE(has(steps, step)) << step;
   auto audit = audit_events("110106");
   ASSERT_EQ(audit["total"].GetInt(), 1) << fhir_text(audit);
   const auto& event = audit["entry"][0]["resource"];
@@ -460,17 +478,17 @@ TEST_F(school_disclosure, scenario10_nurse_receives_the_approved_letter_by_secur
   write_file(saved, document.body);
   std::string validated;
   EXPECT_EQ(run({homebase_binary(), "validate", saved.string()}, validated), 0) << validated;
-  auto search = http_call("GET", gw.url("/fhir/DocumentReference?patient=" +
-                                        std::string(docref["subject"]["reference"].GetString()).substr(8) +
-                                        "&status=current"));
+  auto search = http_call(
+      "GET", gw.url("/fhir/DocumentReference?patient=" +
+                    std::string(docref["subject"]["reference"].GetString()).substr(8) + "&status=current"));
   ASSERT_EQ(search.status, 200) << search.body;
   EXPECT_EQ(parse(search.body)["total"].GetInt(), 1);
 
   auto record = stored_record();
   std::set<std::string> kinds;
   for (const auto& e : record.events) kinds.insert(e.kind);
-  for (const char* k : {"SchoolLetterRequested", "SchoolLetterDrafted", "SchoolLetterApproved", "SchoolLetterQueued",
-                        "SchoolLetterSent"})
+  for (const char* k : {"SchoolLetterRequested", "SchoolLetterDrafted", "SchoolLetterApproved",
+                        "SchoolLetterQueued", "SchoolLetterSent"})
     EXPECT_TRUE(kinds.contains(k)) << k;
 }
 
@@ -484,19 +502,21 @@ TEST_F(school_disclosure, scenario10_a_draft_is_never_sent) {
   send_marker("email");
   auto messages = mail.messages();
   ASSERT_EQ(messages.size(), 1U);
-  EXPECT_NE(fhir_text(messages[0]).find("(letter " + marker() + ")"), std::string::npos) << fhir_text(messages[0]);
+  EXPECT_NE(fhir_text(messages[0]).find("(letter " + marker() + ")"), std::string::npos)
+      << fhir_text(messages[0]);
   EXPECT_TRUE(letter_status_is(waiting, "draft"));
   EXPECT_FALSE(has(audited_steps(waiting), "approved"));
   auto pdf = mail.dir / messages[0]["attachments"][0]["file"].GetString();
   keep_artifact(pdf);
   auto text = squeezed(pdf_text(pdf));
   EXPECT_NE(text.find("Immunizations"), std::string::npos) << text;
-  EXPECT_EQ(text.find("G40.209"), std::string::npos) << text;  // the agreement covers immunizations only
+  EXPECT_EQ(text.find("G40.209"), std::string::npos) << text;       // the agreement covers immunizations only
   EXPECT_NE(text.find("School Nurse"), std::string::npos) << text;  // immunization proof: to the nurse
 }
 
 // The same letter to a school that runs a FHIR server: the document Bundle, accepted by a strict server.
-TEST_F(school_disclosure, scenario10_letter_reaches_the_school_fhir_server_with_only_the_authorized_sections) {
+TEST_F(school_disclosure,
+       scenario10_letter_reaches_the_school_fhir_server_with_only_the_authorized_sections) {
   start_school();
   start_gateway(school.base(), free_port());
   ASSERT_EQ(post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json").status, 201);
@@ -599,7 +619,8 @@ TEST_F(school_disclosure, scenario11_revoked_between_approval_and_send_leaves_th
   auto audit = audit_events("110113");
   ASSERT_EQ(audit["total"].GetInt(), 2);  // the cancellation, and the later request blocked
   auto steps = audited_steps(id);
-  for (const char* step : {"requested", "drafted", "approved", "queued"}) EXPECT_TRUE(has(steps, step)) << step;
+  for (const char* step : {"requested", "drafted", "approved", "queued"})
+    EXPECT_TRUE(has(steps, step)) << step;
 
   auto record = stored_record();
   auto task = std::find_if(record.actions.begin(), record.actions.end(),
@@ -616,7 +637,8 @@ TEST_F(school_disclosure, scenario11_revoked_before_approval_cancels_the_draft) 
   ASSERT_EQ(post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json").status, 201);
   auto id = request_letter("11-consent-revoked/letter-504-request.json");
   ASSERT_FALSE(id.empty());
-  ASSERT_EQ(post_fixture("/fhir/Consent/1", "11-consent-revoked/consent-revocation.json", "PUT", "1").status, 200);
+  ASSERT_EQ(post_fixture("/fhir/Consent/1", "11-consent-revoked/consent-revocation.json", "PUT", "1").status,
+            200);
   EXPECT_TRUE(letter_status_is(id, "cancelled"));
   EXPECT_EQ(approve(id).status, 409);
   send_marker("email");

@@ -29,8 +29,12 @@ class letter_composer : public ::testing::Test {
   model::coordination_record record = homebase::testing::sofia_record();
   letter_request request = load_request(request_504);
   authorization permit = load_authorization(consent_504);
-  letter_context context{{"Meadowbrook Pediatrics", {"1200 Meadowbrook Road", "Springfield, IL 62704"}, "(217) 555-0142",
-                          "(217) 555-0143", "records@meadowbrook.example.org", "meadowbrook.example.org"},
+  letter_context context{{"Meadowbrook Pediatrics",
+                          {"1200 Meadowbrook Road", "Springfield, IL 62704"},
+                          "(217) 555-0142",
+                          "(217) 555-0143",
+                          "records@meadowbrook.example.org",
+                          "meadowbrook.example.org"},
                          "Lincoln Unified School District",
                          {"Priya Nair", "MD, FAAP", "1467583920", "(217) 555-0142", "p.nair@example.org",
                           "2026-12-06T10:00:00Z"},
@@ -48,11 +52,11 @@ TEST_F(letter_composer, has_only_the_permitted_sections_under_plain_headings) {
   EXPECT_NE(text.find("G40.209"), std::string::npos);
   EXPECT_NE(text.find("what they mean at school"), std::string::npos);
   EXPECT_NE(text.find("Midazolam"), std::string::npos);
-  EXPECT_EQ(text.find("F90"), std::string::npos);              // behavioral health: excluded
+  EXPECT_EQ(text.find("F90"), std::string::npos);  // behavioral health: excluded
   EXPECT_EQ(text.find("ADHD"), std::string::npos);
-  EXPECT_EQ(text.find("ethylphenidate"), std::string::npos);   // not a school-hours medication
-  EXPECT_EQ(text.find("R56.00"), std::string::npos);           // resolved
-  EXPECT_EQ(text.find("SE-448812"), std::string::npos);        // the hospital's MRN
+  EXPECT_EQ(text.find("ethylphenidate"), std::string::npos);  // not a school-hours medication
+  EXPECT_EQ(text.find("R56.00"), std::string::npos);          // resolved
+  EXPECT_EQ(text.find("SE-448812"), std::string::npos);       // the hospital's MRN
   EXPECT_NE(l.redisclosure_notice.find("redisclosed"), std::string::npos);
   EXPECT_NE(l.revocation_notice.find("Meadowbrook Pediatrics"), std::string::npos);
   EXPECT_NE(l.authorization_footer.find("Consent/1"), std::string::npos);
@@ -66,7 +70,8 @@ TEST_F(letter_composer, a_draft_is_marked_and_unsigned) {
 }
 
 TEST_F(letter_composer, immunization_agreement_gives_the_nurse_immunizations_only) {
-  auto l = compose_letter(load_request(request_immunization), load_authorization(consent_immunization), record, context);
+  auto l = compose_letter(load_request(request_immunization), load_authorization(consent_immunization),
+                          record, context);
   EXPECT_EQ(l.addressee, "School Nurse");
   auto text = all_text(l);
   EXPECT_NE(text.find("Immunizations"), std::string::npos);
