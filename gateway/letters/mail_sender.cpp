@@ -446,20 +446,17 @@ std::optional<std::string> smime_entity(const smime_settings& s, const std::stri
   }
   while (sk_X509_num(recipients.get()) > 1) X509_free(sk_X509_pop(recipients.get()));  // the first is theirs
 
-  // Sign: detached, written as multipart/signed with CRLF line ends.
+  // Sign: detached, written as multipart/signed with CRLF line ends. Streaming (CMS_STREAM): the signature
+  // is computed while SMIME_write_CMS copies the content, which is how OpenSSL writes a detached
+  // signature (without it, writing an already signed structure fails its attribute check).
   auto content = memory_bio(inner);
+  constexpr unsigned int sign_flags = CMS_DETACHED | CMS_STREAM;
   cms_ptr signed_cms(
-      content ? CMS_sign(signer.get(), key.get(), signer_chain.get(), content.get(), CMS_DETACHED) : nullptr);
-  if (!signed_cms) {
-    error = openssl_error("S/MIME: signing failed");
-    return std::nullopt;
-  }
+      content ? CMS_sign(signer.get(), key.get(), signer_chain.get(), content.get(), sign_flags) : nullptr);
   bio_ptr signed_out(BIO_new(BIO_s_mem()));
-  auto content_again = memory_bio(inner);
-  if (!signed_out || !content_again ||
-      SMIME_write_CMS(signed_out.get(), signed_cms.get(), content_again.get(), CMS_DETACHED | CMS_CRLFEOL) !=
-          1) {
-    error = openssl_error("S/MIME: cannot write the signed entity");
+  if (!signed_cms || !signed_out ||
+      SMIME_write_CMS(signed_out.get(), signed_cms.get(), content.get(), sign_flags | CMS_CRLFEOL) != 1) {
+    error = openssl_error("S/MIME: signing failed");
     return std::nullopt;
   }
   std::string signed_entity = crlf(bio_text(signed_out.get()));  // OpenSSL's base64 lines end in LF
