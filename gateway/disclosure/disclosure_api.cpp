@@ -527,13 +527,13 @@ asio::awaitable<void> disclosure_api::render_draft(std::int64_t letter_id) {
   };
   if (!co_await store::run_in_store(store_, std::move(compose)) || composed->status != 200) co_return;
   auto rendered = std::make_shared<rendering>();
-  co_await asio::co_spawn(
-      render_pool_,
-      [composed, rendered]() -> asio::awaitable<void> {
-        render(composed->content, *rendered);
-        co_return;
-      },
-      asio::use_awaitable);
+  // A named operation: GCC 12 mishandles temporaries inside a co_await expression.
+  auto work = [composed, rendered]() -> asio::awaitable<void> {
+    render(composed->content, *rendered);
+    co_return;
+  };
+  auto rendering_op = asio::co_spawn(render_pool_, std::move(work), asio::use_awaitable);
+  co_await std::move(rendering_op);
   if (!rendered->ok) co_return;
   store::sqlite_store::job keep = [rendered, config, letter_id](store::write_tx& tx) {
     keep_draft_rendering(tx, *config, letter_id, rendered->pdf, rendered->html,
@@ -638,13 +638,12 @@ asio::awaitable<http::response> disclosure_api::approve(http::request& req, cons
                                st->problem);
   auto rendered = std::make_shared<rendering>();
   if (st->status == 200) {
-    co_await asio::co_spawn(
-        render_pool_,
-        [st, rendered]() -> asio::awaitable<void> {
-          render(st->composed.content, *rendered);
-          co_return;
-        },
-        asio::use_awaitable);
+    auto work = [st, rendered]() -> asio::awaitable<void> {
+      render(st->composed.content, *rendered);
+      co_return;
+    };
+    auto rendering_op = asio::co_spawn(render_pool_, std::move(work), asio::use_awaitable);
+    co_await std::move(rendering_op);
     if (!rendered->ok)
       co_return http::make_error(bhttp::status::internal_server_error, "exception",
                                  "the letter could not be rendered: " + rendered->error);

@@ -184,16 +184,25 @@ asio::awaitable<void> letter_sender::run() {
         smime.signer_key_pem = signer_key_pem_;
         smime.recipient_certificate_pem = school_certificates_[claim->certificate_file];
       }
-      auto result = std::make_shared<letters::mail_result>();
-      auto smtp = smtp_;
-      // libcurl blocks: the send runs on the sender's own thread, and the loop resumes on its strand.
-      co_await asio::co_spawn(
-          mail_pool_,
-          [result, smtp, smime, message]() -> asio::awaitable<void> {
-            *result = letters::send_mail(smtp, smime, message);
-            co_return;
-          },
-          asio::use_awaitable);
+      // libcurl blocks: the send runs on the sender's own thread, and the loop resumes on its strand. One
+      // shared state, a named operation (GCC 12: no temporaries inside a co_await expression).
+      struct mail_job {
+        letters::smtp_settings smtp;
+        letters::smime_settings smime;
+        letters::mail_message message;
+        letters::mail_result result;
+      };
+      auto job = std::make_shared<mail_job>();
+      job->smtp = smtp_;
+      job->smime = std::move(smime);
+      job->message = std::move(message);
+      auto send = [job]() -> asio::awaitable<void> {
+        job->result = letters::send_mail(job->smtp, job->smime, job->message);
+        co_return;
+      };
+      auto sending = asio::co_spawn(mail_pool_, std::move(send), asio::use_awaitable);
+      co_await std::move(sending);
+      const auto* result = &job->result;
       detail = result->sent ? "SMTP " + std::to_string(result->smtp_code)
                             : "SMTP " + std::to_string(result->smtp_code) + ": " + result->detail;
       response = result->detail;
