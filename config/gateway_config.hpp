@@ -136,9 +136,9 @@ struct client {
   std::vector<std::string> documents;  // document kinds: "discharge-summary"
   // medical_home, school, operator: SMART scopes as written (v1 system/X.read|write|*, v2 system/X.cruds).
   std::vector<std::string> scopes;
-  std::string medical_home_id;     // medical_home: the medical_homes[] entry it acts for
-  std::string school_id;           // school: the schools[] entry it is
-  std::vector<std::string> roles;  // medical_home: e.g. care-coordinator, clinician (issue 12)
+  std::string medical_home_id;                  // medical_home: the medical_homes[] entry it acts for
+  std::string school_id;                        // school: the schools[] entry it is
+  std::vector<std::string> roles;               // medical_home: e.g. care-coordinator, clinician (issue 12)
   std::optional<clinician_identity> clinician;  // medical_home: the clinician it approves letters as
   rate_limit rate{50, 100};
 };

@@ -33,7 +33,8 @@ constexpr search_parameter care_team[] = {
     {"date", k::date, "period", "", "http://hl7.org/fhir/SearchParameter/clinical-date"}};
 // The school letters (gateway/disclosure: one DocumentReference per letter).
 constexpr search_parameter document_reference[] = {
-    {"identifier", k::token, "masterIdentifier", "", "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
+    {"identifier", k::token, "masterIdentifier", "",
+     "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
     {"patient", k::reference, "subject", "Patient", "http://hl7.org/fhir/SearchParameter/clinical-patient"},
     {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/DocumentReference-subject"},
     {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/DocumentReference-status"},
@@ -64,8 +65,8 @@ constexpr search_parameter task[] = {
     {"period", k::date, "executionPeriod", "", "http://hl7.org/fhir/SearchParameter/Task-period"}};
 
 constexpr std::string_view readable[] = {
-    "Appointment", "CarePlan",     "CareTeam",   "Condition",     "DocumentReference", "Encounter", "Goal", "Observation",
-    "Patient",     "Practitioner", "Provenance", "RelatedPerson", "ServiceRequest", "Task"};
+    "Appointment", "CarePlan", "CareTeam",     "Condition",  "DocumentReference", "Encounter",      "Goal",
+    "Observation", "Patient",  "Practitioner", "Provenance", "RelatedPerson",     "ServiceRequest", "Task"};
 
 std::string_view string_of(const rapidjson::Value& v) {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view();

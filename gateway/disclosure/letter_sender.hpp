@@ -31,7 +31,6 @@
 #include "gateway/delivery/retry_policy.hpp"
 #include "gateway/letters/mail_sender.hpp"
 #include "gateway/store/letter_status.hpp"
-#include "gateway/store/letter_status.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::disclosure {
@@ -63,10 +62,10 @@ class letter_sender {
   std::map<std::string, std::unique_ptr<delivery::destination_credentials>> credentials_;
   delivery::retry_policy policy_;
   letters::smtp_settings smtp_;
-  std::string signer_certificate_pem_, signer_key_pem_;  // S/MIME signing (mail.signing_*), read at start
+  std::string signer_certificate_pem_, signer_key_pem_;     // S/MIME signing (mail.signing_*), read at start
   std::map<std::string, std::string> school_certificates_;  // certificate_file -> PEM, read at start
-  boost::asio::thread_pool mail_pool_{1};  // send_mail blocks: it runs here
-  std::int64_t next_reminder_check_ms_ = 0;  // on strand
+  boost::asio::thread_pool mail_pool_{1};                   // send_mail blocks: it runs here
+  std::int64_t next_reminder_check_ms_ = 0;                 // on strand
   std::mt19937_64 rng_;
   bool woken_ = false;  // on strand
   std::atomic<bool> stopping_{false};

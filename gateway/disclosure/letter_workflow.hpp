@@ -79,7 +79,7 @@ struct compose_outcome {
   std::string reason;   // 422: the gate's reason code
   mappers::disclosure::letter_content content;
   std::vector<mappers::disclosure::data_class> sections;  // the permitted sections of the letter
-  std::string stored_request;  // the request as stored (before any edits)
+  std::string stored_request;                             // the request as stored (before any edits)
 };
 compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config& config,
                                std::int64_t letter_id, const config::client* approver,
@@ -106,8 +106,9 @@ struct cancel_outcome {
   int status = 200;
   std::string problem;
 };
-cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
-                             const std::string& reason, const std::string& now, const step_actor& actor);
+cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& config,
+                             std::int64_t letter_id, const std::string& reason, const std::string& now,
+                             const step_actor& actor);
 
 // The child (row) a letter is about, and its medical home; nullopt: no such letter.
 [[nodiscard]] std::optional<std::int64_t> letter_child(store::write_tx& tx, std::int64_t letter_id);
@@ -115,15 +116,15 @@ cancel_outcome cancel_letter(store::write_tx& tx, const config::gateway_config& 
 struct claim_outcome {
   bool send = false;  // true: send now by `channel`
   config::letter_channel_kind channel = config::letter_channel_kind::fhir;
-  std::string document;    // fhir: the letter's document Bundle
-  std::string school_url;  // fhir: [base]/Bundle
-  std::string pdf;         // the signed PDF (bytes)
-  std::string html;        // the signed HTML
-  std::string subject;     // email: the subject line
-  std::string filename;    // email: the attachment's name
-  std::vector<std::string> to;    // email: the school's addresses
-  std::string certificate_file;   // email: the school's S/MIME certificate, when any
-  std::string reason;      // when not sent
+  std::string document;          // fhir: the letter's document Bundle
+  std::string school_url;        // fhir: [base]/Bundle
+  std::string pdf;               // the signed PDF (bytes)
+  std::string html;              // the signed HTML
+  std::string subject;           // email: the subject line
+  std::string filename;          // email: the attachment's name
+  std::vector<std::string> to;   // email: the school's addresses
+  std::string certificate_file;  // email: the school's S/MIME certificate, when any
+  std::string reason;            // when not sent
 };
 claim_outcome claim_letter(store::write_tx& tx, const config::gateway_config& config, std::int64_t letter_id,
                            const std::string& now);

@@ -84,7 +84,8 @@ void set_reminded(write_tx& tx, std::int64_t id);
 [[nodiscard]] letter_read next_due(sqlite_store& store, std::int64_t now_ms, std::int64_t& next_due_ms);
 [[nodiscard]] letter_read read(sqlite_store& store, std::int64_t id);
 // Drafts created before `created_before` (FHIR instant, compared as text) whose signer was not reminded.
-[[nodiscard]] letters_read drafts_to_remind(sqlite_store& store, const std::string& created_before, int limit);
+[[nodiscard]] letters_read drafts_to_remind(sqlite_store& store, const std::string& created_before,
+                                            int limit);
 // Letters given up on (dead), for the operator's status page.
 [[nodiscard]] std::int64_t count_dead(sqlite_store& store);
 // The letters about the children routed to `medical_home` (children.medical_home) whose status is one of
