@@ -22,3 +22,6 @@ target_link_libraries(homebase_asio INTERFACE Boost::headers OpenSSL::SSL OpenSS
 # libsystemd-dev: sd_notify for Type=notify readiness and the watchdog (gateway/service/service_notifier).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# libcairo2-dev + libpango1.0-dev: the letters' PDF (gateway/letters/letter_pdf), text shaped by pango with
+# fonts found through fontconfig.
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)

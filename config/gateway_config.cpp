@@ -612,6 +612,64 @@ const console_user* console_settings::find_user(std::string_view name) const {
   return nullptr;
 }
 
+namespace {
+
+// mail: the SMTP submission server for secure e-mail. The password never stands in the file: it is read
+// from password_file or from the environment variable password_env.
+void load_mail(reader& r, const YAML::Node& node, const std::string& base_dir, gateway_config& cfg) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  r.only_keys(node, "mail",
+              {"smtp_url", "username", "password_file", "password_env", "from", "ca_file", "timeout_ms",
+               "signing_certificate_file", "signing_key_file"});
+  auto& m = cfg.mail;
+  m.configured = true;
+  r.get(node, "smtp_url", "mail", m.smtp_url);
+  r.get(node, "username", "mail", m.username);
+  r.get(node, "from", "mail", m.from);
+  r.get(node, "ca_file", "mail", m.ca_file);
+  r.get_ms(node, "timeout_ms", "mail", m.timeout);
+  r.get(node, "signing_certificate_file", "mail", m.signing_certificate_file);
+  r.get(node, "signing_key_file", "mail", m.signing_key_file);
+  if (!m.smtp_url.starts_with("smtp://") && !m.smtp_url.starts_with("smtps://"))
+    r.fail(node["smtp_url"].IsDefined() ? node["smtp_url"] : node, "mail.smtp_url",
+           "must be smtp://host:port (STARTTLS is then required) or smtps://host:port");
+  if (m.from.find('@') == std::string::npos)
+    r.fail(node["from"].IsDefined() ? node["from"] : node, "mail.from", "must be an e-mail address");
+  if (m.timeout.count() < 100) r.fail(node["timeout_ms"], "mail.timeout_ms", "must be >= 100");
+  std::string password_file, password_env;
+  r.get(node, "password_file", "mail", password_file);
+  r.get(node, "password_env", "mail", password_env);
+  if (!password_file.empty() && !password_env.empty())
+    r.fail(node["password_env"], "mail.password_env", "give password_file or password_env, not both");
+  if (!password_file.empty()) {
+    std::ifstream in(resolve(base_dir, password_file));
+    if (!in) r.fail(node["password_file"], "mail.password_file", "'" + password_file + "' is not readable");
+    std::getline(in, m.password);
+  } else if (!password_env.empty()) {
+    const char* v = std::getenv(password_env.c_str());
+    if (v == nullptr || *v == '\0')
+      r.fail(node["password_env"], "mail.password_env",
+             "the environment variable " + password_env + " is not set");
+    m.password = v;
+  }
+  if (!m.username.empty() && m.password.empty())
+    r.fail(node, "mail", "username needs password_file or password_env");
+  auto file = [&](const char* key, std::string& path) {
+    if (path.empty()) return;
+    path = resolve(base_dir, path);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      r.fail(node[key], std::string("mail.") + key, "'" + path + "' is not a readable file");
+  };
+  if (!m.ca_file.empty()) file("ca_file", m.ca_file);
+  file("signing_certificate_file", m.signing_certificate_file);
+  file("signing_key_file", m.signing_key_file);
+  if (m.signing_certificate_file.empty() != m.signing_key_file.empty())
+    r.fail(node, "mail", "signing_certificate_file and signing_key_file go together");
+}
+
+}  // namespace
+
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   if (text.size() < 2 || text.size() > 12) return std::nullopt;
   long long n = 0;
@@ -672,6 +730,24 @@ std::string_view to_string(client_kind kind) {
   return "operator";
 }
 
+std::string_view to_string(letter_channel_kind kind) {
+  switch (kind) {
+    case letter_channel_kind::email:
+      return "email";
+    case letter_channel_kind::fhir:
+      return "fhir";
+    case letter_channel_kind::hand_carry:
+      return "hand_carry";
+  }
+  return "fhir";
+}
+
+const letter_channel* school::find_channel(letter_channel_kind kind) const {
+  for (const auto& c : channels)
+    if (c.kind == kind) return &c;
+  return nullptr;
+}
+
 const client* gateway_config::find_client(std::string_view id) const {
   for (const auto& c : clients)
     if (c.id == id) return &c;
@@ -719,7 +795,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
   if (!root.IsMap()) r.fail(root, "(root)", "the configuration must be a mapping");
   r.only_keys(root, "",
               {"server", "store", "delivery", "partners", "medical_homes", "coordination", "schools", "auth",
-               "clients", "log", "metrics", "retention", "console"});
+               "clients", "log", "metrics", "retention", "console", "mail", "letters"});
 
   auto server = root["server"];
   r.only_keys(server, "server",
@@ -940,7 +1016,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       auto where = "medical_homes[" + std::to_string(i) + "]";
       r.only_keys(node, where,
                   {"id", "name", "fhir_base_url", "organization_identifiers", "patients", "auth",
-                   "delivery_window", "read_back"});
+                   "delivery_window", "read_back", "letterhead"});
       medical_home h;
       r.get(node, "id", where, h.id);
       r.get(node, "name", where, h.name);
@@ -975,6 +1051,15 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
         }
         h.read_back = settings;
       }
+      auto head = node["letterhead"];
+      r.only_keys(head, where + ".letterhead", {"name", "address_lines", "phone", "fax", "email", "website"});
+      r.get(head, "name", where + ".letterhead", h.letterhead.name);
+      load_string_list(r, head, "address_lines", where + ".letterhead", h.letterhead.address_lines);
+      r.get(head, "phone", where + ".letterhead", h.letterhead.phone);
+      r.get(head, "fax", where + ".letterhead", h.letterhead.fax);
+      r.get(head, "email", where + ".letterhead", h.letterhead.email);
+      r.get(head, "website", where + ".letterhead", h.letterhead.website);
+      if (h.letterhead.name.empty()) h.letterhead.name = h.name.empty() ? h.id : h.name;
       cfg->medical_homes.push_back(std::move(h));
     }
   }
@@ -985,15 +1070,63 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
     for (std::size_t i = 0; i < schools.size(); ++i) {
       auto node = schools[i];
       auto where = "schools[" + std::to_string(i) + "]";
-      r.only_keys(node, where, {"id", "name", "fhir_base_url", "organization_identifiers", "auth"});
+      r.only_keys(node, where,
+                  {"id", "name", "fhir_base_url", "organization_identifiers", "auth", "channels"});
       school sc;
       r.get(node, "id", where, sc.id);
       r.get(node, "name", where, sc.name);
       r.get(node, "fhir_base_url", where, sc.fhir_base_url);
       if (sc.id.empty()) r.fail(node, where + ".id", "is required");
       if (!ids.insert("school:" + sc.id).second) r.fail(node["id"], where + ".id", "is used twice");
-      if (!is_http_url(sc.fhir_base_url)) r.fail(node, where + ".fhir_base_url", "must be an http(s) URL");
-      while (sc.fhir_base_url.ends_with('/')) sc.fhir_base_url.pop_back();
+      auto channels = node["channels"];
+      if (channels.IsDefined() && !channels.IsNull()) {
+        if (!channels.IsSequence() || channels.size() == 0)
+          r.fail(channels, where + ".channels",
+                 "must be a non-empty list of {kind: email | fhir | hand_carry}");
+        for (std::size_t j = 0; j < channels.size(); ++j) {
+          auto c = channels[j];
+          auto cw = where + ".channels[" + std::to_string(j) + "]";
+          r.only_keys(c, cw, {"kind", "to", "certificate_file"});
+          std::string kind;
+          r.get(c, "kind", cw, kind);
+          letter_channel ch;
+          if (kind == "email")
+            ch.kind = letter_channel_kind::email;
+          else if (kind == "fhir")
+            ch.kind = letter_channel_kind::fhir;
+          else if (kind == "hand_carry")
+            ch.kind = letter_channel_kind::hand_carry;
+          else
+            r.fail(c["kind"].IsDefined() ? c["kind"] : c, cw + ".kind", "must be email, fhir or hand_carry");
+          if (sc.find_channel(ch.kind) != nullptr) r.fail(c, cw + ".kind", "is listed twice");
+          load_string_list(r, c, "to", cw, ch.to);
+          r.get(c, "certificate_file", cw, ch.certificate_file);
+          if (ch.kind == letter_channel_kind::email) {
+            if (ch.to.empty()) r.fail(c, cw + ".to", "needs at least one e-mail address");
+            for (std::size_t k = 0; k < ch.to.size(); ++k)
+              if (ch.to[k].find('@') == std::string::npos ||
+                  ch.to[k].find_first_of(" <>\r\n") != std::string::npos)
+                r.fail(c["to"][k], cw + ".to[" + std::to_string(k) + "]", "must be an e-mail address");
+            if (!ch.certificate_file.empty()) {
+              ch.certificate_file = resolve(base_dir, ch.certificate_file);
+              std::error_code ec;
+              if (!std::filesystem::is_regular_file(ch.certificate_file, ec))
+                r.fail(c["certificate_file"], cw + ".certificate_file",
+                       "'" + ch.certificate_file + "' is not a readable file");
+            }
+          } else if (!ch.to.empty() || !ch.certificate_file.empty()) {
+            r.fail(c, cw, "to and certificate_file are for kind email only");
+          }
+          sc.channels.push_back(std::move(ch));
+        }
+      } else {
+        sc.channels.push_back({});  // before channels existed: the FHIR server
+      }
+      if (sc.find_channel(letter_channel_kind::fhir) != nullptr || !sc.fhir_base_url.empty()) {
+        if (!is_http_url(sc.fhir_base_url))
+          r.fail(node, where + ".fhir_base_url", "must be an http(s) URL (required by the fhir channel)");
+        while (sc.fhir_base_url.ends_with('/')) sc.fhir_base_url.pop_back();
+      }
       sc.organization_identifiers =
           r.identifiers(node["organization_identifiers"], where + ".organization_identifiers");
       if (sc.organization_identifiers.empty())
@@ -1002,6 +1135,14 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       cfg->schools.push_back(std::move(sc));
     }
   }
+  load_mail(r, root["mail"], base_dir, *cfg);
+  for (std::size_t i = 0; i < cfg->schools.size(); ++i)
+    if (cfg->schools[i].find_channel(letter_channel_kind::email) != nullptr && !cfg->mail.configured)
+      r.fail(schools[i]["channels"], "schools[" + std::to_string(i) + "].channels",
+             "an email channel needs the mail: block (the SMTP server)");
+  auto letters = root["letters"];
+  r.only_keys(letters, "letters", {"approval_reminder_after"});
+  r.get_duration(letters, "approval_reminder_after", "letters", cfg->letters.approval_reminder_after);
   auto auth = root["auth"];
   r.only_keys(auth, "auth",
               {"development_mode", "token_lifetime", "assertion_max_lifetime", "failed_per_minute",
@@ -1032,7 +1173,7 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
       auto where = "clients[" + std::to_string(i) + "]";
       r.only_keys(node, where,
                   {"id", "kind", "name", "jwks", "jwks_file", "certificates", "scopes", "medical_home",
-                   "school", "roles", "rate_limit"});
+                   "school", "roles", "rate_limit", "clinician"});
       client c;
       r.get(node, "id", where, c.id);
       r.get(node, "name", where, c.name);
@@ -1074,6 +1215,24 @@ config_ptr load_text(const std::string& yaml, const std::string& origin, const s
         r.fail(node["school"], where + ".school", "only for kind school");
       }
       load_rate(r, node["rate_limit"], where + ".rate_limit", c.rate);
+      if (auto cl = node["clinician"]; cl.IsDefined() && !cl.IsNull()) {
+        auto cw = where + ".clinician";
+        if (c.kind != client_kind::medical_home) r.fail(cl, cw, "only for kind medical_home");
+        r.only_keys(cl, cw, {"name", "credentials", "npi", "phone", "email"});
+        clinician_identity who;
+        r.get(cl, "name", cw, who.name);
+        r.get(cl, "credentials", cw, who.credentials);
+        r.get(cl, "npi", cw, who.npi);
+        r.get(cl, "phone", cw, who.phone);
+        r.get(cl, "email", cw, who.email);
+        if (who.name.empty()) r.fail(cl, cw + ".name", "is required");
+        if (who.npi.size() != 10 || who.npi.find_first_not_of("0123456789") != std::string::npos)
+          r.fail(cl["npi"].IsDefined() ? cl["npi"] : cl, cw + ".npi", "must be a 10-digit NPI (quote it)");
+        for (const auto& other : cfg->clients)
+          if (other.clinician && other.clinician->npi == who.npi)
+            r.fail(cl["npi"], cw + ".npi", "is already the clinician of client " + other.id);
+        c.clinician = std::move(who);
+      }
       cfg->clients.push_back(std::move(c));
     }
   }

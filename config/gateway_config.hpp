@@ -112,6 +112,16 @@ struct client_credentials {
 enum class client_kind { partner, medical_home, school, operator_ };
 [[nodiscard]] std::string_view to_string(client_kind kind);
 
+// The clinician a medical_home client signs for (issue 12): the signer of school letters it may approve
+// (a letter whose signer NPI is this npi), printed in the letter's signature block.
+struct clinician_identity {
+  std::string name;         // "Elena Brooks"
+  std::string credentials;  // "MD, FAAP"
+  std::string npi;          // 10 digits
+  std::string phone;
+  std::string email;
+};
+
 struct client {
   std::string id;  // also the SMART client_id (the assertion's iss and sub)
   client_kind kind = client_kind::operator_;
@@ -126,9 +136,10 @@ struct client {
   std::vector<std::string> documents;  // document kinds: "discharge-summary"
   // medical_home, school, operator: SMART scopes as written (v1 system/X.read|write|*, v2 system/X.cruds).
   std::vector<std::string> scopes;
-  std::string medical_home_id;     // medical_home: the medical_homes[] entry it acts for
-  std::string school_id;           // school: the schools[] entry it is
-  std::vector<std::string> roles;  // medical_home: e.g. care-coordinator, clinician (issue 12)
+  std::string medical_home_id;                  // medical_home: the medical_homes[] entry it acts for
+  std::string school_id;                        // school: the schools[] entry it is
+  std::vector<std::string> roles;               // medical_home: e.g. care-coordinator, clinician (issue 12)
+  std::optional<clinician_identity> clinician;  // medical_home: the clinician it approves letters as
   rate_limit rate{50, 100};
 };
 
@@ -190,6 +201,12 @@ struct medical_home {
     int max_pages = 20;
   };
   std::optional<read_back_settings> read_back;
+  // The practice's letterhead on school letters (issue 12); empty: the name alone.
+  struct letterhead_settings {
+    std::string name;
+    std::vector<std::string> address_lines;
+    std::string phone, fax, email, website;
+  } letterhead;
 };
 
 // The coordination rules (mappers/coordination, domain.md §5.3): each can be switched off, and each
@@ -253,12 +270,47 @@ struct coordination_settings {
 
 // A school district that may receive letters (gateway/disclosure), only with the family's authorization.
 // Its Organization is of type `edu` (organization-type); a Consent names it by one of these identifiers.
+// How a letter reaches a school (issue 12 item 3).
+//   email       secure e-mail (mail: block) to `to`, the PDF attached; S/MIME to `certificate_file` if set
+//   fhir        the document Bundle, POST [fhir_base_url]/Bundle (then fhir_base_url is required)
+//   hand_carry  the family carries the PDF: recorded as a disclosure to the parent with legal authority
+enum class letter_channel_kind { email, fhir, hand_carry };
+[[nodiscard]] std::string_view to_string(letter_channel_kind kind);
+
+struct letter_channel {
+  letter_channel_kind kind = letter_channel_kind::fhir;
+  std::vector<std::string> to;   // email: the recipients' addresses
+  std::string certificate_file;  // email: the school's S/MIME certificate (PEM); empty: not encrypted
+};
+
 struct school {
   std::string id;
   std::string name;
   std::string fhir_base_url;                                  // letters are posted to [base]/Bundle
   std::vector<business_identifier> organization_identifiers;  // at least one
   destination_auth auth;                                      // how letters are sent authenticated
+  std::vector<letter_channel> channels;  // in order; a request may name one, else the first (default: fhir)
+
+  [[nodiscard]] const letter_channel* find_channel(letter_channel_kind kind) const;
+};
+
+// Secure e-mail (gateway/letters/mail_sender): the practice's SMTP submission server. STARTTLS is required.
+struct mail_settings {
+  bool configured = false;  // a `mail:` block was given
+  std::string smtp_url;     // smtp://host:587 (STARTTLS) or smtps://host:465
+  std::string username;
+  std::string password;  // read from password_file or the environment variable password_env
+  std::string from;      // "Meadowbrook Pediatrics <letters@meadowbrook.example.org>"
+  std::string ca_file;   // trust anchors for the server's certificate; empty: the system's
+  std::chrono::milliseconds timeout{30'000};
+  std::string signing_certificate_file;  // S/MIME: the practice's certificate (PEM); empty: not signed
+  std::string signing_key_file;
+};
+
+// School letters' life (gateway/disclosure).
+struct letters_settings {
+  // A draft waiting this long for its signer becomes a Task for the clinician (once).
+  std::chrono::seconds approval_reminder_after{2 * 86'400};
 };
 
 // Logs (gateway/log/json_log): one JSON object per line on stderr. The level is re-read on SIGHUP.
@@ -364,6 +416,8 @@ struct gateway_config {
   std::vector<medical_home> medical_homes;
   coordination_settings coordination;
   std::vector<school> schools;
+  mail_settings mail;
+  letters_settings letters;
   auth_settings auth;
   console_settings console;
   // Every client: one per partner (kind partner, id = the partner's id) then the `clients:` list.

@@ -13,6 +13,9 @@ packages=(build-essential cmake pkg-config ccache libsystemd-dev
           libboost1.81-dev rapidjson-dev libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev
           googletest libgtest-dev libbenchmark-dev curl ca-certificates openssl xz-utils
           libcurl4-openssl-dev)  # libcurl (OpenSSL flavour): the secure e-mail channel's SMTP client (gateway/letters/mail_sender)
+# Letters (gateway/letters): PDF through cairo + pango; the fonts fontconfig picks per script (Noto Sans for
+# Latin and Devanagari, DejaVu as the fallback for anything else).
+packages+=(libcairo2-dev libpango1.0-dev fonts-noto-core fonts-dejavu-core)
 if (( want_test )); then
   packages+=(wrk)
   # systemd: systemd-analyze verifies deploy/systemd/homebase.service; docker-compose (no engine needed)
@@ -25,6 +28,9 @@ if (( want_test )); then
   packages+=(clang-14 libclang-rt-14-dev llvm-14)
   # chromium: the real headless browser the console's tests drive (tests/console, npm playwright-core).
   packages+=(chromium)
+  # poppler-utils: pdftotext, pdfinfo, pdffonts and pdftoppm read the letters' PDFs back
+  # (tests/gateway/letters, the letter integration tests).
+  packages+=(poppler-utils)
 fi
 
 # The test tools need Node.js >= 20.19 (medplum 4.5.2; tests/tools/package.json). Debian 12's nodejs is 18,

@@ -31,7 +31,9 @@ fi
 # detect_leaks: LeakSanitizer at every sanitized process's exit (the gateway's too, after SIGTERM).
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0:print_summary=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1:${UBSAN_OPTIONS:-}"
-export LSAN_OPTIONS="print_suppressions=0:${LSAN_OPTIONS:-}"
+# deploy/lsan.supp: libraries with process-lifetime caches (fontconfig, under the letters' PDF); inherited by
+# the gateway processes the integration tests start.
+export LSAN_OPTIONS="print_suppressions=0:suppressions=$here/deploy/lsan.supp:${LSAN_OPTIONS:-}"
 symbolizer="$(command -v llvm-symbolizer-14 || command -v llvm-symbolizer || true)"
 [[ -n "$symbolizer" ]] && export ASAN_SYMBOLIZER_PATH="$symbolizer" UBSAN_SYMBOLIZER_PATH="$symbolizer"
 

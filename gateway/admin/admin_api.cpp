@@ -9,6 +9,7 @@
 
 #include "fhir/fhir_time.hpp"
 #include "gateway/pipeline/response_message.hpp"
+#include "gateway/store/letter_table.hpp"
 
 namespace homebase::gateway::admin {
 
@@ -178,6 +179,7 @@ http::response admin_api::status(const config::gateway_config& config) {
   }
   auto unroutable = store_.count_messages(store::message_status::unroutable);
   auto held = store_.count_messages(store::message_status::held_for_match);
+  auto dead_letters = store::letter_table::count_dead(store_);
 
   rapidjson::StringBuffer b;
   writer_t w(b);
@@ -224,6 +226,11 @@ http::response admin_api::status(const config::gateway_config& config) {
   w.Key("held_for_match");
   w.Int64(held);
   w.EndObject();
+  w.Key("school_letters");
+  w.StartObject();
+  w.Key("dead");
+  w.Int64(dead_letters);
+  w.EndObject();
   // What needs an operator: dead letters (nothing more happens to them by itself), then messages that
   // wait for a person.
   w.Key("alerts");
@@ -252,6 +259,11 @@ http::response admin_api::status(const config::gateway_config& config) {
                 " are dead letters and will not be retried: see GET /admin/messages?status=dead, then POST "
                 "/admin/messages/$replay?status=dead&medical-home=" +
                 c.destination);
+  if (dead_letters > 0)
+    alert("error", "dead-school-letters", "", dead_letters,
+          std::to_string(dead_letters) +
+              " school letters failed for good (a permanent refusal, or retried until the give-up period): "
+              "GET /admin/school-letters/{id} names the reason; request the letter again once it is fixed");
   if (unroutable > 0)
     alert("warning", "unroutable", "", unroutable,
           std::to_string(unroutable) +

@@ -292,8 +292,33 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.Key("documentation");
   w.String(
       "Requests an IEP/504 support letter or immunization proof for a configured school. The letter is "
-      "queued only when the family's authorization permits every requested section (else 422 with the "
-      "reason), checked again right before it is sent, and audited as an AuditEvent.");
+      "drafted only when the family's authorization permits every requested section (else 422 with the "
+      "reason); the draft (PDF and HTML, watermarked) is DocumentReference/school-letter-{id} (docStatus "
+      "preliminary). It waits for $school-letter-approve, is checked again right before it is sent (by "
+      "secure e-mail, FHIR or hand-carry: the school's channels), and every step is audited.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
+  w.String("school-letter-approve");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter-approve");
+  w.Key("documentation");
+  w.String(
+      "The signing clinician approves and signs a drafted letter (Parameters: letter, and optionally the "
+      "edited text of functional-impact, accommodations, emergency-plan or immunizations, only of sections "
+      "the letter has). Only the medical_home client whose clinician NPI is the letter's signer (else 403). "
+      "The gate runs again (422: the letter is cancelled); 200 Parameters {letter, status queued, "
+      "document}; 409 when the letter is not a draft.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
+  w.String("school-letter-cancel");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter-cancel");
+  w.Key("documentation");
+  w.String(
+      "Cancels a draft or a letter not yet sent (Parameters: letter, reason). 200 Parameters {letter, "
+      "status cancelled}; 409 when it was already sent or ended.");
   w.EndObject();
   w.EndArray();
   w.EndObject();

@@ -9,8 +9,8 @@ namespace {
 
 using k = param_kind;
 
-constexpr std::string_view types[] = {"Appointment",   "CarePlan",       "CareTeam", "Patient",
-                                      "RelatedPerson", "ServiceRequest", "Task"};
+constexpr std::string_view types[] = {"Appointment", "CarePlan",      "CareTeam",       "DocumentReference",
+                                      "Patient",     "RelatedPerson", "ServiceRequest", "Task"};
 
 // Names, elements and definitions as in R4 search-parameters.json.
 constexpr search_parameter appointment[] = {
@@ -31,6 +31,14 @@ constexpr search_parameter care_team[] = {
     {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/CareTeam-subject"},
     {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/CareTeam-status"},
     {"date", k::date, "period", "", "http://hl7.org/fhir/SearchParameter/clinical-date"}};
+// The school letters (gateway/disclosure: one DocumentReference per letter).
+constexpr search_parameter document_reference[] = {
+    {"identifier", k::token, "masterIdentifier", "",
+     "http://hl7.org/fhir/SearchParameter/clinical-identifier"},
+    {"patient", k::reference, "subject", "Patient", "http://hl7.org/fhir/SearchParameter/clinical-patient"},
+    {"subject", k::reference, "subject", "", "http://hl7.org/fhir/SearchParameter/DocumentReference-subject"},
+    {"status", k::status, "status", "", "http://hl7.org/fhir/SearchParameter/DocumentReference-status"},
+    {"date", k::date, "date", "", "http://hl7.org/fhir/SearchParameter/DocumentReference-date"}};
 constexpr search_parameter patient[] = {
     {"identifier", k::token, "identifier", "", "http://hl7.org/fhir/SearchParameter/Patient-identifier"},
     {"birthdate", k::date, "birthDate", "", "http://hl7.org/fhir/SearchParameter/individual-birthdate"}};
@@ -57,8 +65,8 @@ constexpr search_parameter task[] = {
     {"period", k::date, "executionPeriod", "", "http://hl7.org/fhir/SearchParameter/Task-period"}};
 
 constexpr std::string_view readable[] = {
-    "Appointment", "CarePlan",     "CareTeam",   "Condition",     "Encounter",      "Goal", "Observation",
-    "Patient",     "Practitioner", "Provenance", "RelatedPerson", "ServiceRequest", "Task"};
+    "Appointment", "CarePlan", "CareTeam",     "Condition",  "DocumentReference", "Encounter",      "Goal",
+    "Observation", "Patient",  "Practitioner", "Provenance", "RelatedPerson",     "ServiceRequest", "Task"};
 
 std::string_view string_of(const rapidjson::Value& v) {
   return v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : std::string_view();
@@ -123,6 +131,7 @@ bool is_searchable(std::string_view type) {
 std::span<const search_parameter> search_parameters_of(std::string_view type) {
   if (type == "Appointment") return appointment;
   if (type == "CarePlan") return care_plan;
+  if (type == "DocumentReference") return document_reference;
   if (type == "CareTeam") return care_team;
   if (type == "Patient") return patient;
   if (type == "RelatedPerson") return related_person;

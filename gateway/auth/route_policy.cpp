@@ -80,7 +80,10 @@ route_need need_of(std::string_view method, std::string_view path) {
     n.what = access::partner_intake;
     return n;
   }
-  if (is_operation(rest, "school-letter")) return fhir_need("DocumentReference", interaction::create);
+  // School letters: request, approve (the signing clinician's client), cancel.
+  if (is_operation(rest, "school-letter") || is_operation(rest, "school-letter-approve") ||
+      is_operation(rest, "school-letter-cancel"))
+    return fhir_need("DocumentReference", interaction::create);
   // /fhir/{type}[/{id}[/{op}]]
   auto slash = rest.find('/');
   auto type = std::string(rest.substr(0, slash));

@@ -2,12 +2,16 @@
 
 #include <rapidjson/document.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
 #include "fhir/fhir_time.hpp"
 #include "fhir/json_document.hpp"
 #include "gateway/audit/audit_trail.hpp"
 #include "gateway/disclosure/letter_workflow.hpp"
+#include "gateway/letters/letter_html.hpp"
+#include "gateway/letters/letter_pdf.hpp"
 #include "gateway/store/consent_table.hpp"
 #include "gateway/store/letter_table.hpp"
 #include "gateway/store/store_awaitable.hpp"
@@ -32,8 +36,126 @@ bool parse_id(std::string_view text, std::int64_t& id) {
   return ec == std::errc() && p == text.data() + text.size() && id > 0;
 }
 
-bool is_school_letter_path(std::string_view path) {
-  return path == "/fhir/$school-letter" || path == "/fhir/%24school-letter";
+bool is_school_letter_path(std::string_view path, std::string_view op = "school-letter") {
+  return path == "/fhir/$" + std::string(op) || path == "/fhir/%24" + std::string(op);
+}
+
+// The letter a Parameters names: `letter` as valueIdentifier (as $school-letter answers it) or valueString.
+std::int64_t letter_param(const rapidjson::Value& params) {
+  auto it = params.FindMember("parameter");
+  if (it == params.MemberEnd() || !it->value.IsArray()) return 0;
+  for (const auto& p : it->value.GetArray()) {
+    if (!p.IsObject() || !p.HasMember("name") || std::string_view(p["name"].GetString()) != "letter")
+      continue;
+    std::string_view text;
+    if (auto v = p.FindMember("valueIdentifier"); v != p.MemberEnd() && v->value.IsObject() &&
+                                                  v->value.HasMember("value") && v->value["value"].IsString())
+      text = v->value["value"].GetString();
+    else if (auto s = p.FindMember("valueString"); s != p.MemberEnd() && s->value.IsString())
+      text = s->value.GetString();
+    std::int64_t id = 0;
+    if (parse_id(text, id)) return id;
+  }
+  return 0;
+}
+
+// The valueString parameters of a Parameters other than `letter`, in order.
+std::vector<std::pair<std::string, std::string>> text_params(const rapidjson::Value& params) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = params.FindMember("parameter");
+  if (it == params.MemberEnd() || !it->value.IsArray()) return out;
+  for (const auto& p : it->value.GetArray()) {
+    if (!p.IsObject() || !p.HasMember("name") || !p["name"].IsString()) continue;
+    std::string name = p["name"].GetString();
+    if (name == "letter") continue;
+    auto v = p.FindMember("valueString");
+    out.emplace_back(name, v != p.MemberEnd() && v->value.IsString() ? v->value.GetString() : std::string());
+  }
+  return out;
+}
+
+// The data class whose free text a parameter edits.
+std::optional<md::data_class> edited_class(std::string_view name) {
+  if (name == "functional-impact") return md::data_class::functional_impact;
+  if (name == "accommodations") return md::data_class::accommodations;
+  if (name == "emergency-plan") return md::data_class::emergency_plan;
+  if (name == "immunizations") return md::data_class::immunizations;
+  return std::nullopt;
+}
+
+// The stored request with the clinician's edits: each edited parameter's valueString replaced (or added).
+std::string with_edits(const std::string& stored,
+                       const std::vector<std::pair<std::string, std::string>>& edits) {
+  rapidjson::Document doc;
+  if (fhir::parse_json(stored, doc) || !doc.IsObject() || !doc.HasMember("parameter")) return stored;
+  auto& a = doc.GetAllocator();
+  auto& list = doc["parameter"];
+  for (const auto& [name, text] : edits) {
+    bool replaced = false;
+    for (auto& p : list.GetArray())
+      if (p.HasMember("name") && name == p["name"].GetString() && p.HasMember("valueString")) {
+        p["valueString"].SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), a);
+        replaced = true;
+      }
+    if (!replaced) {
+      rapidjson::Value p(rapidjson::kObjectType);
+      p.AddMember("name", rapidjson::Value(name.c_str(), a), a);
+      p.AddMember("valueString", rapidjson::Value(text.c_str(), a), a);
+      list.PushBack(p, a);
+    }
+  }
+  return fhir::to_json(doc);
+}
+
+// 200 Parameters {letter, status[, document]}.
+http::response letter_answer(std::int64_t letter_id, std::string_view status, const std::string& document,
+                             const std::string& consent = {}) {
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  out.AddMember("resourceType", "Parameters", a);
+  rapidjson::Value params(rapidjson::kArrayType);
+  auto add = [&](const char* name, const char* type, rapidjson::Value v) {
+    rapidjson::Value p(rapidjson::kObjectType);
+    p.AddMember("name", rapidjson::StringRef(name), a);
+    p.AddMember(rapidjson::StringRef(type), v, a);
+    params.PushBack(p, a);
+  };
+  auto letter = std::to_string(letter_id);
+  rapidjson::Value ident(rapidjson::kObjectType);
+  ident.AddMember(
+      "system", rapidjson::StringRef(md::school_letter_id_system.data(), md::school_letter_id_system.size()),
+      a);
+  ident.AddMember("value", rapidjson::Value(letter.c_str(), a), a);
+  add("letter", "valueIdentifier", std::move(ident));
+  add("status", "valueCode", rapidjson::Value(std::string(status).c_str(), a));
+  if (!consent.empty())
+    add("authorization", "valueString", rapidjson::Value(("Consent/" + consent).c_str(), a));
+  if (!document.empty()) {
+    rapidjson::Value ref(rapidjson::kObjectType);
+    ref.AddMember("reference", rapidjson::Value(("DocumentReference/" + document).c_str(), a), a);
+    add("document", "valueReference", std::move(ref));
+  }
+  out.AddMember("parameter", params, a);
+  auto res = http::make_response(bhttp::status::ok, fhir::to_json(out), http::fhir_json);
+  res.set(bhttp::field::location, "/admin/school-letters/" + letter);
+  return res;
+}
+
+struct rendering {
+  bool ok = false;
+  std::string pdf, html, error;
+};
+
+// Lays `content` out as PDF and HTML (gateway/letters); runs on the render pool.
+void render(const md::letter_content& content, rendering& out) {
+  auto pdf = letters::render_pdf(content);
+  if (!pdf) {
+    out.error = pdf.error();
+    return;
+  }
+  out.pdf = std::move(*pdf);
+  out.html = letters::render_html(content);
+  out.ok = true;
 }
 
 http::response not_allowed(std::string_view allow, std::string_view path) {
@@ -107,7 +229,8 @@ bool disclosure_api::owns(std::string_view path) {
       path.starts_with(consent_prefix) && parse_id(path.substr(consent_prefix.size()), id);
   // GET /fhir/AuditEvent is gateway/audit/audit_api's (the whole trail, not only letters).
   return path == "/fhir/Consent" || consent_instance || is_school_letter_path(path) ||
-         path.starts_with("/admin/school-letters/");
+         is_school_letter_path(path, "school-letter-approve") ||
+         is_school_letter_path(path, "school-letter-cancel") || path.starts_with("/admin/school-letters/");
 }
 
 asio::awaitable<http::response> disclosure_api::handle(http::request& req, const auth::principal& caller) {
@@ -134,9 +257,18 @@ asio::awaitable<http::response> disclosure_api::handle(http::request& req, const
     if (method == bhttp::verb::get) co_return get_consent(id, home);
     co_return not_allowed("GET, PUT", path);
   }
+  asked.entity_type = "DocumentReference";
   if (is_school_letter_path(path)) {
     if (method != bhttp::verb::post) co_return not_allowed("POST", path);
-    co_return co_await school_letter(req, home);
+    co_return co_await school_letter(req, home, asked);
+  }
+  if (is_school_letter_path(path, "school-letter-approve")) {
+    if (method != bhttp::verb::post) co_return not_allowed("POST", path);
+    co_return co_await approve(req, caller, asked);
+  }
+  if (is_school_letter_path(path, "school-letter-cancel")) {
+    if (method != bhttp::verb::post) co_return not_allowed("POST", path);
+    co_return co_await cancel(req, home, asked);
   }
   constexpr std::string_view letters_prefix = "/admin/school-letters/";
   if (path.starts_with(letters_prefix) && parse_id(path.substr(letters_prefix.size()), id)) {
@@ -293,7 +425,8 @@ http::response disclosure_api::get_consent(std::int64_t id, const home_scope& ho
   return http::make_response(bhttp::status::ok, consent_json(*row), http::fhir_json);
 }
 
-asio::awaitable<http::response> disclosure_api::school_letter(http::request& req, home_scope home) {
+asio::awaitable<http::response> disclosure_api::school_letter(http::request& req, home_scope home,
+                                                              mappers::audit::audit_record asked) {
   rapidjson::Document doc;
   std::optional<http::response> error;
   if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
@@ -308,6 +441,16 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
                                "no configured school has the identifier " + parsed.value->school.system +
                                    "|" + parsed.value->school.value,
                                "Parameters.parameter.where(name = 'school')");
+  if (!parsed.value->channel.empty()) {
+    bool offered = false;
+    for (const auto& c : school->channels)
+      offered = offered || config::to_string(c.kind) == parsed.value->channel;
+    if (!offered)
+      co_return http::make_error(bhttp::status::unprocessable_entity, "not-supported",
+                                 school->name + " has no " + parsed.value->channel +
+                                     " channel (config schools[" + school->id + "].channels)",
+                                 "Parameters.parameter.where(name = 'channel')");
+  }
   struct state {
     std::string body;
     md::letter_request request;
@@ -319,7 +462,7 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
   st->body = std::move(req.body());
   st->request = std::move(*parsed.value);
   auto config = config_;
-  store::sqlite_store::job work = [st, config, school, home](store::write_tx& tx) {
+  store::sqlite_store::job work = [st, config, school, home, asked](store::write_tx& tx) {
     auto child = load_child(tx, st->request.patient);
     if (home && (!child || tx.child_home(child->id) != *home)) {
       st->not_yours = true;
@@ -347,7 +490,7 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
       return true;
     }
     st->outcome = request_letter(tx, *child, *config, *school, st->request, st->body,
-                                 fhir::format_instant(store::now_ms()));
+                                 fhir::format_instant(store::now_ms()), asked);
     return tx.ok();
   };
   bool committed = co_await store::run_in_store(store_, std::move(work));
@@ -371,29 +514,208 @@ asio::awaitable<http::response> disclosure_api::school_letter(http::request& req
                 "nothing was sent to " + school->name + "; the block is recorded as an AuditEvent");
     co_return http::make_outcome(bhttp::status::unprocessable_entity, blocked);
   }
-  if (letter_queued_) letter_queued_();
-  rapidjson::Document out(rapidjson::kObjectType);
-  auto& a = out.GetAllocator();
-  out.AddMember("resourceType", "Parameters", a);
-  rapidjson::Value params(rapidjson::kArrayType);
-  auto add = [&](const char* name, const char* type, rapidjson::Value v) {
-    rapidjson::Value p(rapidjson::kObjectType);
-    p.AddMember("name", rapidjson::StringRef(name), a);
-    p.AddMember(rapidjson::StringRef(type), v, a);
-    params.PushBack(p, a);
+  co_await render_draft(st->outcome.letter_id);
+  co_return letter_answer(st->outcome.letter_id, "draft", "school-letter-" + letter, d.consent_id);
+}
+
+asio::awaitable<void> disclosure_api::render_draft(std::int64_t letter_id) {
+  auto composed = std::make_shared<compose_outcome>();
+  auto config = config_;
+  store::sqlite_store::job compose = [composed, config, letter_id](store::write_tx& tx) {
+    *composed = compose_letter(tx, *config, letter_id, nullptr, {}, fhir::format_instant(store::now_ms()));
+    return tx.ok();
   };
-  rapidjson::Value ident(rapidjson::kObjectType);
-  ident.AddMember(
-      "system", rapidjson::StringRef(md::school_letter_id_system.data(), md::school_letter_id_system.size()),
-      a);
-  ident.AddMember("value", rapidjson::Value(letter.c_str(), a), a);
-  add("letter", "valueIdentifier", std::move(ident));
-  add("status", "valueCode", rapidjson::Value("queued"));
-  add("authorization", "valueString", rapidjson::Value(("Consent/" + d.consent_id).c_str(), a));
-  out.AddMember("parameter", params, a);
-  auto res = http::make_response(bhttp::status::ok, fhir::to_json(out), http::fhir_json);
-  res.set(bhttp::field::location, "/admin/school-letters/" + letter);
-  co_return res;
+  if (!co_await store::run_in_store(store_, std::move(compose)) || composed->status != 200) co_return;
+  auto rendered = std::make_shared<rendering>();
+  // A named operation: GCC 12 mishandles temporaries inside a co_await expression.
+  auto work = [composed, rendered]() -> asio::awaitable<void> {
+    render(composed->content, *rendered);
+    co_return;
+  };
+  auto rendering_op = asio::co_spawn(render_pool_, std::move(work), asio::use_awaitable);
+  co_await std::move(rendering_op);
+  if (!rendered->ok) co_return;
+  store::sqlite_store::job keep = [rendered, config, letter_id](store::write_tx& tx) {
+    keep_draft_rendering(tx, *config, letter_id, rendered->pdf, rendered->html,
+                         fhir::format_instant(store::now_ms()));
+    return tx.ok();
+  };
+  (void)co_await store::run_in_store(store_, std::move(keep));
+}
+
+asio::awaitable<http::response> disclosure_api::approve(http::request& req, const auth::principal& caller,
+                                                        mappers::audit::audit_record asked) {
+  rapidjson::Document doc;
+  std::optional<http::response> error;
+  if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
+    co_return std::move(*error);
+  const auto* client = config_->find_client(caller.client_id);
+  if (!caller.is(config::client_kind::medical_home) || client == nullptr || !client->clinician)
+    co_return http::make_error(
+        bhttp::status::forbidden, "forbidden",
+        "only a medical_home client with a clinician identity (clients[].clinician) may "
+        "approve a school letter");
+  auto letter_id = letter_param(doc);
+  if (letter_id == 0)
+    co_return http::make_error(
+        bhttp::status::bad_request, "required",
+        "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
+        "Parameters.parameter.where(name = 'letter')");
+  auto edits = text_params(doc);
+  for (const auto& [name, text] : edits) {
+    if (!edited_class(name))
+      co_return http::make_error(
+          bhttp::status::unprocessable_entity, "invalid",
+          "parameter '" + name +
+              "' cannot be edited: only functional-impact, accommodations, emergency-plan "
+              "and immunizations (valueString)",
+          "Parameters.parameter.where(name = '" + name + "')");
+    if (text.empty())
+      co_return http::make_error(bhttp::status::unprocessable_entity, "invalid",
+                                 "parameter '" + name + "' needs a non-empty valueString",
+                                 "Parameters.parameter.where(name = '" + name + "')");
+  }
+  struct state {
+    int status = 200;
+    std::string problem;
+    std::string approved_request;
+    compose_outcome composed;
+  };
+  auto st = std::make_shared<state>();
+  auto config = config_;
+  home_scope home = caller.medical_home_id;
+  const auto npi = client->clinician->npi;
+  store::sqlite_store::job prepare = [st, config, letter_id, home, npi, client, edits](store::write_tx& tx) {
+    auto child = letter_child(tx, letter_id);
+    if (!child || (home && tx.child_home(*child) != *home)) {
+      st->status = 404;
+      st->problem = "no school letter " + std::to_string(letter_id);
+      return true;
+    }
+    auto now = fhir::format_instant(store::now_ms());
+    auto plain = compose_letter(tx, *config, letter_id, nullptr, {}, now);
+    if (plain.status != 200) {
+      st->status = plain.status;
+      st->problem = plain.problem;
+      return true;
+    }
+    rapidjson::Document stored;
+    (void)fhir::parse_json(plain.stored_request, stored);
+    auto request = md::letter_request_from_parameters(stored);
+    if (!request.value || request.value->signer.value != npi) {
+      st->status = 403;
+      st->problem = "the letter's signer is NPI " +
+                    (request.value ? request.value->signer.value : std::string("?")) +
+                    "; this client approves as NPI " + npi + " and may not sign it";
+      return true;
+    }
+    for (const auto& [name, text] : edits) {
+      auto c = edited_class(name);
+      if (std::find(plain.sections.begin(), plain.sections.end(), *c) == plain.sections.end()) {
+        st->status = 422;
+        st->problem =
+            "the section " + std::string(md::to_string(*c)) +
+            " is not in this letter (not requested or not permitted by the family); it cannot be edited";
+        return true;
+      }
+    }
+    st->approved_request = with_edits(plain.stored_request, edits);
+    st->composed = compose_letter(tx, *config, letter_id, client, st->approved_request, now);
+    if (st->composed.status != 200) {
+      st->status = st->composed.status;
+      st->problem = st->composed.problem;
+    }
+    return true;
+  };
+  if (!co_await store::run_in_store(store_, std::move(prepare)))
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the letter could not be read");
+  if (st->status != 200 && st->status != 422)
+    co_return http::make_error(static_cast<bhttp::status>(st->status),
+                               st->status == 404   ? "not-found"
+                               : st->status == 403 ? "forbidden"
+                                                   : "conflict",
+                               st->problem);
+  auto rendered = std::make_shared<rendering>();
+  if (st->status == 200) {
+    auto work = [st, rendered]() -> asio::awaitable<void> {
+      render(st->composed.content, *rendered);
+      co_return;
+    };
+    auto rendering_op = asio::co_spawn(render_pool_, std::move(work), asio::use_awaitable);
+    co_await std::move(rendering_op);
+    if (!rendered->ok)
+      co_return http::make_error(bhttp::status::internal_server_error, "exception",
+                                 "the letter could not be rendered: " + rendered->error);
+  } else if (st->composed.reason.empty()) {
+    co_return http::make_error(bhttp::status::unprocessable_entity, "business-rule", st->problem);
+  }
+  auto outcome = std::make_shared<approve_outcome>();
+  store::sqlite_store::job commit = [outcome, st, rendered, config, letter_id, client,
+                                     asked](store::write_tx& tx) {
+    *outcome = approve_letter(tx, *config, letter_id, *client, st->approved_request, rendered->pdf,
+                              rendered->html, fhir::format_instant(store::now_ms()), asked);
+    return tx.ok();
+  };
+  if (!co_await store::run_in_store(store_, std::move(commit)))
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the approval could not be stored");
+  if (outcome->status == 422) {
+    fhir::operation_outcome refused(
+        issue_severity::error, "forbidden",
+        "school letter " + std::to_string(letter_id) +
+            " cannot be approved: the family's authorization no longer permits it (" + outcome->problem +
+            ")");
+    refused.add(issue_severity::information, "informational",
+                "the letter is cancelled and nothing was sent; the care coordinator has a Task");
+    co_return http::make_outcome(bhttp::status::unprocessable_entity, refused);
+  }
+  if (outcome->status != 200)
+    co_return http::make_error(static_cast<bhttp::status>(outcome->status),
+                               outcome->status == 404 ? "not-found" : "conflict", outcome->problem);
+  if (letter_queued_) letter_queued_();
+  co_return letter_answer(letter_id, "queued", outcome->document_id);
+}
+
+asio::awaitable<http::response> disclosure_api::cancel(http::request& req, home_scope home,
+                                                       mappers::audit::audit_record asked) {
+  rapidjson::Document doc;
+  std::optional<http::response> error;
+  if (!read_resource(req, "Parameters", validator_, config_->server.json_max_depth, doc, error))
+    co_return std::move(*error);
+  auto letter_id = letter_param(doc);
+  if (letter_id == 0)
+    co_return http::make_error(
+        bhttp::status::bad_request, "required",
+        "parameter 'letter' (valueIdentifier or valueString: the letter's id) is required",
+        "Parameters.parameter.where(name = 'letter')");
+  std::string reason;
+  for (const auto& [name, text] : text_params(doc)) {
+    if (name != "reason")
+      co_return http::make_error(bhttp::status::unprocessable_entity, "invalid",
+                                 "unknown parameter '" + name + "' (letter and reason only)",
+                                 "Parameters.parameter.where(name = '" + name + "')");
+    reason = text;
+  }
+  auto outcome = std::make_shared<cancel_outcome>();
+  auto config = config_;
+  store::sqlite_store::job work = [outcome, config, letter_id, home, reason, asked](store::write_tx& tx) {
+    auto child = letter_child(tx, letter_id);
+    if (!child || (home && tx.child_home(*child) != *home)) {
+      outcome->status = 404;
+      outcome->problem = "no school letter " + std::to_string(letter_id);
+      return true;
+    }
+    *outcome = cancel_letter(tx, *config, letter_id, reason, fhir::format_instant(store::now_ms()), asked);
+    return tx.ok();
+  };
+  if (!co_await store::run_in_store(store_, std::move(work)))
+    co_return http::make_error(bhttp::status::service_unavailable, "transient",
+                               "the letter could not be stored");
+  if (outcome->status != 200)
+    co_return http::make_error(static_cast<bhttp::status>(outcome->status),
+                               outcome->status == 404 ? "not-found" : "conflict", outcome->problem);
+  co_return letter_answer(letter_id, "cancelled", {});
 }
 
 http::response disclosure_api::letter_status(std::int64_t id) {
@@ -418,6 +740,12 @@ http::response disclosure_api::letter_status(std::int64_t id) {
   out.AddMember("updated_at", s(l->updated_at), a);
   out.AddMember("sent_at", s(l->sent_at), a);
   out.AddMember("school_response", s(l->response), a);
+  out.AddMember("channel", s(l->channel), a);
+  out.AddMember("approved_by", s(l->approved_by), a);
+  out.AddMember("approved_at", s(l->approved_at), a);
+  out.AddMember("document",
+                s(l->pdf_base64.empty() ? "" : "DocumentReference/school-letter-" + std::to_string(l->id)),
+                a);
   return http::make_response(bhttp::status::ok, fhir::to_json(out), "application/json");
 }
 

@@ -8,12 +8,14 @@ namespace homebase::gateway::store {
 namespace {
 
 using enum letter_status;
-constexpr std::array<std::pair<letter_status, std::string_view>, 7> texts{{
+constexpr std::array<std::pair<letter_status, std::string_view>, 9> texts{{
+    {draft, "draft"},
     {queued, "queued"},
     {blocked, "blocked"},
     {sending, "sending"},
     {retrying, "retrying"},
     {sent, "sent"},
+    {delivered, "delivered"},
     {dead, "dead"},
     {cancelled, "cancelled"},
 }};

@@ -8,7 +8,8 @@ namespace {
 constexpr const char* letter_columns =
     "id, child_id, school_id, kind, request, status, reason, consent_id, attempts, next_attempt_ms, "
     "document, "
-    "response, created_at, updated_at, sent_at";
+    "response, created_at, updated_at, sent_at, channel, approved_by, approved_at, approved_request, "
+    "pdf_base64, html, reminded";
 
 // The row at the statement's cursor; nullopt, with `error` naming the row, when its status is unknown.
 std::optional<letter_row> read_letter_row(const sqlite_statement& s, std::string& error) {
@@ -34,6 +35,13 @@ std::optional<letter_row> read_letter_row(const sqlite_statement& s, std::string
   r.created_at = s.column_text(12);
   r.updated_at = s.column_text(13);
   r.sent_at = s.column_text(14);
+  r.channel = s.column_text(15);
+  r.approved_by = s.column_text(16);
+  r.approved_at = s.column_text(17);
+  r.approved_request = s.column_text(18);
+  r.pdf_base64 = s.column_text(19);
+  r.html = s.column_text(20);
+  r.reminded = s.column_int(21) != 0;
   return r;
 }
 
@@ -64,7 +72,8 @@ std::string pending_condition() {
 std::int64_t insert(write_tx& tx, const letter_row& l) {
   auto& s = tx.prepare(
       "INSERT INTO school_letters(child_id, school_id, kind, request, status, reason, consent_id, "
-      "next_attempt_ms, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)");
+      "next_attempt_ms, created_at, updated_at, channel) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, "
+      "?10)");
   s.bind(1, l.child_id)
       .bind(2, l.school_id)
       .bind(3, l.kind)
@@ -75,7 +84,7 @@ std::int64_t insert(write_tx& tx, const letter_row& l) {
     s.bind(7, *l.consent_id);
   else
     s.bind_null(7);
-  s.bind(8, l.next_attempt_ms).bind(9, l.created_at);
+  s.bind(8, l.next_attempt_ms).bind(9, l.created_at).bind(10, l.channel);
   if (!tx.check(s.step(), "insert letter")) return 0;
   return tx.last_insert_id();
 }
@@ -126,6 +135,60 @@ void set_consent(write_tx& tx, std::int64_t id, std::int64_t consent_id) {
   auto& s = tx.prepare("UPDATE school_letters SET consent_id = ?1 WHERE id = ?2");
   s.bind(1, consent_id).bind(2, id);
   tx.check(s.step(), "letter consent");
+}
+
+void set_rendering(write_tx& tx, std::int64_t id, const std::string& pdf_base64, const std::string& html) {
+  auto& s = tx.prepare("UPDATE school_letters SET pdf_base64 = ?1, html = ?2 WHERE id = ?3");
+  s.bind(1, pdf_base64).bind(2, html).bind(3, id);
+  tx.check(s.step(), "letter rendering");
+}
+
+void approve(write_tx& tx, std::int64_t id, const std::string& approved_by, const std::string& approved_at,
+             const std::string& approved_request, std::int64_t due_ms) {
+  auto& s = tx.prepare(
+      "UPDATE school_letters SET status = ?1, reason = '', approved_by = ?2, approved_at = ?3, "
+      "approved_request = ?4, next_attempt_ms = ?5, updated_at = ?3 WHERE id = ?6");
+  s.bind(1, to_string(letter_status::queued)).bind(2, approved_by).bind(3, approved_at);
+  s.bind(4, approved_request).bind(5, due_ms).bind(6, id);
+  tx.check(s.step(), "approve letter");
+}
+
+void set_reminded(write_tx& tx, std::int64_t id) {
+  auto& s = tx.prepare("UPDATE school_letters SET reminded = 1 WHERE id = ?1");
+  s.bind(1, id);
+  tx.check(s.step(), "letter reminded");
+}
+
+letters_read drafts_to_remind(sqlite_store& store, const std::string& created_before, int limit) {
+  letters_read out{std::vector<letter_row>()};
+  store.read([&](sqlite3* db) {
+    sqlite_statement s(db,
+                       std::string("SELECT ") + letter_columns +
+                           " FROM school_letters WHERE status = 'draft' AND reminded = 0 AND created_at < ?1 "
+                           "ORDER BY id LIMIT ?2");
+    if (!s.valid()) {
+      out =
+          letters_read(boost::system::in_place_error, "school_letters drafts: the query cannot be prepared");
+      return;
+    }
+    s.bind(1, created_before).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<letter_row> rows;
+    while (s.step() == SQLITE_ROW) {
+      std::string error;
+      if (auto row = read_letter_row(s, error)) rows.push_back(std::move(*row));
+    }
+    out = std::move(rows);
+  });
+  return out;
+}
+
+std::int64_t count_dead(sqlite_store& store) {
+  std::int64_t n = 0;
+  store.read([&](sqlite3* db) {
+    sqlite_statement s(db, "SELECT COUNT(*) FROM school_letters WHERE status = 'dead'");
+    if (s.valid() && s.step() == SQLITE_ROW) n = s.column_int(0);
+  });
+  return n;
 }
 
 letter_read next_due(sqlite_store& store, std::int64_t now_ms, std::int64_t& next_due_ms) {

@@ -1,7 +1,12 @@
-// letter_table: school letters (school_letters, migration 5 in store/sqlite_store.cpp) behind a domain
+// letter_table: school letters (school_letters, migrations 5 and 13 in store/schema.cpp) behind a domain
 // interface.
 //   school_letters(id, child_id, school_id, kind, request, status, reason, consent_id, attempts,
-//                  next_attempt_ms, document, response, created_at, updated_at, sent_at)
+//                  next_attempt_ms, document, response, created_at, updated_at, sent_at, channel,
+//                  approved_by, approved_at, approved_request, pdf_base64, html, reminded)
+//     channel     email | fhir | hand_carry (config schools[].channels)
+//     approved_*  the medical_home client of the signing clinician, when, and the request as approved
+//                 (its free text as the clinician edited it); empty while a draft
+//     pdf_base64, html  the rendered letter: the draft (watermarked) until approval, then the signed one
 //     status      store/letter_status (its one text mapping); a row whose status text is unknown is
 //                 reported as an error, never read as some status
 //     consent_id  the authorization the letter relies on (consent_table)
@@ -36,6 +41,13 @@ struct letter_row {
   std::string created_at;
   std::string updated_at;
   std::string sent_at;
+  std::string channel = "fhir";
+  std::string approved_by;
+  std::string approved_at;
+  std::string approved_request;
+  std::string pdf_base64;
+  std::string html;
+  bool reminded = false;
 };
 
 // A read of one letter: nullopt when there is none; the error names a row that cannot be read (its status
@@ -59,12 +71,23 @@ void update(write_tx& tx, std::int64_t id, letter_status status, const std::stri
             const std::string* document = nullptr, const std::string* response = nullptr);
 // The authorization the letter relies on (the one the gate permitted it under when it was claimed).
 void set_consent(write_tx& tx, std::int64_t id, std::int64_t consent_id);
+// The rendered letter (the draft's, or the signed one's).
+void set_rendering(write_tx& tx, std::int64_t id, const std::string& pdf_base64, const std::string& html);
+// Approval: who and when, the request as approved; the status becomes queued, due at `due_ms`.
+void approve(write_tx& tx, std::int64_t id, const std::string& approved_by, const std::string& approved_at,
+             const std::string& approved_request, std::int64_t due_ms);
+void set_reminded(write_tx& tx, std::int64_t id);
 
 // ---- read side ----
 // The letter to send next: due (queued or retrying past its time), or left `sending` by a stop. With
 // none due, `next_due_ms` is when the next pending letter is due (INT64_MAX: none).
 [[nodiscard]] letter_read next_due(sqlite_store& store, std::int64_t now_ms, std::int64_t& next_due_ms);
 [[nodiscard]] letter_read read(sqlite_store& store, std::int64_t id);
+// Drafts created before `created_before` (FHIR instant, compared as text) whose signer was not reminded.
+[[nodiscard]] letters_read drafts_to_remind(sqlite_store& store, const std::string& created_before,
+                                            int limit);
+// Letters given up on (dead), for the operator's status page.
+[[nodiscard]] std::int64_t count_dead(sqlite_store& store);
 // The letters about the children routed to `medical_home` (children.medical_home) whose status is one of
 // `statuses`, newest first, at most `limit` (the care coordinator's letters in flight).
 [[nodiscard]] letters_read of_medical_home(sqlite_store& store, const std::string& medical_home,

@@ -306,6 +306,20 @@ CREATE TABLE delivery_versions(
   PRIMARY KEY(destination, resource_type, business_key)) WITHOUT ROWID;
 CREATE INDEX delivery_versions_child ON delivery_versions(child_id, destination);
 )sql",
+    // 16: a school letter's life with a clinician in it (issue 12): drafts wait for the signer's approval,
+    // the channel it goes by (email | fhir | hand_carry), who approved it and when, the request as
+    // approved (free text edited), the rendered letter (PDF as base64, HTML), and whether the signer was
+    // reminded of a draft waiting too long. Drafts are found by school_letters_drafts.
+    R"sql(
+ALTER TABLE school_letters ADD COLUMN channel TEXT NOT NULL DEFAULT 'fhir';
+ALTER TABLE school_letters ADD COLUMN approved_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE school_letters ADD COLUMN approved_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE school_letters ADD COLUMN approved_request TEXT NOT NULL DEFAULT '';
+ALTER TABLE school_letters ADD COLUMN pdf_base64 TEXT NOT NULL DEFAULT '';
+ALTER TABLE school_letters ADD COLUMN html TEXT NOT NULL DEFAULT '';
+ALTER TABLE school_letters ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX school_letters_drafts ON school_letters(id) WHERE status = 'draft';
+)sql",
 };
 constexpr int latest_version = sizeof(migrations) / sizeof(migrations[0]);
 

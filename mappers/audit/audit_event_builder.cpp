@@ -59,6 +59,8 @@ std::string_view kind_text(audit_kind k) {
       return "Consent revoked";
     case audit_kind::admin_action:
       return "Admin action";
+    case audit_kind::letter_step:
+      return "School letter";
     case audit_kind::security_alert:
       return "Refused";
     case audit_kind::refusal_summary:
@@ -89,6 +91,9 @@ audit_codes codes_of(const audit_record& r) {
     case audit_kind::admin_action:
       return {dicom_system, "110110", admin_action_system, r.action_name,
               r.action_name == "match" || r.action_name == "transfer" ? "U" : "E"};
+    case audit_kind::letter_step:
+      return {dicom_system, "110110", letter_step_system, r.action_name,
+              r.action_name == "requested" ? "C" : "U"};
     case audit_kind::security_alert:
     case audit_kind::refusal_summary:
       return {dicom_system, "110113", r.action_name.empty() ? std::string_view{} : refusal_reason_system,
@@ -228,7 +233,9 @@ std::string build_audit_event(const audit_record& r, std::string_view id) {
     agents.PushBack(source, a);
     Value recipient(rapidjson::kObjectType);
     recipient.AddMember("type", concept_(coding(dicom_system, "110152", "Destination Role ID")), a);
-    recipient.AddMember("who", party_ref(r.recipient, "Organization"), a);
+    // A letter the family carries is disclosed to the parent (a RelatedPerson); others to an organisation.
+    recipient.AddMember(
+        "who", party_ref(r.recipient, r.recipient.kind == "parent" ? "RelatedPerson" : "Organization"), a);
     recipient.AddMember("requestor", false, a);
     if (!r.recipient.address.empty()) recipient.AddMember("network", network(r.recipient.address, true), a);
     agents.PushBack(recipient, a);

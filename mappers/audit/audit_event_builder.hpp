@@ -48,6 +48,8 @@ enum class audit_kind {
   consent_revoked,
   patient_update,   // a medical home updated a coordination Task through the API (issue 11)
   admin_action,     // retry, match, replay, transfer (a child changed medical home)
+  letter_step,      // a school letter's step (action_name: requested, drafted, approved, queued, cancelled,
+                    // reminded), by the client that took it (or the gateway)
   security_alert,   // a refused authentication or authorization
   refusal_summary,  // the refusals of one (address, reason) beyond the per-minute allowance, counted
 };
@@ -111,6 +113,8 @@ inline constexpr std::string_view lifecycle_system =
     "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle";
 inline constexpr std::string_view admin_action_system =
     "http://homebase.example.org/fhir/CodeSystem/admin-action";
+inline constexpr std::string_view letter_step_system =
+    "http://homebase.example.org/fhir/CodeSystem/school-letter-step";
 inline constexpr std::string_view refusal_reason_system =
     "http://homebase.example.org/fhir/CodeSystem/refusal-reason";
 inline constexpr std::string_view gateway_id_system = "http://homebase.example.org/fhir/sid/gateway";

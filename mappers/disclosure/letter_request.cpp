@@ -79,6 +79,10 @@ letter_request_result letter_request_from_parameters(const rapidjson::Value& par
       req.emergency_plan = text;
     } else if (name == "immunizations" && !text.empty()) {
       req.immunizations = text;
+    } else if (name == "channel" && !code.empty()) {
+      if (code != "email" && code != "fhir" && code != "hand_carry")
+        return fail("channel '" + code + "' is not one of email, fhir, hand_carry", path);
+      req.channel = code;
     } else if (name == "school-hours-medication" && coding != nullptr) {
       req.school_hours_medications.push_back(
           {rd::string(*coding, "system"), rd::string(*coding, "code"), rd::string(*coding, "display")});

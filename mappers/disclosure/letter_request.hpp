@@ -14,6 +14,8 @@
 //                            valueString      the text of that section, required when requested
 //   school-hours-medication  valueCoding      a medication of the record given during school hours
 //                                             (required, 1..*, when school_hours_medications is requested)
+//   channel                  valueCode        email | fhir | hand_carry: one of the school's channels   0..1
+//                                             (default: the school's first, config schools[].channels)
 #pragma once
 
 #include <rapidjson/document.h>
@@ -44,6 +46,7 @@ struct letter_request {
   std::string emergency_plan;
   std::string immunizations;
   std::vector<model::coding> school_hours_medications;
+  std::string channel;  // empty: the school's first channel
 };
 
 struct letter_request_result {

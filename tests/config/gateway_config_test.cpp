@@ -499,3 +499,62 @@ TEST(gateway_config, console_errors_name_the_key) {
 }
 
 }  // namespace homebase::config
+
+namespace homebase::config {
+namespace {
+
+const std::string school_yaml =
+    "schools:\n  - id: lincoln\n    name: Lincoln\n    organization_identifiers:\n"
+    "      - {system: http://x, value: lincoln}\n";
+
+TEST(gateway_config, school_channels_mail_and_clinicians) {
+  setenv("HOMEBASE_TEST_SMTP_PASSWORD", "s3cret", 1);
+  auto cfg = load_text(school_yaml +
+                           "    channels:\n      - kind: email\n        to: [nurse@lincoln.example.org]\n"
+                           "      - kind: hand_carry\n"
+                           "mail:\n  smtp_url: smtp://127.0.0.1:2525\n  username: u\n"
+                           "  password_env: HOMEBASE_TEST_SMTP_PASSWORD\n  from: Letters <l@x.example.org>\n"
+                           "letters:\n  approval_reminder_after: 3d\n",
+                       "test.yaml", ".");
+  ASSERT_EQ(cfg->schools[0].channels.size(), 2U);
+  EXPECT_EQ(cfg->schools[0].channels[0].kind, letter_channel_kind::email);
+  EXPECT_EQ(cfg->schools[0].channels[0].to[0], "nurse@lincoln.example.org");
+  EXPECT_TRUE(cfg->schools[0].fhir_base_url.empty());  // no fhir channel: not needed
+  EXPECT_EQ(cfg->mail.password, "s3cret");
+  EXPECT_EQ(cfg->letters.approval_reminder_after, std::chrono::hours(72));
+  // Without channels, a school has its FHIR server.
+  auto old =
+      load_text(school_yaml + "    fhir_base_url: https://fhir.lincoln.example.org/fhir\n", "test.yaml", ".");
+  ASSERT_EQ(old->schools[0].channels.size(), 1U);
+  EXPECT_EQ(old->schools[0].channels[0].kind, letter_channel_kind::fhir);
+  EXPECT_EQ(old->letters.approval_reminder_after, std::chrono::hours(48));
+}
+
+TEST(gateway_config, bad_letter_settings_name_their_key) {
+  expect_error(school_yaml + "    channels:\n      - kind: fax\n",
+               "schools[0].channels[0].kind: must be email, fhir or hand_carry");
+  expect_error(school_yaml + "    channels:\n      - kind: fhir\n",
+               "schools[0].fhir_base_url: must be an http(s) URL");
+  expect_error(school_yaml + "    channels:\n      - kind: email\n",
+               "schools[0].channels[0].to: needs at least one");
+  expect_error(school_yaml + "    channels:\n      - kind: email\n        to: [nurse@x.org]\n",
+               "schools[0].channels: an email channel needs the mail: block");
+  expect_error("mail:\n  smtp_url: http://x\n  from: a@b\n", "test.yaml:2: mail.smtp_url: must be smtp://");
+  expect_error("mail:\n  smtp_url: smtp://x\n  from: a@b\n  password: inline\n",
+               "mail.password: unknown key");
+  expect_error("mail:\n  smtp_url: smtp://x\n  from: a@b\n  username: u\n",
+               "mail: username needs password_file");
+  expect_error("letters:\n  approval_reminder_after: 2\n",
+               "letters.approval_reminder_after: must be a positive");
+  expect_error(
+      "medical_homes:\n  - id: h\n    fhir_base_url: http://x\nclients:\n  - id: c\n    kind: operator\n"
+      "    certificates: [{san: x}]\n    clinician: {name: N, npi: \"1234567893\"}\n",
+      "clients[0].clinician: only for kind medical_home");
+  expect_error(
+      "medical_homes:\n  - id: h\n    fhir_base_url: http://x\nclients:\n  - id: c\n    kind: medical_home\n"
+      "    medical_home: h\n    certificates: [{san: x}]\n    clinician: {name: N, npi: 123}\n",
+      "clients[0].clinician.npi: must be a 10-digit NPI");
+}
+
+}  // namespace
+}  // namespace homebase::config

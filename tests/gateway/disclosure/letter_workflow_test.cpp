@@ -90,7 +90,7 @@ class letter_workflow : public ::testing::Test {
     run([&](store::write_tx& tx) {
       auto child = load_child(tx, req.patient);
       EXPECT_TRUE(child);
-      out = request_letter(tx, *child, *config_, config_->schools[0], req, "{}", now);
+      out = request_letter(tx, *child, *config_, config_->schools[0], req, "{}", now, {});
       return tx.ok();
     });
     // The stored request must be the real one: the claim reads it back.
@@ -107,6 +107,23 @@ class letter_workflow : public ::testing::Test {
     auto read = store::letter_table::read(*store_, id);
     EXPECT_TRUE(read.has_value()) << (read ? std::string() : read.error());
     return read ? *read : std::nullopt;
+  }
+
+  // Dr. Nair (the fixtures' signer) approves, as her medical_home client would.
+  approve_outcome approve(std::int64_t letter, const char* fixture, const std::string& now) {
+    config::client nair;
+    nair.id = "meadowbrook-dr-nair";
+    nair.kind = config::client_kind::medical_home;
+    nair.medical_home_id = "meadowbrook";
+    nair.clinician = config::clinician_identity{"Priya Nair", "MD", "1467583920", "", ""};
+    approve_outcome out;
+    run([&](store::write_tx& tx) {
+      out = approve_letter(tx, *config_, letter, nair,
+                           mappers::testing::read_text(mappers::testing::data_path(fixture)),
+                           "%PDF-1.7 signed", "<html></html>", now, {});
+      return tx.ok();
+    });
+    return out;
   }
 
   claim_outcome claim(std::int64_t letter, const std::string& now) {
@@ -132,17 +149,27 @@ class letter_workflow : public ::testing::Test {
   config::config_ptr config_;
 };
 
-TEST_F(letter_workflow, an_allowed_letter_is_queued_then_claimed_with_its_document) {
+TEST_F(letter_workflow, an_allowed_letter_is_drafted_approved_then_claimed_with_its_document) {
   add_consent(md::testing::consent_504);
   auto out = request(md::testing::request_504);
   ASSERT_TRUE(out.decision.allowed) << out.decision.detail;
-  EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::queued);
+  EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::draft);
+  EXPECT_EQ(read_letter(out.letter_id)->channel, "fhir");                 // the school's only channel
+  EXPECT_FALSE(claim(out.letter_id, "2026-11-23T17:00:30Z").send);        // a draft is never sent
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 2U);  // requested, drafted
+  auto approved = approve(out.letter_id, md::testing::request_504, "2026-11-23T17:01:00Z");
+  ASSERT_EQ(approved.status, 200) << approved.problem;
+  auto queued = read_letter(out.letter_id);
+  EXPECT_EQ(queued->status, letter_status::queued);
+  EXPECT_EQ(queued->approved_by, "meadowbrook-dr-nair");
+  EXPECT_FALSE(queued->pdf_base64.empty());
+  EXPECT_EQ(approve(out.letter_id, md::testing::request_504, "2026-11-23T17:01:01Z").status, 409);
   auto c = claim(out.letter_id, "2026-11-24T08:00:00Z");
   ASSERT_TRUE(c.send) << c.reason;
   EXPECT_EQ(c.school_url, "http://127.0.0.1:8091/fhir/Bundle");
   EXPECT_NE(c.document.find("\"type\":\"document\""), std::string::npos);
   EXPECT_EQ(read_letter(out.letter_id)->status, letter_status::sending);
-  EXPECT_TRUE(store::audit_table::events_of_child(*store_, 1).empty());  // nothing audited until it is sent
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 4U);  // + approved, queued
 
   run([&](store::write_tx& tx) {
     finish_letter(tx, *config_, out.letter_id, letter_status::sent, "HTTP 201", "{}", 0,
@@ -153,8 +180,8 @@ TEST_F(letter_workflow, an_allowed_letter_is_queued_then_claimed_with_its_docume
   EXPECT_EQ(letter->status, letter_status::sent);
   EXPECT_EQ(letter->sent_at, "2026-11-24T08:00:01Z");
   auto events = store::audit_table::events_of_child(*store_, 1);
-  ASSERT_EQ(events.size(), 1U);
-  EXPECT_NE(events[0].find("\"code\":\"110106\""), std::string::npos);
+  ASSERT_EQ(events.size(), 5U);
+  EXPECT_NE(events.back().find("\"code\":\"110106\""), std::string::npos);
 }
 
 TEST_F(letter_workflow, a_blocked_letter_is_recorded_and_audited) {
@@ -172,6 +199,7 @@ TEST_F(letter_workflow, the_claim_judges_again_and_cancels_what_no_longer_holds)
   add_consent(md::testing::consent_504);
   auto out = request(md::testing::request_504);
   ASSERT_TRUE(out.decision.allowed);
+  ASSERT_EQ(approve(out.letter_id, md::testing::request_504, "2026-11-23T17:01:00Z").status, 200);
   // By the time the sender gets to it, the authorization has expired.
   auto c = claim(out.letter_id, "2027-09-01T08:00:00Z");
   EXPECT_FALSE(c.send);
@@ -181,21 +209,22 @@ TEST_F(letter_workflow, the_claim_judges_again_and_cancels_what_no_longer_holds)
   ASSERT_FALSE(r.actions.empty());
   EXPECT_EQ(r.actions.back().type, "review_school_letter");
   EXPECT_EQ(r.actions.back().owner_role, "care_coordinator");
-  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 1U);
+  EXPECT_EQ(store::audit_table::events_of_child(*store_, 1).size(), 5U);  // 4 steps, the cancellation
   // The coordinator's Task is in the read API's index and on its way to the medical home.
   auto snap = child::testing::snapshot(*store_, 1);
   EXPECT_EQ(snap.index_problem, "");
   EXPECT_GT(snap.resources, 0);
-  // The message's delivery, the request's (its event is a Provenance the home gets), the Task's.
-  EXPECT_EQ(snap.outbox_rows, 3);
+  // Deliveries: the message's, and one per change the home gets (the letter's events are Provenances).
+  EXPECT_GE(snap.outbox_rows, 3);
+  auto rows = snap.outbox_rows;
   EXPECT_EQ(snap.medical_home, "meadowbrook");
   // A second claim of a cancelled letter sends nothing and adds nothing.
   EXPECT_FALSE(claim(out.letter_id, "2027-09-01T08:00:01Z").send);
   EXPECT_EQ(record().actions.size(), r.actions.size());
-  EXPECT_EQ(child::testing::snapshot(*store_, 1).outbox_rows, 3);
+  EXPECT_EQ(child::testing::snapshot(*store_, 1).outbox_rows, rows);
 }
 
-TEST_F(letter_workflow, revocation_cancels_queued_letters_and_notes_sent_ones) {
+TEST_F(letter_workflow, revocation_cancels_drafts_and_queued_letters_and_notes_sent_ones) {
   auto consent = add_consent(md::testing::consent_504);
   auto sent = request(md::testing::request_504);
   auto queued = request(md::testing::request_504);

@@ -9,10 +9,19 @@
 
 namespace homebase::gateway::store::testing {
 
-// Undoes migrations 15 (delivery_versions), 14 (read_back_marks), 13 (children.home_override, outbox.kind
-// and outbox.farewell), 12 (messages.request_id) and 11 (message_bodies). The caller then undoes what older migrations it tests did, and deletes their
-// schema_version rows (11 and up included).
+// Undoes migrations 16 (the school letters' approval, channel and rendering columns), 15
+// (delivery_versions), 14 (read_back_marks), 13 (children.home_override, outbox.kind and outbox.farewell),
+// 12 (messages.request_id) and 11 (message_bodies). The caller then undoes what older migrations it tests
+// did, and deletes their schema_version rows (11 and up included).
 inline constexpr const char* undo_since_migration_11 = R"sql(
+DROP INDEX school_letters_drafts;
+ALTER TABLE school_letters DROP COLUMN channel;
+ALTER TABLE school_letters DROP COLUMN approved_by;
+ALTER TABLE school_letters DROP COLUMN approved_at;
+ALTER TABLE school_letters DROP COLUMN approved_request;
+ALTER TABLE school_letters DROP COLUMN pdf_base64;
+ALTER TABLE school_letters DROP COLUMN html;
+ALTER TABLE school_letters DROP COLUMN reminded;
 DROP TABLE delivery_versions;
 DROP TABLE read_back_marks;
 ALTER TABLE children DROP COLUMN home_override;
