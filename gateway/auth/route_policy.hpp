@@ -7,7 +7,7 @@
 //   fhir            the FHIR API on data: a SMART scope for (type, interaction), held by an operator or a
 //                   medical_home client (which then sees only its own children); partners and schools read
 //                   nothing. Consent: c (POST), u (PUT), r (GET); $school-letter: DocumentReference c;
-//                   $medical-home-checklist: Patient r; AuditEvent: s.
+//                   $medical-home-checklist: Patient r; AuditEvent and Patient/{id}/$disclosures: s.
 //   any client      everything else ($validate, unknown paths, wrong methods): authenticated, then the
 //                   route answers (404, 405, ...)
 // Pure functions.
