@@ -125,6 +125,7 @@ routes::routes(config::config_ptr config, store::sqlite_store& store, pipeline::
       task_update_(config, store, std::move(delivery_notify)),
       checklist_(store),
       audit_search_(config, store),
+      disclosures_(config, store),
       metrics_(config, store),
       console_(config, store, intake, admin_, audit, previous ? &previous->console_ : nullptr) {
   metadata_ = api::capability_statement(*config_, fhir::format_instant(store::now_ms()));
@@ -354,6 +355,8 @@ asio::awaitable<http::response> routes::dispatch(http::request& req, const http:
       co_return admin_.show(id);
     }
   }
+  if (auto patient = audit::disclosures_operation::patient_of(path); !patient.empty())
+    co_return disclosures_.handle(req, patient, scope);  // an operator: any child; a home: its own
   if (auto patient = api::medical_home_checklist_operation::patient_of(path); !patient.empty()) {
     if (method != bhttp::verb::get) co_return method_not_allowed("GET", method_text, path);
     co_return checklist_.handle(patient, scope);

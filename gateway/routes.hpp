@@ -27,6 +27,7 @@
 //   GET  /fhir/{type}?...              api::fhir_rest_api::search
 //   POST /fhir/{type}/_search          api::fhir_rest_api::search (form body)
 //   GET  /fhir/AuditEvent?...          audit::audit_api (the audit trail)
+//   GET  /fhir/Patient/{id}/$disclosures   audit::disclosures_operation (accounting of disclosures)
 //   /fhir/Consent, /fhir/$school-letter, /admin/school-letters/{id}: disclosure_api
 //   /console, /console/...             console::console_routes, the web console: served before the API's
 //                                      authentication (its credential is the session cookie); it turns the
@@ -49,6 +50,7 @@
 #include "gateway/api/task_update_api.hpp"
 #include "gateway/api/validate_operation.hpp"
 #include "gateway/audit/audit_api.hpp"
+#include "gateway/audit/disclosures_operation.hpp"
 #include "gateway/audit/request_audit.hpp"
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/rate_limiter.hpp"
@@ -107,9 +109,10 @@ class routes final : public http::request_handler {
   api::fhir_rest_api rest_;
   api::task_update_api task_update_;  // PUT/PATCH /fhir/Task/{id}: the medical home's push
   api::medical_home_checklist_operation checklist_;
-  audit::audit_api audit_search_;      // GET /fhir/AuditEvent
-  metrics::metrics_endpoint metrics_;  // GET /metrics
-  console::console_routes console_;    // /console (after admin_: it uses it)
+  audit::audit_api audit_search_;             // GET /fhir/AuditEvent
+  audit::disclosures_operation disclosures_;  // GET /fhir/Patient/{id}/$disclosures
+  metrics::metrics_endpoint metrics_;         // GET /metrics
+  console::console_routes console_;           // /console (after admin_: it uses it)
   std::string metadata_;
 
  public:

@@ -286,6 +286,19 @@ std::string capability_statement(const config::gateway_config& config, const std
   w.EndObject();
   w.StartObject();
   w.Key("name");
+  w.String("disclosures");
+  w.Key("definition");
+  w.String("http://homebase.example.org/fhir/OperationDefinition/Patient-disclosures");
+  w.Key("documentation");
+  w.String(
+      "GET [base]/Patient/{id}/$disclosures[?date=&_count=]: the accounting of disclosures (45 CFR 164.528) "
+      "from the audit trail: every successful disclosure of the child's data outside the care team (school "
+      "letters sent, letters handed to a parent; not deliveries to a medical home), as a searchset Bundle "
+      "of the AuditEvents, newest first. Needs AuditEvent search; a medical home sees only its own "
+      "children.");
+  w.EndObject();
+  w.StartObject();
+  w.Key("name");
   w.String("school-letter");
   w.Key("definition");
   w.String("http://homebase.example.org/fhir/OperationDefinition/school-letter");

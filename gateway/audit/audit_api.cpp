@@ -194,6 +194,14 @@ http::response audit_api::search(std::string_view query_text, bool strict,
     return http::make_error(bhttp::status::service_unavailable, "transient", "the store could not be read",
                             {}, version);
   const std::string& base = config_->server.public_base_url;
+  std::string next;
+  if (page->more && !page->rows.empty()) next = search_url(base, echoed, q.count, page->rows.back().id);
+  return searchset(*page, base, search_url(base, echoed, q.count, q.after_id), next, version);
+}
+
+http::response audit_api::searchset(const store::audit_page& page, const std::string& base,
+                                    const std::string& self_url, const std::string& next_url,
+                                    unsigned version) {
   rapidjson::StringBuffer buffer;
   writer w(buffer);
   w.StartObject();
@@ -202,17 +210,16 @@ http::response audit_api::search(std::string_view query_text, bool strict,
   w.Key("type");
   w.String("searchset");
   w.Key("total");
-  w.Int64(page->total);
+  w.Int64(page.total);
   w.Key("link");
   w.StartArray();
-  write_link(w, "self", search_url(base, echoed, q.count, q.after_id));
-  if (page->more && !page->rows.empty())
-    write_link(w, "next", search_url(base, echoed, q.count, page->rows.back().id));
+  write_link(w, "self", self_url);
+  if (!next_url.empty()) write_link(w, "next", next_url);
   w.EndArray();
-  if (!page->rows.empty()) {
+  if (!page.rows.empty()) {
     w.Key("entry");
     w.StartArray();
-    for (const auto& r : page->rows) {
+    for (const auto& r : page.rows) {
       w.StartObject();
       w.Key("fullUrl");
       auto url = base + "/AuditEvent/" + std::to_string(r.id);

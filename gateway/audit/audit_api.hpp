@@ -19,6 +19,7 @@
 
 #include "config/gateway_config.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/store/audit_table.hpp"
 #include "gateway/store/sqlite_store.hpp"
 
 namespace homebase::gateway::audit {
@@ -38,6 +39,12 @@ class audit_api {
   [[nodiscard]] http::response search(std::string_view query, bool strict,
                                       const std::optional<std::string>& medical_home,
                                       unsigned version = 11) const;
+
+  // A page of the trail as a searchset Bundle (200): entries AuditEvent/{id} under `base`, the `self`
+  // link, and `next` when not empty. Shared with audit/disclosures_operation.
+  [[nodiscard]] static http::response searchset(const store::audit_page& page, const std::string& base,
+                                                const std::string& self_url, const std::string& next_url,
+                                                unsigned version);
 
  private:
   config::config_ptr config_;

@@ -105,6 +105,9 @@ route_need need_of(std::string_view method, std::string_view path) {
   }
   if (type == "Patient" && is_operation(tail.substr(next + 1), "medical-home-checklist"))
     return fhir_need("Patient", interaction::read);
+  // The accounting of disclosures is a search of the audit trail.
+  if (type == "Patient" && is_operation(tail.substr(next + 1), "disclosures"))
+    return fhir_need("AuditEvent", interaction::search);
   return any;
 }
 

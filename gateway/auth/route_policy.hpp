@@ -8,7 +8,7 @@
 //                   medical_home client (which then sees only its own children); partners and schools read
 //                   nothing. Consent: c (POST), u (PUT), r (GET); Task: u (PUT, PATCH: the
 //                   medical home's push, api/task_update_api); $school-letter: DocumentReference c;
-//                   $medical-home-checklist: Patient r; AuditEvent: s.
+//                   $medical-home-checklist: Patient r; AuditEvent and Patient/{id}/$disclosures: s.
 //   any client      everything else ($validate, unknown paths, wrong methods): authenticated, then the
 //                   route answers (404, 405, ...)
 // Pure functions.

@@ -62,6 +62,8 @@ std::string_view route_label(std::string_view path) {
   if (next == std::string_view::npos) return tail.empty() ? "other" : "/fhir/{type}/{id}";
   if (type == "Patient" && is_operation(tail.substr(next + 1), "medical-home-checklist"))
     return "/fhir/Patient/{id}/$medical-home-checklist";
+  if (type == "Patient" && is_operation(tail.substr(next + 1), "disclosures"))
+    return "/fhir/Patient/{id}/$disclosures";
   return "other";
 }
 

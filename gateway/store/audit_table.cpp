@@ -61,6 +61,14 @@ std::string where_of(const audit_query& q, std::vector<sql_arg>& args) {
     a.emplace_back(id);
     return std::string("e.agent = ?");
   });
+  if (!q.excluded_agents.empty()) {
+    where += " AND e.agent NOT IN (";
+    for (std::size_t i = 0; i < q.excluded_agents.size(); ++i) {
+      where += i == 0 ? "?" : ", ?";
+      args.emplace_back(q.excluded_agents[i]);
+    }
+    where += ")";
+  }
   if (q.medical_home) {
     where += " AND e.child_id IN (SELECT c.id FROM children c WHERE c.medical_home = ?)";
     args.emplace_back(*q.medical_home);
@@ -156,10 +164,14 @@ std::optional<audit_page> search(sqlite_store& store, const audit_query& q) {
         ok = false;
     }
     if (ok && count > 0) {
-      sqlite_statement rows(db, "SELECT e.id, e.body FROM audit_events e WHERE " + where +
-                                    " AND e.id > ? ORDER BY e.id LIMIT ?");
+      std::string bounds = " AND e.id > ?";
+      if (q.newest_first && q.before_id > 0) bounds += " AND e.id < ?";
+      sqlite_statement rows(db,
+                            "SELECT e.id, e.body FROM audit_events e WHERE " + where + bounds +
+                                (q.newest_first ? " ORDER BY e.id DESC LIMIT ?" : " ORDER BY e.id LIMIT ?"));
       auto paged = args;
       paged.emplace_back(q.after_id);
+      if (q.newest_first && q.before_id > 0) paged.emplace_back(q.before_id);
       paged.emplace_back(static_cast<std::int64_t>(count) + 1);
       bind_all(rows, paged);
       if (!rows.valid()) ok = false;

@@ -58,10 +58,15 @@ struct audit_query {
   all_of<token> types;
   all_of<token> subtypes;
   all_of<int> outcomes;
-  all_of<std::string> agents;               // client ids
-  std::optional<std::string> medical_home;  // only events about children of this medical home
+  all_of<std::string> agents;                // client ids
+  std::optional<std::string> medical_home;   // only events about children of this medical home
+  std::vector<std::string> excluded_agents;  // none of these agents (e.g. the medical homes: care team)
   int count = 20;
   std::int64_t after_id = 0;  // keyset paging: only rows with a higher id
+  // Newest first (descending id); keyset paging then goes down: only rows with a lower id than
+  // `before_id` (0: from the newest). after_id still bounds from below.
+  bool newest_first = false;
+  std::int64_t before_id = 0;
 };
 
 struct audit_row {
@@ -91,7 +96,8 @@ std::int64_t insert(write_tx& tx, const audit_entry& entry);
 bool set_body(write_tx& tx, std::int64_t id, const std::string& body);
 
 // ---- read side ----
-// One page (ascending id) and the total, from one snapshot; nullopt when the store failed.
+// One page (ascending id, or descending with newest_first) and the total, from one snapshot; nullopt when
+// the store failed. The total counts every match, whatever the page bounds.
 [[nodiscard]] std::optional<audit_page> search(sqlite_store& store, const audit_query& query);
 // Every AuditEvent JSON about the child, oldest first.
 [[nodiscard]] std::vector<std::string> events_of_child(sqlite_store& store, std::int64_t child_id);

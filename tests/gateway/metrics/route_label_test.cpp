@@ -17,6 +17,8 @@ TEST(route_label, names_each_route_without_ids_or_types) {
   EXPECT_EQ(route_label("/fhir/Patient/3f2a-anjali"), "/fhir/{type}/{id}");
   EXPECT_EQ(route_label("/fhir/Patient/abc/$medical-home-checklist"),
             "/fhir/Patient/{id}/$medical-home-checklist");
+  EXPECT_EQ(route_label("/fhir/Patient/abc/$disclosures"), "/fhir/Patient/{id}/$disclosures");
+  EXPECT_EQ(route_label("/fhir/Patient/abc/%24disclosures"), "/fhir/Patient/{id}/$disclosures");
   EXPECT_EQ(route_label("/admin/messages/17"), "/admin/messages/{id}");
   EXPECT_EQ(route_label("/admin/messages/17/retry"), "/admin/messages/{id}/retry");
   EXPECT_EQ(route_label("/admin/messages/17/match"), "/admin/messages/{id}/match");

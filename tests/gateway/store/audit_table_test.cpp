@@ -91,6 +91,33 @@ TEST_F(audit_table_test, keyset_paging_walks_every_row_once) {
   EXPECT_EQ(walked, ids_);
 }
 
+TEST_F(audit_table_test, leaves_out_excluded_agents) {
+  seed();
+  store::audit_query q;
+  q.excluded_agents = {"home-a"};  // the medical home a delivery went to
+  EXPECT_EQ(found(q), (list{1, 2, 3}));
+  q.excluded_agents = {"home-a", "nicu-gw", "nobody"};
+  EXPECT_EQ(found(q), (list{2, 3}));
+}
+
+TEST_F(audit_table_test, pages_newest_first) {
+  seed();
+  store::audit_query q;
+  q.newest_first = true;
+  EXPECT_EQ(found(q), (list{4, 3, 2, 1}));
+  q.count = 1;
+  std::vector<std::int64_t> walked;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = store::audit_table::search(*store_, q);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total, 4);
+    for (const auto& r : page->rows) walked.push_back(r.id);
+    if (!page->more) break;
+    q.before_id = page->rows.back().id;
+  }
+  EXPECT_EQ(walked, std::vector<std::int64_t>(ids_.rbegin(), ids_.rend()));
+}
+
 TEST_F(audit_table_test, migration_keeps_older_letter_events_searchable) {
   // A store as the letters left it before migration 9: the old table, one row, schema version 8 (and
   // migration 10's outbox changes undone, since it runs again too).
