@@ -81,9 +81,9 @@ class letter_sender {
   bool started_ = false;  // on strand_
   bool running_ = false;  // on strand_: run() was spawned
   delivery::retry_policy policy_;
-  mail_settings mail_;                     // on strand_
-  boost::asio::thread_pool mail_pool_{1};  // send_mail blocks: it runs here
-  std::int64_t next_reminder_check_ms_ = 0;                 // on strand
+  mail_settings mail_;                       // on strand_
+  boost::asio::thread_pool mail_pool_{1};    // send_mail blocks: it runs here
+  std::int64_t next_reminder_check_ms_ = 0;  // on strand
   std::mt19937_64 rng_;
   bool woken_ = false;  // on strand
   std::atomic<bool> stopping_{false};

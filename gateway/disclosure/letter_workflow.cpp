@@ -285,22 +285,31 @@ std::optional<std::int64_t> letter_child(store::write_tx& tx, std::int64_t lette
   return letter->child_id;
 }
 
+namespace {
+// The draft `letter_id`, waiting for its signer's approval; otherwise nullopt with the answer's status
+// (404 no such letter, 409 not a draft) and why.
+std::optional<store::letter_row> find_draft(store::write_tx& tx, std::int64_t letter_id, int& status,
+                                            std::string& problem) {
+  auto letter = letter_table::find(tx, letter_id);
+  if (!letter) {
+    status = 404;
+    problem = "no school letter " + std::to_string(letter_id);
+  } else if (letter->status != letter_status::draft) {
+    status = 409;
+    problem = "school letter " + std::to_string(letter_id) + " is " +
+              std::string(store::to_string(letter->status)) + ", not a draft waiting for approval";
+    letter.reset();
+  }
+  return letter;
+}
+}  // namespace
+
 compose_outcome compose_letter(store::write_tx& tx, const config::gateway_config& config,
                                std::int64_t letter_id, const config::client* approver,
                                const std::string& approved_request, const std::string& now) {
   compose_outcome out;
-  auto letter = letter_table::find(tx, letter_id);
-  if (!letter) {
-    out.status = 404;
-    out.problem = "no school letter " + std::to_string(letter_id);
-    return out;
-  }
-  if (letter->status != letter_status::draft) {
-    out.status = 409;
-    out.problem = "school letter " + std::to_string(letter_id) + " is " +
-                  std::string(store::to_string(letter->status)) + ", not a draft waiting for approval";
-    return out;
-  }
+  auto letter = find_draft(tx, letter_id, out.status, out.problem);
+  if (!letter) return out;
   const auto* school = config.find_school_by_id(letter->school_id);
   auto request = parse_request(approved_request.empty() ? letter->request : approved_request);
   auto child = load_child_by_id(tx, letter->child_id);
@@ -364,18 +373,8 @@ approve_outcome approve_letter(store::write_tx& tx, const config::gateway_config
                                const std::string& approved_request, const std::string& pdf,
                                const std::string& html, const std::string& now, const step_actor& actor) {
   approve_outcome out;
-  auto letter = letter_table::find(tx, letter_id);
-  if (!letter) {
-    out.status = 404;
-    out.problem = "no school letter " + std::to_string(letter_id);
-    return out;
-  }
-  if (letter->status != letter_status::draft) {
-    out.status = 409;
-    out.problem = "school letter " + std::to_string(letter_id) + " is " +
-                  std::string(store::to_string(letter->status)) + ", not a draft waiting for approval";
-    return out;
-  }
+  auto letter = find_draft(tx, letter_id, out.status, out.problem);
+  if (!letter) return out;
   const auto* school = config.find_school_by_id(letter->school_id);
   auto request = parse_request(approved_request);
   auto child = load_child_by_id(tx, letter->child_id);

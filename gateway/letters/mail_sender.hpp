@@ -24,8 +24,8 @@ struct smtp_settings {
 
 struct smime_settings {
   bool enabled = false;
-  std::string signer_certificate_pem;  // the practice's certificate (and chain)
-  std::string signer_key_pem;          // its private key
+  std::string signer_certificate_pem;     // the practice's certificate (and chain)
+  std::string signer_key_pem;             // its private key
   std::string recipient_certificate_pem;  // the school's (Direct address) certificate
 };
 
@@ -46,10 +46,10 @@ struct mail_message {
 };
 
 struct mail_result {
-  bool sent = false;        // the server accepted the message for every recipient (SMTP 250)
-  bool transient = false;   // when not sent: worth retrying (connection, 4xx, timeout) vs. permanent (5xx)
-  long smtp_code = 0;       // the server's last reply code, 0 when none
-  std::string detail;       // the server's reply or the transport error, for the letter's record and log
+  bool sent = false;       // the server accepted the message for every recipient (SMTP 250)
+  bool transient = false;  // when not sent: worth retrying (connection, 4xx, timeout) vs. permanent (5xx)
+  long smtp_code = 0;      // the server's last reply code, 0 when none
+  std::string detail;      // the server's reply or the transport error, for the letter's record and log
 };
 
 // Never throws.

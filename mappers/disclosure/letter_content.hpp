@@ -50,8 +50,8 @@ struct letter_content {
   std::string salutation;        // "Dear Section 504 Coordinator,"
   std::vector<letter_section> sections;  // in order; only permitted ones
   letter_signer signer;
-  std::string redisclosure_notice;  // HIPAA redisclosure statement (domain.md §4.3)
-  std::string revocation_notice;    // the right to revoke, and how
+  std::string redisclosure_notice;   // HIPAA redisclosure statement (domain.md §4.3)
+  std::string revocation_notice;     // the right to revoke, and how
   std::string authorization_footer;  // names the authorization it rests on (Consent id, grantor, dates)
   std::string letter_id;             // the gateway's id of the letter, printed small in the footer
   bool draft = false;                // true: a watermark "DRAFT - not approved", never sent

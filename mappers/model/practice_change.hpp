@@ -16,16 +16,16 @@
 namespace homebase::mappers::model {
 
 struct practice_change {
-  std::string resource_type;  // Task | Appointment | CarePlan
-  identifier key;             // the business identifier Homebase wrote the resource with
-  std::string status;         // the practice's status (FHIR code of the resource type); empty: none
-  std::string business_status;  // Task.businessStatus text, when any
-  std::string status_reason;    // Task.statusReason / Appointment.cancelationReason text
-  std::string owner;            // Task.owner display or reference
+  std::string resource_type;         // Task | Appointment | CarePlan
+  identifier key;                    // the business identifier Homebase wrote the resource with
+  std::string status;                // the practice's status (FHIR code of the resource type); empty: none
+  std::string business_status;       // Task.businessStatus text, when any
+  std::string status_reason;         // Task.statusReason / Appointment.cancelationReason text
+  std::string owner;                 // Task.owner display or reference
   std::vector<std::string> notes;    // Task.note texts
   std::vector<std::string> outputs;  // Task.output value texts
-  std::string changed_at;  // the practice's meta.lastUpdated (FHIR instant), or when we learned it
-  std::string source;      // "medical-home:<id> push" | "medical-home:<id> pull" | "... delivery"
+  std::string changed_at;            // the practice's meta.lastUpdated (FHIR instant), or when we learned it
+  std::string source;                // "medical-home:<id> push" | "medical-home:<id> pull" | "... delivery"
   friend bool operator==(const practice_change&, const practice_change&) = default;
 };
 

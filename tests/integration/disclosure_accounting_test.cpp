@@ -104,8 +104,9 @@ class disclosure_accounting : public ::testing::Test {
     options.second_home_base = "http://127.0.0.1:9/fhir";   // Riverside: another practice, with its client
     options.second_home_npi = "1999999992";
     // The signing clinician's app: a letter goes out only once the signer approved it (issue 12).
-    options.extra_clients = std::string("  - id: meadowbrook-clinician\n    kind: medical_home\n"
-                                        "    medical_home: meadowbrook\n    jwks_file: ") +
+    options.extra_clients = std::string(
+                                "  - id: meadowbrook-clinician\n    kind: medical_home\n"
+                                "    medical_home: meadowbrook\n    jwks_file: ") +
                             auth_fixture("meadowbrook-clinician.jwks.json").string() +
                             "\n    scopes: [system/*.rs, system/Consent.cru, system/DocumentReference.c]\n"
                             "    rate_limit: {per_second: 0}\n"
@@ -127,8 +128,9 @@ class disclosure_accounting : public ::testing::Test {
   }
 
   // Sends one school letter the way the letter flow goes, as Meadowbrook's app: the family's authorization
-  // (once), the request (a draft), the signing clinician's approval, then waits until the letter is sent. Returns the letter id (empty
-  // on failure, with the test failed). The one place that knows the letter flow's steps.
+  // (once), the request (a draft), the signing clinician's approval, then waits until the letter is sent.
+  // Returns the letter id (empty on failure, with the test failed). The one place that knows the letter
+  // flow's steps.
   std::string send_letter() {
     if (!consent_posted_) {
       auto consent = post_fixture("/fhir/Consent", "10-school-letter/consent-hipaa-504.json");
@@ -140,11 +142,12 @@ class disclosure_accounting : public ::testing::Test {
     if (reply.status != 200) return {};
     std::string id = parse(reply.body)["parameter"][0]["valueIdentifier"]["value"].GetString();
     auto approval = dir.path() / ("body-" + std::to_string(++bodies_) + ".json");
-    write_file(approval, R"({"resourceType": "Parameters", "parameter": [{"name": "letter", "valueIdentifier": )"
-                         R"({"system": "http://homebase.example.org/fhir/sid/school-letter", "value": ")" +
-                             id + R"("}}]})");
-    auto approved = http_call("POST", gw.url("/fhir/$school-letter-approve"), approval, "application/fhir+json",
-                              bearer(access_token(gw, "meadowbrook-clinician")));
+    write_file(approval,
+               R"({"resourceType": "Parameters", "parameter": [{"name": "letter", "valueIdentifier": )"
+               R"({"system": "http://homebase.example.org/fhir/sid/school-letter", "value": ")" +
+                   id + R"("}}]})");
+    auto approved = http_call("POST", gw.url("/fhir/$school-letter-approve"), approval,
+                              "application/fhir+json", bearer(access_token(gw, "meadowbrook-clinician")));
     EXPECT_EQ(approved.status, 200) << approved.body;
     if (approved.status != 200) return {};
     bool sent = eventually([&] {
