@@ -211,7 +211,8 @@ TEST_F(disclosure_accounting, lists_the_letters_sent_outside_the_care_team_newes
     EXPECT_STREQ(event["agent"][1]["who"]["identifier"]["value"].GetString(), "lincoln-usd");
     EXPECT_EQ(std::string(event["recorded"].GetString()).substr(0, 10), today);
     std::string what = event["outcomeDesc"].GetString();
-    EXPECT_NE(what.find("letter sent with sections"), std::string::npos) << what;
+    EXPECT_NE(what.find("letter sent by fhir to "), std::string::npos) << what;
+    EXPECT_NE(what.find("with sections: "), std::string::npos) << what;
     EXPECT_NE(what.find("diagnoses"), std::string::npos) << what;
     for (const auto& entity : event["entity"].GetArray()) {
       if (!entity.HasMember("what") || !entity["what"].HasMember("identifier")) continue;

@@ -237,9 +237,11 @@ TEST_F(fhir_read_api, the_capability_statement_lists_read_and_search) {
     for (const auto& i : r["interaction"].GetArray())
       if (std::string(i["code"].GetString()) == "search-type") searched.insert(r["type"].GetString());
   }
-  // The seven types of the resource index, and the disclosure audit trail (gateway/disclosure).
-  EXPECT_EQ(searched, (std::set<std::string>{"Appointment", "AuditEvent", "CarePlan", "CareTeam", "Patient",
-                                             "RelatedPerson", "ServiceRequest", "Task"}));
+  // The seven types of the resource index, the school letters kept as DocumentReferences, and the
+  // disclosure audit trail (gateway/disclosure).
+  EXPECT_EQ(searched, (std::set<std::string>{"Appointment", "AuditEvent", "CarePlan", "CareTeam",
+                                             "DocumentReference", "Patient", "RelatedPerson", "ServiceRequest",
+                                             "Task"}));
 }
 
 TEST_F(fhir_read_api, a_real_fhir_client_reads_searches_and_pages) {
