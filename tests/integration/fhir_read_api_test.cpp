@@ -239,9 +239,9 @@ TEST_F(fhir_read_api, the_capability_statement_lists_read_and_search) {
   }
   // The seven types of the resource index, the school letters kept as DocumentReferences, and the
   // disclosure audit trail (gateway/disclosure).
-  EXPECT_EQ(searched, (std::set<std::string>{"Appointment", "AuditEvent", "CarePlan", "CareTeam",
-                                             "DocumentReference", "Patient", "RelatedPerson", "ServiceRequest",
-                                             "Task"}));
+  EXPECT_EQ(searched,
+            (std::set<std::string>{"Appointment", "AuditEvent", "CarePlan", "CareTeam", "DocumentReference",
+                                   "Patient", "RelatedPerson", "ServiceRequest", "Task"}));
 }
 
 TEST_F(fhir_read_api, a_real_fhir_client_reads_searches_and_pages) {
