@@ -117,11 +117,8 @@ struct mail_server {
   // that reported `sent` it is normally there at once.
   [[nodiscard]] bool wait_for(int n, rapidjson::Document& record) const {
     fs::path json = mailbox / (std::to_string(n) + ".json");
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!fs::exists(json)) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (!homebase::testing::eventually([&] { return fs::exists(json); }, std::chrono::seconds(10)))
+      return false;
     record.Parse(homebase::testing::read_file(json).c_str());
     return !record.HasParseError() && record.IsObject();
   }
