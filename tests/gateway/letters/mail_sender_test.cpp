@@ -19,7 +19,6 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include "tests/integration/gateway_harness.hpp"
 
