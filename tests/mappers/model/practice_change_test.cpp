@@ -186,14 +186,15 @@ TEST(practice_change, task_statuses_map_to_action_item_statuses) {
     const char* task;
     const char* item;
   };
-  for (auto [task, expected] :
+  // A row, not a structured binding: clang 14 cannot capture a binding in the lambda.
+  for (const row& r :
        {row{"in-progress", "in_progress"}, row{"on-hold", "blocked"}, row{"cancelled", "cancelled"},
         row{"rejected", "cancelled"}, row{"completed", "done"}}) {
     auto record = mappers::testing::full_record();
     auto json = written(record, "Task", "schedule_followup|REF-gi",
-                        [&](rapidjson::Document& d) { set(d, "status", task); });
+                        [&](rapidjson::Document& d) { set(d, "status", r.task); });
     (void)apply_practice_change(record, change_of(json), now);
-    EXPECT_EQ(item(record, "schedule_followup|REF-gi").status, expected) << task;
+    EXPECT_EQ(item(record, "schedule_followup|REF-gi").status, r.item) << r.task;
   }
 }
 
