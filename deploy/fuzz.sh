@@ -6,6 +6,7 @@
 # `<tree>/tests/fuzz/<name>_fuzzer <that file>`, and add it to the corpus with the fix).
 # Usage: deploy/fuzz.sh [target...]   (default: every *_fuzzer built)
 #   HOMEBASE_FUZZ_SECONDS  time per target (default 30)
+#   HOMEBASE_FUZZ_JOBS     targets run at once (default: the number of cores)
 #   HOMEBASE_SANITIZE_BUILD_DIR  the tree (default build-asan)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,26 +29,44 @@ if (( ${#targets[@]} == 0 )); then
   done
 fi
 
-failed=()
-for name in "${targets[@]}"; do
-  exe="$build/tests/fuzz/${name}_fuzzer"
-  work="$build/fuzz/$name"
+# One target per core at a time: each libFuzzer run is one process on one core, so two cores finish the
+# six targets in half the wall time with the same time per target.
+fuzz_one() {
+  local name="$1"
+  local exe="$build/tests/fuzz/${name}_fuzzer"
+  local work="$build/fuzz/$name"
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/artifacts"
   cp -R "$here/tests/fuzz/corpus/$name/." "$work/corpus/"
   echo "fuzz: $name for ${seconds} s"
-  # -timeout: one input may take 10 s at most (sanitized); -rss_limit_mb: the whole run's memory;
+  # -timeout: one input may take 10 s at most (sanitized); -rss_limit_mb: the run's memory;
   # -max_len: inputs up to 64 KiB (the largest seeds are a few KB).
   if ! "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then
-    failed+=("$name")
-    echo "fuzz: $name FAILED; the input is in $work/artifacts/:" >&2
-    ls -l "$work/artifacts" >&2
-    tail -n 60 "$work/log" >&2
-  else
-    grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$work/log" | sed "s/^/fuzz: $name /"
+    {
+      echo "fuzz: $name FAILED; the input is in $work/artifacts/:"
+      ls -l "$work/artifacts"
+      tail -n 60 "$work/log"
+    } >&2
+    return 1
   fi
+  grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$work/log" | sed "s/^/fuzz: $name /"
+}
+
+parallel="${HOMEBASE_FUZZ_JOBS:-$(nproc)}"
+declare -A running=()  # pid -> target
+failed=()
+reap() {
+  local pid
+  wait -n -p pid "${!running[@]}" || failed+=("${running[$pid]}")
+  unset "running[$pid]"
+}
+for name in "${targets[@]}"; do
+  while (( ${#running[@]} >= parallel )); do reap; done
+  fuzz_one "$name" &
+  running[$!]="$name"
 done
+while (( ${#running[@]} )); do reap; done
 
 if (( ${#failed[@]} )); then
   echo "fuzz: failed: ${failed[*]}" >&2
