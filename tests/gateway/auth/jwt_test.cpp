@@ -12,9 +12,24 @@ using testing::es384_key;
 using testing::mint;
 using testing::rs384_key;
 
+// The keys npm jose wrote. When the node helper cannot run, the tests fail with its reason; they never
+// dereference a set or a key that is not there.
 const jwk_set& keys() {
-  static const jwk_set set = *jwk_set::parse(testing::combined_jwks(rs384_key(), es384_key()), nullptr);
+  static const jwk_set set = [] {
+    std::string error;
+    auto parsed = jwk_set::parse(testing::combined_jwks(rs384_key(), es384_key()), &error);
+    EXPECT_TRUE(parsed.has_value()) << error;
+    return parsed ? std::move(*parsed) : jwk_set{};
+  }();
   return set;
+}
+
+// The key `kid` that fits `alg`; a missing one fails the test and stands in as a key that verifies nothing.
+const jwk& key_for(std::string_view kid, std::string_view alg) {
+  static const jwk none{};
+  const jwk* found = keys().find(kid, alg);
+  EXPECT_NE(found, nullptr) << kid << " for " << alg;
+  return found ? *found : none;
 }
 
 decoded_jwt decoded(const std::string& compact) {
@@ -44,14 +59,15 @@ TEST(jwt, decodes_the_header_and_claims_jose_wrote) {
 TEST(jwt, verifies_rs384_and_es384_signatures) {
   auto rs = decoded(mint(rs384_key(), {"--iss", "c", "--aud", "u"}));
   auto es = decoded(mint(es384_key(), {"--iss", "c", "--aud", "u"}));
-  EXPECT_TRUE(verify_signature(rs, *keys().find("rs-1", "RS384")));
+  EXPECT_TRUE(verify_signature(rs, key_for("rs-1", "RS384")));
   EXPECT_EQ(es.signature.size(), 96u);
-  EXPECT_TRUE(verify_signature(es, *keys().find("es-1", "ES384")));
+  EXPECT_TRUE(verify_signature(es, key_for("es-1", "ES384")));
 }
 
 TEST(jwt, refuses_a_changed_signature_or_content) {
   auto es = decoded(mint(es384_key(), {"--iss", "c", "--aud", "u"}));
-  const jwk& key = *keys().find("es-1", "ES384");
+  const jwk& key = key_for("es-1", "ES384");
+  ASSERT_EQ(es.signature.size(), 96u);  // ES384: r and s, 48 bytes each
   auto flipped = es;
   flipped.signature[10] = static_cast<char>(flipped.signature[10] ^ 1);
   EXPECT_FALSE(verify_signature(flipped, key));
@@ -62,29 +78,30 @@ TEST(jwt, refuses_a_changed_signature_or_content) {
   shortened.signature.pop_back();
   EXPECT_FALSE(verify_signature(shortened, key));
   auto rs = decoded(mint(rs384_key(), {"--iss", "c", "--aud", "u"}));
+  ASSERT_FALSE(rs.signature.empty());
   rs.signature[0] = static_cast<char>(rs.signature[0] ^ 0x40);
-  EXPECT_FALSE(verify_signature(rs, *keys().find("rs-1", "RS384")));
+  EXPECT_FALSE(verify_signature(rs, key_for("rs-1", "RS384")));
 }
 
 TEST(jwt, refuses_an_alg_that_does_not_fit_the_key) {
   auto rs = decoded(mint(rs384_key(), {"--iss", "c", "--aud", "u"}));
   auto es = decoded(mint(es384_key(), {"--iss", "c", "--aud", "u"}));
-  EXPECT_FALSE(verify_signature(rs, *keys().find("es-1", "ES384")));  // RS384 token, EC key
-  EXPECT_FALSE(verify_signature(es, *keys().find("rs-1", "RS384")));  // ES384 token, RSA key
+  EXPECT_FALSE(verify_signature(rs, key_for("es-1", "ES384")));  // RS384 token, EC key
+  EXPECT_FALSE(verify_signature(es, key_for("rs-1", "RS384")));  // ES384 token, RSA key
   auto relabelled = es;
   relabelled.alg = "RS384";
-  EXPECT_FALSE(verify_signature(relabelled, *keys().find("es-1", "ES384")));
+  EXPECT_FALSE(verify_signature(relabelled, key_for("es-1", "ES384")));
 }
 
 TEST(jwt, refuses_alg_none_and_hs256_with_the_public_key) {
   auto none = decoded(mint(rs384_key(), {"--iss", "c", "--aud", "u", "--forge", "none"}));
   EXPECT_EQ(none.alg, "none");
   EXPECT_TRUE(none.signature.empty());
-  EXPECT_FALSE(verify_signature(none, *keys().find("rs-1", "RS384")));
+  EXPECT_FALSE(verify_signature(none, key_for("rs-1", "RS384")));
   auto hs = decoded(mint(rs384_key(), {"--iss", "c", "--aud", "u", "--forge", "hs256-public-key", "--jwks",
                                        rs384_key().jwks_file.string()}));
   EXPECT_EQ(hs.alg, "HS256");
-  EXPECT_FALSE(verify_signature(hs, *keys().find("rs-1", "RS384")));
+  EXPECT_FALSE(verify_signature(hs, key_for("rs-1", "RS384")));
   EXPECT_EQ(keys().find("rs-1", "HS256"), nullptr);
 }
 
